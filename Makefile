@@ -1,0 +1,39 @@
+# The two commands of the README. Both work on a fresh Debian machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint services-up services-down pytest
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.run-installed $@
+
+## make run: the whole product on http://127.0.0.1:$(PORT) with the embedded default
+run: $(VENV)/.run-installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	PORT=$(PORT) $(PY) manage.py serve
+
+## make test: the whole suite against private PostgreSQL and Redis
+test: $(VENV)/.dev-installed
+	bash scripts/test.sh
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+# For development: keep PostgreSQL and Redis up between runs, then `make pytest ARGS="-k login"`.
+services-up:
+	scripts/services.sh start .var/services
+services-down:
+	scripts/services.sh stop .var/services
+pytest: $(VENV)/.dev-installed
+	source .var/services/env && DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) -m pytest --reuse-db $(ARGS)

@@ -1,0 +1,160 @@
+import re
+import zoneinfo
+
+from rest_framework import serializers
+
+from ..models import User, UserType
+
+COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+TIMEZONES = zoneinfo.available_timezones()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    error_type = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    user_type = serializers.ChoiceField(choices=UserType.choices)
+    company = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "user_type", "email_verified"]
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
+
+
+class LoginOutput(serializers.Serializer):
+    access_token = serializers.CharField(required=False)
+    refresh_token = serializers.CharField(required=False)
+    token_type = serializers.CharField(required=False)
+    requires_2fa = serializers.BooleanField()
+    mfa_token = serializers.CharField(required=False)
+
+
+class MfaLoginInput(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1000)
+    code = serializers.CharField(max_length=32)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=2000)
+
+
+class TokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=1000)
+
+
+class EmailInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=1000)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    current_password = serializers.CharField(trim_whitespace=False, max_length=128)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+class CodeInput(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class TwoFactorSetupOutput(serializers.Serializer):
+    secret = serializers.CharField()
+    otpauth_url = serializers.CharField()
+    qr_code = serializers.CharField(help_text="A PNG as a data URI")
+    backup_codes = serializers.ListField(child=serializers.CharField())
+
+
+class SkillNamesField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, value: object) -> list[str]:
+        return [skill.name for skill in value.all()]  # type: ignore[attr-defined]
+
+
+class PublicProfileSerializer(serializers.ModelSerializer):
+    """What anyone may see of an account."""
+
+    skills = SkillNamesField(read_only=True)
+    avatar = serializers.ImageField(read_only=True)
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "first_name", "last_name", "user_type", "headline", "bio", "avatar", "country",
+                  "timezone", "hourly_rate", "currency", "skills", "available", "company", "date_joined"]
+
+    def get_currency(self, obj: User) -> str:
+        return "usd"
+
+
+class MeSerializer(PublicProfileSerializer):
+    two_factor_enabled = serializers.SerializerMethodField()
+
+    class Meta(PublicProfileSerializer.Meta):
+        fields = ["id", "email", "email_verified", *PublicProfileSerializer.Meta.fields[1:], "is_staff",
+                  "two_factor_enabled"]
+
+    def get_two_factor_enabled(self, obj: User) -> bool:
+        from ..two_factor import is_enabled
+
+        return is_enabled(obj)
+
+
+class MeInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False)
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    headline = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False)
+    company = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=100000,
+                                           required=False, allow_null=True)
+    available = serializers.BooleanField(required=False)
+    skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
+    avatar = serializers.FileField(required=False, allow_null=True)
+
+    def validate_country(self, value: str) -> str:
+        if value and not COUNTRY_RE.match(value):
+            raise serializers.ValidationError("Use a two-letter country code, like DE or US.")
+        return value.upper()
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in TIMEZONES:
+            raise serializers.ValidationError("Choose a time zone such as Europe/Berlin or UTC.")
+        return value
+
+
+class StaffUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "user_type", "email_verified", "is_active",
+                  "is_staff", "date_joined", "last_login", "country"]

@@ -1,0 +1,22 @@
+"""Bearer JWT authentication that also honours logout, password changes and suspensions."""
+
+from rest_framework_simplejwt.authentication import JWTAuthentication as _JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.tokens import Token
+
+from .models import AuthSession, User
+from .tokens import session_is_valid
+
+
+def user_for_access_token(validated_token: Token) -> User:
+    """The user of a valid access token whose session is still open; one query."""
+    sid = validated_token.get("sid")
+    session = AuthSession.objects.select_related("user").filter(pk=sid).first() if sid else None
+    if not session_is_valid(session=session, user_id=validated_token.get("user_id"), version=validated_token.get("ver")):
+        raise InvalidToken({"detail": "The token is no longer valid.", "code": "token_revoked"})
+    return session.user
+
+
+class JWTAuthentication(_JWTAuthentication):
+    def get_user(self, validated_token: Token) -> User:
+        return user_for_access_token(validated_token)

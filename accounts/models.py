@@ -1,0 +1,147 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+
+
+class UserType(models.TextChoices):
+    CLIENT = "client", "Client"
+    FREELANCER = "freelancer", "Freelancer"
+
+
+def normalize_email(email: str) -> str:
+    """E-mail is the login, so it is compared case-insensitively and stored lower-case."""
+    return (email or "").strip().lower()
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=50)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:60]
+        super().save(*args, **kwargs)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_verified", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email=normalize_email(username or ""))
+
+
+class User(AbstractUser):
+    """A person on MegiLance: a client, a freelancer, or staff (`is_staff`)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("e-mail address", unique=True)
+    user_type = models.CharField(max_length=16, choices=UserType.choices, blank=True)
+    email_verified = models.BooleanField(default=False)
+
+    headline = models.CharField(max_length=120, blank=True)
+    bio = models.TextField(max_length=5000, blank=True)
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    timezone = models.CharField(max_length=64, default="UTC")
+
+    # freelancers
+    hourly_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="users")
+    available = models.BooleanField(default=True)
+    # clients
+    company = models.CharField(max_length=120, blank=True)
+
+    # Raised to end every session and token the user holds (password change or reset, suspension).
+    token_version = models.PositiveIntegerField(default=0)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        indexes = [models.Index(fields=["user_type", "is_active"], name="user_type_active_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_freelancer(self) -> bool:
+        return self.user_type == UserType.FREELANCER
+
+    @property
+    def is_client(self) -> bool:
+        return self.user_type == UserType.CLIENT
+
+
+class AuthSession(models.Model):
+    """One sign-in (a browser or an app). Every token issued for it carries its id as `sid`.
+
+    Revoking the session stops its access tokens at once, which a stateless JWT cannot do by itself.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BackupCode(models.Model):
+    """A one-time two-factor backup code, kept only as a keyed hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="backup_code_unique")]
+
+    def __str__(self) -> str:
+        return f"backup code of {self.user}"

@@ -1,0 +1,89 @@
+"""Liveness, readiness (database, cache, broker) and Prometheus metrics."""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from django.http import HttpResponse
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_cache() -> None:
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("the cache did not return what was stored")
+    cache.delete(key)
+
+
+def check_broker() -> None:
+    from megilance.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # tasks run in-process: there is no broker to reach
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+
+_status = inline_serializer("HealthStatus", {"status": serializers.CharField()})
+_ready = inline_serializer(
+    "ReadinessStatus",
+    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField()),
+     "failed": serializers.ListField(child=serializers.CharField())},
+)
+
+
+@extend_schema(tags=["health"], responses={200: _status}, auth=[])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def live(request: Request) -> Response:
+    """The process is up and answering."""
+    return Response({"status": "ok"})
+
+
+@extend_schema(tags=["health"], responses={200: _ready, 503: _ready}, auth=[])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def ready(request: Request) -> Response:
+    """Database, cache and broker are reachable; 503 names the ones that are not."""
+    results: dict[str, str] = {}
+    failed: list[str] = []
+    for name, check in CHECKS.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # any failure means not ready; the answer says which and why
+            results[name] = f"error: {type(exc).__name__}"
+            failed.append(name)
+    body = {"status": "ok" if not failed else "unavailable", "checks": results, "failed": failed}
+    return Response(body, status=503 if failed else 200)
+
+
+@extend_schema(tags=["health"], responses={(200, "text/plain"): OpenApiResponse(description="Prometheus text format")},
+               auth=[])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def metrics(request: Request) -> HttpResponse:
+    """Prometheus metrics of this process."""
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

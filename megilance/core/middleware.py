@@ -1,0 +1,90 @@
+"""Request id, metrics, and JSON errors for every `/api/` path (never an HTML page or a traceback)."""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+
+from .logging import reset_request_id, set_request_id
+from .metrics import LATENCY, REQUESTS
+
+logger = logging.getLogger("megilance.errors")
+
+# Exceptions Django itself turns into a 4xx answer; ApiErrorMiddleware then reshapes that answer.
+_HANDLED_BY_DJANGO = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, RequestDataTooBig)
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class MetricsMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None else "unmatched"
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, detail: str | None = None, error_type: str | None = None) -> JsonResponse:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    default_types = {404: "not_found", 405: "method_not_allowed", 403: "permission_denied",
+                     400: "bad_request", 500: "server_error", 413: "request_too_large"}
+    return JsonResponse(
+        {"detail": detail or f"{phrase}.", "error_type": error_type or default_types.get(status, "error")},
+        status=status,
+    )
+
+
+class ApiErrorMiddleware:
+    """Turns whatever Django would answer with an HTML error page into the API's JSON error shape."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            _is_api(request)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
+        ):
+            detail = "Not found." if response.status_code == 404 else None
+            return json_error(response.status_code, detail)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _is_api(request) or isinstance(exception, _HANDLED_BY_DJANGO):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return json_error(500, "Something went wrong on our side. It has been logged.", "server_error")

@@ -1,0 +1,33 @@
+from django.db import models
+
+
+class OutboundEmail(models.Model):
+    """An e-mail the platform decided to send: written in the deciding transaction, sent after commit.
+
+    Rows are the outbox: if the broker or the mail service is down, the beat task sends what is left,
+    and the row lock plus `sent_at` make each one go out once.
+    """
+
+    to_email = models.EmailField()
+    template = models.CharField(max_length=64, db_index=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    dedupe_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_pending_idx", condition=models.Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to_email}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None

@@ -1,0 +1,19 @@
+from celery import shared_task
+
+from .mail import email_deliver, email_flush_outbox
+
+
+@shared_task(
+    name="core.send_outbound_email",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_outbound_email(outbound_id: int) -> bool:
+    return email_deliver(outbound_id=outbound_id)
+
+
+@shared_task(name="core.flush_email_outbox")
+def flush_email_outbox() -> int:
+    return email_flush_outbox()

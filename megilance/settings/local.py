@@ -1,0 +1,36 @@
+"""The embedded default of `make run`: nothing to configure and nothing else running.
+
+SQLite in WAL mode, the in-memory channel layer, Celery tasks run in-process, e-mail to the console
+and to the dev inbox page, media on local disk, Stripe through the local emulator `make run` starts.
+"""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="megilance-local-development-key-not-for-production-use")
+
+if not env("DATABASE_URL", default=""):
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "var" / "db.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers and one writer work at once; the busy timeout and immediate
+                # transactions make concurrent writers (webhook deliveries) wait instead of failing
+                # with "database is locked".
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="megilance.core.mail_backends.DevInboxBackend")
+DEV_INBOX_DIR = BASE_DIR / "var" / "dev-inbox"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
+STRIPE_API_HOST = STRIPE_API_BASE

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts.api.urls import auth_urlpatterns, users_urlpatterns
+from megilance.core import health
+from megilance.core import views as core_views
+
+api_urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("health/metrics", health.metrics, name="health-metrics"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+    path("auth/", include(auth_urlpatterns)),
+    path("", include(users_urlpatterns)),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+]
+
+urlpatterns = [
+    path("api/", include(api_urlpatterns)),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+]
+
+if settings.DEV_INBOX_DIR:
+    urlpatterns += [
+        path("dev/inbox/", core_views.dev_inbox, name="dev-inbox"),
+        path("dev/inbox/<str:message_id>/", core_views.dev_inbox_message, name="dev-inbox-message"),
+    ]
+
+if not any(settings.STORAGES["default"]["BACKEND"].endswith(name) for name in ("S3Storage",)):
+    # Local-disk media (the embedded default). In production media lives on S3 behind signed URLs.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler404 = "megilance.core.views.page_not_found"
+handler500 = "megilance.core.views.server_error"

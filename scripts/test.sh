@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite against private PostgreSQL and Redis (unless DATABASE_URL and REDIS_URL
+# are given), with headless Chromium for the browser tests. Stops what it started; exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+state=""
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  state=$(mktemp -d /tmp/megilance-services.XXXXXX)
+  trap 'scripts/services.sh stop "$state"; rm -rf "$state"' EXIT
+  scripts/services.sh start "$state"
+  # shellcheck disable=SC1091
+  . "$state/env"
+fi
+
+export DJANGO_SETTINGS_MODULE=megilance.settings.test
+.venv/bin/python -m pytest "$@"
