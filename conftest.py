@@ -51,7 +51,7 @@ def freelancer_user(make_user: Callable[..., object]) -> object:
 
 @pytest.fixture
 def staff_user(make_user: Callable[..., object]) -> object:
-    return make_user("", is_staff=True)
+    return make_user("", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import AuthSession, BackupCode, Skill, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "first_name", "last_name", "user_type", "email_verified", "is_active", "is_staff",
+                    "date_joined", "last_login"]
+    list_filter = ["user_type", "is_active", "is_staff", "email_verified", "available", "country"]
+    search_fields = ["email", "first_name", "last_name", "company", "headline"]
+    date_hierarchy = "date_joined"
+    readonly_fields = ["date_joined", "last_login", "token_version"]
+    filter_horizontal = ["skills", "groups", "user_permissions"]
+    actions = ["suspend", "reactivate"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "user_type", "headline", "bio", "avatar", "country",
+                               "timezone", "email_verified"]}),
+        ("Freelancer", {"fields": ["hourly_rate", "skills", "available"]}),
+        ("Client", {"fields": ["company"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions",
+                               "token_version"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "user_type", "password1",
+                                                 "password2"]}),
+    ]
+
+    @admin.action(description="Suspend the selected accounts (ends their sessions)")
+    def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.exclude(pk=request.user.pk):
+            services.user_set_active(user=user, active=False)
+        self.message_user(request, "Suspended; their sessions and tokens no longer work.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate the selected accounts")
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_set_active(user=user, active=True)
+        self.message_user(request, "Reactivated.", messages.SUCCESS)
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "ip_address", "user_agent", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "ip_address"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["id", "user", "created_at", "ip_address", "user_agent", "revoked_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(BackupCode)
+class BackupCodeAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "used_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "code_hash", "created_at", "used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
