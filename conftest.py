@@ -67,3 +67,116 @@ def client_for() -> Callable[[object], APIClient]:
         return api
 
     return make
+
+
+# --- real servers started for the tests that cross processes ---------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's server standing in for S3 and SES, reached through the real boto3, django-storages and django-ses."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    port = free_port()
+    binary = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen([str(binary), "-H", "127.0.0.1", "-p", str(port)],  # noqa: S603
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(key, "testing")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def ses_outbox(moto_server: str) -> Callable[[], list[dict]]:
+    """Reads back what moto's SES received; the sender identity is verified first, as SES requires."""
+    import json
+    import urllib.request
+
+    import boto3
+    from django.conf import settings
+
+    from accounts.models import normalize_email
+
+    sender = normalize_email(settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">"))
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    boto3.client("ses", endpoint_url=moto_server, region_name="us-east-1").verify_email_identity(EmailAddress=sender)
+
+    def read() -> list[dict]:
+        with urllib.request.urlopen(f"{moto_server}/moto-api/data.json") as response:  # noqa: S310
+            data = json.load(response)
+        return list(data.get("ses", {}).get("RawMessage", []))
+
+    return read
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None, moto_server: str) -> Iterator[None]:
+    """A real Celery worker in its own process, on the test database and the Redis broker, sending through SES."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from megilance.celery import app
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "megilance.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "USE_SES": "1",
+        "AWS_SES_REGION_NAME": "us-east-1",
+        "AWS_SES_REGION_ENDPOINT_URL": moto_server,
+    }
+    app.control.purge()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "megilance", "worker", "--pool=solo", "-c", "1", "-l", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=env,
+    )
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=0.5):
+                break
+        else:
+            raise TimeoutError("the Celery worker did not start")
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+        worker.terminate()
+        worker.wait(timeout=20)

@@ -12,7 +12,8 @@ def user_for_access_token(validated_token: Token) -> User:
     """The user of a valid access token whose session is still open; one query."""
     sid = validated_token.get("sid")
     session = AuthSession.objects.select_related("user").filter(pk=sid).first() if sid else None
-    if not session_is_valid(session=session, user_id=validated_token.get("user_id"), version=validated_token.get("ver")):
+    user_id, version = validated_token.get("user_id"), validated_token.get("ver")
+    if not session_is_valid(session=session, user_id=user_id, version=version):
         raise InvalidToken({"detail": "The token is no longer valid.", "code": "token_revoked"})
     return session.user
 

@@ -1,11 +1,11 @@
 """The account e-mails. Each goes through the outbox, so it is sent after commit and never lost."""
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from django.contrib.auth.tokens import default_token_generator
 from megilance.core.mail import email_queue
 
 from .models import User
@@ -44,4 +44,5 @@ def send_password_reset(user: User) -> None:
 
 def security_email(*, user: User, template: str) -> None:
     """password_reset_success, 2fa_enabled, 2fa_disabled: tell the owner their account's security changed."""
-    email_queue(to=user.email, template=template, context=_context(user, security_url=f"{settings.FRONTEND_URL}/settings/security/"))
+    security_url = f"{settings.FRONTEND_URL}/settings/security/"
+    email_queue(to=user.email, template=template, context=_context(user, security_url=security_url))

@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 
-def build_app(state_file: Path | None):  # noqa: ANN201 - an aiohttp Application
+def build_app(state_file: Path | None):
     from localstripe import resources, server
 
     store = resources.store

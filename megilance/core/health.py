@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rest_framework import serializers
@@ -12,7 +13,6 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from django.http import HttpResponse
 
 
 def check_database() -> None:

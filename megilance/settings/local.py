@@ -4,7 +4,7 @@ SQLite in WAL mode, the in-memory channel layer, Celery tasks run in-process, e-
 and to the dev inbox page, media on local disk, Stripe through the local emulator `make run` starts.
 """
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -31,6 +31,6 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="megilance.core.mail_backends.DevIn
 DEV_INBOX_DIR = BASE_DIR / "var" / "dev-inbox"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_API_HOST = STRIPE_API_BASE

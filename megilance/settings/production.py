@@ -5,7 +5,7 @@ Start-up fails without a real `DJANGO_SECRET_KEY` and with DEBUG on.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import DATABASES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")

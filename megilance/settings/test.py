@@ -1,6 +1,6 @@
 """Settings for the test suite: real PostgreSQL and Redis, given by `make test` through the environment."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 SECRET_KEY = "megilance-test-key-that-is-long-enough-to-sign-tokens-0123456789"
@@ -8,11 +8,13 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 # A fast hasher keeps the suite quick; production's Argon2 is checked by its own test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Locmem unless a test process is started to send through SES (moto's server) with USE_SES=1.
+if not env.bool("USE_SES", default=False):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/megilance-test-media")
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(Path(tempfile.gettempdir()) / "megilance-test-media"))
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_API_HOST = STRIPE_API_BASE
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"

@@ -32,10 +32,9 @@ def test_sent_after_commit_with_text_and_html(django_capture_on_commit_callbacks
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            queue()
-            raise RuntimeError("the change failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        queue()
+        raise RuntimeError("the change failed")
     assert OutboundEmail.objects.count() == 0
     assert len(mail.outbox) == 0
 
