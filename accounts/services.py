@@ -203,7 +203,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
 # --- profile ------------------------------------------------------------------------------------
 
 PROFILE_FIELDS = {"first_name", "last_name", "headline", "bio", "country", "timezone", "company",
-                  "hourly_rate", "available", "skills", "email", "avatar"}
+                  "hourly_rate", "available", "skills", "email", "avatar", "current_password"}
 FREELANCER_ONLY = {"hourly_rate", "skills", "available"}
 
 
@@ -225,7 +225,7 @@ def skills_from_names(names: list[str]) -> list[Skill]:
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
-    """Updates the caller's own profile. A new e-mail address must be verified again."""
+    """Updates the caller's own profile. A new e-mail address needs the current password and a new verification."""
     unknown = set(data) - PROFILE_FIELDS
     if unknown:
         raise _field_error(sorted(unknown)[0], "This field cannot be changed here.")
@@ -241,6 +241,9 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
             if new_email != user.email:
                 if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
                     raise _field_error("email", "An account with this e-mail address already exists.")
+                # A stolen session must not be enough to move the account to another inbox.
+                if not user.check_password(data.get("current_password") or ""):
+                    raise _field_error("current_password", "Enter your current password to change your e-mail.")
                 user.email = new_email
                 user.email_verified = False
                 changed_email = True

@@ -64,7 +64,16 @@ def two_factor_begin(*, user: User) -> dict:
 
 def _verify_totp(device: TOTPDevice, code: str) -> bool:
     code = (code or "").strip().replace(" ", "")
-    return code.isdigit() and len(code) == device.digits and device.verify_token(code)
+    if not (code.isdigit() and len(code) == device.digits):
+        return False
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        # After wrong codes django-otp makes each next try wait longer; say so instead of "not valid".
+        locked_until = (details or {}).get("locked_until")
+        wait = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 1
+        raise ApplicationError(f"Too many wrong codes. Wait {wait} seconds and try again.",
+                               code="too_many_attempts", status_code=429)
+    return device.verify_token(code)
 
 
 def _use_backup_code(user: User, code: str) -> bool:

@@ -28,6 +28,10 @@ as_pg() {
 }
 
 start() {
+  if [ -f "$dir/env" ]; then
+    echo "$dir/env exists: servers from an earlier start may still run. Stop them first ($0 stop $dir)." >&2
+    exit 1
+  fi
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || apt_install postgresql
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$dir"

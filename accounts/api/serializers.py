@@ -141,6 +141,8 @@ class MeInput(serializers.Serializer):
     available = serializers.BooleanField(required=False)
     skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
     avatar = serializers.FileField(required=False, allow_null=True)
+    current_password = serializers.CharField(required=False, trim_whitespace=False, max_length=128,
+                                             write_only=True, help_text="Needed to change the e-mail address")
 
     def validate_country(self, value: str) -> str:
         if value and not COUNTRY_RE.match(value):

@@ -260,10 +260,16 @@ class TestMe:
         self, client_for, client_user, freelancer_user, django_capture_on_commit_callbacks
     ):
         api = client_for(client_user)
-        taken = api.patch(ME, {"email": freelancer_user.email.upper()}, format="json")
+        taken = api.patch(ME, {"email": freelancer_user.email.upper(), "current_password": PASSWORD}, format="json")
         assert taken.status_code == 400 and "email" in taken.json()["errors"]
+        # A stolen token alone cannot move the account to another inbox.
+        no_password = api.patch(ME, {"email": "thief@example.com"}, format="json")
+        assert no_password.status_code == 400 and "current_password" in no_password.json()["errors"]
+        wrong = api.patch(ME, {"email": "thief@example.com", "current_password": "guess"}, format="json")
+        assert wrong.status_code == 400
         with django_capture_on_commit_callbacks(execute=True):
-            changed = api.patch(ME, {"email": "new-address@example.com"}, format="json")
+            changed = api.patch(ME, {"email": "new-address@example.com", "current_password": PASSWORD},
+                                format="json")
         assert changed.status_code == 200
         assert changed.json()["email"] == "new-address@example.com"
         assert changed.json()["email_verified"] is False

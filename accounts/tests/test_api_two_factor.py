@@ -167,6 +167,23 @@ class TestLoginWithTwoFactor:
         assert response.status_code == 401
 
 
+def test_after_a_wrong_code_the_next_try_says_to_wait(client_for, client_user, api_client,
+                                                      django_capture_on_commit_callbacks):
+    _, totp = enable(client_for(client_user), django_capture_on_commit_callbacks)
+
+    def attempt(code):
+        mfa = api_client.post("/api/auth/login", {"email": client_user.email, "password": PASSWORD},
+                              format="json").json()["mfa_token"]
+        return api_client.post("/api/auth/2fa/login", {"mfa_token": mfa, "code": code}, format="json")
+
+    assert attempt("000000").status_code == 401
+    waiting = attempt(next_code(totp))
+    assert waiting.status_code == 429
+    assert waiting.json()["error_type"] == "too_many_attempts" and "Wait" in waiting.json()["detail"]
+    time.sleep(1.1)
+    assert attempt(next_code(totp)).status_code == 200
+
+
 class TestDisable:
     def test_needs_a_valid_code(self, client_for, client_user, django_capture_on_commit_callbacks):
         api = client_for(client_user)

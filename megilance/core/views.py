@@ -47,8 +47,8 @@ def _parse(path: Path) -> dict:
 
 def dev_inbox(request: HttpRequest) -> HttpResponse:
     """Every e-mail the embedded default has sent, newest first."""
-    messages = [_parse(path) for path in sorted(_inbox().glob("*.eml"), reverse=True)[:200]]
-    return render(request, "core/dev_inbox.html", {"messages": messages})
+    emails = [_parse(path) for path in sorted(_inbox().glob("*.eml"), reverse=True)[:200]]
+    return render(request, "core/dev_inbox.html", {"emails": emails})
 
 
 def dev_inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:

@@ -1,0 +1,367 @@
+"""Account pages: sign-up, sign-in (with the two-factor step), password reset and settings.
+
+Each view checks the form, calls one service and shows the answer. A service's `ApplicationError` is shown
+next to the field it names (or at the top of the form), never as a server error.
+"""
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from megilance.core.exceptions import ApplicationError
+
+from . import services, two_factor
+from .forms import (
+    CodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SetPasswordForm,
+    SignupForm,
+    form_add_service_error,
+)
+from .throttling import (
+    LoginAccountThrottle,
+    LoginIPThrottle,
+    MfaAccountThrottle,
+    MfaIPThrottle,
+    PasswordResetAccountThrottle,
+    PasswordResetIPThrottle,
+    RegisterIPThrottle,
+    VerifyResendThrottle,
+)
+
+MFA_TOKEN_KEY = "login_mfa_token"
+MFA_NEXT_KEY = "login_next"
+TWO_FACTOR_SETUP_KEY = "two_factor_setup"
+TOO_MANY = "Too many attempts. Wait a little and try again."
+PASSWORD_FIELDS = {"new_password": "new_password1", "password": "new_password1"}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, candidate: str | None = None) -> str:
+    """The `next` address if it points into this site, else an empty string."""
+    if candidate is None:
+        candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _throttled(request: HttpRequest, throttles: list[type], data: dict[str, Any] | None = None) -> bool:
+    """The API's request limits, shared with the pages so that neither is a way around the other."""
+    shim = SimpleNamespace(META=request.META, headers=request.headers, data=data or {}, user=request.user)
+    return not all(throttle().allow_request(shim, None) for throttle in throttles)
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data on a POST (even an empty one, so that it shows "required" errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _sign_in(request: HttpRequest, user: Any) -> None:
+    request.session.pop(MFA_TOKEN_KEY, None)
+    request.session.pop(MFA_NEXT_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+# --- sign-up and sign-in ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    form = SignupForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            if _throttled(request, [RegisterIPThrottle]):
+                form.add_error(None, TOO_MANY)
+                status = 429
+            else:
+                try:
+                    user = services.user_register(**form.cleaned_data)
+                except ApplicationError as exc:
+                    form_add_service_error(form, exc)
+                else:
+                    _sign_in(request, user)
+                    messages.success(request, f"Welcome to MegiLance, {user.first_name}! We sent a link to "
+                                              f"{user.email}: open it to confirm your e-mail address.")
+                    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    form = LoginForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if _throttled(request, [LoginIPThrottle, LoginAccountThrottle], {"email": email}):
+                form.add_error(None, TOO_MANY)
+                status = 429
+            else:
+                try:
+                    result = services.credentials_check(email=email, password=form.cleaned_data["password"])
+                except ApplicationError as exc:
+                    form.add_error(None, str(exc.detail))
+                else:
+                    if result.requires_2fa:
+                        request.session[MFA_TOKEN_KEY] = result.mfa_token
+                        request.session[MFA_NEXT_KEY] = next_url
+                        return redirect("login_code")
+                    _sign_in(request, result.user)
+                    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in, for accounts with two-factor authentication."""
+    mfa_token = request.session.get(MFA_TOKEN_KEY)
+    if not mfa_token:
+        messages.info(request, "Sign in with your e-mail address and password first.")
+        return redirect("login")
+    form = CodeForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            if _throttled(request, [MfaIPThrottle, MfaAccountThrottle], {"mfa_token": mfa_token}):
+                form.add_error(None, TOO_MANY)
+                status = 429
+            else:
+                try:
+                    user = services.second_factor_check(mfa_token=mfa_token, code=form.cleaned_data["code"])
+                except ApplicationError as exc:
+                    if exc.error_type == "invalid_mfa_token":
+                        request.session.pop(MFA_TOKEN_KEY, None)
+                        messages.error(request, str(exc.detail))
+                        return redirect("login")
+                    form.add_error("code", str(exc.detail))
+                else:
+                    next_url = _safe_next(request, request.session.get(MFA_NEXT_KEY) or "")
+                    _sign_in(request, user)
+                    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/login_code.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+        messages.success(request, "You are logged out.")
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "accounts/logout.html")
+
+
+# --- e-mail verification ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = services.email_verify(token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/verify_email.html", {"error": str(exc.detail)}, status=400)
+    return render(request, "accounts/verify_email.html", {"verified_email": user.email})
+
+
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("settings_profile"))
+    if _throttled(request, [VerifyResendThrottle]):
+        messages.error(request, "You asked for several links already. Wait an hour and try again.")
+    else:
+        try:
+            services.email_verification_resend(user=request.user)
+        except ApplicationError as exc:
+            messages.info(request, str(exc.detail))
+        else:
+            messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+    return redirect(_safe_next(request) or reverse("settings_profile"))
+
+
+# --- password reset -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if _throttled(request, [PasswordResetIPThrottle, PasswordResetAccountThrottle], {"email": email}):
+                form.add_error(None, TOO_MANY)
+                status = 429
+            else:
+                services.password_reset_request(email=email)
+                return redirect("password_reset_sent")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=status)
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_sent.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if not services.password_reset_token_valid(token=token):
+        return render(request, "accounts/password_reset_confirm.html", {"invalid": True}, status=400)
+    form = SetPasswordForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            if _throttled(request, [PasswordResetIPThrottle]):
+                form.add_error(None, TOO_MANY)
+                status = 429
+            else:
+                try:
+                    services.password_reset_confirm(token=token, new_password=form.cleaned_data["new_password1"])
+                except ApplicationError as exc:
+                    if exc.error_type == "invalid_token":
+                        return render(request, "accounts/password_reset_confirm.html", {"invalid": True},
+                                      status=400)
+                    form_add_service_error(form, exc, PASSWORD_FIELDS)
+                else:
+                    messages.success(request, "Your password has been changed. Log in with your new password.")
+                    return redirect("login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form}, status=status)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            old_email = user.email
+            try:
+                updated = services.profile_update(user=user, data=form.service_data())
+            except ApplicationError as exc:
+                form_add_service_error(form, exc)
+            else:
+                messages.success(request, "Your profile has been saved.")
+                if updated.email != old_email:
+                    messages.info(request, f"We sent a link to {updated.email}: open it to confirm your new address.")
+                return redirect("settings_profile")
+        status = 400
+    else:
+        form = ProfileForm(initial=ProfileForm.initial_for(user), user=user)
+        status = 200
+    return render(request, "accounts/settings_profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.password_change(user=request.user, current_password=form.cleaned_data["current_password"],
+                                         new_password=form.cleaned_data["new_password1"])
+            except ApplicationError as exc:
+                form_add_service_error(form, exc, PASSWORD_FIELDS)
+            else:
+                update_session_auth_hash(request, request.user)  # this browser stays signed in; others are not
+                messages.success(request, "Your password has been changed. Other devices have been signed out.")
+                return redirect("settings_profile")
+    return render(request, "accounts/settings_password.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_security(request: HttpRequest) -> HttpResponse:
+    """Two-factor authentication: turn it on (QR code, secret, backup codes, confirm) or off."""
+    user = request.user
+    enabled = two_factor.is_enabled(user)
+    setup = None if enabled else request.session.get(TWO_FACTOR_SETUP_KEY)
+    backup_codes: list[str] = []
+    code_form = CodeForm()
+    status = 200
+    action = request.POST.get("action") if request.method == "POST" else None
+
+    if action == "begin":
+        try:
+            started = two_factor.two_factor_begin(user=user)
+        except ApplicationError as exc:
+            messages.info(request, str(exc.detail))
+            return redirect("settings_security")
+        # The secret stays in the session until confirmed, so a mistyped code can be tried again;
+        # the backup codes are only ever in this one response.
+        setup = {"secret": started["secret"], "qr_code": started["qr_code"]}
+        request.session[TWO_FACTOR_SETUP_KEY] = setup
+        backup_codes = started["backup_codes"]
+    elif action == "confirm":
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
+            try:
+                two_factor.two_factor_confirm(user=user, code=code_form.cleaned_data["code"])
+            except ApplicationError as exc:
+                code_form.add_error("code", str(exc.detail))
+            else:
+                request.session.pop(TWO_FACTOR_SETUP_KEY, None)
+                messages.success(request, "Two-factor authentication is on. You will need a code when you log in.")
+                return redirect("settings_security")
+        status = 400
+    elif action == "disable":
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
+            try:
+                two_factor.two_factor_disable(user=user, code=code_form.cleaned_data["code"])
+            except ApplicationError as exc:
+                code_form.add_error("code", str(exc.detail))
+            else:
+                request.session.pop(TWO_FACTOR_SETUP_KEY, None)
+                messages.success(request, "Two-factor authentication is off.")
+                return redirect("settings_security")
+        status = 400
+    elif request.method == "POST":
+        messages.error(request, "Choose what to do: turn two-factor authentication on or off.")
+        return redirect("settings_security")
+
+    context = {
+        "enabled": enabled,
+        "setup": setup,
+        "backup_codes": backup_codes,
+        "backup_codes_left": two_factor.backup_codes_left(user) if enabled else 0,
+        "code_form": code_form,
+    }
+    return render(request, "accounts/settings_security.html", context, status=status)
