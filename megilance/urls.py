@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -17,6 +17,8 @@ api_urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
     path("auth/", include(auth_urlpatterns)),
     path("", include(users_urlpatterns)),
+    path("", include("marketplace.api.urls")),
+    path("", include("contracts.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
 
@@ -34,7 +36,8 @@ if settings.DEV_INBOX_DIR:
 
 if not any(settings.STORAGES["default"]["BACKEND"].endswith(name) for name in ("S3Storage",)):
     # Local-disk media (the embedded default). In production media lives on S3 behind signed URLs.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Private attachments are never served here: only through /api/attachments/<id>, which checks access.
+    urlpatterns += [re_path(r"^media/(?P<path>(?!attachments/).+)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 handler404 = "megilance.core.views.page_not_found"
 handler500 = "megilance.core.views.server_error"

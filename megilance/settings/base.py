@@ -229,6 +229,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "marketplace.models.ProjectStatus",
+        "ProposalStatusEnum": "marketplace.models.ProposalStatus",
+        "InviteStatusEnum": "marketplace.models.InviteStatus",
+        "BudgetTypeEnum": "marketplace.models.BudgetType",
+        "VisibilityEnum": "marketplace.models.Visibility",
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "CurrencyEnum": "marketplace.models.CURRENCIES",
+    },
 }
 
 # --- Stripe (dj-stripe) --------------------------------------------------------------------------

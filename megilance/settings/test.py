@@ -1,5 +1,8 @@
 """Settings for the test suite: real PostgreSQL and Redis, given by `make test` through the environment."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *
 from .base import env
 

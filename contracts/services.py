@@ -1,0 +1,90 @@
+"""Contracts: made by accepting a proposal, then moved through their life by their parties and staff."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
+from marketplace.services import project_set_status, proposal_set_status
+from megilance.core.exceptions import ApplicationError, Conflict
+
+from .models import Contract, ContractStatus, ContractStatusChange
+
+CONTRACT_TRANSITIONS: dict[str, set[str]] = {
+    ContractStatus.ACTIVE: {ContractStatus.COMPLETED, ContractStatus.DISPUTED, ContractStatus.CANCELLED},
+    ContractStatus.DISPUTED: {ContractStatus.ACTIVE, ContractStatus.COMPLETED, ContractStatus.CANCELLED},
+    ContractStatus.COMPLETED: set(),
+    ContractStatus.CANCELLED: set(),
+}
+
+
+def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
+    """Accepting a proposal is the act of contracting, all in one transaction.
+
+    The proposal becomes accepted, the project's other open proposals rejected, the project in progress,
+    and the contract is created. The project row is locked first, so two accepts at the same moment
+    end with one contract; the second answers 409.
+    """
+    if proposal.project.client_id != by.pk:
+        raise ApplicationError("Not found.", code="not_found", status_code=404)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=proposal.project_id)
+        if Contract.objects.filter(project=project).exists() or project.status != ProjectStatus.OPEN:
+            raise Conflict("This project already has a contract or is not open.", code="project_not_open")
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status not in (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED):
+            raise Conflict(f"A {proposal.get_status_display().lower()} proposal cannot be accepted.",
+                           code="invalid_transition")
+        proposal_set_status(proposal=proposal, to=ProposalStatus.ACCEPTED, by=by)
+        others = Proposal.objects.filter(
+            project=project, status__in=[ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED]
+        ).exclude(pk=proposal.pk).order_by("pk")
+        for other in others:
+            proposal_set_status(proposal=other, to=ProposalStatus.REJECTED, by=by)
+        project_set_status(project=project, to=ProjectStatus.IN_PROGRESS, by=by)
+        contract = Contract.objects.create(
+            project=project,
+            proposal=proposal,
+            client_id=project.client_id,
+            freelancer_id=proposal.freelancer_id,
+            title=project.title,
+            terms=proposal.cover_letter,
+            contract_type=project.budget_type,
+            total_amount=proposal.bid_amount,
+            currency=proposal.currency,
+        )
+        ContractStatusChange.objects.create(contract=contract, from_status="", to_status=ContractStatus.ACTIVE,
+                                            changed_by=by)
+    return contract
+
+
+def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Contract:
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if contract.status == to:
+            return contract
+        if to not in CONTRACT_TRANSITIONS[contract.status]:
+            raise Conflict(f"A {contract.get_status_display().lower()} contract cannot become "
+                           f"{ContractStatus(to).label.lower()}.", code="invalid_transition")
+        from_status = contract.status
+        contract.status = to
+        fields = ["status", "updated_at"]
+        if to == ContractStatus.COMPLETED:
+            contract.completed_at = timezone.now()
+            fields.append("completed_at")
+        contract.save(update_fields=fields)
+        ContractStatusChange.objects.create(contract=contract, from_status=from_status, to_status=to, changed_by=by)
+        if to == ContractStatus.COMPLETED:
+            project_set_status(project=contract.project, to=ProjectStatus.COMPLETED, by=by)
+        elif to == ContractStatus.CANCELLED:
+            project_set_status(project=contract.project, to=ProjectStatus.CANCELLED, by=by)
+    return contract
+
+
+def contract_complete(*, contract: Contract, by: User) -> Contract:
+    """The client closes the contract once the work is done."""
+    if not contract.is_party(by):
+        raise ApplicationError("Not found.", code="not_found", status_code=404)
+    if by.pk != contract.client_id:
+        raise ApplicationError("Only the client completes a contract.", code="permission_denied", status_code=403)
+    return contract_set_status(contract=contract, to=ContractStatus.COMPLETED, by=by)

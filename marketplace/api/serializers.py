@@ -1,0 +1,203 @@
+from decimal import Decimal
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from accounts.api.serializers import SkillNamesField
+from accounts.models import User
+
+from ..models import (
+    CURRENCIES,
+    Attachment,
+    BudgetType,
+    Category,
+    Invite,
+    PortfolioImage,
+    PortfolioItem,
+    Project,
+    ProjectStatus,
+    Proposal,
+    Review,
+    Visibility,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("10000000")}
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A short public view of someone, for lists."""
+
+    avatar = serializers.ImageField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "first_name", "last_name", "user_type", "headline", "avatar", "company", "country"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "created_at", "url"]
+
+    def get_url(self, obj: Attachment) -> str:
+        return reverse("api-attachment-download", args=[obj.pk])
+
+
+class ProjectInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    category = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True)
+    skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
+    budget_type = serializers.ChoiceField(choices=BudgetType.choices, required=False)
+    budget_min = serializers.DecimalField(**MONEY)
+    budget_max = serializers.DecimalField(**MONEY)
+    currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    client = PersonSerializer(read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    skills = SkillNamesField(read_only=True)
+    proposal_count = serializers.IntegerField(read_only=True)
+    has_contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "title", "description", "category", "category_name", "skills", "budget_type", "budget_min",
+                  "budget_max", "currency", "deadline", "visibility", "status", "is_featured", "client",
+                  "proposal_count", "has_contract", "created_at", "updated_at", "published_at"]
+
+    def get_has_contract(self, obj: Project) -> bool:
+        return obj.status in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED)
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "attachments"]
+
+
+class ProposalInput(serializers.Serializer):
+    project_id = serializers.IntegerField(min_value=1)
+    cover_letter = serializers.CharField(max_length=10000, min_length=20)
+    bid_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("1.00"),
+                                          max_value=Decimal("10000000"))
+    currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
+    estimated_duration_days = serializers.IntegerField(min_value=1, max_value=3650)
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    project_id = serializers.IntegerField(read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    freelancer = PersonSerializer(read_only=True)
+    freelancer_rating = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True, allow_null=True)
+    freelancer_review_count = serializers.IntegerField(read_only=True)
+    freelancer_hourly_rate = serializers.DecimalField(source="freelancer.hourly_rate", max_digits=10,
+                                                      decimal_places=2, read_only=True, allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Proposal
+        fields = ["id", "project_id", "project_title", "freelancer", "cover_letter", "bid_amount", "currency",
+                  "estimated_duration_days", "status", "freelancer_rating", "freelancer_review_count",
+                  "freelancer_hourly_rate", "attachments", "created_at", "updated_at"]
+
+
+class InviteInput(serializers.Serializer):
+    project_id = serializers.IntegerField(min_value=1)
+    freelancer_id = serializers.IntegerField(min_value=1)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class InviteSerializer(serializers.ModelSerializer):
+    project_id = serializers.IntegerField(read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    client = PersonSerializer(source="project.client", read_only=True)
+    freelancer = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Invite
+        fields = ["id", "project_id", "project_title", "client", "freelancer", "message", "status", "created_at"]
+
+
+class PortfolioImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PortfolioImage
+        fields = ["id", "image", "thumbnail", "position"]
+
+
+class PortfolioInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    project_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    images = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+
+
+class PortfolioItemSerializer(serializers.ModelSerializer):
+    freelancer_id = serializers.IntegerField(read_only=True)
+    images = PortfolioImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PortfolioItem
+        fields = ["id", "freelancer_id", "title", "description", "project_url", "images", "created_at", "updated_at"]
+
+
+class ReviewInput(serializers.Serializer):
+    contract_id = serializers.IntegerField(min_value=1)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    contract_id = serializers.IntegerField(read_only=True)
+    reviewer = PersonSerializer(read_only=True)
+    reviewee = PersonSerializer(read_only=True)
+    revealed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "contract_id", "reviewer", "reviewee", "rating", "comment", "created_at", "revealed"]
+
+    def get_revealed(self, obj: Review) -> bool:
+        from ..services import review_blind_cutoff
+
+        completed = obj.contract.completed_at
+        return obj.revealed_at is not None or (completed is not None and completed <= review_blind_cutoff())
+
+
+class FreelancerSerializer(serializers.ModelSerializer):
+    skills = SkillNamesField(read_only=True)
+    avatar = serializers.ImageField(read_only=True)
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True, allow_null=True)
+    review_count = serializers.IntegerField(read_only=True)
+    completed_contracts = serializers.IntegerField(read_only=True)
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "first_name", "last_name", "headline", "bio", "avatar", "country", "timezone", "hourly_rate",
+                  "currency", "skills", "available", "rating_avg", "review_count", "completed_contracts",
+                  "date_joined"]
+
+    def get_currency(self, obj: User) -> str:
+        return "usd"
+
+
+class FreelancerDetailSerializer(FreelancerSerializer):
+    portfolio = PortfolioItemSerializer(many=True, read_only=True)
+
+    class Meta(FreelancerSerializer.Meta):
+        fields = [*FreelancerSerializer.Meta.fields, "portfolio"]

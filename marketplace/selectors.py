@@ -1,0 +1,285 @@
+"""Reading the marketplace: who may see what, search, filters and the figures shown on profiles.
+
+Every list here is one query (plus fixed prefetches) whatever its length: counts and averages are
+subqueries, never a query per row.
+"""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import User, UserType
+
+from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
+from .services import review_blind_cutoff
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _names(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [item.strip() for item in items if item and item.strip()]
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def projects_visible_to(user: User) -> QuerySet[Project]:
+    projects = Project.objects.all()
+    if user.is_authenticated and user.is_staff:
+        return projects
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    if not user.is_authenticated:
+        return projects.filter(public)
+    involved = Exists(Invite.objects.filter(project=OuterRef("pk"), freelancer=user)) | Exists(
+        Proposal.objects.filter(project=OuterRef("pk"), freelancer=user)
+    )
+    return projects.filter(public | Q(client=user) | (~Q(status=ProjectStatus.DRAFT) & involved))
+
+
+def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
+    """Browse and search: `status`, `category`, `skills`, `budget_min`, `budget_max`, `search`, `ordering`,
+    `mine` (the caller's own projects), `client` (a client's id)."""
+    projects = projects_visible_to(user)
+    if params.get("mine") in ("1", "true", True) and user.is_authenticated:
+        projects = projects.filter(client=user)
+    if client_id := params.get("client"):
+        projects = projects.filter(client_id=client_id) if str(client_id).isdigit() else projects.none()
+    status = params.get("status")
+    if status in ProjectStatus.values:
+        projects = projects.filter(status=status)
+    if category := params.get("category"):
+        projects = projects.filter(Q(category__slug=category) | Q(category__name__iexact=category))
+    skills = _names(params.get("skills"))
+    if skills:
+        from django.utils.text import slugify
+
+        projects = projects.filter(
+            Exists(Project.skills.through.objects.filter(
+                project_id=OuterRef("pk"), skill__slug__in=[slugify(name) for name in skills]
+            ))
+        )
+    if (low := _decimal(params.get("budget_min"))) is not None:
+        projects = projects.filter(budget_max__gte=low)
+    if (high := _decimal(params.get("budget_max"))) is not None:
+        projects = projects.filter(budget_min__lte=high)
+    if params.get("budget_type") in ("fixed", "hourly"):
+        projects = projects.filter(budget_type=params["budget_type"])
+    if params.get("featured") in ("1", "true"):
+        projects = projects.filter(is_featured=True)
+
+    search = (params.get("search") or "").strip()[:200]
+    ordering = params.get("ordering") or ("relevance" if search else "newest")
+    if search:
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank
+
+            query = SearchQuery(search, search_type="websearch", config="english")
+            projects = projects.filter(search_vector=query)
+            if ordering == "relevance":
+                projects = projects.annotate(rank=SearchRank(F("search_vector"), query))
+        else:
+            for word in search.split()[:8]:
+                projects = projects.filter(
+                    Q(title__icontains=word) | Q(description__icontains=word) | Q(skills_text__icontains=word)
+                )
+    order_by = {
+        "newest": ["-published_at", "-id"],
+        "-published_at": ["-published_at", "-id"],
+        "oldest": ["published_at", "id"],
+        "budget": ["budget_max", "id"],
+        "budget_max": ["budget_max", "id"],
+        "-budget": ["-budget_max", "-id"],
+        "-budget_max": ["-budget_max", "-id"],
+        "deadline": [F("deadline").asc(nulls_last=True), "id"],
+        "proposals": ["proposal_count", "-id"],
+        "-proposals": ["-proposal_count", "-id"],
+    }.get(ordering)
+    if ordering == "relevance" and search and connection.vendor == "postgresql":
+        order_by = ["-rank", "-published_at", "-id"]
+    return with_list_data(projects).order_by(*(order_by or ["-published_at", "-id"]))
+
+
+def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
+    proposal_count = (
+        Proposal.objects.filter(project=OuterRef("pk")).exclude(status="withdrawn").order_by()
+        .values("project").annotate(n=Count("pk")).values("n")
+    )
+    return projects.select_related("client", "category").prefetch_related("skills").annotate(
+        proposal_count=Coalesce(Subquery(proposal_count, output_field=IntegerField()), Value(0))
+    )
+
+
+def project_get(*, user: User, pk: int) -> Project | None:
+    return (
+        with_list_data(projects_visible_to(user))
+        .prefetch_related("attachments")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# --- proposals ----------------------------------------------------------------------------------
+
+
+def proposals_visible_to(user: User) -> QuerySet[Proposal]:
+    """Freelancers see their own proposals, clients those on their projects, staff all."""
+    reviews = visible_reviews().filter(reviewee=OuterRef("freelancer_id")).order_by().values("reviewee")
+    proposals = (
+        Proposal.objects.select_related("project", "project__client", "freelancer")
+        .prefetch_related("attachments")
+        .annotate(
+            freelancer_rating=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
+            freelancer_review_count=Coalesce(
+                Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
+            ),
+        )
+    )
+    if user.is_staff:
+        return proposals
+    return proposals.filter(Q(freelancer=user) | Q(project__client=user))
+
+
+def proposal_list(*, user: User, params: dict[str, Any]) -> QuerySet[Proposal]:
+    proposals = proposals_visible_to(user)
+    if project := params.get("project") or params.get("project_id"):
+        proposals = proposals.filter(project_id=project) if str(project).isdigit() else proposals.none()
+    if params.get("status") in ("submitted", "shortlisted", "accepted", "rejected", "withdrawn"):
+        proposals = proposals.filter(status=params["status"])
+    ordering = {"newest": ["-created_at", "-id"], "bid": ["bid_amount", "id"], "-bid": ["-bid_amount", "-id"],
+                "duration": ["estimated_duration_days", "id"]}.get(params.get("ordering") or "newest")
+    return proposals.order_by(*(ordering or ["-created_at", "-id"]))
+
+
+# --- people -------------------------------------------------------------------------------------
+
+
+def visible_reviews() -> QuerySet[Review]:
+    """Reviews anyone may read: both parties wrote theirs, or the blind period is over."""
+    return Review.objects.filter(Q(revealed_at__isnull=False) | Q(contract__completed_at__lte=review_blind_cutoff()))
+
+
+def with_profile_figures(users: QuerySet[User]) -> QuerySet[User]:
+    """Average rating, review count and completed contracts, each as one subquery."""
+    reviews = visible_reviews().filter(reviewee=OuterRef("pk")).order_by().values("reviewee")
+    completed = (
+        User.objects.filter(pk=OuterRef("pk"))
+        .annotate(n=Count("freelancer_contracts", filter=Q(freelancer_contracts__status="completed")))
+        .values("n")
+    )
+    return users.annotate(
+        rating_avg=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
+        review_count=Coalesce(Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+                              Value(0)),
+        completed_contracts=Subquery(completed, output_field=IntegerField()),
+    )
+
+
+def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
+    """`search` (name, headline, bio, skills), `skills`, `min_rate`, `max_rate`, `min_rating`, `country`,
+    `available`, `ordering` (rating, -rating, rate, -rate, newest, relevance)."""
+    users = User.objects.filter(user_type=UserType.FREELANCER, is_active=True)
+    skills = _names(params.get("skills"))
+    if skills:
+        from django.utils.text import slugify
+
+        for slug in {slugify(name) for name in skills}:
+            users = users.filter(
+                Exists(User.skills.through.objects.filter(user_id=OuterRef("pk"), skill__slug=slug))
+            )
+    if (low := _decimal(params.get("min_rate"))) is not None:
+        users = users.filter(hourly_rate__gte=low)
+    if (high := _decimal(params.get("max_rate"))) is not None:
+        users = users.filter(hourly_rate__lte=high)
+    if country := (params.get("country") or "").strip():
+        users = users.filter(country__iexact=country[:2])
+    if params.get("available") in ("true", "1", True):
+        users = users.filter(available=True)
+    elif params.get("available") in ("false", "0", False):
+        users = users.filter(available=False)
+    users = with_profile_figures(users)
+    if (min_rating := _decimal(params.get("min_rating"))) is not None:
+        users = users.filter(rating_avg__gte=min_rating)
+
+    search = (params.get("search") or "").strip()[:200]
+    ordering = params.get("ordering") or ("relevance" if search else "-rating")
+    if search:
+        skill_match = Exists(User.skills.through.objects.filter(user_id=OuterRef("pk"),
+                                                                skill__name__icontains=search))
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = (SearchVector("first_name", "last_name", weight="A", config="english")
+                      + SearchVector("headline", weight="A", config="english")
+                      + SearchVector("bio", weight="B", config="english"))
+            query = SearchQuery(search, search_type="websearch", config="english")
+            users = users.annotate(search=vector, rank=SearchRank(vector, query)).filter(Q(search=query) | skill_match)
+        else:
+            match = Q()
+            for word in search.split()[:8]:
+                match &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(headline__icontains=word)
+                          | Q(bio__icontains=word))
+            users = users.filter(match | skill_match)
+    order_by = {
+        "rating": [F("rating_avg").asc(nulls_first=True), "id"],
+        "-rating": [F("rating_avg").desc(nulls_last=True), "-review_count", "id"],
+        "rate": [F("hourly_rate").asc(nulls_last=True), "id"],
+        "-rate": [F("hourly_rate").desc(nulls_last=True), "id"],
+        "newest": ["-date_joined", "-id"],
+    }.get(ordering)
+    if ordering == "relevance" and search and connection.vendor == "postgresql":
+        order_by = ["-rank", "id"]
+    return users.prefetch_related("skills").order_by(*(order_by or ["id"]))
+
+
+def freelancer_get(pk: int) -> User | None:
+    return with_profile_figures(
+        User.objects.filter(user_type=UserType.FREELANCER, is_active=True)
+    ).prefetch_related(
+        "skills", Prefetch("portfolio", queryset=PortfolioItem.objects.prefetch_related("images"))
+    ).filter(pk=pk).first()
+
+
+def client_figures(client: User) -> dict[str, Any]:
+    posted = Project.objects.filter(client=client).exclude(status=ProjectStatus.DRAFT)
+    total = posted.count()
+    hired = posted.filter(contract__isnull=False).count()
+    return {
+        "projects_posted": total,
+        "hire_rate": round(hired * 100 / total) if total else None,
+    }
+
+
+def reviews_for(*, reviewee_id: int | None = None, viewer: User | None = None) -> QuerySet[Review]:
+    reviews = Review.objects.select_related("reviewer", "reviewee", "contract")
+    visible = Q(revealed_at__isnull=False) | Q(contract__completed_at__lte=review_blind_cutoff())
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(reviewer=viewer)  # your own review is always yours to see
+        if viewer.is_staff:
+            visible = Q()
+    reviews = reviews.filter(visible)
+    if reviewee_id is not None:
+        reviews = reviews.filter(reviewee_id=reviewee_id)
+    return reviews.order_by("-created_at", "-id")

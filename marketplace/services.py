@@ -1,0 +1,493 @@
+"""Everything that changes projects, proposals, invites, portfolios and reviews.
+
+Status moves go through one function per model that locks the row, checks the move against its table
+of allowed transitions, saves and records the change.
+"""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User, UserType
+from accounts.services import skills_from_names
+from megilance.core.exceptions import ApplicationError, Conflict
+from megilance.core.images import image_clean
+from megilance.core.uploads import file_check
+
+from .models import (
+    Attachment,
+    Category,
+    Invite,
+    InviteStatus,
+    PortfolioImage,
+    PortfolioItem,
+    Project,
+    ProjectStatus,
+    ProjectStatusChange,
+    Proposal,
+    ProposalStatus,
+    ProposalStatusChange,
+    Review,
+    Visibility,
+)
+
+PROJECT_TRANSITIONS: dict[str, set[str]] = {
+    ProjectStatus.DRAFT: {ProjectStatus.OPEN, ProjectStatus.CANCELLED},
+    ProjectStatus.OPEN: {ProjectStatus.DRAFT, ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED},
+    ProjectStatus.IN_PROGRESS: {ProjectStatus.COMPLETED, ProjectStatus.CANCELLED},
+    ProjectStatus.COMPLETED: set(),
+    ProjectStatus.CANCELLED: set(),
+}
+# Which status a client may set by editing the project; in_progress and completed follow the contract.
+CLIENT_SETTABLE = {ProjectStatus.DRAFT, ProjectStatus.OPEN, ProjectStatus.CANCELLED}
+
+PROPOSAL_TRANSITIONS: dict[str, set[str]] = {
+    ProposalStatus.SUBMITTED: {ProposalStatus.SHORTLISTED, ProposalStatus.ACCEPTED, ProposalStatus.REJECTED,
+                               ProposalStatus.WITHDRAWN},
+    ProposalStatus.SHORTLISTED: {ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.ACCEPTED: set(),
+    ProposalStatus.REJECTED: set(),
+    ProposalStatus.WITHDRAWN: set(),
+}
+
+REVIEW_BLIND_DAYS = 14
+MAX_PORTFOLIO_IMAGES = 10
+MAX_ATTACHMENTS = 10
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("Not found.", code="not_found", status_code=404)
+
+
+# --- categories ---------------------------------------------------------------------------------
+
+
+def category_resolve(value: str | None) -> Category | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    category = Category.objects.filter(slug=slugify(text)).first() or Category.objects.filter(
+        name__iexact=text
+    ).first()
+    if category is None:
+        raise _invalid("category", "Choose one of the listed categories.")
+    return category
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def project_search_refresh(project: Project) -> None:
+    """Rebuilds the project's full-text search vector (PostgreSQL; SQLite searches the text directly)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("skills_text", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+    )
+    Project.objects.filter(pk=project.pk).update(search_vector=vector)
+
+
+def _check_budget(budget_min: Decimal, budget_max: Decimal) -> None:
+    if budget_min > budget_max:
+        raise _invalid("budget_max", "The highest budget must be at least the lowest.")
+
+
+def _set_skills(project: Project, names: list[str]) -> None:
+    skills = skills_from_names(names)
+    project.skills.set(skills)
+    project.skills_text = " ".join(sorted(skill.name for skill in skills))
+    project.save(update_fields=["skills_text"])
+
+
+PROJECT_FIELDS = {"title", "description", "category", "skills", "budget_type", "budget_min", "budget_max",
+                  "currency", "deadline", "visibility", "status"}
+
+
+def project_create(*, client: User, data: dict[str, Any]) -> Project:
+    if client.user_type != UserType.CLIENT:
+        raise ApplicationError("Only clients post projects.", code="permission_denied", status_code=403)
+    status = data.get("status") or ProjectStatus.OPEN
+    if status not in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
+        raise _invalid("status", "A new project is either a draft or open.")
+    _check_budget(data["budget_min"], data["budget_max"])
+    deadline: date | None = data.get("deadline")
+    if deadline and deadline < timezone.localdate():
+        raise _invalid("deadline", "The deadline cannot be in the past.")
+    with transaction.atomic():
+        project = Project.objects.create(
+            client=client,
+            title=data["title"].strip(),
+            description=data["description"].strip(),
+            category=category_resolve(data.get("category")),
+            budget_type=data.get("budget_type") or "fixed",
+            budget_min=data["budget_min"],
+            budget_max=data["budget_max"],
+            currency=data.get("currency") or "usd",
+            deadline=deadline,
+            visibility=data.get("visibility") or Visibility.PUBLIC,
+            status=status,
+            published_at=timezone.now() if status == ProjectStatus.OPEN else None,
+        )
+        ProjectStatusChange.objects.create(project=project, from_status="", to_status=status, changed_by=client)
+        _set_skills(project, data.get("skills") or [])
+        project_search_refresh(project)
+    return project
+
+
+def _lock_project(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def project_set_status(*, project: Project, to: str, by: User | None) -> Project:
+    """The one place a project's status changes: locked, checked against the table, recorded."""
+    with transaction.atomic():
+        project = _lock_project(project)
+        if project.status == to:
+            return project
+        if to not in PROJECT_TRANSITIONS[project.status]:
+            raise Conflict(
+                f"A project that is {project.get_status_display().lower()} cannot become "
+                f"{ProjectStatus(to).label.lower()}.",
+                code="invalid_transition",
+            )
+        from_status = project.status
+        project.status = to
+        fields = ["status", "updated_at"]
+        if to == ProjectStatus.OPEN and project.published_at is None:
+            project.published_at = timezone.now()
+            fields.append("published_at")
+        project.save(update_fields=fields)
+        ProjectStatusChange.objects.create(project=project, from_status=from_status, to_status=to, changed_by=by)
+    return project
+
+
+def project_update(*, project: Project, by: User, data: dict[str, Any]) -> Project:
+    if project.client_id != by.pk:
+        raise _not_found()
+    unknown = set(data) - PROJECT_FIELDS
+    if unknown:
+        raise _invalid(sorted(unknown)[0], "This field cannot be changed.")
+    with transaction.atomic():
+        project = _lock_project(project)
+        if project.status not in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
+            raise Conflict("A project can be edited only while it is a draft or open.", code="not_editable")
+        _check_budget(data.get("budget_min", project.budget_min), data.get("budget_max", project.budget_max))
+        if "deadline" in data and data["deadline"] and data["deadline"] < timezone.localdate():
+            raise _invalid("deadline", "The deadline cannot be in the past.")
+        for field in ("title", "description"):
+            if field in data:
+                setattr(project, field, data[field].strip())
+        for field in ("budget_type", "budget_min", "budget_max", "currency", "deadline", "visibility"):
+            if field in data:
+                setattr(project, field, data[field])
+        if "category" in data:
+            project.category = category_resolve(data["category"])
+        project.save()
+        if "skills" in data:
+            _set_skills(project, data["skills"] or [])
+        if "status" in data and data["status"] != project.status:
+            if data["status"] not in CLIENT_SETTABLE:
+                raise _invalid("status", "Choose draft, open or cancelled; the contract moves the rest.")
+            project = project_set_status(project=project, to=data["status"], by=by)
+        project_search_refresh(project)
+    return project
+
+
+def project_delete(*, project: Project, by: User) -> bool:
+    """Deletes a draft without proposals; an open project is cancelled instead, so nothing is lost.
+
+    Returns True when the project was deleted, False when it was cancelled.
+    """
+    if project.client_id != by.pk:
+        raise _not_found()
+    with transaction.atomic():
+        project = _lock_project(project)
+        if project.status == ProjectStatus.DRAFT and not project.proposals.exists():
+            project.delete()
+            return True
+        if project.status in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
+            project_set_status(project=project, to=ProjectStatus.CANCELLED, by=by)
+            return False
+    raise Conflict("A project with a contract cannot be deleted.", code="not_deletable")
+
+
+def project_feature(*, project: Project, featured: bool) -> None:
+    Project.objects.filter(pk=project.pk).update(is_featured=featured)
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+
+def attachment_add(*, uploaded_by: User, upload: UploadedFile, project: Project | None = None,
+                   proposal: Proposal | None = None) -> Attachment:
+    parent_owner = project.client_id if project else proposal.freelancer_id  # type: ignore[union-attr]
+    if parent_owner != uploaded_by.pk:
+        raise _not_found()
+    parent_filter = {"project": project} if project else {"proposal": proposal}
+    if Attachment.objects.filter(**parent_filter).count() >= MAX_ATTACHMENTS:
+        raise _invalid("files", f"At most {MAX_ATTACHMENTS} files can be attached.")
+    kind = file_check(upload, field="files")
+    if kind.is_image:  # images are re-encoded, which also strips anything hidden in them
+        content: Any = image_clean(upload, field="files", max_bytes=10 * 1024 * 1024, max_side=2400)
+        extension = content.name.rsplit(".", 1)[-1]
+        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[extension]
+    else:
+        content, extension, content_type = upload, kind.extension, kind.content_type
+    name = f"{uuid.uuid4().hex}.{extension}"
+    attachment = Attachment(
+        uploaded_by=uploaded_by,
+        original_name=(upload.name or name)[:255],
+        content_type=content_type,
+        size=content.size,
+        **parent_filter,
+    )
+    attachment.file.save(name, content, save=False)
+    attachment.save()
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment, by: User) -> None:
+    if attachment.uploaded_by_id != by.pk:
+        raise _not_found()
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# --- proposals ----------------------------------------------------------------------------------
+
+
+def proposal_set_status(*, proposal: Proposal, to: str, by: User | None) -> Proposal:
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status == to:
+            return proposal
+        if to not in PROPOSAL_TRANSITIONS[proposal.status]:
+            raise Conflict(
+                f"A proposal that is {proposal.get_status_display().lower()} cannot become "
+                f"{ProposalStatus(to).label.lower()}.",
+                code="invalid_transition",
+            )
+        from_status = proposal.status
+        proposal.status = to
+        proposal.save(update_fields=["status", "updated_at"])
+        ProposalStatusChange.objects.create(proposal=proposal, from_status=from_status, to_status=to, changed_by=by)
+    return proposal
+
+
+def project_is_visible_to(project: Project, user: User) -> bool:
+    if user.is_authenticated and (user.is_staff or project.client_id == user.pk):
+        return True
+    if project.status == ProjectStatus.DRAFT:
+        return False
+    if project.visibility == Visibility.PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    return (
+        project.invites.filter(freelancer=user).exists() or project.proposals.filter(freelancer=user).exists()
+    )
+
+
+def proposal_submit(*, freelancer: User, project: Project, data: dict[str, Any]) -> Proposal:
+    if freelancer.user_type != UserType.FREELANCER:
+        raise ApplicationError("Only freelancers send proposals.", code="permission_denied", status_code=403)
+    if not project_is_visible_to(project, freelancer):
+        raise _invalid("project_id", "There is no such project.")
+    if project.client_id == freelancer.pk:
+        raise _invalid("project_id", "You cannot propose on your own project.")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status != ProjectStatus.OPEN:
+            raise Conflict("This project is not taking proposals.", code="project_not_open")
+        if Proposal.objects.filter(project=project, freelancer=freelancer).exists():
+            raise Conflict("You already sent a proposal for this project; edit it instead.",
+                           code="duplicate_proposal")
+        try:
+            with transaction.atomic():
+                proposal = Proposal.objects.create(
+                    project=project,
+                    freelancer=freelancer,
+                    cover_letter=data["cover_letter"].strip(),
+                    bid_amount=data["bid_amount"],
+                    currency=data.get("currency") or project.currency,
+                    estimated_duration_days=data["estimated_duration_days"],
+                )
+        except IntegrityError as exc:
+            raise Conflict("You already sent a proposal for this project.", code="duplicate_proposal") from exc
+        ProposalStatusChange.objects.create(proposal=proposal, from_status="", to_status=ProposalStatus.SUBMITTED,
+                                            changed_by=freelancer)
+        Invite.objects.filter(project=project, freelancer=freelancer).update(status=InviteStatus.ACCEPTED)
+    return proposal
+
+
+PROPOSAL_EDITABLE = {"cover_letter", "bid_amount", "currency", "estimated_duration_days"}
+
+
+def proposal_update(*, proposal: Proposal, by: User, data: dict[str, Any]) -> Proposal:
+    if proposal.freelancer_id != by.pk:
+        raise _not_found()
+    unknown = set(data) - PROPOSAL_EDITABLE - {"project_id"}
+    if unknown:
+        raise _invalid(sorted(unknown)[0], "This field cannot be changed.")
+    if "project_id" in data and data["project_id"] != proposal.project_id:
+        raise _invalid("project_id", "A proposal cannot move to another project.")
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
+        if proposal.status != ProposalStatus.SUBMITTED or proposal.project.status != ProjectStatus.OPEN:
+            raise Conflict("A proposal can be edited only while it is submitted and the project open.",
+                           code="not_editable")
+        for field in PROPOSAL_EDITABLE & set(data):
+            value = data[field].strip() if field == "cover_letter" else data[field]
+            setattr(proposal, field, value)
+        proposal.save()
+    return proposal
+
+
+def proposal_withdraw(*, proposal: Proposal, by: User) -> Proposal:
+    if proposal.freelancer_id != by.pk:
+        raise _not_found()
+    return proposal_set_status(proposal=proposal, to=ProposalStatus.WITHDRAWN, by=by)
+
+
+def _client_decides(proposal: Proposal, by: User) -> None:
+    if proposal.project.client_id != by.pk:
+        raise _not_found()
+
+
+def proposal_shortlist(*, proposal: Proposal, by: User) -> Proposal:
+    _client_decides(proposal, by)
+    return proposal_set_status(proposal=proposal, to=ProposalStatus.SHORTLISTED, by=by)
+
+
+def proposal_reject(*, proposal: Proposal, by: User) -> Proposal:
+    _client_decides(proposal, by)
+    return proposal_set_status(proposal=proposal, to=ProposalStatus.REJECTED, by=by)
+
+
+def proposal_delete(*, proposal: Proposal, by: User) -> None:
+    """A freelancer's DELETE withdraws the proposal: the client's record of it stays."""
+    proposal_withdraw(proposal=proposal, by=by)
+
+
+# --- invites ------------------------------------------------------------------------------------
+
+
+def invite_create(*, client: User, project: Project, freelancer: User, message: str = "") -> Invite:
+    if project.client_id != client.pk:
+        raise _invalid("project_id", "There is no such project.")
+    if freelancer.user_type != UserType.FREELANCER or not freelancer.is_active:
+        raise _invalid("freelancer_id", "There is no such freelancer.")
+    if project.status != ProjectStatus.OPEN:
+        raise Conflict("Invite freelancers to an open project.", code="project_not_open")
+    try:
+        with transaction.atomic():
+            return Invite.objects.create(project=project, freelancer=freelancer, message=message.strip())
+    except IntegrityError as exc:
+        raise Conflict("This freelancer is already invited to this project.", code="duplicate_invite") from exc
+
+
+def invite_decline(*, invite: Invite, by: User) -> Invite:
+    if invite.freelancer_id != by.pk:
+        raise _not_found()
+    if invite.status != InviteStatus.PENDING:
+        raise Conflict("This invite was already answered.", code="invalid_transition")
+    invite.status = InviteStatus.DECLINED
+    invite.save(update_fields=["status"])
+    return invite
+
+
+# --- portfolio ----------------------------------------------------------------------------------
+
+
+def _add_images(item: PortfolioItem, images: list[UploadedFile]) -> None:
+    existing = item.images.count()
+    if existing + len(images) > MAX_PORTFOLIO_IMAGES:
+        raise _invalid("images", f"A portfolio item has at most {MAX_PORTFOLIO_IMAGES} images.")
+    for position, upload in enumerate(images, start=existing):
+        full = image_clean(upload, field="images", max_bytes=10 * 1024 * 1024, max_side=2000)
+        upload.seek(0)
+        thumb = image_clean(upload, field="images", max_bytes=10 * 1024 * 1024, max_side=400)
+        image = PortfolioImage(item=item, position=position)
+        image.image.save(full.name, full, save=False)
+        image.thumbnail.save(thumb.name, ContentFile(thumb.read(), name=thumb.name), save=False)
+        image.save()
+
+
+def portfolio_item_create(*, freelancer: User, data: dict[str, Any], images: list[UploadedFile]) -> PortfolioItem:
+    if freelancer.user_type != UserType.FREELANCER:
+        raise ApplicationError("Only freelancers have a portfolio.", code="permission_denied", status_code=403)
+    with transaction.atomic():
+        item = PortfolioItem.objects.create(
+            freelancer=freelancer,
+            title=data["title"].strip(),
+            description=(data.get("description") or "").strip(),
+            project_url=data.get("project_url") or "",
+        )
+        _add_images(item, images)
+    return item
+
+
+def portfolio_item_update(*, item: PortfolioItem, by: User, data: dict[str, Any],
+                          images: list[UploadedFile]) -> PortfolioItem:
+    if item.freelancer_id != by.pk:
+        raise _not_found()
+    with transaction.atomic():
+        for field in ("title", "description", "project_url"):
+            if field in data:
+                setattr(item, field, (data[field] or "").strip())
+        item.save()
+        if images:
+            _add_images(item, images)
+    return item
+
+
+def portfolio_item_delete(*, item: PortfolioItem, by: User) -> None:
+    if item.freelancer_id != by.pk:
+        raise _not_found()
+    files = [(image.image, image.thumbnail) for image in item.images.all()]
+    item.delete()
+    for image, thumbnail in files:
+        image.delete(save=False)
+        thumbnail.delete(save=False)
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+
+def review_create(*, contract: Any, reviewer: User, rating: int, comment: str = "") -> Review:
+    """Each party of a completed contract rates the other once. Both are revealed together."""
+    if not contract.is_party(reviewer):
+        raise _invalid("contract_id", "There is no such contract.")
+    if contract.status != "completed":
+        raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
+    reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(contract=contract, reviewer=reviewer, reviewee_id=reviewee_id,
+                                               rating=rating, comment=comment.strip())
+        except IntegrityError as exc:
+            raise Conflict("You already reviewed this contract.", code="duplicate_review") from exc
+        if Review.objects.filter(contract=contract).count() == 2:
+            Review.objects.filter(contract=contract).update(revealed_at=timezone.now())
+            review.refresh_from_db(fields=["revealed_at"])
+    return review
+
+
+def review_blind_cutoff() -> Any:
+    return timezone.now() - timezone.timedelta(days=REVIEW_BLIND_DAYS)

@@ -1,0 +1,41 @@
+"""Marketplace data made through the real services, as users would make it."""
+
+from decimal import Decimal
+
+from contracts.services import contract_complete, proposal_accept
+from marketplace.services import project_create, proposal_submit
+
+
+def make_project(client, **overrides):
+    data = {
+        "title": "Build a booking site for a dental clinic",
+        "description": "We need online booking with reminders, built in Django with PostgreSQL.",
+        "category": "web-development",
+        "skills": ["Django", "PostgreSQL"],
+        "budget_type": "fixed",
+        "budget_min": Decimal("1000.00"),
+        "budget_max": Decimal("3000.00"),
+        "currency": "usd",
+        "visibility": "public",
+        **overrides,
+    }
+    return project_create(client=client, data=data)
+
+
+def make_proposal(freelancer, project, **overrides):
+    data = {
+        "cover_letter": "I have built three booking systems in Django; here is how I would do yours.",
+        "bid_amount": Decimal("2000.00"),
+        "estimated_duration_days": 30,
+        **overrides,
+    }
+    return proposal_submit(freelancer=freelancer, project=project, data=data)
+
+
+def make_contract(client, freelancer, *, completed=False, **project_overrides):
+    project = make_project(client, **project_overrides)
+    proposal = make_proposal(freelancer, project)
+    contract = proposal_accept(proposal=proposal, by=client)
+    if completed:
+        contract = contract_complete(contract=contract, by=client)
+    return contract
