@@ -4,13 +4,13 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalidToken
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 
 @database_sync_to_async
-def _user_for_token(raw: str):  # noqa: ANN202
+def _user_for_token(raw: str):
     from .authentication import user_for_access_token
 
     try:
@@ -22,7 +22,7 @@ def _user_for_token(raw: str):  # noqa: ANN202
 class TokenAuthMiddleware(BaseMiddleware):
     """Puts the token's user into the scope. A bad token leaves `token_invalid` set so consumers close with 4401."""
 
-    async def __call__(self, scope: dict, receive, send):  # noqa: ANN001, ANN204
+    async def __call__(self, scope: dict, receive, send):
         query = parse_qs(scope.get("query_string", b"").decode())
         tokens = query.get("token")
         if tokens:

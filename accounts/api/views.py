@@ -184,7 +184,7 @@ class UserListView(generics.ListAPIView):
     permission_classes = [IsAdminUser]
     serializer_class = s.StaffUserSerializer
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         queryset = User.objects.order_by("id")
         params = self.request.query_params
         if search := params.get("search", "").strip():
