@@ -1,3 +1,5 @@
 """WebSocket routes of every app, gathered in one list for `asgi.py`."""
 
-websocket_urlpatterns: list = []
+from messaging.routing import websocket_urlpatterns as messaging_routes
+
+websocket_urlpatterns: list = [*messaging_routes]

@@ -19,12 +19,15 @@ api_urlpatterns = [
     path("", include(users_urlpatterns)),
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("messaging.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
 
 urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
+    path("", include("marketplace.urls")),
+    path("", include("contracts.urls")),
     path("", include("accounts.urls")),
 ]
 

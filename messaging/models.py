@@ -1,1 +1,171 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
 
+
+class Chat(models.Model):
+    """A conversation between one client and one freelancer, optionally about a project or a contract.
+
+    The subject is named by an "app.Model" string and an id, so messaging needs no import of the apps
+    above it; "" and 0 mean a chat about nothing in particular. One chat per pair and subject.
+    """
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_chats")
+    freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="freelancer_chats")
+    subject_type = models.CharField(max_length=40, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "freelancer", "subject_type", "subject_id"],
+                                    name="one_chat_per_pair_and_subject"),
+            models.CheckConstraint(condition=~Q(client=models.F("freelancer")), name="chat_two_people"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chat {self.pk}: {self.client} and {self.freelancer}"
+
+    def participant_ids(self) -> tuple[int, int]:
+        return (self.client_id, self.freelancer_id)
+
+    def has_participant(self, user: object) -> bool:
+        return getattr(user, "pk", None) in self.participant_ids()
+
+    def other_id(self, user_id: int) -> int:
+        return self.freelancer_id if user_id == self.client_id else self.client_id
+
+
+class ChatMember(models.Model):
+    """What one participant has done with a chat: archived it, read and received up to which message."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_memberships")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    last_read_message_id = models.PositiveBigIntegerField(default=0)
+    last_delivered_message_id = models.PositiveBigIntegerField(default=0)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chat", "user"], name="one_membership_per_user")]
+        indexes = [models.Index(fields=["user", "archived_at"], name="chatmember_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in chat {self.chat_id}"
+
+
+class Message(models.Model):
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_sent")
+    content = models.TextField(max_length=5000, blank=True)
+    # Chosen by the sending app; a send repeated with the same id stores nothing new.
+    client_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_flagged = models.BooleanField(default=False)
+    attachment = models.FileField(upload_to="attachments/chat/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=255, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment_size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "sender", "client_id"], condition=~Q(client_id=""),
+                                    name="message_client_id_once"),
+        ]
+        indexes = [models.Index(fields=["chat", "id"], name="message_chat_idx")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} in chat {self.chat_id}"
+
+
+class Violation(models.Model):
+    """Contact details or outside links masked in a message before a contract existed, for staff to review."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="violations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="violations")
+    kinds = models.JSONField(default=list)
+    original_content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolution = models.CharField(max_length=20, blank=True, choices=[("dismissed", "Dismissed"),
+                                                                     ("warned", "User warned")])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.kinds)} by {self.user}"
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocked {self.blocked}"
+
+
+class NotificationKind(models.TextChoices):
+    PROJECT_CREATED = "project_created", "Project posted"
+    PROPOSAL_RECEIVED = "proposal_received", "New proposal"
+    PROPOSAL_ACCEPTED = "proposal_accepted", "Proposal accepted"
+    PROPOSAL_REJECTED = "proposal_rejected", "Proposal not selected"
+    INVITE_RECEIVED = "invite_received", "Invitation to a project"
+    CONTRACT_CREATED = "contract_created", "Contract started"
+    MILESTONE_FUNDED = "milestone_funded", "Milestone funded"
+    MILESTONE_SUBMITTED = "milestone_submitted", "Work submitted"
+    MILESTONE_APPROVED = "milestone_approved", "Milestone approved"
+    MILESTONE_CHANGES = "milestone_changes_requested", "Changes requested"
+    PAYMENT_RECEIVED = "payment_received", "Payment received"
+    PAYOUT_SENT = "payout_sent", "Payout sent"
+    DISPUTE_OPENED = "dispute_opened", "Dispute opened"
+    DISPUTE_RESOLVED = "dispute_resolved", "Dispute resolved"
+    REVIEW_RECEIVED = "review_received", "New review"
+    MESSAGE_RECEIVED = "message_received", "New message"
+    SECURITY = "security", "Account security"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    message = models.TextField(max_length=2000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(fields=["user"], name="notification_unread_idx", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user}"
+
+
+class NotificationPreference(models.Model):
+    """Per kind: in the app, by e-mail. A kind without a row uses the defaults (both on)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"

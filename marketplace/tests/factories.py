@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 from contracts.services import contract_complete, proposal_accept
+from marketplace.categories import categories_ensure_defaults
 from marketplace.services import project_create, proposal_submit
 
 
 def make_project(client, **overrides):
+    categories_ensure_defaults()  # a test that flushed the database removed the migration's categories
     data = {
         "title": "Build a booking site for a dental clinic",
         "description": "We need online booking with reminders, built in Django with PostgreSQL.",

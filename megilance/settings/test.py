@@ -21,3 +21,8 @@ WHITENOISE_USE_FINDERS = True
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_API_HOST = STRIPE_API_BASE
 LOGGING["root"]["level"] = "WARNING"
+
+# Several test runs may share one PostgreSQL server (developers working side by side); each can name its
+# own test database.
+if env("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}

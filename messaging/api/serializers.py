@@ -1,0 +1,144 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Chat, Message, Notification, NotificationKind
+
+
+class ChatPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    user_type = serializers.CharField()
+
+
+class ChatInput(serializers.Serializer):
+    participant_id = serializers.IntegerField(min_value=1)
+    project_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class ChatSerializer(serializers.ModelSerializer):
+    client = ChatPersonSerializer(read_only=True)
+    freelancer = ChatPersonSerializer(read_only=True)
+    project_id = serializers.SerializerMethodField()
+    unread_count = serializers.IntegerField(read_only=True)
+    archived = serializers.SerializerMethodField()
+    last_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Chat
+        fields = ["id", "client", "freelancer", "project_id", "created_at", "last_message_at", "unread_count",
+                  "archived", "last_message"]
+
+    def get_project_id(self, obj: Chat) -> int | None:
+        return obj.subject_id if obj.subject_type == "marketplace.Project" else None
+
+    def get_archived(self, obj: Chat) -> bool:
+        return getattr(obj, "my_archived_at", None) is not None
+
+    def get_last_message(self, obj: Chat) -> dict | None:
+        if not getattr(obj, "last_message_id", None):
+            return None
+        return {"id": obj.last_message_id, "content": obj.last_message_content[:200],
+                "sender_id": obj.last_message_sender_id}
+
+
+class MessageInput(serializers.Serializer):
+    content = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False)
+
+
+class AttachmentInfoSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    chat_id = serializers.IntegerField(read_only=True)
+    sender_id = serializers.IntegerField(read_only=True)
+    client_id = serializers.SerializerMethodField()
+    attachment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "chat_id", "sender_id", "content", "created_at", "client_id", "is_flagged", "attachment"]
+
+    def get_client_id(self, obj: Message) -> str | None:
+        return obj.client_id or None
+
+    @extend_schema_field(AttachmentInfoSerializer(allow_null=True))
+    def get_attachment(self, obj: Message) -> dict | None:
+        if not obj.attachment:
+            return None
+        return {"url": f"/api/chats/{obj.chat_id}/messages/{obj.pk}/attachment", "name": obj.attachment_name,
+                "content_type": obj.attachment_type, "size": obj.attachment_size}
+
+
+class ReadInput(serializers.Serializer):
+    message_id = serializers.IntegerField(min_value=1)
+
+
+class ReadOutput(serializers.Serializer):
+    last_read_message_id = serializers.IntegerField()
+
+
+class ChatStatsSerializer(serializers.Serializer):
+    total_chats = serializers.IntegerField()
+    active_chats = serializers.IntegerField()
+    archived_chats = serializers.IntegerField()
+    unread_messages = serializers.IntegerField()
+    chats_with_unread = serializers.IntegerField()
+    messages_sent = serializers.IntegerField()
+    messages_received = serializers.IntegerField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="kind", read_only=True)
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "title", "message", "data", "created_at", "read_at", "is_read"]
+
+    def get_is_read(self, obj: Notification) -> bool:
+        return obj.read_at is not None
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class PreferenceSwitchSerializer(serializers.Serializer):
+    in_app = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """Each notification kind with its switches."""
+
+    def to_representation(self, instance: dict) -> dict:
+        return instance
+
+    def to_internal_value(self, data: object) -> dict:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send an object of kinds."]})
+        errors: dict[str, list[str]] = {}
+        cleaned: dict[str, dict[str, bool]] = {}
+        for kind, switches in data.items():
+            if kind not in NotificationKind.values:
+                errors[kind] = ["Unknown notification kind."]
+                continue
+            switch = PreferenceSwitchSerializer(data=switches)
+            if not switch.is_valid():
+                errors[kind] = [f"{key}: {msgs[0]}" for key, msgs in switch.errors.items()]
+                continue
+            cleaned[kind] = dict(switch.validated_data)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cleaned
+
+
+class BlockInput(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)

@@ -1,0 +1,217 @@
+"""Chats, messages and notifications over REST; the same services as the sockets and pages."""
+
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import DetailSerializer, ErrorSerializer
+from accounts.models import User
+
+from .. import notifications, services
+from ..models import Chat, Message, Notification
+from . import serializers as s
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+          429: ErrorSerializer}
+
+
+def _valid(serializer_class: type, request: Request, **kwargs: object) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() else None
+
+
+class ChatListView(generics.ListCreateAPIView):
+    serializer_class = s.ChatSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Chat.objects.none()
+        archived = self.request.query_params.get("archived")
+        flag = {"true": True, "1": True, "false": False, "0": False, "all": None}.get(archived or "false", False)
+        return services.chats_for(self.request.user, archived=flag)
+
+    @extend_schema(tags=["chats"], parameters=[OpenApiParameter("archived", str, enum=["true", "false", "all"])])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["chats"], request=s.ChatInput, responses={201: s.ChatSerializer, 200: s.ChatSerializer,
+                                                                   **ERRORS})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        data = _valid(s.ChatInput, request)
+        participant = User.objects.filter(pk=data["participant_id"], is_active=True).first()
+        if participant is None:
+            return Response({"detail": "Invalid input: there is no such person.", "error_type": "validation_error",
+                             "errors": {"participant_id": ["There is no such person."]}}, status=400)
+        chat, created = services.chat_open(user=request.user, participant=participant,
+                                           project_id=data.get("project_id"))
+        chat = services.chat_get(user=request.user, chat_id=chat.pk)
+        return Response(self.get_serializer(chat).data, status=201 if created else 200)
+
+
+def _chat(request: Request, chat_id: int) -> Chat:
+    chat = services.chat_get(user=request.user, chat_id=chat_id)
+    if chat is None:
+        raise NotFound()
+    return chat
+
+
+@extend_schema(tags=["chats"], responses={200: s.ChatSerializer, **ERRORS})
+class ChatDetailView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ChatSerializer(_chat(request, pk)).data)
+
+
+def _archive_view(archived: bool) -> type[APIView]:
+    @extend_schema(tags=["chats"], request=None, responses={200: s.ChatSerializer, **ERRORS})
+    class ArchiveView(APIView):
+        def post(self, request: Request, pk: int) -> Response:
+            chat = _chat(request, pk)
+            services.chat_set_archived(user=request.user, chat=chat, archived=archived)
+            return Response(s.ChatSerializer(services.chat_get(user=request.user, chat_id=pk)).data)
+
+    ArchiveView.__name__ = "ChatArchiveView" if archived else "ChatUnarchiveView"
+    return ArchiveView
+
+
+ChatArchiveView = _archive_view(True)
+ChatUnarchiveView = _archive_view(False)
+
+
+@extend_schema(tags=["chats"], responses={200: s.ChatStatsSerializer})
+class ChatStatsView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(services.chat_stats(request.user))
+
+
+class MessageListView(generics.ListCreateAPIView):
+    """Messages oldest first (newest last). `?after=<id>` catches up after a reconnect; `?before=<id>` pages back."""
+
+    serializer_class = s.MessageSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        chat = _chat(self.request, self.kwargs["pk"])
+        return services.messages_for(chat=chat, after=_int_param(self.request, "after"),
+                                     before=_int_param(self.request, "before"),
+                                     search=self.request.query_params.get("search"))
+
+    @extend_schema(tags=["chats"], parameters=[OpenApiParameter("after", int), OpenApiParameter("before", int),
+                                               OpenApiParameter("search", str)])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["chats"], request={"application/json": s.MessageInput, "multipart/form-data": s.MessageInput},
+                   responses={201: s.MessageSerializer, 200: s.MessageSerializer, **ERRORS})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        chat = _chat(request, self.kwargs["pk"])
+        data = _valid(s.MessageInput, request)
+        message, created = services.message_send(chat=chat, sender=request.user, content=data["content"],
+                                                 client_id=data["client_id"], attachment=data.get("file"))
+        return Response(self.get_serializer(message).data, status=201 if created else 200)
+
+
+@extend_schema(tags=["chats"], responses={(200, "application/octet-stream"): OpenApiResponse(
+    description="The file, or a redirect to a short-lived signed link"), 404: ErrorSerializer})
+class MessageAttachmentView(APIView):
+    def get(self, request: Request, pk: int, message_id: int) -> Response:
+        chat = _chat(request, pk)
+        message = get_object_or_404(Message, chat=chat, pk=message_id)
+        if not message.attachment:
+            raise NotFound()
+        storage = message.attachment.storage
+        if hasattr(storage, "bucket_name"):
+            return HttpResponseRedirect(storage.url(message.attachment.name, parameters={
+                "ResponseContentDisposition": f'attachment; filename="{message.attachment_name}"'}, expire=300))
+        response = FileResponse(message.attachment.open("rb"), as_attachment=True,
+                                filename=message.attachment_name, content_type=message.attachment_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+@extend_schema(tags=["chats"], request=s.ReadInput, responses={200: s.ReadOutput, **ERRORS})
+class ChatReadView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        chat = _chat(request, pk)
+        upto = services.messages_mark_read(chat=chat, user=request.user, **_valid(s.ReadInput, request))
+        return Response({"last_read_message_id": upto})
+
+
+@extend_schema(tags=["chats"], request=s.BlockInput, responses={200: DetailSerializer, **ERRORS})
+class BlockView(APIView):
+    def post(self, request: Request) -> Response:
+        other = get_object_or_404(User, pk=_valid(s.BlockInput, request)["user_id"])
+        services.block_set(user=request.user, other=other, blocked=True)
+        return Response({"detail": "Blocked. Neither of you can message the other."})
+
+    def delete(self, request: Request) -> Response:
+        other = get_object_or_404(User, pk=_valid(s.BlockInput, request)["user_id"])
+        services.block_set(user=request.user, other=other, blocked=False)
+        return Response({"detail": "Unblocked."})
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+class NotificationListView(generics.ListAPIView):
+    serializer_class = s.NotificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        unread = self.request.query_params.get("unread") in ("true", "1")
+        return notifications.notifications_for(self.request.user, unread_only=unread)
+
+    @extend_schema(tags=["notifications"], parameters=[OpenApiParameter("unread", bool)])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(tags=["notifications"], responses={200: s.UnreadCountSerializer})
+class UnreadCountView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"unread_count": notifications.unread_count(request.user)})
+
+
+@extend_schema(tags=["notifications"], request=None, responses={200: s.NotificationSerializer, **ERRORS})
+class NotificationReadView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        notification = notifications.notification_mark_read(user=request.user, notification_id=pk)
+        if notification is None:
+            raise NotFound()
+        return Response(s.NotificationSerializer(notification).data)
+
+
+@extend_schema(tags=["notifications"], request=None, responses={200: s.UnreadCountSerializer})
+class NotificationReadAllView(APIView):
+    def post(self, request: Request) -> Response:
+        notifications.notifications_mark_all_read(user=request.user)
+        return Response({"unread_count": 0})
+
+
+class PreferencesView(APIView):
+    """`{"<kind>": {"in_app": bool, "email": bool}, ...}` for every kind."""
+
+    @extend_schema(tags=["notifications"], responses={200: OpenApiResponse(description="Switches per kind")})
+    def get(self, request: Request) -> Response:
+        return Response(notifications.preferences_for(request.user))
+
+    @extend_schema(tags=["notifications"], request=s.PreferencesSerializer,
+                   responses={200: OpenApiResponse(description="Switches per kind"), **ERRORS})
+    def put(self, request: Request) -> Response:
+        serializer = s.PreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(notifications.preferences_update(user=request.user, changes=serializer.validated_data))

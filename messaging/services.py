@@ -1,0 +1,298 @@
+"""Chats and messages. REST views, pages and socket consumers all send through `message_send`.
+
+A message is stored before it is broadcast, and the broadcast happens only after commit.
+"""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User, UserType
+from megilance.core.exceptions import ApplicationError
+from megilance.core.images import image_clean
+from megilance.core.uploads import file_check
+
+from . import presence
+from .content_filter import mask_contact_details
+from .models import Block, Chat, ChatMember, Message, NotificationKind, Violation
+from .notifications import notify
+from .realtime import broadcast_on_commit, chat_group
+
+SEND_LIMIT_PER_MINUTE = 30
+EMAIL_BATCH_WINDOW = timedelta(minutes=15)
+SUBJECT_MODELS = {"project": "marketplace.Project", "contract": "contracts.Contract"}
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("Not found.", code="not_found", status_code=404)
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": message.pk,
+        "chat_id": message.chat_id,
+        "sender_id": message.sender_id,
+        "content": message.content,
+        "created_at": message.created_at.isoformat(),
+        "client_id": message.client_id or None,
+    }
+    if message.attachment:
+        payload["attachment"] = {"url": f"/api/chats/{message.chat_id}/messages/{message.pk}/attachment",
+                                 "name": message.attachment_name, "content_type": message.attachment_type,
+                                 "size": message.attachment_size}
+    return payload
+
+
+# --- chats --------------------------------------------------------------------------------------
+
+
+def is_blocked(a_id: int, b_id: int) -> bool:
+    return Block.objects.filter(Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)).exists()
+
+
+def chat_open(*, user: User, participant: User, project_id: int | None = None) -> tuple[Chat, bool]:
+    """The chat between a client and a freelancer (about a project if given), created on first use.
+
+    Returns (chat, created).
+    """
+    if participant.pk == user.pk or not participant.is_active:
+        raise _invalid("participant_id", "Choose someone else to talk to.")
+    roles = {user.user_type, participant.user_type}
+    if roles != {UserType.CLIENT, UserType.FREELANCER}:
+        raise _invalid("participant_id", "A chat is between a client and a freelancer.")
+    client, freelancer = (user, participant) if user.user_type == UserType.CLIENT else (participant, user)
+    if is_blocked(user.pk, participant.pk):
+        raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+    subject_type, subject_id = "", 0
+    if project_id:
+        project_model = apps.get_model(SUBJECT_MODELS["project"])
+        if not project_model.objects.filter(pk=project_id, client=client).exists():
+            raise _invalid("project_id", "There is no such project of this client.")
+        subject_type, subject_id = SUBJECT_MODELS["project"], project_id
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                chat, created = Chat.objects.get_or_create(client=client, freelancer=freelancer,
+                                                           subject_type=subject_type, subject_id=subject_id)
+        except IntegrityError:  # opened by the other side at the same moment
+            chat, created = Chat.objects.get(client=client, freelancer=freelancer, subject_type=subject_type,
+                                             subject_id=subject_id), False
+        if created:
+            ChatMember.objects.bulk_create([ChatMember(chat=chat, user_id=client.pk),
+                                            ChatMember(chat=chat, user_id=freelancer.pk)])
+    return chat, created
+
+
+def chats_for(user: User, *, archived: bool | None = False) -> QuerySet[Chat]:
+    """The user's chats with their unread counts, newest activity first; one query."""
+    member = ChatMember.objects.filter(chat=OuterRef("pk"), user=user)
+    unread = (
+        Message.objects.filter(chat=OuterRef("pk"), id__gt=OuterRef("my_last_read")).exclude(sender=user)
+        .order_by().values("chat").annotate(n=Count("pk")).values("n")
+    )
+    last_message = Message.objects.filter(chat=OuterRef("pk")).order_by("-id")
+    chats = (
+        Chat.objects.filter(Q(client=user) | Q(freelancer=user))
+        .select_related("client", "freelancer")
+        .annotate(
+            my_last_read=Subquery(member.values("last_read_message_id")[:1]),
+            my_archived_at=Subquery(member.values("archived_at")[:1]),
+        )
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            last_message_id=Subquery(last_message.values("id")[:1]),
+            last_message_content=Subquery(last_message.values("content")[:1]),
+            last_message_sender_id=Subquery(last_message.values("sender_id")[:1]),
+        )
+    )
+    if archived is True:
+        chats = chats.filter(my_archived_at__isnull=False)
+    elif archived is False:
+        chats = chats.filter(my_archived_at__isnull=True)
+    return chats.order_by("-last_message_at", "-id")
+
+
+def chat_get(*, user: User, chat_id: int) -> Chat | None:
+    return chats_for(user, archived=None).filter(pk=chat_id).first()
+
+
+def chat_set_archived(*, user: User, chat: Chat, archived: bool) -> None:
+    """Per user: the other participant's view does not change, and nothing is deleted."""
+    ChatMember.objects.filter(chat=chat, user=user).update(archived_at=timezone.now() if archived else None)
+
+
+def chat_stats(user: User) -> dict[str, int]:
+    memberships = ChatMember.objects.filter(user=user)
+    chats = chats_for(user, archived=None)
+    return {
+        "total_chats": memberships.count(),
+        "active_chats": memberships.filter(archived_at__isnull=True).count(),
+        "archived_chats": memberships.filter(archived_at__isnull=False).count(),
+        "unread_messages": sum(chat.unread_count for chat in chats),
+        "chats_with_unread": sum(1 for chat in chats if chat.unread_count),
+        "messages_sent": Message.objects.filter(sender=user).count(),
+        "messages_received": Message.objects.filter(
+            Q(chat__client=user) | Q(chat__freelancer=user)).exclude(sender=user).count(),
+    }
+
+
+def block_set(*, user: User, other: User, blocked: bool) -> None:
+    if other.pk == user.pk:
+        raise _invalid("user_id", "You cannot block yourself.")
+    if blocked:
+        Block.objects.get_or_create(blocker=user, blocked=other)
+    else:
+        Block.objects.filter(blocker=user, blocked=other).delete()
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+def _has_contract(chat: Chat) -> bool:
+    contract_model = apps.get_model(SUBJECT_MODELS["contract"])
+    return contract_model.objects.filter(client_id=chat.client_id, freelancer_id=chat.freelancer_id).exclude(
+        status="cancelled").exists()
+
+
+def _check_rate(user: User) -> None:
+    if not settings.THROTTLE_ENABLED:
+        return
+    key = f"chat-send:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count > SEND_LIMIT_PER_MINUTE:
+        raise ApplicationError("You are sending messages too fast. Wait a moment.", code="throttled",
+                               status_code=429)
+
+
+def message_send(*, chat: Chat, sender: User, content: str, client_id: str | None = None,
+                 attachment: UploadedFile | None = None) -> tuple[Message, bool]:
+    """Stores a message, then (after commit) broadcasts it to every connected party on any process.
+
+    Sending again with the same `client_id` returns the stored message instead of a second one.
+    Returns (message, created).
+    """
+    if not chat.has_participant(sender):
+        raise _not_found()
+    client_id = (client_id or "").strip()[:64]
+    if client_id:
+        existing = Message.objects.filter(chat=chat, sender=sender, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    content = (content or "").strip()
+    if not content and attachment is None:
+        raise _invalid("content", "Write a message or attach a file.")
+    if len(content) > 5000:
+        raise _invalid("content", "A message has at most 5,000 characters.")
+    recipient_id = chat.other_id(sender.pk)
+    if is_blocked(sender.pk, recipient_id):
+        raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+    _check_rate(sender)
+
+    kinds: list[str] = []
+    shown = content
+    if content and not _has_contract(chat):
+        shown, kinds = mask_contact_details(content)
+    with transaction.atomic():
+        message = Message(chat=chat, sender=sender, content=shown, client_id=client_id, is_flagged=bool(kinds))
+        if attachment is not None:
+            kind = file_check(attachment, field="file")
+            upload: Any = attachment
+            extension = kind.extension
+            if kind.is_image:
+                upload = image_clean(attachment, field="file", max_bytes=10 * 1024 * 1024, max_side=2400)
+                extension = upload.name.rsplit(".", 1)[-1]
+            message.attachment.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+            message.attachment_name = (attachment.name or "file")[:255]
+            message.attachment_type = kind.content_type if not kind.is_image else f"image/{extension}".replace(
+                "jpg", "jpeg")
+            message.attachment_size = message.attachment.size
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # the same client_id sent twice at once
+            return Message.objects.get(chat=chat, sender=sender, client_id=client_id), False
+        Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
+        ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
+        if kinds:
+            Violation.objects.create(message=message, user=sender, kinds=kinds, original_content=content)
+        broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
+        if not presence.is_online(recipient_id):
+            _tell_offline_recipient(chat, message, recipient_id)
+    return message, True
+
+
+def _tell_offline_recipient(chat: Chat, message: Message, recipient_id: int) -> None:
+    """A message to someone offline: one notification, and at most one e-mail per chat every 15 minutes."""
+    member = ChatMember.objects.select_for_update().select_related("user").get(chat=chat, user_id=recipient_id)
+    now = timezone.now()
+    send_email = member.last_emailed_at is None or now - member.last_emailed_at >= EMAIL_BATCH_WINDOW
+    sender_name = message.sender.get_full_name() or "Someone"
+    notify(
+        user=member.user,
+        kind=NotificationKind.MESSAGE_RECEIVED,
+        title=f"New message from {sender_name}",
+        message=message.content[:200],
+        data={"chat_id": chat.pk, "message_id": message.pk},
+        email_template="message_received" if send_email else None,
+        email_context={"sender_name": sender_name, "preview": message.content[:300],
+                       "chat_url": f"{settings.FRONTEND_URL}/messages/{chat.pk}/"},
+    )
+    if send_email:
+        member.last_emailed_at = now
+        member.save(update_fields=["last_emailed_at"])
+
+
+def messages_for(*, chat: Chat, after: int | None = None, before: int | None = None,
+                 search: str | None = None) -> QuerySet[Message]:
+    messages = Message.objects.filter(chat=chat)
+    if after is not None:
+        messages = messages.filter(id__gt=after)
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    if search:
+        messages = messages.filter(content__icontains=search[:200])
+    return messages.order_by("id")
+
+
+def messages_mark_read(*, chat: Chat, user: User, message_id: int) -> int:
+    """Marks the chat read up to a message; returns the message id now read up to."""
+    if not chat.has_participant(user):
+        raise _not_found()
+    if not Message.objects.filter(chat=chat, pk=message_id).exists():
+        raise _invalid("message_id", "There is no such message in this chat.")
+    with transaction.atomic():
+        member = ChatMember.objects.select_for_update().get(chat=chat, user=user)
+        if message_id > member.last_read_message_id:
+            member.last_read_message_id = message_id
+            member.last_delivered_message_id = max(member.last_delivered_message_id, message_id)
+            member.save(update_fields=["last_read_message_id", "last_delivered_message_id"])
+            broadcast_on_commit(chat_group(chat.pk), {
+                "type": "message.read", "payload": {"user_id": user.pk, "message_id": message_id}})
+        return member.last_read_message_id
+
+
+def messages_mark_delivered(*, chat_id: int, user_id: int, message_id: int) -> None:
+    ChatMember.objects.filter(chat_id=chat_id, user_id=user_id, last_delivered_message_id__lt=message_id).update(
+        last_delivered_message_id=message_id)
+
+
+def receipts_for(chat: Chat) -> dict[int, dict[str, int]]:
+    return {member.user_id: {"read": member.last_read_message_id, "delivered": member.last_delivered_message_id}
+            for member in ChatMember.objects.filter(chat=chat)}
