@@ -7,6 +7,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# Fixtures of the Stripe emulator (payments/tests/fixtures.py).
+pytest_plugins = ["payments.tests.fixtures"]
+
 PASSWORD = "correct-horse-battery-staple"
 _serial = count(1)
 

@@ -56,3 +56,119 @@ class ContractStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for funding"
+    FUNDED = "funded", "Funded (in escrow)"
+    SUBMITTED = "submitted", "Work submitted"
+    RELEASED = "released", "Approved and paid"
+    REFUNDED = "refunded", "Refunded"
+    DISPUTED = "disputed", "In dispute"
+
+
+class Milestone(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="usd")
+    due_date = models.DateField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
+    # The PaymentIntent that funds it; its creation key changes with each new attempt after a failure.
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    funding_attempts = models.PositiveIntegerField(default=0)
+    funded_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    auto_release_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="milestone_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MilestoneStatusChange(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=MilestoneStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=MilestoneStatus.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class Submission(models.Model):
+    """The freelancer's delivery of a milestone: a note and files. Each request for changes leads to a new one."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="submissions")
+    note = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} of {self.milestone}"
+
+
+class SubmissionFile(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="attachments/submissions/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Dispute(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Resolution(models.TextChoices):
+        RELEASE = "release", "Released to the freelancer"
+        REFUND = "refund", "Refunded to the client"
+        SPLIT = "split", "Split between both"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_opened")
+    reason = models.TextField(max_length=5000)
+    evidence = models.FileField(upload_to="attachments/disputes/%Y/%m/", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    milestone_status_before = models.CharField(max_length=12, choices=MilestoneStatus.choices)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    freelancer_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                            help_text="For a split: the part released to the freelancer")
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["milestone"], condition=models.Q(status="open"),
+                                    name="one_open_dispute_per_milestone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk} on {self.milestone}"

@@ -36,9 +36,9 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
             raise Conflict(f"A {proposal.get_status_display().lower()} proposal cannot be accepted.",
                            code="invalid_transition")
         proposal_set_status(proposal=proposal, to=ProposalStatus.ACCEPTED, by=by)
-        others = Proposal.objects.filter(
+        others = list(Proposal.objects.filter(
             project=project, status__in=[ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED]
-        ).exclude(pk=proposal.pk).order_by("pk")
+        ).exclude(pk=proposal.pk).select_related("project", "freelancer").order_by("pk"))
         for other in others:
             proposal_set_status(proposal=other, to=ProposalStatus.REJECTED, by=by)
         project_set_status(project=project, to=ProjectStatus.IN_PROGRESS, by=by)
@@ -55,7 +55,31 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
         )
         ContractStatusChange.objects.create(contract=contract, from_status="", to_status=ContractStatus.ACTIVE,
                                             changed_by=by)
+        _tell_contract_started(contract, rejected=others)
     return contract
+
+
+def _tell_contract_started(contract: Contract, rejected: list[Proposal]) -> None:
+    from django.conf import settings
+
+    from marketplace import notices
+    from megilance.core.money import money_text, to_minor
+    from messaging.models import NotificationKind
+    from messaging.notifications import notify
+
+    url = f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
+    notify(user=contract.freelancer, kind=NotificationKind.PROPOSAL_ACCEPTED,
+           title=f"Your proposal for “{contract.title}” was accepted", data={"contract_id": contract.pk},
+           email_template="proposal_accepted", email_context={"project_title": contract.title, "contract_url": url})
+    amount = money_text(to_minor(contract.total_amount), contract.currency)
+    for person, other in ((contract.client, contract.freelancer), (contract.freelancer, contract.client)):
+        notify(user=person, kind=NotificationKind.CONTRACT_CREATED, title=f"Contract started: “{contract.title}”",
+               message=f"With {other.get_full_name()}, for {amount}.", data={"contract_id": contract.pk},
+               email_template="contract_created",
+               email_context={"contract_title": contract.title, "other_party_name": other.get_full_name(),
+                              "contract_url": url, "amount": amount})
+    for proposal in rejected:
+        notices.proposal_rejected(proposal)
 
 
 def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Contract:
@@ -87,4 +111,27 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
         raise ApplicationError("Not found.", code="not_found", status_code=404)
     if by.pk != contract.client_id:
         raise ApplicationError("Only the client completes a contract.", code="permission_denied", status_code=403)
-    return contract_set_status(contract=contract, to=ContractStatus.COMPLETED, by=by)
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        open_money = contract.milestones.filter(status__in=["funded", "submitted", "disputed"])
+        if open_money.exists():
+            raise Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
+                           "first.", code="escrow_not_settled")
+        return contract_set_status(contract=contract, to=ContractStatus.COMPLETED, by=by)
+
+
+def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
+    """The client may retitle the contract or reword its terms while it is active."""
+    if not contract.is_party(by):
+        raise ApplicationError("Not found.", code="not_found", status_code=404)
+    if by.pk != contract.client_id:
+        raise ApplicationError("Only the client edits the contract.", code="permission_denied", status_code=403)
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if contract.status != ContractStatus.ACTIVE:
+            raise Conflict("Only an active contract can be edited.", code="contract_not_active")
+        for field in ("title", "terms"):
+            if field in data:
+                setattr(contract, field, data[field].strip())
+        contract.save()
+    return contract

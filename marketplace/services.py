@@ -21,6 +21,7 @@ from megilance.core.exceptions import ApplicationError, Conflict
 from megilance.core.images import image_clean
 from megilance.core.uploads import file_check
 
+from . import notices
 from .models import (
     Attachment,
     Category,
@@ -146,6 +147,8 @@ def project_create(*, client: User, data: dict[str, Any]) -> Project:
         ProjectStatusChange.objects.create(project=project, from_status="", to_status=status, changed_by=client)
         _set_skills(project, data.get("skills") or [])
         project_search_refresh(project)
+        if status == ProjectStatus.OPEN:
+            notices.project_posted(project)
     return project
 
 
@@ -332,6 +335,7 @@ def proposal_submit(*, freelancer: User, project: Project, data: dict[str, Any])
         ProposalStatusChange.objects.create(proposal=proposal, from_status="", to_status=ProposalStatus.SUBMITTED,
                                             changed_by=freelancer)
         Invite.objects.filter(project=project, freelancer=freelancer).update(status=InviteStatus.ACCEPTED)
+        notices.proposal_received(proposal)
     return proposal
 
 
@@ -376,7 +380,12 @@ def proposal_shortlist(*, proposal: Proposal, by: User) -> Proposal:
 
 def proposal_reject(*, proposal: Proposal, by: User) -> Proposal:
     _client_decides(proposal, by)
-    return proposal_set_status(proposal=proposal, to=ProposalStatus.REJECTED, by=by)
+    with transaction.atomic():
+        before = Proposal.objects.select_for_update().get(pk=proposal.pk).status
+        proposal = proposal_set_status(proposal=proposal, to=ProposalStatus.REJECTED, by=by)
+        if before != ProposalStatus.REJECTED:
+            notices.proposal_rejected(proposal)
+    return proposal
 
 
 def proposal_delete(*, proposal: Proposal, by: User) -> None:
@@ -396,7 +405,9 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
         raise Conflict("Invite freelancers to an open project.", code="project_not_open")
     try:
         with transaction.atomic():
-            return Invite.objects.create(project=project, freelancer=freelancer, message=message.strip())
+            invite = Invite.objects.create(project=project, freelancer=freelancer, message=message.strip())
+            notices.invite_received(invite)
+            return invite
     except IntegrityError as exc:
         raise Conflict("This freelancer is already invited to this project.", code="duplicate_invite") from exc
 
@@ -486,6 +497,7 @@ def review_create(*, contract: Any, reviewer: User, rating: int, comment: str = 
         if Review.objects.filter(contract=contract).count() == 2:
             Review.objects.filter(contract=contract).update(revealed_at=timezone.now())
             review.refresh_from_db(fields=["revealed_at"])
+        notices.review_received(review, review.reviewee)
     return review
 
 

@@ -20,6 +20,7 @@ api_urlpatterns = [
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("payments.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
 

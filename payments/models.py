@@ -1,1 +1,160 @@
+"""Stripe, the ledger and payouts. Payments knows users and money, not milestones: the contracts app tells
+it what a movement is for through plain references (`contract_id`, `milestone_id`) and listens to its
+signals."""
 
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class LedgerAccount(models.TextChoices):
+    PLATFORM_CASH = "platform_cash", "Platform balance at Stripe"
+    ESCROW = "escrow", "Escrow (held for a contract)"
+    FREELANCER_PAYABLE = "freelancer_payable", "Owed to a freelancer"
+    PLATFORM_FEES = "platform_fees", "Platform fees earned"
+
+
+class LedgerTransaction(models.Model):
+    """One money movement: a balanced set of entries. `reference` makes each movement happen once."""
+
+    class Kind(models.TextChoices):
+        FUNDING = "funding", "Client funded escrow"
+        RELEASE = "release", "Escrow released to freelancer"
+        REFUND = "refund", "Escrow refunded to client"
+        PAYOUT = "payout", "Transferred to freelancer's account"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reference = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    milestone_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+
+class LedgerEntry(models.Model):
+    """A debit (positive) or credit (negative) in integer minor units. The entries of a transaction sum to 0."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(max_length=24, choices=LedgerAccount.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="ledger_entries")
+    contract_id = models.BigIntegerField(null=True, blank=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["account", "contract_id"], name="ledger_account_contract_idx"),
+            models.Index(fields=["account", "user"], name="ledger_account_user_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount} {self.currency}"
+
+
+class Payment(models.Model):
+    """What a user sees in their payments list: one row per movement that concerns them."""
+
+    class Kind(models.TextChoices):
+        FUNDING = "funding", "Milestone funded"
+        RELEASE = "release", "Payment for a milestone"
+        FEE = "fee", "Platform fee"
+        REFUND = "refund", "Refund"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class PayoutStatus(models.TextChoices):
+        HELD = "held", "Held until payout details are complete"
+        PENDING = "pending", "Being transferred"
+        PAID = "paid", "Paid out"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.BigIntegerField(help_text="minor units")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
+    payout_status = models.CharField(max_length=10, choices=PayoutStatus.choices, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    milestone_id = models.BigIntegerField(null=True, blank=True)
+    ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="payments")
+    stripe_payment_intent = models.CharField(max_length=255, blank=True)
+    stripe_refund = models.CharField(max_length=255, blank=True)
+    stripe_transfer = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="payment_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} for {self.user}"
+
+
+class ConnectedAccount(models.Model):
+    """A freelancer's Stripe Connect Express account, where released money is transferred."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connected_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    transfers_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} of {self.user}"
+
+    @property
+    def can_receive(self) -> bool:
+        return self.details_submitted and self.transfers_active
+
+
+class Payout(models.Model):
+    """Net earnings of one release on their way to the freelancer: held, then transferred once."""
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="payout")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["user", "status"], name="payout_user_status_idx")]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk} {self.status}"
+
+
+class StripeCustomer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer")
+    stripe_customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.stripe_customer_id

@@ -1,48 +1,265 @@
+"""Contracts, milestones and disputes: thin views over contracts.services and contracts.escrow."""
+
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from megilance.core.exceptions import ApplicationError
 
-from .. import selectors, services
-from .serializers import ContractSerializer
+from .. import escrow, selectors, services
+from ..models import Contract, ContractStatus, Dispute, Milestone, Submission
+from . import serializers as s
 
-ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer,
+          404: ErrorSerializer, 409: ErrorSerializer}
 
 
-class ContractListView(generics.ListAPIView):
-    """The caller's contracts, as client or freelancer."""
+def _valid(serializer_class: type, request: Request, **kwargs: object) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
-    serializer_class = ContractSerializer
+
+def _contract(request: Request, pk: int) -> Contract:
+    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
+    if contract is None:
+        raise NotFound()
+    return contract
+
+
+def milestones_visible_to(user: object):
+    milestones = Milestone.objects.select_related("contract", "contract__client", "contract__freelancer")
+    milestones = milestones.prefetch_related(Prefetch("submissions", Submission.objects.prefetch_related("files")))
+    if getattr(user, "is_staff", False):
+        return milestones
+    return milestones.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+
+
+def _milestone(request: Request, pk: int) -> Milestone:
+    milestone = milestones_visible_to(request.user).filter(pk=pk).first()
+    if milestone is None:
+        raise NotFound()
+    return milestone
+
+
+def _milestone_answer(request: Request, pk: int) -> Response:
+    return Response(s.MilestoneSerializer(_milestone(request, pk)).data)
+
+
+class ContractListView(generics.ListCreateAPIView):
+    """The caller's contracts, as client or freelancer. POST with a proposal_id accepts that proposal."""
+
+    serializer_class = s.ContractSerializer
 
     def get_queryset(self):
         contracts = selectors.contracts_for(self.request.user)
         status = self.request.query_params.get("status")
-        if status in ("active", "completed", "disputed", "cancelled"):
+        if status in ContractStatus.values:
             contracts = contracts.filter(status=status)
         return contracts.order_by("-created_at", "-id")
 
-    @extend_schema(tags=["contracts"], parameters=[OpenApiParameter("status", str)])
+    @extend_schema(tags=["contracts"], parameters=[OpenApiParameter("status", str, enum=ContractStatus.values)])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["contracts"], request=s.ContractCreateInput, responses={201: s.ContractSerializer, **ERRORS})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        from marketplace.selectors import proposals_visible_to
+
+        data = _valid(s.ContractCreateInput, request)
+        proposal = proposals_visible_to(request.user).filter(pk=data["proposal_id"]).first()
+        if proposal is None:
+            raise ApplicationError("Invalid input: there is no such proposal.", code="validation_error",
+                                   errors={"proposal_id": ["There is no such proposal."]})
+        contract = services.proposal_accept(proposal=proposal, by=request.user)
+        return Response(self.get_serializer(selectors.contracts_for(request.user).get(pk=contract.pk)).data,
+                        status=201)
+
+
+class ContractDetailView(APIView):
+    @extend_schema(tags=["contracts"], responses={200: s.ContractSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ContractSerializer(_contract(request, pk)).data)
+
+    @extend_schema(tags=["contracts"], request=s.ContractInput, responses={200: s.ContractSerializer, **ERRORS})
+    def patch(self, request: Request, pk: int) -> Response:
+        services.contract_update(contract=_contract(request, pk), by=request.user,
+                                 data=_valid(s.ContractInput, request, partial=True))
+        return Response(s.ContractSerializer(_contract(request, pk)).data)
+
+    @extend_schema(tags=["contracts"], request=s.ContractInput, responses={200: s.ContractSerializer, **ERRORS})
+    def put(self, request: Request, pk: int) -> Response:
+        return self.patch(request, pk)
+
+
+@extend_schema(tags=["contracts"], request=None, responses={200: s.ContractSerializer, **ERRORS})
+class ContractCompleteView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        services.contract_complete(contract=_contract(request, pk), by=request.user)
+        return Response(s.ContractSerializer(_contract(request, pk)).data)
+
+
+class MilestoneListView(generics.ListCreateAPIView):
+    serializer_class = s.MilestoneSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Milestone.objects.none()
+        contract = _contract(self.request, self.kwargs["pk"])
+        return milestones_visible_to(self.request.user).filter(contract=contract).order_by("position", "id")
+
+    @extend_schema(tags=["milestones"])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["milestones"], request=s.MilestoneInput, responses={201: s.MilestoneSerializer, **ERRORS})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        contract = _contract(request, self.kwargs["pk"])
+        milestone = escrow.milestone_create(contract=contract, by=request.user, data=_valid(s.MilestoneInput, request))
+        return Response(s.MilestoneSerializer(_milestone(request, milestone.pk)).data, status=201)
+
+
+@extend_schema(tags=["milestones"], responses={200: s.MilestoneSerializer, **ERRORS})
+class MilestoneDetailView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        return _milestone_answer(request, pk)
+
+
+FUND_MESSAGES = {
+    "succeeded": "Paid into escrow. The freelancer can start.",
+    "requires_action": "Your bank asks you to confirm this payment. Complete the check to fund the milestone.",
+    "requires_payment_method": "Enter card details to fund the milestone.",
+    "requires_confirmation": "Confirm the payment to fund the milestone.",
+    "processing": "The payment is processing; the milestone is funded when it completes.",
+}
+
+
+@extend_schema(tags=["milestones"], request=s.FundInput, responses={200: s.FundOutput, **ERRORS},
+               description="The client pays the milestone into escrow. With `payment_method` (e.g. pm_card_visa) "
+                           "the card is charged now; without it the answer carries the PaymentIntent's "
+                           "client_secret for Stripe Elements. A declined card answers 402 and leaves the "
+                           "milestone unfunded; 3-D Secure answers status requires_action.")
+class MilestoneFundView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(s.FundInput, request)
+        _, outcome = escrow.milestone_fund(milestone=_milestone(request, pk), by=request.user,
+                                           payment_method=data.get("payment_method") or None)
+        fresh = _milestone(request, pk)
+        status = "succeeded" if outcome is None or fresh.status == "funded" else outcome.status
+        return Response({
+            "milestone": s.MilestoneSerializer(fresh).data,
+            "status": status,
+            "client_secret": None if status == "succeeded" else outcome.client_secret,
+            "detail": FUND_MESSAGES.get(status, "The payment is not complete yet."),
+        })
+
+
+@extend_schema(tags=["milestones"], request={"multipart/form-data": {"type": "object", "properties": {
+    "note": {"type": "string"}, "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}},
+    "application/json": s.NoteInput}, responses={200: s.MilestoneSerializer, **ERRORS})
+class MilestoneSubmitView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request: Request, pk: int) -> Response:
+        note = _valid(s.NoteInput, request)["note"]
+        files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
+        escrow.milestone_submit(milestone=_milestone(request, pk), by=request.user, note=note, files=files)
+        return _milestone_answer(request, pk)
+
+
+def _note_action(name: str, call: object, doc: str) -> type[APIView]:
+    @extend_schema(tags=["milestones"], request=s.NoteInput, responses={200: s.MilestoneSerializer, **ERRORS},
+                   description=doc)
+    class NoteActionView(APIView):
+        def post(self, request: Request, pk: int) -> Response:
+            note = _valid(s.NoteInput, request)["note"]
+            call(milestone=_milestone(request, pk), by=request.user, note=note)  # type: ignore[operator]
+            return _milestone_answer(request, pk)
+
+    NoteActionView.__name__ = name
+    return NoteActionView
+
+
+MilestoneRequestChangesView = _note_action("MilestoneRequestChangesView", escrow.milestone_request_changes,
+                                           "The client sends submitted work back; the milestone stays funded.")
+MilestoneRefundView = _note_action("MilestoneRefundView", escrow.milestone_refund,
+                                   "The freelancer returns a funded milestone to the client's card.")
+
+
+@extend_schema(tags=["milestones"], request=None, responses={200: s.MilestoneSerializer, **ERRORS},
+               description="The client approves: escrow is released to the freelancer less the platform fee.")
+class MilestoneApproveView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        escrow.milestone_approve(milestone=_milestone(request, pk), by=request.user)
+        return _milestone_answer(request, pk)
+
+
+@extend_schema(tags=["disputes"], request={"application/json": s.DisputeInput, "multipart/form-data": s.DisputeInput},
+               responses={201: s.DisputeSerializer, **ERRORS})
+class ContractDisputeView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request: Request, pk: int) -> Response:
+        contract = _contract(request, pk)
+        data = _valid(s.DisputeInput, request)
+        milestone = contract.milestones.filter(pk=data["milestone_id"]).first()
+        if milestone is None:
+            raise ApplicationError("Invalid input: there is no such milestone on this contract.",
+                                   code="validation_error", errors={"milestone_id": ["No such milestone here."]})
+        dispute = escrow.dispute_open(contract=contract, milestone=milestone, by=request.user, reason=data["reason"],
+                                      evidence=data.get("evidence"))
+        return Response(s.DisputeSerializer(dispute).data, status=201)
+
+
+def disputes_visible_to(user: object):
+    disputes = Dispute.objects.select_related("contract", "milestone")
+    if getattr(user, "is_staff", False):
+        return disputes
+    return disputes.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+
+
+class DisputeListView(generics.ListAPIView):
+    """The caller's disputes (staff: all). `?status=open` for the ones waiting."""
+
+    serializer_class = s.DisputeSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Dispute.objects.none()
+        disputes = disputes_visible_to(self.request.user)
+        if self.request.query_params.get("status") in Dispute.Status.values:
+            disputes = disputes.filter(status=self.request.query_params["status"])
+        return disputes.order_by("-created_at", "-id")
+
+    @extend_schema(tags=["disputes"], parameters=[OpenApiParameter("status", str, enum=Dispute.Status.values)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-@extend_schema(tags=["contracts"], responses={200: ContractSerializer, **ERRORS})
-class ContractDetailView(generics.RetrieveAPIView):
-    serializer_class = ContractSerializer
-
-    def get_queryset(self):
-        return selectors.contracts_for(self.request.user)
-
-
-@extend_schema(tags=["contracts"], request=None, responses={200: ContractSerializer, **ERRORS})
-class ContractCompleteView(APIView):
-    def post(self, request: Request, pk: int) -> Response:
-        contract = selectors.contracts_for(request.user).filter(pk=pk).first()
-        if contract is None:
+@extend_schema(tags=["disputes"], responses={200: s.DisputeSerializer, **ERRORS})
+class DisputeDetailView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
+        if dispute is None:
             raise NotFound()
-        services.contract_complete(contract=contract, by=request.user)
-        return Response(ContractSerializer(selectors.contracts_for(request.user).get(pk=pk)).data)
+        return Response(s.DisputeSerializer(dispute).data)
+
+
+@extend_schema(tags=["disputes"], request=s.ResolveInput, responses={200: s.DisputeSerializer, **ERRORS},
+               description="Staff only: release to the freelancer, refund to the client, or split.")
+class DisputeResolveView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
+        if dispute is None or not request.user.is_staff:
+            raise NotFound()
+        data = _valid(s.ResolveInput, request)
+        dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
+                                         freelancer_amount=data.get("freelancer_amount"), note=data["note"])
+        return Response(s.DisputeSerializer(dispute).data)

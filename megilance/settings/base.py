@@ -165,6 +165,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
+    "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
+    "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -236,6 +238,10 @@ SPECTACULAR_SETTINGS = {
         "BudgetTypeEnum": "marketplace.models.BudgetType",
         "VisibilityEnum": "marketplace.models.Visibility",
         "ContractStatusEnum": "contracts.models.ContractStatus",
+        "MilestoneStatusEnum": "contracts.models.MilestoneStatus",
+        "DisputeStatusEnum": "contracts.models.Dispute.Status",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+        "PayoutStatusEnum": "payments.models.Payment.PayoutStatus",
         "CurrencyEnum": "marketplace.models.CURRENCIES",
     },
 }

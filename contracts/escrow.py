@@ -1,0 +1,459 @@
+"""Milestones and the money in them: fund, submit, approve (release), request changes, refund, dispute.
+
+Each step locks the milestone row, checks the move against MILESTONE_TRANSITIONS, records it, and
+moves money through payments' services, whose ledger references and Stripe idempotency keys are derived
+from the milestone's id: two clicks, two tabs or a retried request never charge, release or refund twice.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts.models import User
+from megilance.core.exceptions import ApplicationError, Conflict
+from megilance.core.money import from_minor, money_text, to_minor
+from megilance.core.uploads import file_check
+from messaging.models import NotificationKind
+from messaging.notifications import notify
+from payments import services as payments
+from payments import signals as payment_signals
+
+from .models import (
+    Contract,
+    ContractStatus,
+    Dispute,
+    Milestone,
+    MilestoneStatus,
+    MilestoneStatusChange,
+    Submission,
+    SubmissionFile,
+)
+from .services import contract_set_status
+
+logger = logging.getLogger(__name__)
+
+MILESTONE_TRANSITIONS: dict[str, set[str]] = {
+    MilestoneStatus.PENDING: {MilestoneStatus.FUNDED},
+    MilestoneStatus.FUNDED: {MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
+                             MilestoneStatus.DISPUTED},
+    MilestoneStatus.SUBMITTED: {MilestoneStatus.FUNDED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
+                                MilestoneStatus.DISPUTED},
+    MilestoneStatus.DISPUTED: {MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED,
+                               MilestoneStatus.REFUNDED},
+    MilestoneStatus.RELEASED: set(),
+    MilestoneStatus.REFUNDED: set(),
+}
+REMINDER_DAYS_BEFORE = 5
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("Not found.", code="not_found", status_code=404)
+
+
+def _only(role: str) -> ApplicationError:
+    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
+
+
+def _lock(milestone: Milestone) -> Milestone:
+    return Milestone.objects.select_for_update().select_related("contract").get(pk=milestone.pk)
+
+
+def _move(milestone: Milestone, to: str, by: User | None, note: str = "") -> None:
+    """Moves a locked milestone to `to`, checked against the table and recorded."""
+    if to not in MILESTONE_TRANSITIONS[milestone.status]:
+        raise Conflict(f"A milestone that is {milestone.get_status_display().lower()} cannot become "
+                       f"{MilestoneStatus(to).label.lower()}.", code="invalid_transition")
+    MilestoneStatusChange.objects.create(milestone=milestone, from_status=milestone.status, to_status=to,
+                                         changed_by=by, note=note[:2000])
+    milestone.status = to
+
+
+def _url(contract: Contract) -> str:
+    return f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
+
+
+def _tell(user: User, kind: str, title: str, milestone: Milestone, template: str, message: str = "") -> None:
+    contract = milestone.contract
+    notify(user=user, kind=kind, title=title, message=message,
+           data={"contract_id": contract.pk, "milestone_id": milestone.pk}, email_template=template,
+           email_context={"milestone_title": milestone.title, "contract_title": contract.title,
+                          "contract_url": _url(contract), "amount": money_text(to_minor(milestone.amount),
+                                                                                 milestone.currency)})
+
+
+# --- creating milestones ------------------------------------------------------------------------
+
+
+def milestone_create(*, contract: Contract, by: User, data: dict[str, Any]) -> Milestone:
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != contract.client_id:
+        raise _only("client")
+    if contract.status != ContractStatus.ACTIVE:
+        raise Conflict("Milestones can be added while the contract is active.", code="contract_not_active")
+    currency = data.get("currency") or contract.currency
+    if currency != contract.currency:
+        raise ApplicationError(f"Invalid input: this contract is in {contract.currency.upper()}.",
+                               code="validation_error", errors={"currency": [f"Use {contract.currency.upper()}."]})
+    with transaction.atomic():
+        position = contract.milestones.count()
+        milestone = Milestone.objects.create(
+            contract=contract, title=data["title"].strip(), description=(data.get("description") or "").strip(),
+            amount=data["amount"], currency=currency, due_date=data.get("due_date"), position=position,
+        )
+        MilestoneStatusChange.objects.create(milestone=milestone, from_status="", to_status=MilestoneStatus.PENDING,
+                                             changed_by=by)
+    return milestone
+
+
+# --- funding ------------------------------------------------------------------------------------
+
+
+def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None) -> tuple[Milestone, Any]:
+    """Charges the client into escrow. With a payment method the card is charged now; without one the
+    answer carries the PaymentIntent's client secret for Stripe Elements, and the webhook finishes it.
+
+    Returns (milestone, charge outcome or None when it was funded already).
+    """
+    contract = milestone.contract
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != contract.client_id:
+        raise _only("client")
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status != MilestoneStatus.PENDING:
+            raise Conflict("This milestone is already funded.", code="already_funded")
+        if locked.contract.status != ContractStatus.ACTIVE:
+            raise Conflict("Milestones can be funded while the contract is active.", code="contract_not_active")
+        if locked.payment_intent_id and not payment_method:
+            intent = payments.payment_intent_retrieve(locked.payment_intent_id)
+            if intent.status == "succeeded":
+                _funding_succeeded(locked, intent)
+                return locked, None
+            if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
+                return locked, payments.ChargeOutcome(status=intent.status, payment_intent_id=intent.id,
+                                                      client_secret=intent.client_secret)
+        locked.funding_attempts += 1
+        outcome = payments.charge_start(
+            payer=by, amount_minor=to_minor(locked.amount), currency=locked.currency, payment_method=payment_method,
+            idempotency_key=f"fund-milestone-{locked.pk}-{locked.funding_attempts}",
+            metadata={"purpose": "escrow_funding", "milestone_id": str(locked.pk), "contract_id": str(contract.pk)},
+            description=f"Escrow for “{locked.title}” ({contract.title})",
+        )
+        if outcome.payment_intent_id:
+            locked.payment_intent_id = outcome.payment_intent_id
+        locked.save(update_fields=["funding_attempts", "payment_intent_id", "updated_at"])
+        if outcome.succeeded:
+            _funding_succeeded(locked, payments.payment_intent_retrieve(outcome.payment_intent_id))
+    if outcome.status == "declined":
+        raise payments.PaymentError(f"{outcome.error} The milestone is not funded.", code="card_declined")
+    return locked, outcome
+
+
+def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
+    """Records a succeeded PaymentIntent for a locked milestone, once."""
+    contract = milestone.contract
+    if intent.amount != to_minor(milestone.amount) or intent.currency != milestone.currency:
+        logger.error("PaymentIntent %s does not match milestone %s", intent.id, milestone.pk)
+        return
+    payment, created = payments.funding_record(
+        payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
+        contract_id=contract.pk, milestone_id=milestone.pk, description=f"Escrow for “{milestone.title}”",
+    )
+    if not created:
+        return
+    if milestone.status != MilestoneStatus.PENDING or (milestone.payment_intent_id
+                                                       and milestone.payment_intent_id != intent.id):
+        # A second PaymentIntent succeeded for a milestone already funded (an abandoned 3-D Secure attempt
+        # finished late): give that money straight back.
+        payments.refund_issue(payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount,
+                              currency=intent.currency, contract_id=contract.pk, milestone_id=milestone.pk,
+                              reference=f"refund:duplicate:{intent.id}",
+                              description=f"Duplicate payment for “{milestone.title}” returned")
+        return
+    _move(milestone, MilestoneStatus.FUNDED, contract.client)
+    milestone.payment_intent_id = intent.id
+    milestone.funded_at = timezone.now()
+    milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "updated_at"])
+    _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, f"“{milestone.title}” is funded: start work",
+          milestone, "milestone_funded")
+    notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
+           title=f"You paid {money_text(payment.amount, payment.currency)} into escrow",
+           data={"payment_id": payment.pk, "contract_id": contract.pk}, email_template="payment_sent",
+           email_context={"amount": money_text(payment.amount, payment.currency), "contract_title": contract.title,
+                          "receipt_url": f"{settings.FRONTEND_URL}/payments/{payment.pk}/receipt/"})
+
+
+@receiver(payment_signals.payment_intent_succeeded, dispatch_uid="contracts.escrow_funding")
+def _on_payment_intent_succeeded(sender: Any, payment_intent: Any, **kwargs: Any) -> None:
+    """A webhook (or reconciliation) says a PaymentIntent succeeded: fund its milestone, once."""
+    metadata = payment_intent.get("metadata") or {}
+    if metadata.get("purpose") != "escrow_funding" or not str(metadata.get("milestone_id", "")).isdigit():
+        return
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().select_related("contract", "contract__client",
+                                                                          "contract__freelancer").filter(
+            pk=int(metadata["milestone_id"])).first()
+        if milestone is not None:
+            _funding_succeeded(milestone, payment_intent)
+
+
+# --- the work -----------------------------------------------------------------------------------
+
+
+def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[UploadedFile]) -> Milestone:
+    contract = milestone.contract
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != contract.freelancer_id:
+        raise _only("freelancer")
+    for upload in files:
+        file_check(upload, field="files")
+    with transaction.atomic():
+        locked = _lock(milestone)
+        _move(locked, MilestoneStatus.SUBMITTED, by, note)
+        locked.submitted_at = timezone.now()
+        locked.auto_release_at = locked.submitted_at + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
+        locked.reminder_sent_at = None
+        locked.save(update_fields=["status", "submitted_at", "auto_release_at", "reminder_sent_at", "updated_at"])
+        submission = Submission.objects.create(milestone=locked, note=note.strip())
+        for upload in files:
+            kind = file_check(upload, field="files")
+            stored = SubmissionFile(submission=submission, original_name=(upload.name or "file")[:255],
+                                    content_type=kind.content_type, size=upload.size)
+            stored.file.save(f"{submission.pk}-{len(files)}.{kind.extension}", upload, save=False)
+            stored.save()
+        _tell(contract.client, NotificationKind.MILESTONE_SUBMITTED,
+              f"{by.get_full_name()} submitted “{locked.title}”", locked, "milestone_submitted",
+              message=f"Approve it or ask for changes within {settings.ESCROW_AUTO_RELEASE_DAYS} days; "
+                      "after that it is approved for you.")
+    return locked
+
+
+def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> Milestone:
+    contract = milestone.contract
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != contract.client_id:
+        raise _only("client")
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status != MilestoneStatus.SUBMITTED:
+            raise Conflict("Changes can be requested on submitted work.", code="invalid_transition")
+        _move(locked, MilestoneStatus.FUNDED, by, note)
+        locked.auto_release_at = None
+        locked.save(update_fields=["status", "auto_release_at", "updated_at"])
+        _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, f"Changes requested on “{locked.title}”",
+              locked, "milestone_changes_requested", message=note[:500])
+    return locked
+
+
+def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
+    """Releases escrow to the freelancer less the platform fee. `by=None` is the automatic approval."""
+    contract = milestone.contract
+    if by is not None:
+        if not contract.is_party(by):
+            raise _not_found()
+        if by.pk != contract.client_id:
+            raise _only("client")
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status == MilestoneStatus.RELEASED:
+            raise Conflict("This milestone is already approved and paid.", code="already_released")
+        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
+            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved.",
+                           code="invalid_transition")
+        _release(locked, by, to_minor(locked.amount), note="automatic approval" if by is None else "")
+    return locked
+
+
+def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "") -> None:
+    contract = milestone.contract
+    _move(milestone, MilestoneStatus.RELEASED, by, note)
+    milestone.released_at = timezone.now()
+    milestone.auto_release_at = None
+    milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
+    release = payments.release_record(
+        payee=contract.freelancer, gross_minor=gross_minor, currency=milestone.currency, contract_id=contract.pk,
+        milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
+        description=f"Payment for “{milestone.title}”",
+    )
+    net = money_text(release.amount, release.currency)
+    notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
+           title=f"You earned {net} for “{milestone.title}”", data={"payment_id": release.pk,
+                                                                   "contract_id": contract.pk},
+           email_template="payment_received",
+           email_context={"amount": net, "contract_title": contract.title,
+                          "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
+    _tell(contract.client, NotificationKind.MILESTONE_APPROVED, f"“{milestone.title}” is approved and paid",
+          milestone, "milestone_approved")
+
+
+# --- refunds and disputes -----------------------------------------------------------------------
+
+
+def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -> Milestone:
+    """Returns a funded, unreleased milestone to the client's card.
+
+    The freelancer may give it back at any time; the client asks, and it happens when the freelancer
+    agrees (the freelancer's refund) or staff decide (`by=None` or a staff user).
+    """
+    contract = milestone.contract
+    if by is not None and not by.is_staff:
+        if not contract.is_party(by):
+            raise _not_found()
+        if by.pk == contract.client_id:
+            raise ApplicationError("Ask the freelancer to refund this milestone, or open a dispute.",
+                                   code="permission_denied", status_code=403)
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.DISPUTED):
+            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+                           code="invalid_transition")
+        _refund(locked, by, to_minor(locked.amount), note)
+    return locked
+
+
+def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str = "") -> None:
+    contract = milestone.contract
+    _move(milestone, MilestoneStatus.REFUNDED, by, note)
+    milestone.refunded_at = timezone.now()
+    milestone.auto_release_at = None
+    milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
+    refund = payments.refund_issue(
+        payer=contract.client, payment_intent_id=milestone.payment_intent_id, amount_minor=amount_minor,
+        currency=milestone.currency, contract_id=contract.pk, milestone_id=milestone.pk,
+        reference=f"refund:milestone:{milestone.pk}", description=f"Refund for “{milestone.title}”",
+    )
+    notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
+           title=f"{money_text(refund.amount, refund.currency)} refunded for “{milestone.title}”",
+           data={"payment_id": refund.pk, "contract_id": contract.pk})
+
+
+def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: str,
+                 evidence: UploadedFile | None = None) -> Dispute:
+    """Either party disputes a funded or submitted milestone: releases and auto-approval stop."""
+    if not contract.is_party(by) or milestone.contract_id != contract.pk:
+        raise _not_found()
+    if not reason.strip():
+        raise ApplicationError("Invalid input: say what went wrong.", code="validation_error",
+                               errors={"reason": ["Say what went wrong."]})
+    if evidence is not None:
+        file_check(evidence, field="evidence")
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
+            raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
+        before = locked.status
+        _move(locked, MilestoneStatus.DISPUTED, by, reason)
+        locked.auto_release_at = None
+        locked.save(update_fields=["status", "auto_release_at", "updated_at"])
+        dispute = Dispute(contract=contract, milestone=locked, opened_by=by, reason=reason.strip(),
+                          milestone_status_before=before)
+        if evidence is not None:
+            dispute.evidence.save(f"dispute-{locked.pk}-{evidence.name}"[:100], evidence, save=False)
+        dispute.save()
+        contract_set_status(contract=contract, to=ContractStatus.DISPUTED, by=by)
+        other = contract.freelancer if by.pk == contract.client_id else contract.client
+        for person in (other, by):
+            notify(user=person, kind=NotificationKind.DISPUTE_OPENED, title=f"Dispute opened on “{locked.title}”",
+                   message=reason[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
+                   email_template="dispute_opened",
+                   email_context={"contract_title": contract.title, "contract_url": _url(contract),
+                                  "resolution": ""})
+    return dispute
+
+
+def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_amount: Decimal | None = None,
+                    note: str = "") -> Dispute:
+    """Staff decide: release to the freelancer, refund to the client, or split the milestone's amount."""
+    if not by.is_staff:
+        raise _not_found()
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
+        if dispute.status != Dispute.Status.OPEN:
+            raise Conflict("This dispute is already resolved.", code="already_resolved")
+        milestone = _lock(dispute.milestone)
+        total = to_minor(milestone.amount)
+        if resolution == Dispute.Resolution.RELEASE:
+            _release(milestone, by, total, note or "dispute resolved: released")
+        elif resolution == Dispute.Resolution.REFUND:
+            _refund(milestone, by, total, note or "dispute resolved: refunded")
+        elif resolution == Dispute.Resolution.SPLIT:
+            part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
+            if not 0 < part < total:
+                raise ApplicationError(
+                    f"Invalid input: the freelancer's part must be between 0 and {from_minor(total)}.",
+                    code="validation_error", errors={"freelancer_amount": ["Between 0 and the milestone amount."]})
+            _release(milestone, by, part, note or "dispute resolved: split")
+            payments.refund_issue(
+                payer=dispute.contract.client, payment_intent_id=milestone.payment_intent_id,
+                amount_minor=total - part, currency=milestone.currency, contract_id=dispute.contract_id,
+                milestone_id=milestone.pk, reference=f"refund:milestone:{milestone.pk}",
+                description=f"Refund of the client's share of “{milestone.title}”",
+            )
+        else:
+            raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
+                                   errors={"resolution": ["Choose release, refund or split."]})
+        dispute.status = Dispute.Status.RESOLVED
+        dispute.resolution = resolution
+        dispute.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
+        dispute.resolution_note = note
+        dispute.resolved_by = by
+        dispute.resolved_at = timezone.now()
+        dispute.save()
+        contract = dispute.contract
+        if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
+            contract_set_status(contract=contract, to=ContractStatus.ACTIVE, by=by)
+        label = Dispute.Resolution(resolution).label.lower()
+        for person in (contract.client, contract.freelancer):
+            notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
+                   message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
+                   email_template="dispute_resolved",
+                   email_context={"contract_title": contract.title, "contract_url": _url(contract),
+                                  "resolution": label})
+    return dispute
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def auto_release_due(now: Any = None) -> dict[str, int]:
+    """Approves submitted work the client left alone for ESCROW_AUTO_RELEASE_DAYS, and reminds them 5 days
+    before. Disputed milestones are never touched."""
+    now = now or timezone.now()
+    released = reminded = 0
+    due = Milestone.objects.filter(status=MilestoneStatus.SUBMITTED, auto_release_at__lte=now,
+                                   contract__status=ContractStatus.ACTIVE)
+    for milestone in due.select_related("contract"):
+        try:
+            milestone_approve(milestone=milestone, by=None)
+            released += 1
+        except Conflict:
+            continue
+    remind = Milestone.objects.filter(
+        status=MilestoneStatus.SUBMITTED, reminder_sent_at__isnull=True, contract__status=ContractStatus.ACTIVE,
+        auto_release_at__lte=now + timedelta(days=REMINDER_DAYS_BEFORE), auto_release_at__gt=now,
+    ).select_related("contract", "contract__client")
+    for milestone in remind:
+        with transaction.atomic():
+            locked = _lock(milestone)
+            if locked.reminder_sent_at is not None or locked.status != MilestoneStatus.SUBMITTED:
+                continue
+            locked.reminder_sent_at = now
+            locked.save(update_fields=["reminder_sent_at"])
+            days = max(1, (locked.auto_release_at - now).days)
+            _tell(locked.contract.client, NotificationKind.MILESTONE_SUBMITTED,
+                  f"“{locked.title}” will be approved automatically in {days} days", locked,
+                  "milestone_completed",
+                  message="Review the work, approve it or ask for changes before then.")
+            reminded += 1
+    return {"released": released, "reminded": reminded}

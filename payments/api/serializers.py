@@ -1,0 +1,73 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from megilance.core.money import from_minor
+
+from ..models import ConnectedAccount, Payment
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1500.00"})
+class MinorUnitsField(serializers.Field):
+    """Integer minor units shown as a decimal string with two places."""
+
+    def to_representation(self, value: int) -> str:
+        return f"{from_minor(value):.2f}"
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = MinorUnitsField()
+    contract = serializers.IntegerField(source="contract_id", read_only=True)
+    milestone = serializers.IntegerField(source="milestone_id", read_only=True)
+    payout_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = ["id", "kind", "amount", "currency", "status", "payout_status", "description", "contract",
+                  "milestone", "created_at"]
+
+    def get_payout_status(self, obj: Payment) -> str | None:
+        return obj.payout_status or None
+
+
+class ReceiptSerializer(PaymentSerializer):
+    receipt_number = serializers.SerializerMethodField()
+    payer_or_payee = serializers.SerializerMethodField()
+    stripe_reference = serializers.SerializerMethodField()
+
+    class Meta(PaymentSerializer.Meta):
+        fields = [*PaymentSerializer.Meta.fields, "receipt_number", "payer_or_payee", "stripe_reference"]
+
+    def get_receipt_number(self, obj: Payment) -> str:
+        return f"ML-{obj.created_at:%Y%m%d}-{obj.pk:06d}"
+
+    def get_payer_or_payee(self, obj: Payment) -> str:
+        return f"{obj.user.get_full_name()} <{obj.user.email}>"
+
+    def get_stripe_reference(self, obj: Payment) -> str:
+        return obj.stripe_refund or obj.stripe_transfer or obj.stripe_payment_intent or ""
+
+
+class SummarySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    spent = serializers.CharField(help_text="Client: funded minus refunded")
+    in_escrow = serializers.CharField(help_text="Client: held in escrow on their contracts")
+    earnings_total = serializers.CharField(help_text="Freelancer: released to them, net of fees")
+    earnings_pending = serializers.CharField(help_text="Freelancer: owed, waiting for the payout")
+    earnings_paid = serializers.CharField(help_text="Freelancer: transferred to their payout account")
+
+
+class OnboardInput(serializers.Serializer):
+    return_url = serializers.URLField(required=False)
+    refresh_url = serializers.URLField(required=False)
+
+
+class OnboardOutput(serializers.Serializer):
+    url = serializers.URLField()
+
+
+class ConnectStatusSerializer(serializers.ModelSerializer):
+    onboarded = serializers.BooleanField(source="can_receive", read_only=True)
+
+    class Meta:
+        model = ConnectedAccount
+        fields = ["stripe_account_id", "details_submitted", "charges_enabled", "payouts_enabled", "onboarded"]

@@ -1,0 +1,106 @@
+from django.conf import settings
+from django.db.models import Sum
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import ErrorSerializer
+from megilance.core.money import from_minor
+
+from .. import services
+from ..models import LedgerAccount, LedgerEntry, Payment
+from . import serializers as s
+
+
+def _money(minor: int) -> str:
+    return f"{from_minor(minor):.2f}"
+
+
+class PaymentListView(generics.ListAPIView):
+    """The caller's own payments: fundings and refunds of a client, releases and fees of a freelancer."""
+
+    serializer_class = s.PaymentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payment.objects.none()
+        payments = Payment.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        kind = self.request.query_params.get("kind")
+        if kind in Payment.Kind.values:
+            payments = payments.filter(kind=kind)
+        contract = self.request.query_params.get("contract")
+        if contract:
+            payments = payments.filter(contract_id=contract) if contract.isdigit() else payments.none()
+        return payments
+
+    @extend_schema(tags=["payments"], parameters=[OpenApiParameter("kind", str, enum=Payment.Kind.values),
+                                                  OpenApiParameter("contract", int)])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _own_payment(request: Request, pk: int) -> Payment:
+    payment = Payment.objects.select_related("user").filter(pk=pk, user=request.user).first()
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+@extend_schema(tags=["payments"], responses={200: s.PaymentSerializer, 404: ErrorSerializer})
+class PaymentDetailView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.PaymentSerializer(_own_payment(request, pk)).data)
+
+
+@extend_schema(tags=["payments"], responses={200: s.ReceiptSerializer, 404: ErrorSerializer})
+class PaymentReceiptView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ReceiptSerializer(_own_payment(request, pk)).data)
+
+
+@extend_schema(tags=["payments"], responses={200: s.SummarySerializer})
+class PaymentSummaryView(APIView):
+    """What a client has spent and holds in escrow; what a freelancer has earned, pending and paid out."""
+
+    def get(self, request: Request) -> Response:
+        user = request.user
+        earnings = services.freelancer_balances(user)
+        escrow = LedgerEntry.objects.filter(account=LedgerAccount.ESCROW,
+                                            contract_id__in=user.client_contracts.values("pk"))
+        in_escrow = -(escrow.aggregate(total=Sum("amount"))["total"] or 0)
+        return Response({
+            "currency": "usd",
+            "spent": _money(services.client_spent(user)),
+            "in_escrow": _money(in_escrow),
+            "earnings_total": _money(earnings["total"]),
+            "earnings_pending": _money(earnings["pending"]),
+            "earnings_paid": _money(earnings["paid"]),
+        })
+
+
+@extend_schema(tags=["payments"], request=s.OnboardInput, responses={200: s.OnboardOutput, 403: ErrorSerializer})
+class ConnectOnboardView(APIView):
+    """A Stripe Connect onboarding link for the freelancer's payout account."""
+
+    def post(self, request: Request) -> Response:
+        serializer = s.OnboardInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        base = f"{settings.FRONTEND_URL}/payments/payouts/"
+        url = services.connect_onboarding_link(
+            user=request.user,
+            return_url=serializer.validated_data.get("return_url") or f"{base}?onboarding=done",
+            refresh_url=serializer.validated_data.get("refresh_url") or f"{base}?onboarding=again",
+        )
+        return Response({"url": url})
+
+
+@extend_schema(tags=["payments"], responses={200: s.ConnectStatusSerializer, 404: ErrorSerializer})
+class ConnectStatusView(APIView):
+    def get(self, request: Request) -> Response:
+        account = services.connect_refresh(request.user)
+        if account is None:
+            raise NotFound("No payout account yet: start onboarding first.")
+        return Response(s.ConnectStatusSerializer(account).data)

@@ -1,0 +1,10 @@
+"""What payments tells the apps above it. Payments knows nothing of milestones; receivers decide."""
+
+from django.dispatch import Signal
+
+# A PaymentIntent succeeded at Stripe (confirmed now, by webhook, or found by reconciliation).
+# kwargs: payment_intent (a stripe.PaymentIntent, freshly retrieved)
+payment_intent_succeeded = Signal()
+
+# A PaymentIntent failed. kwargs: payment_intent, error_message
+payment_intent_failed = Signal()
