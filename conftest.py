@@ -164,9 +164,9 @@ def celery_worker_process(transactional_db: None, moto_server: str) -> Iterator[
         "AWS_SES_REGION_ENDPOINT_URL": moto_server,
     }
     app.control.purge()
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # noqa: S603 - our own worker command
         [sys.executable, "-m", "celery", "-A", "megilance", "worker", "--pool=solo", "-c", "1", "-l", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", app.conf.task_default_queue],
         env=env,
     )
     eager = app.conf.task_always_eager

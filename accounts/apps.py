@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI description of bearer tokens)
+        from . import receivers, schema  # noqa: F401  (audit receivers; OpenAPI description of bearer tokens)

@@ -4,6 +4,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication as _JWTAut
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
+from megilance.core.audit import set_actor
+
 from .models import AuthSession, User
 from .tokens import session_is_valid
 
@@ -20,4 +22,6 @@ def user_for_access_token(validated_token: Token) -> User:
 
 class JWTAuthentication(_JWTAuthentication):
     def get_user(self, validated_token: Token) -> User:
-        return user_for_access_token(validated_token)
+        user = user_for_access_token(validated_token)
+        set_actor(user)  # the audit log records who made the request
+        return user

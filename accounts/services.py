@@ -18,6 +18,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
 
+from megilance.core.audit import audit
 from megilance.core.exceptions import ApplicationError
 from megilance.core.images import image_clean
 
@@ -144,6 +145,7 @@ def second_factor_check(*, mfa_token: str, code: str) -> User:
 
 
 def api_login(*, user: User, ip_address: str | None, user_agent: str) -> dict[str, Any]:
+    audit("login", target=user, actor=user, new={"via": "api"}, ip=ip_address)
     return {**login_issue(user=user, ip_address=ip_address, user_agent=user_agent), "requires_2fa": False}
 
 
@@ -158,6 +160,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     user.set_password(new_password)
     user.save(update_fields=["password"])
     sessions_revoke_all(user=user)
+    audit("password.change", target=user, actor=user)
 
 
 def password_reset_request(*, email: str) -> None:
@@ -196,6 +199,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
         user.email_verified = True  # the link reached the inbox, so the address is theirs
         user.save(update_fields=["password", "email_verified"])
         sessions_revoke_all(user=user)
+        audit("password.reset", target=user, actor=user)
         emails.security_email(user=user, template="password_reset_success")
     return user
 
@@ -236,6 +240,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
     changed_email = False
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        old_email = user.email
         if "email" in data:
             new_email = normalize_email(data["email"])
             if new_email != user.email:
@@ -271,6 +276,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
         if "skills" in data:
             user.skills.set(skills_from_names(data["skills"] or []))
         if changed_email:
+            audit("email.change", target=user, actor=user, old={"email": old_email}, new={"email": user.email})
             emails.send_verification(user)
     return user
 
@@ -278,8 +284,14 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
 def user_set_active(*, user: User, active: bool) -> User:
     """Suspends or reactivates an account; a suspension ends every session and token at once."""
     with transaction.atomic():
+        was_active = User.objects.select_for_update().get(pk=user.pk).is_active
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
         if not active:
             sessions_revoke_all(user=user)
+        if was_active != active:
+            audit("user.suspend" if not active else "user.reactivate", target=user, old={"is_active": was_active},
+                  new={"is_active": active})
+            if not active:
+                emails.security_email(user=user, template="account_deactivated")
     return user

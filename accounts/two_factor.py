@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from megilance.core.audit import audit
 from megilance.core.exceptions import ApplicationError, Conflict
 
 from .emails import security_email
@@ -102,6 +103,7 @@ def two_factor_confirm(*, user: User, code: str) -> None:
                                code="invalid_code")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    audit("2fa.enable", target=user, actor=user, old={"two_factor": False}, new={"two_factor": True})
     security_email(user=user, template="2fa_enabled")
 
 
@@ -123,6 +125,7 @@ def two_factor_disable(*, user: User, code: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         BackupCode.objects.filter(user=user).delete()
+        audit("2fa.disable", target=user, actor=user, old={"two_factor": True}, new={"two_factor": False})
     security_email(user=user, template="2fa_disabled")
 
 

@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import User
+from megilance.core.audit import audit
 from megilance.core.exceptions import ApplicationError, Conflict
 from megilance.core.money import from_minor, money_text, to_minor
 from megilance.core.uploads import file_check
@@ -315,10 +316,15 @@ def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -
                                    code="permission_denied", status_code=403)
     with transaction.atomic():
         locked = _lock(milestone)
-        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.DISPUTED):
+        if locked.status == MilestoneStatus.DISPUTED:
+            raise Conflict("This milestone is in dispute: staff settle it by resolving the dispute.",
+                           code="in_dispute")
+        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
+        before = locked.status
         _refund(locked, by, to_minor(locked.amount), note)
+        audit("milestone.refund", target=locked, actor=by, old={"status": before}, new={"status": locked.status})
     return locked
 
 
@@ -410,6 +416,8 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
         dispute.resolved_by = by
         dispute.resolved_at = timezone.now()
         dispute.save()
+        audit("dispute.resolve", target=dispute, actor=by, old={"status": "open"},
+              new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
         contract = dispute.contract
         if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
             contract_set_status(contract=contract, to=ContractStatus.ACTIVE, by=by)
@@ -450,10 +458,16 @@ def auto_release_due(now: Any = None) -> dict[str, int]:
                 continue
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at"])
-            days = max(1, (locked.auto_release_at - now).days)
-            _tell(locked.contract.client, NotificationKind.MILESTONE_SUBMITTED,
-                  f"“{locked.title}” will be approved automatically in {days} days", locked,
-                  "milestone_completed",
-                  message="Review the work, approve it or ask for changes before then.")
+            days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
+            contract = locked.contract
+            notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
+                   title=f"“{locked.title}” will be approved automatically in {days} days",
+                   message="Review the work, approve it or ask for changes before then.",
+                   data={"contract_id": contract.pk, "milestone_id": locked.pk},
+                   email_template="milestone_auto_release_reminder",
+                   email_context={"milestone_title": locked.title, "contract_title": contract.title,
+                                  "contract_url": _url(contract), "days": days,
+                                  "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
+                                  "amount": money_text(to_minor(locked.amount), locked.currency)})
             reminded += 1
     return {"released": released, "reminded": reminded}

@@ -139,6 +139,9 @@ class Payout(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Stripe keeps a refused request's answer under its idempotency key; after a clear refusal (no
+    # balance yet, account not ready) the next try needs a new key, after a network error the same one.
+    refusals = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)

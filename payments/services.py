@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
+from megilance.core.audit import audit
 from megilance.core.exceptions import ApplicationError
 from megilance.core.money import fee_minor, money_text
 
@@ -80,6 +81,9 @@ def ledger_record(
             ])
     except IntegrityError:  # recorded at the same moment by another process
         return LedgerTransaction.objects.get(reference=reference), False
+    moved = sum(amount for _, amount, _ in entries if amount > 0)
+    audit(f"money.{kind}", target=ledger_tx, new={"amount": moved, "currency": currency, "reference": reference,
+                                                  "contract_id": contract_id, "milestone_id": milestone_id})
     return ledger_tx, True
 
 
@@ -149,8 +153,8 @@ def charge_start(*, payer: User, amount_minor: int, currency: str, payment_metho
     """
     customer = customer_id_for(payer)
     params: dict[str, Any] = {
-        "amount": amount_minor, "currency": currency, "customer": customer, "metadata": metadata,
-        "description": description[:255], "payment_method_types": ["card"],
+        "amount": amount_minor, "currency": currency, "customer": customer,
+        "metadata": {**metadata, "description": description[:255]}, "payment_method_types": ["card"],
     }
     if payment_method:
         params.update(payment_method=payment_method, confirm=True)
@@ -343,11 +347,13 @@ def payouts_send(*, user_id: int) -> int:
                     amount=payout.amount, currency=payout.currency, destination=account.stripe_account_id,
                     transfer_group=f"contract-{payout.payment.contract_id}",
                     metadata={"payout_id": str(payout.pk), "milestone_id": str(payout.payment.milestone_id)},
-                    idempotency_key=f"payout-{payout.pk}",
+                    idempotency_key=f"payout-{payout.pk}-{payout.refusals}",
                 )
             except stripe.StripeError as exc:
                 payout.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                payout.save(update_fields=["attempts", "last_error"])
+                if isinstance(exc, stripe.InvalidRequestError):
+                    payout.refusals += 1
+                payout.save(update_fields=["attempts", "refusals", "last_error"])
                 logger.warning("Transfer for payout %s failed", payout.pk, exc_info=True)
                 continue
             ledger_record(

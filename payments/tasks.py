@@ -22,7 +22,9 @@ def reconcile(days: int = 3) -> dict[str, int]:
     stripe = services._stripe()
     since = int((timezone.now() - timedelta(days=days)).timestamp())
     seen = 0
-    for intent in stripe.PaymentIntent.list(limit=100, created={"gte": since}).auto_paging_iter():
+    for intent in stripe.PaymentIntent.list(limit=100).auto_paging_iter():  # newest first
+        if intent.created < since:
+            break
         if intent.status == "succeeded" and (intent.get("metadata") or {}).get("purpose"):
             signals.payment_intent_succeeded.send(sender=services, payment_intent=intent)
             seen += 1

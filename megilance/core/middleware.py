@@ -88,3 +88,21 @@ class ApiErrorMiddleware:
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return json_error(500, "Something went wrong on our side. It has been logged.", "server_error")
+
+
+class AuditContextMiddleware:
+    """Keeps the request's address and (session) user where `audit()` finds them."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .audit import reset_context, set_context
+
+        user = getattr(request, "user", None)
+        tokens = set_context(ip=request.META.get("REMOTE_ADDR"),
+                             actor=user if user is not None and user.is_authenticated else None)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_context(tokens)

@@ -31,3 +31,29 @@ class OutboundEmail(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.sent_at is not None
+
+
+class AuditEvent(models.Model):
+    """A sensitive action on record: who, what, when, from where, and the value before and after.
+
+    Written by `megilance.core.audit.audit` only; never edited or deleted (the admin shows it read-only).
+    """
+
+    action = models.CharField(max_length=64, db_index=True)
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="audit_events")
+    actor_email = models.CharField(max_length=254, blank=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_email or 'system'}"

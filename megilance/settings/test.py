@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *
-from .base import env
+from .base import REDIS_URL, env
 
 SECRET_KEY = "megilance-test-key-that-is-long-enough-to-sign-tokens-0123456789"
 DEBUG = False
@@ -22,7 +22,17 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_API_HOST = STRIPE_API_BASE
 LOGGING["root"]["level"] = "WARNING"
 
-# Several test runs may share one PostgreSQL server (developers working side by side); each can name its
-# own test database.
-if env("TEST_DATABASE_NAME", default=""):
-    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+# Several test runs may share one PostgreSQL and one Redis (developers working side by side): each names
+# its own test database, and gets its own cache database, channel prefix and task queue with it.
+_RUN = env("TEST_DATABASE_NAME", default="")
+if _RUN:
+    DATABASES["default"]["TEST"] = {"NAME": _RUN}
+if REDIS_URL:
+    import zlib
+
+    # The cache is flushed before every test; it must not share a Redis database with the broker.
+    _cache_db = 1 + zlib.crc32(_RUN.encode()) % 15 if _RUN else 1
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_cache_db}"
+    if _RUN:
+        CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_RUN}"
+        CELERY_TASK_DEFAULT_QUEUE = f"celery-{_RUN}"

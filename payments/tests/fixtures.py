@@ -92,7 +92,7 @@ def stripe_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stripe
     log_file = directory / "emulator.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", "PYTHONUNBUFFERED": "1"}
     with log_file.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        process = subprocess.Popen(
             [sys.executable, str(BASE_DIR / "manage.py"), "stripe_emulator", "--port", str(port),
              "--state", str(directory / "state.pickle")],
             cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ from payments.emulator import serve
 
 class Command(BaseCommand):
     help = "Runs the local Stripe emulator (localstripe) for development and tests."
+    requires_system_checks: list = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
