@@ -183,3 +183,43 @@ def celery_worker_process(transactional_db: None, moto_server: str) -> Iterator[
         app.conf.task_always_eager = eager
         worker.terminate()
         worker.wait(timeout=20)
+
+
+@pytest.fixture
+def asgi_servers(transactional_db: None) -> Iterator[Callable[[int], list[str]]]:
+    """Starts N real uvicorn processes of the whole product on the committed test database and the
+    shared Redis (channel layer); returns their base URLs. All are stopped after the test."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    started: list[subprocess.Popen] = []
+
+    def start(count: int = 1) -> list[str]:
+        db = connection.settings_dict
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test",
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        urls = []
+        for _ in range(count):
+            port = free_port()
+            started.append(subprocess.Popen(  # noqa: S603 - our own server command
+                [sys.executable, "-m", "uvicorn", "megilance.asgi:application", "--host", "127.0.0.1",
+                 "--port", str(port), "--log-level", "warning", "--lifespan", "off"],
+                env=env,
+            ))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_for_port(int(url.rsplit(":", 1)[1]), timeout=30)
+        return urls
+
+    yield start
+    for process in started:
+        process.terminate()
+    for process in started:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -81,6 +81,9 @@ class User(AbstractUser):
     available = models.BooleanField(default=True)
     # clients
     company = models.CharField(max_length=120, blank=True)
+    # The paid client plan (kept by payments from Stripe Billing; read here so that apps below
+    # payments, like the marketplace, can check it without importing payments).
+    client_plan_until = models.DateTimeField(null=True, blank=True)
 
     # Raised to end every session and token the user holds (password change or reset, suspension).
     token_version = models.PositiveIntegerField(default=0)
@@ -110,6 +113,12 @@ class User(AbstractUser):
     @property
     def is_client(self) -> bool:
         return self.user_type == UserType.CLIENT
+
+    @property
+    def has_client_plan(self) -> bool:
+        from django.utils import timezone
+
+        return self.client_plan_until is not None and self.client_plan_until > timezone.now()
 
 
 class AuthSession(models.Model):

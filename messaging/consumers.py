@@ -61,9 +61,11 @@ class ChatConsumer(_AuthenticatedConsumer):
         other_id = self.chat.other_id(self.user.pk)
         other_online = await database_sync_to_async(presence.is_online)(other_id)
         await self.send_json({"type": "presence", "user_id": other_id, "online": other_online})
+        # Whoever is in this chat learns we are here (we may have been online elsewhere already).
+        await self.channel_layer.group_send(self.group, {
+            "type": "presence.update", "payload": {"user_id": self.user.pk, "online": True}})
         if came_online:
-            await self.channel_layer.group_send(self.group, {
-                "type": "presence.update", "payload": {"user_id": self.user.pk, "online": True}})
+            await _announce_presence(self.channel_layer, self.user.pk, online=True, skip_chat=self.chat.pk)
         after = _query_int(self.scope, "after")
         if after is not None:
             for payload in await database_sync_to_async(_missed)(self.chat, after):
@@ -75,8 +77,7 @@ class ChatConsumer(_AuthenticatedConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         went_offline = await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id)
         if went_offline:
-            await self.channel_layer.group_send(self.group, {
-                "type": "presence.update", "payload": {"user_id": self.user.pk, "online": False}})
+            await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -87,9 +88,13 @@ class ChatConsumer(_AuthenticatedConsumer):
         try:
             if kind == "message.send":
                 text = content.get("content")
-                await database_sync_to_async(services.message_send)(
-                    chat=self.chat, sender=self.user, content=text if isinstance(text, str) else "",
-                    client_id=str(content.get("client_id") or ""))
+                client_id = str(content.get("client_id") or "")
+                try:
+                    await database_sync_to_async(services.message_send)(
+                        chat=self.chat, sender=self.user, content=text if isinstance(text, str) else "",
+                        client_id=client_id)
+                except ApplicationError as exc:  # say which message failed
+                    await self.send_json({"type": "error", "detail": str(exc.detail), "client_id": client_id or None})
             elif kind in ("typing.start", "typing.stop"):
                 await self.channel_layer.group_send(self.group, {
                     "type": "typing.update", "payload": {"user_id": self.user.pk, "is_typing": kind == "typing.start"}})
@@ -137,12 +142,14 @@ class NotificationConsumer(_AuthenticatedConsumer):
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
         await self.accept()
-        await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id)
+        if await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id):
+            await _announce_presence(self.channel_layer, self.user.pk, online=True)
 
     async def disconnect(self, code: int) -> None:
         if self.joined:
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-            await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id)
+            if await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id):
+                await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await database_sync_to_async(presence.refresh)(self.user.pk, self.connection_id)
@@ -153,6 +160,21 @@ class NotificationConsumer(_AuthenticatedConsumer):
         payload = event["payload"]
         # The frame's own type is "notification"; what kind of notification it is goes in "kind".
         await self.send_json({**payload, "type": "notification", "kind": payload["type"]})
+
+
+async def _announce_presence(layer: Any, user_id: int, *, online: bool, skip_chat: int | None = None) -> None:
+    """Tells every chat of the user that they came online or went offline."""
+    chat_ids = await database_sync_to_async(_chat_ids_of)(user_id)
+    for chat_id in chat_ids:
+        if chat_id != skip_chat:
+            await layer.group_send(chat_group(chat_id), {
+                "type": "presence.update", "payload": {"user_id": user_id, "online": online}})
+
+
+def _chat_ids_of(user_id: int) -> list[int]:
+    from django.db.models import Q
+
+    return list(Chat.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id)).values_list("pk", flat=True)[:500])
 
 
 def _chat_of(user: Any, chat_id: int) -> Chat | None:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from celery import shared_task
 
 from .mail import email_deliver, email_flush_outbox
@@ -15,5 +17,6 @@ def send_outbound_email(outbound_id: int) -> bool:
 
 
 @shared_task(name="core.flush_email_outbox")
-def flush_email_outbox() -> int:
-    return email_flush_outbox()
+def flush_email_outbox(older_than_seconds: int = 30) -> int:
+    """Beat: sends what the outbox still holds (the broker or the mail service was down)."""
+    return email_flush_outbox(older_than=timedelta(seconds=older_than_seconds))

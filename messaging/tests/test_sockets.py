@@ -191,3 +191,29 @@ def test_notifications_are_pushed_live(client_user):
     assert frame["kind"] == "proposal_received"
     assert frame["data"] == {"proposal_id": 7}
     assert set(frame) >= {"id", "type", "title", "message", "data", "created_at"}
+
+
+def test_presence_follows_the_user_across_pages(chat, client_user, freelancer_user):
+    """Online is announced when someone already online elsewhere opens the chat, and offline only when
+    their last socket (here the notification bell's) closes."""
+
+    async def scenario():
+        bell = connect("/ws/notifications/", freelancer_user)
+        await bell.connect()
+        client_socket = connect(f"/ws/chat/{chat.pk}/", client_user)
+        await client_socket.connect()
+        already = await receive_type(client_socket, "presence")
+        freelancer_chat = connect(f"/ws/chat/{chat.pk}/", freelancer_user)
+        await freelancer_chat.connect()
+        joined = await receive_type(client_socket, "presence")
+        await freelancer_chat.disconnect()
+        still_there = await client_socket.receive_nothing(timeout=0.5)
+        await bell.disconnect()
+        gone = await receive_type(client_socket, "presence")
+        await client_socket.disconnect()
+        return already, joined, still_there, gone
+
+    already, joined, still_there, gone = async_to_sync(scenario)()
+    assert already["online"] is True and joined["online"] is True
+    assert still_there is True  # the bell keeps them online
+    assert gone == {"type": "presence", "user_id": freelancer_user.pk, "online": False}
