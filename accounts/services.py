@@ -24,6 +24,7 @@ from megilance.core.images import image_clean
 
 from . import emails, two_factor
 from .models import Skill, User, UserType, normalize_email
+from .signals import security_changed
 from .tokens import login_issue, sessions_revoke_all
 
 MFA_SALT = "accounts.mfa"
@@ -161,6 +162,8 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     user.save(update_fields=["password"])
     sessions_revoke_all(user=user)
     audit("password.change", target=user, actor=user)
+    security_changed.send(sender=User, user=user, action="password_changed",
+                          description="Your password was changed. Other devices were signed out.")
 
 
 def password_reset_request(*, email: str) -> None:
@@ -200,6 +203,8 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
         user.save(update_fields=["password", "email_verified"])
         sessions_revoke_all(user=user)
         audit("password.reset", target=user, actor=user)
+        security_changed.send(sender=User, user=user, action="password_reset",
+                              description="Your password was reset. Every device was signed out.")
         emails.security_email(user=user, template="password_reset_success")
     return user
 
@@ -277,6 +282,8 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
             user.skills.set(skills_from_names(data["skills"] or []))
         if changed_email:
             audit("email.change", target=user, actor=user, old={"email": old_email}, new={"email": user.email})
+            security_changed.send(sender=User, user=user, action="email_changed",
+                                  description=f"Your sign-in e-mail changed from {old_email} to {user.email}.")
             emails.send_verification(user)
     return user
 

@@ -17,6 +17,7 @@ from megilance.core.exceptions import ApplicationError, Conflict
 
 from .emails import security_email
 from .models import BackupCode, User
+from .signals import security_changed
 
 BACKUP_CODE_COUNT = 8
 DEVICE_NAME = "Authenticator app"
@@ -104,6 +105,8 @@ def two_factor_confirm(*, user: User, code: str) -> None:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit("2fa.enable", target=user, actor=user, old={"two_factor": False}, new={"two_factor": True})
+    security_changed.send(sender=User, user=user, action="2fa_enabled",
+                          description="Two-factor authentication is now on for your account.")
     security_email(user=user, template="2fa_enabled")
 
 
@@ -126,6 +129,8 @@ def two_factor_disable(*, user: User, code: str) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         BackupCode.objects.filter(user=user).delete()
         audit("2fa.disable", target=user, actor=user, old={"two_factor": True}, new={"two_factor": False})
+        security_changed.send(sender=User, user=user, action="2fa_disabled",
+                              description="Two-factor authentication was turned off for your account.")
     security_email(user=user, template="2fa_disabled")
 
 

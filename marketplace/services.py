@@ -129,6 +129,9 @@ def project_create(*, client: User, data: dict[str, Any]) -> Project:
     deadline: date | None = data.get("deadline")
     if deadline and deadline < timezone.localdate():
         raise _invalid("deadline", "The deadline cannot be in the past.")
+    # Client Pro (payments/billing.py): invite-only projects come with the paid plan.
+    if data.get("visibility") == Visibility.INVITE_ONLY and not client.has_client_plan:
+        raise _invalid("visibility", "Invite-only projects come with the Client Pro plan.")
     with transaction.atomic():
         project = Project.objects.create(
             client=client,
@@ -192,6 +195,11 @@ def project_update(*, project: Project, by: User, data: dict[str, Any]) -> Proje
         _check_budget(data.get("budget_min", project.budget_min), data.get("budget_max", project.budget_max))
         if "deadline" in data and data["deadline"] and data["deadline"] < timezone.localdate():
             raise _invalid("deadline", "The deadline cannot be in the past.")
+        # Client Pro (payments/billing.py): making a project invite-only needs the paid plan (a project that
+        # already is stays invite-only, and editable, after the plan ends).
+        if (data.get("visibility") == Visibility.INVITE_ONLY and project.visibility != Visibility.INVITE_ONLY
+                and not by.has_client_plan):
+            raise _invalid("visibility", "Invite-only projects come with the Client Pro plan.")
         for field in ("title", "description"):
             if field in data:
                 setattr(project, field, data[field].strip())
@@ -236,32 +244,51 @@ def project_feature(*, project: Project, featured: bool) -> None:
 # --- attachments --------------------------------------------------------------------------------
 
 
-def attachment_add(*, uploaded_by: User, upload: UploadedFile, project: Project | None = None,
-                   proposal: Proposal | None = None) -> Attachment:
-    parent_owner = project.client_id if project else proposal.freelancer_id  # type: ignore[union-attr]
-    if parent_owner != uploaded_by.pk:
-        raise _not_found()
-    parent_filter = {"project": project} if project else {"proposal": proposal}
-    if Attachment.objects.filter(**parent_filter).count() >= MAX_ATTACHMENTS:
-        raise _invalid("files", f"At most {MAX_ATTACHMENTS} files can be attached.")
+def _prepared_attachment(upload: UploadedFile) -> tuple[Any, str, str]:
+    """Checks one upload by its content; returns (content to store, extension, content type)."""
     kind = file_check(upload, field="files")
     if kind.is_image:  # images are re-encoded, which also strips anything hidden in them
         content: Any = image_clean(upload, field="files", max_bytes=10 * 1024 * 1024, max_side=2400)
         extension = content.name.rsplit(".", 1)[-1]
-        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[extension]
-    else:
-        content, extension, content_type = upload, kind.extension, kind.content_type
-    name = f"{uuid.uuid4().hex}.{extension}"
-    attachment = Attachment(
-        uploaded_by=uploaded_by,
-        original_name=(upload.name or name)[:255],
-        content_type=content_type,
-        size=content.size,
-        **parent_filter,
-    )
-    attachment.file.save(name, content, save=False)
-    attachment.save()
-    return attachment
+        return content, extension, {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[extension]
+    return upload, kind.extension, kind.content_type
+
+
+def attachments_add(*, uploaded_by: User, uploads: list[UploadedFile], project: Project | None = None,
+                    proposal: Proposal | None = None) -> list[Attachment]:
+    """Adds files to a project or a proposal, all or none: one bad file rejects the whole upload and
+    leaves nothing behind, in the database or in storage."""
+    parent_owner = project.client_id if project else proposal.freelancer_id  # type: ignore[union-attr]
+    if parent_owner != uploaded_by.pk:
+        raise _not_found()
+    if not uploads:
+        raise _invalid("files", "Attach at least one file.")
+    prepared = [(upload, *_prepared_attachment(upload)) for upload in uploads]  # every file checked first
+    parent_filter = {"project": project} if project else {"proposal": proposal}
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            # The parent row is locked so two uploads at once cannot both pass the limit.
+            (Project if project else Proposal).objects.select_for_update().filter(
+                pk=(project or proposal).pk).first()  # type: ignore[union-attr]
+            if Attachment.objects.filter(**parent_filter).count() + len(uploads) > MAX_ATTACHMENTS:
+                raise _invalid("files", f"At most {MAX_ATTACHMENTS} files can be attached.")
+            for upload, content, extension, content_type in prepared:
+                attachment = Attachment(uploaded_by=uploaded_by, original_name=(upload.name or "file")[:255],
+                                        content_type=content_type, size=content.size, **parent_filter)
+                attachment.file.save(f"{uuid.uuid4().hex}.{extension}", content, save=False)
+                stored.append(attachment)
+                attachment.save()
+    except Exception:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return stored
+
+
+def attachment_add(*, uploaded_by: User, upload: UploadedFile, project: Project | None = None,
+                   proposal: Proposal | None = None) -> Attachment:
+    return attachments_add(uploaded_by=uploaded_by, uploads=[upload], project=project, proposal=proposal)[0]
 
 
 def attachment_delete(*, attachment: Attachment, by: User) -> None:
@@ -403,8 +430,17 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
         raise _invalid("freelancer_id", "There is no such freelancer.")
     if project.status != ProjectStatus.OPEN:
         raise Conflict("Invite freelancers to an open project.", code="project_not_open")
+    from payments.billing import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
+
+    limit = invites_per_project(client)
     try:
         with transaction.atomic():
+            # Client Pro (payments/billing.py): a project has up to 5 invites on the free plan, 50 on Client Pro.
+            # Counted under the project's lock, so two invites at once cannot both take the last place.
+            if _lock_project(project).invites.count() >= limit:
+                more = (f" {PLAN_NAME} allows up to {PRO_INVITES_PER_PROJECT}."
+                        if limit < PRO_INVITES_PER_PROJECT else "")
+                raise Conflict(f"A project can have up to {limit} invites on your plan.{more}", code="invite_limit")
             invite = Invite.objects.create(project=project, freelancer=freelancer, message=message.strip())
             notices.invite_received(invite)
             return invite
@@ -426,17 +462,29 @@ def invite_decline(*, invite: Invite, by: User) -> Invite:
 
 
 def _add_images(item: PortfolioItem, images: list[UploadedFile]) -> None:
+    """Cleans every image first, then stores them; if anything fails, no stored file is left behind."""
     existing = item.images.count()
     if existing + len(images) > MAX_PORTFOLIO_IMAGES:
         raise _invalid("images", f"A portfolio item has at most {MAX_PORTFOLIO_IMAGES} images.")
-    for position, upload in enumerate(images, start=existing):
+    cleaned = []
+    for upload in images:
         full = image_clean(upload, field="images", max_bytes=10 * 1024 * 1024, max_side=2000)
         upload.seek(0)
         thumb = image_clean(upload, field="images", max_bytes=10 * 1024 * 1024, max_side=400)
-        image = PortfolioImage(item=item, position=position)
-        image.image.save(full.name, full, save=False)
-        image.thumbnail.save(thumb.name, ContentFile(thumb.read(), name=thumb.name), save=False)
-        image.save()
+        cleaned.append((full, thumb))
+    saved: list[PortfolioImage] = []
+    try:
+        for position, (full, thumb) in enumerate(cleaned, start=existing):
+            image = PortfolioImage(item=item, position=position)
+            saved.append(image)
+            image.image.save(full.name, full, save=False)
+            image.thumbnail.save(thumb.name, ContentFile(thumb.read(), name=thumb.name), save=False)
+            image.save()
+    except Exception:
+        for image in saved:
+            image.image.delete(save=False)
+            image.thumbnail.delete(save=False)
+        raise
 
 
 def portfolio_item_create(*, freelancer: User, data: dict[str, Any], images: list[UploadedFile]) -> PortfolioItem:
@@ -488,6 +536,8 @@ def review_create(*, contract: Any, reviewer: User, rating: int, comment: str = 
         raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
     reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
     with transaction.atomic():
+        # Locking the contract serialises the two parties' reviews, so the second always sees the first.
+        type(contract).objects.select_for_update().filter(pk=contract.pk).first()
         try:
             with transaction.atomic():
                 review = Review.objects.create(contract=contract, reviewer=reviewer, reviewee_id=reviewee_id,

@@ -27,6 +27,9 @@ api_urlpatterns = [
 urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
+    path("", include("marketplace.urls")),
+    path("", include("contracts.urls")),
+    path("", include("messaging.urls")),
     path("", include("accounts.urls")),
 ]
 

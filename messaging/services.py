@@ -99,6 +99,7 @@ def chat_open(*, user: User, participant: User, project_id: int | None = None) -
 def chats_for(user: User, *, archived: bool | None = False) -> QuerySet[Chat]:
     """The user's chats with their unread counts, newest activity first; one query."""
     member = ChatMember.objects.filter(chat=OuterRef("pk"), user=user)
+    other = ChatMember.objects.filter(chat=OuterRef("pk")).exclude(user=user)
     unread = (
         Message.objects.filter(chat=OuterRef("pk"), id__gt=OuterRef("my_last_read")).exclude(sender=user)
         .order_by().values("chat").annotate(n=Count("pk")).values("n")
@@ -110,6 +111,8 @@ def chats_for(user: User, *, archived: bool | None = False) -> QuerySet[Chat]:
         .annotate(
             my_last_read=Subquery(member.values("last_read_message_id")[:1]),
             my_archived_at=Subquery(member.values("archived_at")[:1]),
+            other_last_read=Subquery(other.values("last_read_message_id")[:1]),
+            other_last_delivered=Subquery(other.values("last_delivered_message_id")[:1]),
         )
         .annotate(
             unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),

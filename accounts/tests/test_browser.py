@@ -23,7 +23,6 @@ PASSWORD = "a-long-and-unusual-passphrase-77"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium package is not installed"),
 ]
 
 

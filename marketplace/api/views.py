@@ -114,11 +114,8 @@ class ProjectAttachmentsView(APIView):
         project = selectors.project_get(user=request.user, pk=pk)
         if project is None or project.client_id != request.user.pk:
             raise NotFound()
-        files = _files(request, "files", "file")
-        if not files:
-            return Response({"detail": "Invalid input: attach at least one file.", "error_type": "validation_error",
-                             "errors": {"files": ["Attach at least one file."]}}, status=400)
-        created = [services.attachment_add(uploaded_by=request.user, upload=f, project=project) for f in files]
+        created = services.attachments_add(uploaded_by=request.user, uploads=_files(request, "files", "file"),
+                                           project=project)
         return Response(s.AttachmentSerializer(created, many=True).data, status=201)
 
 
@@ -132,11 +129,8 @@ class ProposalAttachmentsView(APIView):
         proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
         if proposal is None or proposal.freelancer_id != request.user.pk:
             raise NotFound()
-        files = _files(request, "files", "file")
-        if not files:
-            return Response({"detail": "Invalid input: attach at least one file.", "error_type": "validation_error",
-                             "errors": {"files": ["Attach at least one file."]}}, status=400)
-        created = [services.attachment_add(uploaded_by=request.user, upload=f, proposal=proposal) for f in files]
+        created = services.attachments_add(uploaded_by=request.user, uploads=_files(request, "files", "file"),
+                                           proposal=proposal)
         return Response(s.AttachmentSerializer(created, many=True).data, status=201)
 
 

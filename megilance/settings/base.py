@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "megilance.core.context_processors.site",
+                "messaging.context_processors.notifications",
             ],
         },
     },

@@ -23,11 +23,15 @@ class ChatSerializer(serializers.ModelSerializer):
     unread_count = serializers.IntegerField(read_only=True)
     archived = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
+    other_last_read_message_id = serializers.IntegerField(source="other_last_read", read_only=True, default=0,
+                                                          help_text="Read receipt: the other person read up to here")
+    other_last_delivered_message_id = serializers.IntegerField(source="other_last_delivered", read_only=True,
+                                                               default=0, help_text="Delivered up to here")
 
     class Meta:
         model = Chat
         fields = ["id", "client", "freelancer", "project_id", "created_at", "last_message_at", "unread_count",
-                  "archived", "last_message"]
+                  "archived", "last_message", "other_last_read_message_id", "other_last_delivered_message_id"]
 
     def get_project_id(self, obj: Chat) -> int | None:
         return obj.subject_id if obj.subject_type == "marketplace.Project" else None

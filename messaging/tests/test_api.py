@@ -77,6 +77,8 @@ class TestChats:
             "last_read_message_id": last.id}
         assert freelancer.get("/api/chats").json()["results"][0]["unread_count"] == 0
         assert client_for(client_user).get("/api/chats/stats").json()["messages_sent"] == 3
+        receipt = client_for(client_user).get(f"/api/chats/{chat.id}").json()
+        assert receipt["other_last_read_message_id"] == last.id
 
     def test_chat_list_queries_do_not_grow(self, client_for, client_user, make_user, settings):
         settings.THROTTLE_ENABLED = False
@@ -183,6 +185,16 @@ class TestOfflineRecipients:
         assert len(emails) == 1
         assert "are you there?" in emails[0].body and "/notifications/unsubscribe/" in emails[0].body
         assert Notification.objects.filter(user=freelancer_user, kind="message_received").count() == 3
+
+
+def test_security_changes_reach_the_notifications(client_for, client_user):
+    from conftest import PASSWORD
+
+    api = client_for(client_user)
+    api.post("/api/auth/change-password", {"current_password": PASSWORD, "new_password": "another-long-passphrase"},
+             format="json")
+    kinds = list(Notification.objects.filter(user=client_user).values_list("kind", flat=True))
+    assert kinds == ["security"]
 
 
 class TestNotifications:

@@ -46,6 +46,15 @@ class Command(BaseCommand):
             else:
                 self._stop(children)
                 raise CommandError(f"The Stripe emulator did not start on port {stripe_port}.")
+        if _port_open(stripe_host, stripe_port) and stripe_host in ("127.0.0.1", "localhost"):
+            # The emulator sends its signed webhooks to dj-stripe's endpoint on this server.
+            from payments.webhook_setup import register_with_emulator
+
+            try:
+                register_with_emulator(emulator_url=f"http://{stripe_host}:{stripe_port}",
+                                       site_url=f"http://127.0.0.1:{port}")
+            except OSError as exc:
+                self.stderr.write(f"Stripe webhooks are not connected: {exc}")
         self.stdout.write(self.style.SUCCESS(f"MegiLance on http://{host}:{port}  (Ctrl-C stops it)"))
         children.append(subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "uvicorn", "megilance.asgi:application", "--host", host, "--port", str(port),

@@ -1,0 +1,272 @@
+"""Contracts in the admin: staff read them; money, parties and status move only through contracts.services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+
+from marketplace.admin import ReadOnlyMixin, StatusChangeAdmin, StatusChangeInline, count_of, money_text
+from megilance.core.admin_actions import run_for_each
+
+from . import escrow
+from .models import (
+    Contract,
+    ContractStatusChange,
+    Dispute,
+    Milestone,
+    MilestoneStatusChange,
+    Submission,
+    SubmissionFile,
+)
+
+
+class MilestoneInline(ReadOnlyMixin, admin.TabularInline):
+    model = Milestone
+    fields = ["title", "money", "status", "due_date", "funded_at", "released_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    ordering = ["position", "id"]
+
+    @admin.display(description="amount")
+    def money(self, obj: Milestone) -> str:
+        return money_text(obj.amount, obj.currency)
+
+
+class ContractStatusChangeInline(StatusChangeInline):
+    model = ContractStatusChange
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["title", "client", "freelancer", "status", "amount", "contract_type", "created_at",
+                    "completed_at"]
+    list_select_related = ["client", "freelancer"]
+    list_filter = ["status", "contract_type", "currency"]
+    search_fields = ["title", "project__title", "client__email", "client__company", "client__last_name",
+                     "freelancer__email", "freelancer__last_name"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    # Money, the parties and the status are what the parties agreed and what payments follow: never edited here.
+    readonly_fields = ["project", "proposal", "client", "freelancer", "contract_type", "total_amount", "currency",
+                       "status", "created_at", "updated_at", "completed_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "terms"]}),
+        ("Agreement", {"fields": ["project", "proposal", "client", "freelancer", "contract_type", "total_amount",
+                                  "currency"]}),
+        ("State", {"fields": ["status", "created_at", "updated_at", "completed_at"]}),
+    ]
+    inlines = [ContractStatusChangeInline, MilestoneInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a contract is made by accepting a proposal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
+        return False  # payments and reviews hang on it
+
+    @admin.display(description="amount", ordering="total_amount")
+    def amount(self, obj: Contract) -> str:
+        return money_text(obj.total_amount, obj.currency)
+
+
+@admin.register(ContractStatusChange)
+class ContractStatusChangeAdmin(StatusChangeAdmin):
+    subject_field = "contract"
+    list_select_related = ["contract", "changed_by"]
+    search_fields = ["contract__title", "changed_by__email"]
+
+
+# --- milestones, deliveries and disputes: money moves only through contracts.escrow ---------------
+
+
+def _all_fields_but(model: type, editable: set[str]) -> list[str]:
+    return [field.name for field in model._meta.concrete_fields if field.name not in editable | {"id"}]
+
+
+class MilestoneStatusChangeInline(StatusChangeInline):
+    model = MilestoneStatusChange
+    fields = ["from_status", "to_status", "changed_by", "note", "created_at"]
+    readonly_fields = fields
+
+
+class SubmissionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Submission
+    fields = ["note", "created_at", "file_count"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return super().get_queryset(request).annotate(file_count=count_of(SubmissionFile, "submission"))
+
+    @admin.display(description="files")
+    def file_count(self, obj: Submission) -> int:
+        return obj.file_count  # type: ignore[attr-defined]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "contract", "money", "status", "due_date", "funded_at", "released_at", "created_at"]
+    list_select_related = ["contract"]
+    list_filter = ["status", "currency"]
+    search_fields = ["title", "contract__title", "contract__client__email", "contract__freelancer__email",
+                     "payment_intent_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    inlines = [MilestoneStatusChangeInline, SubmissionInline]
+    actions = ["refund_to_client"]
+
+    @admin.action(description="Refund to the client")
+    def refund_to_client(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
+        """Funded, unreleased milestones back to the client's card (escrow.milestone_refund, which audits)."""
+        run_for_each(self, request, queryset.select_related("contract"),
+                     lambda milestone: escrow.milestone_refund(milestone=milestone, by=request.user,
+                                                               note="refunded by staff"),
+                     done="{n} milestone(s) refunded to the client.")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Milestone | None = None) -> list[str]:
+        # The amount, its currency, the status and the payment records are what escrow follows.
+        return _all_fields_but(Milestone, {"title", "description", "due_date"})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Milestone | None = None) -> bool:
+        return False
+
+    @admin.display(description="amount", ordering="amount")
+    def money(self, obj: Milestone) -> str:
+        return money_text(obj.amount, obj.currency)
+
+
+@admin.register(MilestoneStatusChange)
+class MilestoneStatusChangeAdmin(StatusChangeAdmin):
+    subject_field = "milestone"
+    list_display = ["subject", "from_status", "to_status", "changed_by", "note", "created_at"]
+    list_select_related = ["milestone", "changed_by"]
+    search_fields = ["milestone__title", "milestone__contract__title", "changed_by__email", "note"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "note"]
+
+
+class SubmissionFileInline(ReadOnlyMixin, admin.TabularInline):
+    model = SubmissionFile
+    fields = ["original_name", "content_type", "file_size"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="size")
+    def file_size(self, obj: SubmissionFile) -> str:
+        return filesizeformat(obj.size)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["__str__", "contract", "file_count", "created_at"]
+    list_select_related = ["milestone__contract"]
+    search_fields = ["note", "milestone__title", "milestone__contract__title"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    fields = ["milestone", "note", "created_at"]
+    readonly_fields = fields
+    inlines = [SubmissionFileInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return super().get_queryset(request).annotate(file_count=count_of(SubmissionFile, "submission"))
+
+    @admin.display(description="contract")
+    def contract(self, obj: Submission) -> str:
+        return str(obj.milestone.contract)
+
+    @admin.display(description="files", ordering="file_count")
+    def file_count(self, obj: Submission) -> int:
+        return obj.file_count  # type: ignore[attr-defined]
+
+
+@admin.register(SubmissionFile)
+class SubmissionFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["original_name", "submission", "content_type", "file_size"]
+    list_select_related = ["submission__milestone"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "submission__milestone__title"]
+    ordering = ["-id"]
+    fields = ["original_name", "submission", "content_type", "file_size"]
+    readonly_fields = fields
+
+    @admin.display(description="size", ordering="size")
+    def file_size(self, obj: SubmissionFile) -> str:
+        return filesizeformat(obj.size)
+
+
+class DisputeSplitForm(forms.Form):
+    freelancer_amount = forms.DecimalField(
+        label="Freelancer's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text="Released to the freelancer (less the platform fee); the rest of the milestone is refunded.")
+    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Staff resolve a dispute with the actions: release, refund or split, through contracts.escrow, which moves
+    the money, the milestone and the contract, tells both parties and audits the decision."""
+
+    list_display = ["__str__", "contract", "opened_by", "status", "resolution", "freelancer_amount", "created_at",
+                    "resolved_at"]
+    list_select_related = ["contract", "milestone", "opened_by"]
+    list_filter = ["status", "resolution"]
+    search_fields = ["reason", "resolution_note", "contract__title", "milestone__title", "opened_by__email"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    actions = ["resolve_release", "resolve_refund", "resolve_split"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Dispute | None = None) -> list[str]:
+        return _all_fields_but(Dispute, set())
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, note: str) -> None:
+        run_for_each(self, request, queryset,
+                     lambda dispute: escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=resolution,
+                                                            note=note),
+                     done="{n} dispute(s) resolved: " + note[0].lower() + note[1:])
+
+    @admin.action(description="Resolve: release to freelancer")
+    def resolve_release(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
+        self._resolve(request, queryset, Dispute.Resolution.RELEASE, "Released to the freelancer by our team.")
+
+    @admin.action(description="Resolve: refund to client")
+    def resolve_refund(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
+        self._resolve(request, queryset, Dispute.Resolution.REFUND, "Refunded to the client by our team.")
+
+    @admin.action(description="Resolve: split")
+    def resolve_split(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> TemplateResponse | None:
+        """An intermediate page asks how much goes to the freelancer; its form posts back to this action."""
+        if queryset.count() != 1:
+            self.message_user(request, "Split one dispute at a time: select exactly one.", "error")
+            return None
+        dispute = queryset.select_related("contract__client", "contract__freelancer", "milestone").get()
+        form = DisputeSplitForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            amount = form.cleaned_data["freelancer_amount"]
+            note = form.cleaned_data["note"] or f"Split by our team: {amount} to the freelancer."
+            resolved = run_for_each(self, request, [dispute],
+                                    lambda d: escrow.dispute_resolve(dispute=d, by=request.user,
+                                                                     resolution=Dispute.Resolution.SPLIT,
+                                                                     freelancer_amount=amount, note=note),
+                                    done=f"Dispute split: {amount} to the freelancer, the rest refunded.")
+            if resolved:
+                return None
+        return TemplateResponse(request, "admin/contracts/dispute/split.html", {
+            **self.admin_site.each_context(request),
+            "title": f"Resolve {dispute} by splitting",
+            "opts": self.model._meta,
+            "dispute": dispute,
+            "total": money_text(dispute.milestone.amount, dispute.milestone.currency),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })

@@ -1,0 +1,530 @@
+"""Marketplace pages: projects, proposals, the freelancer directory and profiles, invites and portfolios.
+
+Each view reads through `selectors`, changes through one service, and shows the answer. A service's
+`ApplicationError` is shown next to the field it names (or at the top of the page) with its 4xx status.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import form_add_service_error
+from accounts.models import User
+from contracts.models import Contract
+from contracts.services import proposal_accept
+from megilance.core.exceptions import ApplicationError
+
+from . import selectors, services
+from .forms import (
+    INVITE_FIELDS,
+    FreelancerSearchForm,
+    InviteForm,
+    PortfolioItemForm,
+    ProjectForm,
+    ProjectSearchForm,
+    ProposalForm,
+)
+from .models import Attachment, Invite, InviteStatus, PortfolioItem, Project, ProjectStatus, Proposal, ProposalStatus
+
+PER_PAGE = 20
+EDITABLE_PROJECT = (ProjectStatus.DRAFT, ProjectStatus.OPEN)
+UNDECIDED = (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data on a POST (even an empty one, so that it shows "required" errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
+def _error_status(exc: ApplicationError) -> int:
+    return exc.status_code if 400 <= exc.status_code < 500 else 400
+
+
+def _page(request: HttpRequest, items: QuerySet) -> Page:
+    return Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return ""
+
+
+def _forbidden(request: HttpRequest, title: str, message: str, link: tuple[str, str] | None = None) -> HttpResponse:
+    """The page for a signed-in person who may not use this page (a freelancer on "Post a project", say)."""
+    return render(request, "marketplace/forbidden.html", {"title": title, "message": message, "link": link},
+                  status=403)
+
+
+def _attach(user: User, uploads: list[UploadedFile], **parent: Any) -> None:
+    """Attaches every upload, or none: files already stored are removed when a later one is refused."""
+    created: list[Attachment] = []
+    try:
+        for upload in uploads:
+            created.append(services.attachment_add(uploaded_by=user, upload=upload, **parent))
+    except ApplicationError:
+        for attachment in created:
+            attachment.file.delete(save=False)
+        raise
+
+
+def _project_or_404(request: HttpRequest, pk: int) -> Project:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if project is None:
+        raise Http404
+    return project
+
+
+def _own_project_or_404(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("category").prefetch_related("skills", "attachments"),
+                             pk=pk, client=request.user)
+
+
+# --- projects: browse and search ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def project_list(request: HttpRequest) -> HttpResponse:
+    mine = request.GET.get("mine") in ("1", "true")
+    if mine and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    data = request.GET.copy()
+    if not mine and "status" not in data:
+        data["status"] = ProjectStatus.OPEN  # browsing shows the projects taking proposals unless asked otherwise
+    form = ProjectSearchForm(data, mine=mine)
+    params = form.params()
+    if mine:
+        params["mine"] = "1"
+    page = _page(request, selectors.project_list(user=request.user, params=params))
+    context = {"form": form, "page": page, "projects": page.object_list, "mine": mine,
+               "searching": bool(params.get("search"))}
+    return render(request, "marketplace/project_list.html", context, status=400 if form.errors else 200)
+
+
+# --- projects: create, show, edit, cancel -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_client:
+        message = ("Your account is a freelancer account: you send proposals on projects instead."
+                   if request.user.is_freelancer else "Projects are posted from client accounts.")
+        return _forbidden(request, "Only clients post projects", message, ("/projects/", "Browse projects"))
+    form = ProjectForm(_posted(request), _files(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.service_data()
+            draft = request.POST.get("action") == "draft"
+            data["status"] = ProjectStatus.DRAFT if draft else ProjectStatus.OPEN
+            try:
+                with transaction.atomic():
+                    project = services.project_create(client=request.user, data=data)
+                    _attach(request.user, form.cleaned_data["files"], project=project)
+            except ApplicationError as exc:
+                form_add_service_error(form, exc)
+                status = _error_status(exc)
+            else:
+                if draft:
+                    messages.success(request, "Your project is saved as a draft: only you see it until you post it.")
+                else:
+                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                return redirect("project_detail", pk=project.pk)
+    return render(request, "marketplace/project_form.html", {"form": form, "project": None}, status=status)
+
+
+def _project_page(request: HttpRequest, project: Project, *, proposal_form: ProposalForm | None = None,
+                  error: str = "", status: int = 200) -> HttpResponse:
+    """The project's page for whoever looks: its owner compares proposals, a freelancer proposes."""
+    user = request.user
+    is_owner = user.is_authenticated and project.client_id == user.pk
+    contract = Contract.objects.filter(project=project).first()
+    context: dict[str, Any] = {
+        "project": project,
+        "is_owner": is_owner,
+        "client_figures": selectors.client_figures(project.client),
+        "contract": contract if contract and contract.is_party(user) else None,
+        "error": error,
+        "can_edit": is_owner and project.status in EDITABLE_PROJECT,
+        "undecided": UNDECIDED,
+    }
+    if is_owner:
+        context["proposals"] = selectors.proposal_list(user=user, params={"project": str(project.pk)}).exclude(
+            status=ProposalStatus.WITHDRAWN)
+    elif user.is_authenticated and user.is_freelancer:
+        mine = selectors.proposals_visible_to(user).filter(project=project, freelancer=user).first()
+        context["my_proposal"] = mine
+        if mine is None and project.status == ProjectStatus.OPEN:
+            context["proposal_form"] = proposal_form or ProposalForm(currency=project.currency)
+        elif proposal_form is not None and proposal_form.non_field_errors() and not error:
+            context["error"] = proposal_form.non_field_errors()[0]
+    return render(request, "marketplace/project_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_page(request, _project_or_404(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _own_project_or_404(request, pk)
+    if project.status not in EDITABLE_PROJECT and request.method != "POST":
+        messages.info(request, "A project can be edited only while it is a draft or open.")
+        return redirect("project_detail", pk=project.pk)
+    if request.method == "POST":
+        form = ProjectForm(request.POST, request.FILES, project=project)
+    else:
+        form = ProjectForm(initial=ProjectForm.initial_for(project), project=project)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.service_data()
+            action = request.POST.get("action")
+            if project.status == ProjectStatus.DRAFT and action == "post":
+                data["status"] = ProjectStatus.OPEN
+            try:
+                with transaction.atomic():
+                    project = services.project_update(project=project, by=request.user, data=data)
+                    _attach(request.user, form.cleaned_data["files"], project=project)
+            except ApplicationError as exc:
+                form_add_service_error(form, exc)
+                status = _error_status(exc)
+            else:
+                if data.get("status") == ProjectStatus.OPEN:
+                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                else:
+                    messages.success(request, "Your changes are saved.")
+                return redirect("project_detail", pk=project.pk)
+    return render(request, "marketplace/project_form.html", {"form": form, "project": project}, status=status)
+
+
+@login_required
+@require_POST
+def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _own_project_or_404(request, pk)
+    try:
+        deleted = services.project_delete(project=project, by=request.user)
+    except ApplicationError as exc:
+        return _project_page(request, _project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
+    if deleted:
+        messages.success(request, f"The draft “{project.title}” is deleted.")
+        return redirect(f"{reverse('project_list')}?mine=1")
+    messages.success(request, "Your project is cancelled. It no longer takes proposals.")
+    return redirect("project_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's or proposal's file, for the people who may see its project or proposal."""
+    from .api.views import attachment_response, attachment_visible
+
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None or not attachment_visible(attachment, request.user):
+        raise Http404
+    return attachment_response(attachment)
+
+
+# --- proposals ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_or_404(request, pk)
+    if not request.user.is_freelancer:
+        return _forbidden(request, "Only freelancers send proposals",
+                          "Your account is a client account: you receive proposals on the projects you post.",
+                          (reverse("project_detail", args=[pk]), "Back to the project"))
+    form = ProposalForm(request.POST, request.FILES, currency=project.currency)
+    status = 400
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                proposal = services.proposal_submit(freelancer=request.user, project=project,
+                                                    data=form.service_data())
+                _attach(request.user, form.cleaned_data["files"], proposal=proposal)
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+            status = _error_status(exc)
+        else:
+            messages.success(request, "Your proposal is sent. The client will see it with the others.")
+            return redirect(f"{reverse('project_detail', args=[pk])}#my-proposal")
+    return _project_page(request, project, proposal_form=form, status=status)
+
+
+def _proposal_or_404(request: HttpRequest, pk: int) -> Proposal:
+    proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def _owner_decides(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+    proposal = _proposal_or_404(request, pk)
+    if proposal.project.client_id != request.user.pk:
+        raise Http404
+    try:
+        service(proposal=proposal, by=request.user)
+    except ApplicationError as exc:
+        project = _project_or_404(request, proposal.project_id)
+        return _project_page(request, project, error=str(exc.detail), status=_error_status(exc))
+    messages.success(request, done.format(name=proposal.freelancer.get_full_name()))
+    return redirect(f"{reverse('project_detail', args=[proposal.project_id])}#proposals")
+
+
+@login_required
+@require_POST
+def proposal_shortlist(request: HttpRequest, pk: int) -> HttpResponse:
+    return _owner_decides(request, pk, services.proposal_shortlist, "The proposal from {name} is shortlisted.")
+
+
+@login_required
+@require_POST
+def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _owner_decides(request, pk, services.proposal_reject, "The proposal from {name} is rejected.")
+
+
+@login_required
+@require_POST
+def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal_or_404(request, pk)
+    if proposal.project.client_id != request.user.pk:
+        raise Http404
+    try:
+        contract = proposal_accept(proposal=proposal, by=request.user)
+    except ApplicationError as exc:
+        project = _project_or_404(request, proposal.project_id)
+        message = str(exc.detail)
+        if exc.error_type == "project_not_open":
+            message = ("This project already has a contract, or is no longer open: "
+                       "only one proposal can be accepted.")
+        return _project_page(request, project, error=message, status=_error_status(exc))
+    messages.success(request, f"You hired {proposal.freelancer.get_full_name()}. Here is your contract; "
+                              "the other proposals have been declined.")
+    return redirect("contract_detail", pk=contract.pk)
+
+
+def _my_proposals_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    status_filter = request.GET.get("status") or ""
+    params = {"status": status_filter} if status_filter in ProposalStatus.values else {}
+    proposals = selectors.proposal_list(user=request.user, params=params).filter(freelancer=request.user)
+    page = _page(request, proposals)
+    context = {"page": page, "proposals": page.object_list, "error": error, "undecided": UNDECIDED,
+               "status_filter": status_filter, "statuses": ProposalStatus.choices}
+    return render(request, "marketplace/proposal_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_freelancer:
+        return _forbidden(request, "Proposals are sent by freelancers",
+                          "The proposals on your projects are on each project's page.",
+                          (f"{reverse('project_list')}?mine=1", "Go to my projects"))
+    return _my_proposals_page(request)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk, freelancer=request.user)
+    project = proposal.project
+    editable = proposal.status == ProposalStatus.SUBMITTED and project.status == ProjectStatus.OPEN
+    if not editable and request.method != "POST":
+        messages.info(request, "A proposal can be edited only while it is submitted and the project open.")
+        return redirect("proposal_list")
+    if request.method == "POST":
+        form = ProposalForm(request.POST, currency=proposal.currency, with_files=False)
+    else:
+        form = ProposalForm(initial={"cover_letter": proposal.cover_letter, "bid_amount": proposal.bid_amount,
+                                     "estimated_duration_days": proposal.estimated_duration_days},
+                            currency=proposal.currency, with_files=False)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.proposal_update(proposal=proposal, by=request.user, data=form.service_data())
+            except ApplicationError as exc:
+                form_add_service_error(form, exc)
+                status = _error_status(exc)
+            else:
+                messages.success(request, "Your proposal is updated.")
+                return redirect(f"{reverse('project_detail', args=[project.pk])}#my-proposal")
+    return render(request, "marketplace/proposal_form.html", {"form": form, "proposal": proposal,
+                                                               "project": project}, status=status)
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk, freelancer=request.user)
+    try:
+        services.proposal_withdraw(proposal=proposal, by=request.user)
+    except ApplicationError as exc:
+        return _my_proposals_page(request, error=str(exc.detail), status=_error_status(exc))
+    messages.success(request, "Your proposal is withdrawn.")
+    return redirect(_safe_next(request) or reverse("proposal_list"))
+
+
+# --- freelancers --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def freelancer_list(request: HttpRequest) -> HttpResponse:
+    form = FreelancerSearchForm(request.GET)
+    page = _page(request, selectors.freelancer_search(form.params()))
+    context = {"form": form, "page": page, "freelancers": page.object_list}
+    return render(request, "marketplace/freelancer_list.html", context, status=400 if form.errors else 200)
+
+
+def _open_projects_of(user: User) -> list[Project]:
+    if not (user.is_authenticated and user.is_client):
+        return []
+    return list(Project.objects.filter(client=user, status=ProjectStatus.OPEN).order_by("-published_at", "-id"))
+
+
+def _freelancer_page(request: HttpRequest, freelancer: User, *, invite_form: InviteForm | None = None,
+                     status: int = 200) -> HttpResponse:
+    projects = _open_projects_of(request.user)
+    context = {
+        "freelancer": freelancer,
+        "portfolio": freelancer.portfolio.all(),
+        "reviews": selectors.reviews_for(reviewee_id=freelancer.pk)[:50],
+        "invite_form": invite_form or (InviteForm(projects=projects) if projects else None),
+        "is_self": request.user.is_authenticated and request.user.pk == freelancer.pk,
+    }
+    return render(request, "marketplace/freelancer_detail.html", context, status=status)
+
+
+def _freelancer_or_404(pk: int) -> User:
+    freelancer = selectors.freelancer_get(pk)
+    if freelancer is None:
+        raise Http404
+    return freelancer
+
+
+@require_http_methods(["GET", "HEAD"])
+def freelancer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _freelancer_page(request, _freelancer_or_404(pk))
+
+
+@login_required
+@require_POST
+def freelancer_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    freelancer = _freelancer_or_404(pk)
+    if not request.user.is_client:
+        return _forbidden(request, "Only clients invite freelancers",
+                          "Invites are how clients ask a freelancer to propose on their project.",
+                          (reverse("freelancer_detail", args=[pk]), "Back to the profile"))
+    projects = _open_projects_of(request.user)
+    form = InviteForm(request.POST, projects=projects)
+    status = 400
+    if form.is_valid():
+        project = next(project for project in projects if project.pk == form.cleaned_data["project"])
+        try:
+            services.invite_create(client=request.user, project=project, freelancer=freelancer,
+                                   message=form.cleaned_data["message"])
+        except ApplicationError as exc:
+            form_add_service_error(form, exc, INVITE_FIELDS)
+            status = _error_status(exc)
+        else:
+            messages.success(request, f"{freelancer.get_full_name()} is invited to “{project.title}”.")
+            return redirect("freelancer_detail", pk=pk)
+    return _freelancer_page(request, freelancer, invite_form=form, status=status)
+
+
+# --- invites ------------------------------------------------------------------------------------
+
+
+def _invites_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    invites = Invite.objects.filter(freelancer=request.user).select_related("project", "project__client").order_by(
+        "-created_at", "-id")
+    page = _page(request, invites)
+    context = {"page": page, "invites": page.object_list, "error": error, "pending": InviteStatus.PENDING}
+    return render(request, "marketplace/invite_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def invite_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_freelancer:
+        return _forbidden(request, "Invites are for freelancers",
+                          "Clients invite freelancers from their profiles in the directory.",
+                          (reverse("freelancer_list"), "Find freelancers"))
+    return _invites_page(request)
+
+
+@login_required
+@require_POST
+def invite_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    invite = get_object_or_404(Invite.objects.select_related("project"), pk=pk, freelancer=request.user)
+    try:
+        services.invite_decline(invite=invite, by=request.user)
+    except ApplicationError as exc:
+        return _invites_page(request, error=str(exc.detail), status=_error_status(exc))
+    messages.success(request, f"You declined the invite to “{invite.project.title}”.")
+    return redirect("invite_list")
+
+
+# --- portfolio ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def portfolio(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_freelancer:
+        return _forbidden(request, "Portfolios are for freelancers",
+                          "Freelancers show their past work here; clients find it on their profiles.",
+                          (reverse("freelancer_list"), "Find freelancers"))
+    form = PortfolioItemForm(_posted(request), _files(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.portfolio_item_create(freelancer=request.user, data=form.service_data(),
+                                               images=form.cleaned_data["images"])
+            except ApplicationError as exc:
+                form_add_service_error(form, exc)
+                status = _error_status(exc)
+            else:
+                messages.success(request, f"“{form.cleaned_data['title']}” is added to your portfolio.")
+                return redirect("portfolio")
+    items = PortfolioItem.objects.filter(freelancer=request.user).prefetch_related("images")
+    return render(request, "marketplace/portfolio.html", {"form": form, "items": items}, status=status)
+
+
+@login_required
+@require_POST
+def portfolio_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(PortfolioItem, pk=pk, freelancer=request.user)
+    services.portfolio_item_delete(item=item, by=request.user)
+    messages.success(request, f"“{item.title}” is removed from your portfolio.")
+    return redirect("portfolio")
