@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User, UserType
+from accounts.plans import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
 from accounts.services import skills_from_names
 from megilance.core.exceptions import ApplicationError, Conflict
 from megilance.core.images import image_clean
@@ -129,7 +130,7 @@ def project_create(*, client: User, data: dict[str, Any]) -> Project:
     deadline: date | None = data.get("deadline")
     if deadline and deadline < timezone.localdate():
         raise _invalid("deadline", "The deadline cannot be in the past.")
-    # Client Pro (payments/billing.py): invite-only projects come with the paid plan.
+    # Client Pro (accounts/plans.py; sold by payments/billing.py): invite-only projects come with the paid plan.
     if data.get("visibility") == Visibility.INVITE_ONLY and not client.has_client_plan:
         raise _invalid("visibility", "Invite-only projects come with the Client Pro plan.")
     with transaction.atomic():
@@ -195,7 +196,7 @@ def project_update(*, project: Project, by: User, data: dict[str, Any]) -> Proje
         _check_budget(data.get("budget_min", project.budget_min), data.get("budget_max", project.budget_max))
         if "deadline" in data and data["deadline"] and data["deadline"] < timezone.localdate():
             raise _invalid("deadline", "The deadline cannot be in the past.")
-        # Client Pro (payments/billing.py): making a project invite-only needs the paid plan (a project that
+        # Client Pro (accounts/plans.py): making a project invite-only needs the paid plan (a project that
         # already is stays invite-only, and editable, after the plan ends).
         if (data.get("visibility") == Visibility.INVITE_ONLY and project.visibility != Visibility.INVITE_ONLY
                 and not by.has_client_plan):
@@ -430,12 +431,11 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
         raise _invalid("freelancer_id", "There is no such freelancer.")
     if project.status != ProjectStatus.OPEN:
         raise Conflict("Invite freelancers to an open project.", code="project_not_open")
-    from payments.billing import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
 
     limit = invites_per_project(client)
     try:
         with transaction.atomic():
-            # Client Pro (payments/billing.py): a project has up to 5 invites on the free plan, 50 on Client Pro.
+            # Client Pro (accounts/plans.py): up to 5 invites per project on the free plan, 50 on Client Pro.
             # Counted under the project's lock, so two invites at once cannot both take the last place.
             if _lock_project(project).invites.count() >= limit:
                 more = (f" {PLAN_NAME} allows up to {PRO_INVITES_PER_PROJECT}."

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_prerun
+from celery.signals import before_task_publish, task_failure, task_prerun, task_retry, task_success
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "megilance.settings.local")
 
@@ -27,4 +27,27 @@ def _restore_request_id(task: object = None, **_: object) -> None:
     from megilance.core.logging import set_request_id
 
     request = getattr(task, "request", None)
+    if getattr(request, "is_eager", False):
+        return  # run in-process (tests, the embedded default): the caller's request id is already in context
     set_request_id(getattr(request, "request_id", None) or "-")
+
+
+@task_success.connect
+def _count_success(sender: object = None, **_: object) -> None:
+    from megilance.core.metrics import task_outcome
+
+    task_outcome(getattr(sender, "name", ""), "success")
+
+
+@task_failure.connect
+def _count_failure(sender: object = None, **_: object) -> None:
+    from megilance.core.metrics import task_outcome
+
+    task_outcome(getattr(sender, "name", ""), "failure")
+
+
+@task_retry.connect
+def _count_retry(sender: object = None, **_: object) -> None:
+    from megilance.core.metrics import task_outcome
+
+    task_outcome(getattr(sender, "name", ""), "retry")

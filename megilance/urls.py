@@ -20,6 +20,7 @@ api_urlpatterns = [
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("messaging.api.support_urls")),
     path("", include("payments.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
@@ -30,6 +31,8 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),
     path("", include("messaging.urls")),
+    path("", include("payments.urls")),
+    path("", include("messaging.support_urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from megilance.core.exceptions import ApplicationError
+from megilance.core.logging import set_request_id
+from megilance.core.metrics import OPEN_SOCKETS
 
 from . import presence, services
 from .models import Chat
@@ -46,6 +48,7 @@ class ChatConsumer(_AuthenticatedConsumer):
     chat: Chat | None = None
 
     async def connect(self) -> None:
+        _bind_request_id(self.scope)
         if not await self._authenticate():
             return
         chat_id = int(self.scope["url_route"]["kwargs"]["chat_id"])
@@ -57,6 +60,7 @@ class ChatConsumer(_AuthenticatedConsumer):
         self.group = chat_group(chat_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        OPEN_SOCKETS.labels("chat").inc()
         came_online = await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id)
         other_id = self.chat.other_id(self.user.pk)
         other_online = await database_sync_to_async(presence.is_online)(other_id)
@@ -74,6 +78,7 @@ class ChatConsumer(_AuthenticatedConsumer):
     async def disconnect(self, code: int) -> None:
         if self.chat is None or self.user is None:
             return
+        OPEN_SOCKETS.labels("chat").dec()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         went_offline = await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id)
         if went_offline:
@@ -137,16 +142,19 @@ class NotificationConsumer(_AuthenticatedConsumer):
     joined = False
 
     async def connect(self) -> None:
+        _bind_request_id(self.scope)
         if not await self._authenticate():
             return
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
         await self.accept()
+        OPEN_SOCKETS.labels("notifications").inc()
         if await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id):
             await _announce_presence(self.channel_layer, self.user.pk, online=True)
 
     async def disconnect(self, code: int) -> None:
         if self.joined:
+            OPEN_SOCKETS.labels("notifications").dec()
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
             if await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id):
                 await _announce_presence(self.channel_layer, self.user.pk, online=False)
@@ -175,6 +183,12 @@ def _chat_ids_of(user_id: int) -> list[int]:
     from django.db.models import Q
 
     return list(Chat.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id)).values_list("pk", flat=True)[:500])
+
+
+def _bind_request_id(scope: dict) -> None:
+    """Log lines of this connection carry its request id: the client's X-Request-ID header or a new one."""
+    incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+    set_request_id(incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex)
 
 
 def _chat_of(user: Any, chat_id: int) -> Chat | None:

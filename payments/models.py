@@ -161,3 +161,22 @@ class StripeCustomer(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_customer_id
+
+
+class ClientSubscription(models.Model):
+    """A client's Client Pro subscription at Stripe Billing, as last fetched from Stripe.
+
+    `payments.billing.sync` keeps it (and `User.client_plan_until`, which the marketplace reads) in step
+    with Stripe; one row per client, pointing at their latest subscription."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_subscription")
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    # Stripe's words: incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid, paused.
+    status = models.CharField(max_length=24)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_subscription_id} {self.status} of {self.user}"

@@ -38,4 +38,13 @@ def reconcile(days: int = 3) -> dict[str, int]:
     paid = 0
     for user_id in set(Payout.objects.filter(status=Payout.Status.HELD).values_list("user_id", flat=True)):
         paid += services.payouts_send(user_id=user_id)
-    return {"payment_intents": seen, "accounts_refreshed": refreshed, "payouts_sent": paid}
+    # Client Pro subscriptions whose webhooks may have been lost (payments/billing.py).
+    from . import billing
+
+    try:
+        subscriptions = billing.reconcile_subscriptions()
+    except Exception:  # Stripe not answering: the next run tries again
+        logger.warning("Could not reconcile subscriptions", exc_info=True)
+        subscriptions = 0
+    return {"payment_intents": seen, "accounts_refreshed": refreshed, "payouts_sent": paid,
+            "subscriptions_synced": subscriptions}

@@ -35,3 +35,57 @@ def payment_intent_failed(sender: Any, event: Any, **kwargs: Any) -> None:
 @receiver(WEBHOOK_SIGNALS["account.updated"], dispatch_uid="megilance.account.updated")
 def account_updated(sender: Any, event: Any, **kwargs: Any) -> None:
     services.connect_updated(_object_id(event))
+
+
+# --- Client Pro (payments/billing.py): every subscription or invoice event re-fetches and syncs ---------
+
+SUBSCRIPTION_EVENTS = ("customer.subscription.created", "customer.subscription.updated",
+                       "customer.subscription.deleted")
+INVOICE_EVENTS = ("invoice.payment_succeeded", "invoice.payment_failed")
+
+
+@receiver([WEBHOOK_SIGNALS[name] for name in SUBSCRIPTION_EVENTS], dispatch_uid="megilance.billing.subscription")
+def subscription_changed(sender: Any, event: Any, **kwargs: Any) -> None:
+    from . import billing
+
+    billing.sync(_object_id(event))
+
+
+@receiver([WEBHOOK_SIGNALS[name] for name in INVOICE_EVENTS], dispatch_uid="megilance.billing.invoice")
+def invoice_paid_or_failed(sender: Any, event: Any, **kwargs: Any) -> None:
+    from . import billing
+
+    billing.sync_invoice(_object_id(event))
+
+
+def _mirror_quietly(handler: Any) -> Any:
+    """dj-stripe's own copy of a subscription or invoice, in its tables (which MegiLance does not read), runs
+    in a savepoint: if it fails (dj-stripe needs fields the local emulator does not send, or does not know
+    a newer API version's shape), that is logged and the plan's sync above still runs and commits."""
+    import logging
+
+    from django.db import transaction
+
+    def mirror(sender: Any, event: Any, **kwargs: Any) -> None:
+        try:
+            with transaction.atomic():
+                handler(sender=sender, event=event, **kwargs)
+        except Exception:
+            logging.getLogger(__name__).warning("dj-stripe could not mirror %s %s", event.type, event.id,
+                                                exc_info=True)
+
+    return mirror
+
+
+def _quiet_djstripe_mirrors() -> None:
+    from djstripe.event_handlers import handle_customer_subscription_event, handle_other_event
+    from djstripe.models import Event
+
+    for name in [name for name in WEBHOOK_SIGNALS if name.startswith(("customer.subscription.", "invoice."))]:
+        handler = handle_customer_subscription_event if name.startswith("customer.") else handle_other_event
+        if WEBHOOK_SIGNALS[name].disconnect(handler, sender=Event):
+            WEBHOOK_SIGNALS[name].connect(_mirror_quietly(handler), sender=Event, weak=False,
+                                          dispatch_uid=f"megilance.djstripe-mirror.{name}")
+
+
+_quiet_djstripe_mirrors()

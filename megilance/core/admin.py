@@ -3,7 +3,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .models import OutboundEmail
+from .admin_actions import all_fields
+from .models import AuditEvent, OutboundEmail
 
 
 def _admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
@@ -30,4 +31,26 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: PostgreSQL itself refuses to change or delete a row."""
+
+    list_display = ["created_at", "action", "actor_email", "target_type", "target_id", "ip_address", "request_id"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["action", "actor_email", "target_type", "target_id", "ip_address", "request_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(AuditEvent)
+    show_full_result_count = False  # the log grows without end; counting it on every page is not worth it
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -18,7 +18,63 @@ def reset_request_id(token: contextvars.Token) -> None:
     _request_id.reset(token)
 
 
+def request_id_of(record: logging.LogRecord) -> str:
+    """The id of the request, socket or task the record was logged in. Django logs a 4xx/5xx answer
+    ("Not Found: /x") after the middleware has left, so there it comes from the request on the record."""
+    current = get_request_id()
+    if current == "-":
+        return getattr(getattr(record, "request", None), "request_id", None) or current
+    return current
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = get_request_id()
+        record.request_id = request_id_of(record)
         return True
+
+
+try:  # python-json-logger (requirements.txt); the fallback keeps a development machine without it working
+    from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
+except ImportError:  # pragma: no cover
+    _BaseJsonFormatter = None
+
+
+_JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
+
+
+if _BaseJsonFormatter is not None:
+
+    class JsonFormatter(_BaseJsonFormatter):
+        """One JSON object per line: time, level, logger, message, request id, and any `extra=` fields.
+
+        The request id comes from the record (RequestIdFilter) or, when the handler has no filter, from the
+        context of the request, consumer or task the line was logged in.
+        """
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs.setdefault("fmt", _JSON_FIELDS)
+            kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+            kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")
+            super().__init__(*args, **kwargs)
+
+        def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+            if not getattr(record, "request_id", None):
+                record.request_id = request_id_of(record)
+            super().add_fields(log_data, record, message_dict)
+            request = log_data.pop("request", None)  # Django's own records carry the whole HttpRequest
+            if request is not None and hasattr(request, "path"):
+                log_data.setdefault("method", getattr(request, "method", ""))
+                log_data.setdefault("path", request.path)
+
+else:  # pragma: no cover
+
+    class JsonFormatter(logging.Formatter):  # type: ignore[no-redef]
+        def format(self, record: logging.LogRecord) -> str:
+            import json
+
+            data = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                    "logger": record.name, "message": record.getMessage(),
+                    "request_id": getattr(record, "request_id", None) or request_id_of(record)}
+            if record.exc_info:
+                data["exc_info"] = self.formatException(record.exc_info)
+            return json.dumps(data, default=str)

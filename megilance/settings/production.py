@@ -6,7 +6,7 @@ Start-up fails without a real `DJANGO_SECRET_KEY` and with DEBUG on.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import DATABASES, env
+from .base import DATABASES, LOGGING, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or "megilance-local" in SECRET_KEY or "megilance-test" in SECRET_KEY:
@@ -38,3 +38,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# One JSON object per log line, each with the request id of the request, socket or task it came from.
+LOGGING["formatters"]["json"] = {"()": "megilance.core.logging.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import billing, views
 
 urlpatterns = [
     path("payments", views.PaymentListView.as_view(), name="api-payments"),
+    path("payments/subscription", billing.SubscriptionView.as_view(), name="api-payments-subscription"),
     path("payments/summary", views.PaymentSummaryView.as_view(), name="api-payments-summary"),
     path("payments/connect/onboard", views.ConnectOnboardView.as_view(), name="api-connect-onboard"),
     path("payments/connect/status", views.ConnectStatusView.as_view(), name="api-connect-status"),

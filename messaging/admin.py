@@ -1,0 +1,291 @@
+"""Messaging in the admin: chats and notifications are shown, masked messages are moderated, and support
+tickets are answered. Every change goes through `messaging.moderation` or `messaging.support`."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import truncatechars
+
+from megilance.core.admin_actions import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    admin_link,
+    all_fields,
+    error_text,
+    run_for_each,
+)
+from megilance.core.exceptions import ApplicationError
+
+from . import moderation, support
+from .models import (
+    Block,
+    Chat,
+    ChatMember,
+    Message,
+    Notification,
+    NotificationPreference,
+    SupportTicket,
+    TicketMessage,
+    TicketStatus,
+    Violation,
+)
+
+# --- chats ----------------------------------------------------------------------------------------
+
+
+class ChatMemberInline(ReadOnlyInline):
+    model = ChatMember
+    fields = ["user", "archived_at", "last_read_message_id", "last_delivered_message_id", "last_emailed_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ChatMember]:
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Chat)
+class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "client", "freelancer", "subject_type", "subject_id", "message_count", "created_at",
+                    "last_message_at"]
+    list_select_related = ["client", "freelancer"]
+    list_filter = ["subject_type"]
+    search_fields = ["client__email", "client__last_name", "freelancer__email", "freelancer__last_name"]
+    date_hierarchy = "created_at"
+    ordering = ["-last_message_at", "-id"]
+    readonly_fields = all_fields(Chat)
+    inlines = [ChatMemberInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Chat]:
+        return super().get_queryset(request).annotate(message_count=Count("messages"))
+
+    @admin.display(description="messages", ordering="message_count")
+    def message_count(self, obj: Chat) -> int:
+        return obj.message_count  # type: ignore[attr-defined]
+
+
+@admin.register(ChatMember)
+class ChatMemberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["chat_id", "user", "archived_at", "last_read_message_id", "last_delivered_message_id"]
+    list_select_related = ["user"]
+    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "=chat__id"]
+    ordering = ["-id"]
+    readonly_fields = all_fields(ChatMember)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "chat_link", "sender", "preview", "attachment_name", "is_flagged", "created_at"]
+    list_select_related = ["sender", "chat__client", "chat__freelancer"]
+    list_filter = ["is_flagged", ("attachment", admin.EmptyFieldListFilter)]
+    search_fields = ["content", "sender__email", "attachment_name", "=chat__id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    readonly_fields = all_fields(Message)
+
+    @admin.display(description="chat")
+    def chat_link(self, obj: Message) -> str:
+        return admin_link(obj.chat, f"chat {obj.chat_id}")
+
+    @admin.display(description="content")
+    def preview(self, obj: Message) -> str:
+        return truncatechars(obj.content, 80)
+
+
+# --- moderation -----------------------------------------------------------------------------------
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Contact details or links masked before a contract existed. Staff dismiss them or warn the member."""
+
+    list_display = ["created_at", "user", "kinds_text", "preview", "chat_link", "resolution", "reviewed_by",
+                    "reviewed_at"]
+    list_select_related = ["user", "reviewed_by", "message"]
+    list_filter = ["resolution", ("reviewed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__last_name", "original_content"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(Violation)
+    actions = ["dismiss", "warn"]
+
+    @admin.display(description="kinds")
+    def kinds_text(self, obj: Violation) -> str:
+        return ", ".join(obj.kinds)
+
+    @admin.display(description="original text")
+    def preview(self, obj: Violation) -> str:
+        return truncatechars(obj.original_content, 80)
+
+    @admin.display(description="chat")
+    def chat_link(self, obj: Violation) -> str:
+        return admin_link(obj.message, f"chat {obj.message.chat_id}")
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[Violation], resolution: str, done: str) -> None:
+        run_for_each(self, request, queryset.select_related("user"),
+                     lambda violation: moderation.violation_review(violation=violation, by=request.user,
+                                                                   resolution=resolution),
+                     done=done)
+
+    @admin.action(description="Dismiss")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Violation]) -> None:
+        self._review(request, queryset, "dismissed", "{n} violation(s) dismissed.")
+
+    @admin.action(description="Warn the user")
+    def warn(self, request: HttpRequest, queryset: QuerySet[Violation]) -> None:
+        self._review(request, queryset, "warned", "{n} member(s) warned; they see the warning in their notifications.")
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    """Who blocked whom. Staff may lift a block (delete it); blocks are made by members."""
+
+    list_display = ["blocker", "blocked", "created_at"]
+    list_select_related = ["blocker", "blocked"]
+    search_fields = ["blocker__email", "blocked__email"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(Block)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_select_related = ["user"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "title", "message"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(Notification)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "kind", "in_app", "email"]
+    list_select_related = ["user"]
+    list_filter = ["kind", "in_app", "email"]
+    search_fields = ["user__email"]
+    ordering = ["user_id", "kind"]
+    readonly_fields = all_fields(NotificationPreference)
+
+
+# --- support tickets ------------------------------------------------------------------------------
+
+
+class TicketMessageInline(ReadOnlyInline):
+    model = TicketMessage
+    fields = ["created_at", "author", "is_staff_reply", "body"]
+    readonly_fields = fields
+    show_change_link = False
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketMessage]:
+        return super().get_queryset(request).select_related("author")
+
+
+class TicketAdminForm(forms.ModelForm):
+    reply = forms.CharField(
+        label="Reply to the member", required=False, max_length=support.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text="Sent as staff: the member is told in the app and by e-mail, and the ticket waits for them.",
+    )
+
+    class Meta:
+        model = SupportTicket
+        fields = ["category", "priority", "assigned_to"]
+
+    def clean_reply(self) -> str:
+        reply = self.cleaned_data.get("reply", "").strip()
+        if reply and self.instance.pk and self.instance.status == TicketStatus.RESOLVED:
+            raise forms.ValidationError("This ticket is resolved: it takes no more replies.")
+        return reply
+
+
+@admin.register(SupportTicket)
+class SupportTicketAdmin(admin.ModelAdmin):
+    form = TicketAdminForm
+    list_display = ["id", "subject", "user", "category", "priority", "status", "assigned_to", "created_at",
+                    "updated_at", "first_response_at"]
+    list_display_links = ["id", "subject"]
+    list_select_related = ["user", "assigned_to"]
+    list_filter = ["status", "priority", "category", ("assigned_to", admin.RelatedOnlyFieldListFilter),
+                   ("first_response_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "user__email", "user__last_name", "messages__body"]
+    date_hierarchy = "created_at"
+    ordering = ["-updated_at", "-id"]
+    readonly_fields = ["user", "subject", "status", "created_at", "updated_at", "first_response_at", "resolved_at"]
+    fieldsets = [
+        (None, {"fields": ["subject", "user", "status", "category", "priority", "assigned_to"]}),
+        ("Dates", {"fields": ["created_at", "updated_at", "first_response_at", "resolved_at"]}),
+        ("Answer", {"fields": ["reply"]}),
+    ]
+    inlines = [TicketMessageInline]
+    actions = ["resolve", "assign_to_me"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # members open tickets
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the conversation stays on record
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "assigned_to":
+            from accounts.models import User
+
+            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: SupportTicket, form: TicketAdminForm, change: bool) -> None:
+        """Fields through the services: assignment is audited, a reply is `ticket_reply` as staff."""
+        changed = set(form.changed_data)
+        plain = [name for name in ("category", "priority") if name in changed]
+        if plain:
+            obj.save(update_fields=[*plain, "updated_at"])
+        if "assigned_to" in changed:
+            support.ticket_assign(ticket=obj, to=form.cleaned_data["assigned_to"], by=request.user)
+        reply = form.cleaned_data.get("reply")
+        if reply:
+            try:
+                support.ticket_reply(ticket=obj, author=request.user, body=reply)
+            except ApplicationError as exc:
+                self.message_user(request, f"The reply was not sent: {error_text(exc)}", messages.ERROR)
+            else:
+                self.message_user(request, f"Reply sent to {obj.user.email}.", messages.SUCCESS)
+
+    @admin.action(description="Resolve the selected tickets")
+    def resolve(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
+        run_for_each(self, request, queryset, lambda ticket: support.ticket_resolve(ticket=ticket, by=request.user),
+                     done="{n} ticket(s) resolved.")
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
+        run_for_each(self, request, queryset,
+                     lambda ticket: support.ticket_assign(ticket=ticket, to=request.user, by=request.user),
+                     done="{n} ticket(s) assigned to you.")
+
+
+@admin.register(TicketMessage)
+class TicketMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "author", "is_staff_reply", "preview"]
+    list_select_related = ["ticket", "author"]
+    list_filter = ["is_staff_reply"]
+    search_fields = ["body", "author__email", "ticket__subject"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(TicketMessage)
+
+    @admin.display(description="message")
+    def preview(self, obj: TicketMessage) -> str:
+        return truncatechars(obj.body, 80)

@@ -1,0 +1,121 @@
+"""Support pages: `/support/` (my tickets and the form to open one) and `/support/<id>/` (the thread).
+
+Each view checks its form, calls one service of `messaging.support` and shows the answer.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import form_add_service_error
+from megilance.core.exceptions import ApplicationError
+
+from . import support
+from .models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
+
+TICKETS_PER_PAGE = 20
+
+
+class TicketOpenForm(forms.Form):
+    subject = forms.CharField(label="Subject", max_length=support.SUBJECT_MAX_LENGTH,
+                              help_text="A few words on what you need help with.")
+    category = forms.ChoiceField(label="Category", choices=TicketCategory.choices, initial=TicketCategory.OTHER)
+    priority = forms.ChoiceField(label="Priority", choices=TicketPriority.choices, initial=TicketPriority.NORMAL,
+                                 help_text="Urgent: money is stuck or you cannot sign in.")
+    message = forms.CharField(label="Message", max_length=support.BODY_MAX_LENGTH,
+                              widget=forms.Textarea(attrs={"rows": 6}),
+                              help_text="What happened, and what you expected. Never send passwords or card numbers.")
+
+
+class TicketReplyForm(forms.Form):
+    body = forms.CharField(label="Your reply", max_length=support.BODY_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def _error_status(exc: ApplicationError) -> int:
+    return exc.status_code if 400 <= exc.status_code < 500 else 400
+
+
+def _ticket_or_404(request: HttpRequest, ticket_id: int) -> SupportTicket:
+    ticket = support.ticket_get(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def _list_page(request: HttpRequest, form: TicketOpenForm, status: int = 200) -> HttpResponse:
+    show = request.GET.get("status")
+    show = show if show in TicketStatus.values else None
+    tickets = support.tickets_for(request.user, status=show)  # staff: everyone's, as in the API
+    page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "messaging/support_list.html", {
+        "tickets": page.object_list, "page": page, "form": form, "show": show,
+        "statuses": TicketStatus.choices,
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _list_page(request, TicketOpenForm())
+    form = TicketOpenForm(request.POST)
+    if not form.is_valid():
+        return _list_page(request, form, status=400)
+    try:
+        ticket = support.ticket_open(user=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        form_add_service_error(form, exc)
+        return _list_page(request, form, status=_error_status(exc))
+    messages.success(request, "Your ticket is open. We answer here and by e-mail, usually within a working day.")
+    return redirect("support:ticket", ticket_id=ticket.pk)
+
+
+def _thread_page(request: HttpRequest, ticket: SupportTicket, form: TicketReplyForm, status: int = 200,
+                 error: str = "") -> HttpResponse:
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "thread": list(support.ticket_messages(ticket)),
+        "form": form,
+        "can_reply": ticket.status != TicketStatus.RESOLVED,
+        "can_resolve": ticket.status == TicketStatus.PENDING,
+        "as_staff": support.is_staff_for(ticket, request.user),
+        "error": error,
+    }
+    return render(request, "messaging/support_ticket.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    if request.method != "POST":
+        return _thread_page(request, ticket, TicketReplyForm())
+    form = TicketReplyForm(request.POST)
+    if not form.is_valid():
+        return _thread_page(request, ticket, form, status=400)
+    try:
+        support.ticket_reply(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+    except ApplicationError as exc:
+        form_add_service_error(form, exc)
+        return _thread_page(request, ticket, form, status=_error_status(exc))
+    messages.success(request, "Your reply is sent.")
+    return redirect("support:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    try:
+        support.ticket_resolve(ticket=ticket, by=request.user)
+    except ApplicationError as exc:
+        return _thread_page(request, ticket, TicketReplyForm(), status=_error_status(exc), error=str(exc.detail))
+    messages.success(request, "The ticket is resolved. Thank you!")
+    return redirect("support:ticket", ticket_id=ticket.pk)
