@@ -33,6 +33,9 @@ class UserAdmin(DjangoUserAdmin):
                                                  "password2"]}),
     ]
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # accounts are suspended, never deleted: their money and history stay on record
+
     @admin.action(description="Suspend the selected accounts (ends their sessions)")
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset.exclude(pk=request.user.pk):

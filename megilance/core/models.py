@@ -40,7 +40,8 @@ class AuditEvent(models.Model):
     """
 
     action = models.CharField(max_length=64, db_index=True)
-    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+    # PROTECT: an account with a history is suspended, never deleted (the log cannot be rewritten).
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="audit_events")
     actor_email = models.CharField(max_length=254, blank=True)
     target_type = models.CharField(max_length=64, blank=True)
