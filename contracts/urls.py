@@ -4,9 +4,22 @@ from django.urls import path
 
 from . import views
 
+MILESTONE = "contracts/<int:pk>/milestones/<int:milestone_pk>"
+
 urlpatterns = [
     path("contracts/", views.contract_list, name="contract_list"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/complete/", views.contract_complete_view, name="contract_complete"),
     path("contracts/<int:pk>/review/", views.contract_review, name="contract_review"),
+    path("contracts/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
+    path(f"{MILESTONE}/fund/", views.milestone_fund_view, name="milestone_fund"),
+    path(f"{MILESTONE}/fund/confirm/", views.milestone_fund_confirm, name="milestone_fund_confirm"),
+    path(f"{MILESTONE}/submit/", views.milestone_submit_view, name="milestone_submit"),
+    path(f"{MILESTONE}/request-changes/", views.milestone_request_changes_view, name="milestone_request_changes"),
+    path(f"{MILESTONE}/approve/", views.milestone_approve_view, name="milestone_approve"),
+    path(f"{MILESTONE}/refund/", views.milestone_refund_view, name="milestone_refund"),
+    path(f"{MILESTONE}/dispute/", views.milestone_dispute_view, name="milestone_dispute"),
+    path("contracts/<int:pk>/files/<int:file_pk>/", views.submission_file_download, name="submission_file"),
+    path("contracts/<int:pk>/disputes/<int:dispute_pk>/evidence/", views.dispute_evidence_download,
+         name="dispute_evidence"),
 ]

@@ -1,11 +1,27 @@
-"""Contract pages: the caller's contracts, and one contract for its two parties (completion and reviews)."""
+"""Contract pages: the caller's contracts, and one contract for its two parties: its milestones and the
+money in them (add, fund, submit, request changes, approve, refund, dispute), completion and reviews.
 
+Card details: against the local Stripe emulator (settings.STRIPE_API_BASE set) the page has a plain test-card
+form and the PaymentMethod is made at the emulator; with real keys Stripe Elements takes the card in the
+browser and confirms the PaymentIntent's client secret there, and the webhook (or the "check" button) records
+it. Card details are never stored, logged or sent back in the page.
+"""
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
@@ -14,9 +30,24 @@ from marketplace import services as marketplace_services
 from marketplace.forms import ReviewForm
 from marketplace.models import Review
 from megilance.core.exceptions import ApplicationError
+from megilance.core.money import fee_minor, money_text, to_minor
+from payments import services as payments
+from payments.billing import card_payment_method
 
-from . import selectors, services
-from .models import Contract, ContractStatus
+from . import escrow, selectors, services
+from .forms import (
+    DisputeForm,
+    ElementsFundForm,
+    MilestoneForm,
+    RefundForm,
+    RequestChangesForm,
+    SubmitWorkForm,
+    TestCardForm,
+    prefix_for,
+)
+from .models import Contract, ContractStatus, Dispute, Milestone, MilestoneStatus, Submission, SubmissionFile
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE = 20
 
@@ -32,7 +63,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     # Only the caller's own contracts, staff included: staff look at others' in the admin.
     contracts = selectors.contracts_for(user).filter(Q(client=user) | Q(freelancer=user)).order_by("-created_at", "-id")
     page = Paginator(contracts, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "contracts/contract_list.html", {"page": page, "contracts": page.object_list})
+    for contract in page.object_list:
+        contract.money = fee_lines(contract.total_amount, contract.currency)
+    return render(request, "contracts/contract_list.html", {"page": page, "contracts": page.object_list,
+                                                            "fee_percent": settings.PLATFORM_FEE_PERCENT})
 
 
 def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
@@ -43,7 +77,8 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
 
 
 def _contract_page(request: HttpRequest, contract: Contract, *, review_form: ReviewForm | None = None,
-                   error: str = "", status: int = 200) -> HttpResponse:
+                   error: str = "", status: int = 200, bound: dict[tuple[Any, str], forms.Form] | None = None
+                   ) -> HttpResponse:
     user = request.user
     reviewed = Review.objects.filter(contract=contract, reviewer=user).exists()
     can_review = contract.status == ContractStatus.COMPLETED and not reviewed
@@ -60,6 +95,7 @@ def _contract_page(request: HttpRequest, contract: Contract, *, review_form: Rev
         "reviewed": reviewed,
         "blind": not (contract.completed_at and contract.completed_at <= marketplace_services.review_blind_cutoff()),
         "error": error,
+        **_money_context(request, contract, bound or {}),
     }
     return render(request, "contracts/contract_detail.html", context, status=status)
 
@@ -100,3 +136,395 @@ def contract_review(request: HttpRequest, pk: int) -> HttpResponse:
                                       "have written one, or after 14 days.")
             return redirect("contract_detail", pk=pk)
     return _contract_page(request, contract, review_form=form, status=status)
+
+
+# --- milestones and the money in them -------------------------------------------------------------
+
+
+def card_mode() -> str:
+    """`test_card` against the local Stripe emulator, `elements` with real keys, `off` when neither is set up."""
+    if settings.STRIPE_API_BASE:
+        return "test_card"
+    if settings.STRIPE_PUBLISHABLE_KEY.startswith(("pk_live_", "pk_test_")):
+        return "elements"
+    return "off"
+
+
+def fee_lines(amount: Decimal, currency: str) -> dict[str, str]:
+    """The amount, the platform fee and what the freelancer receives, as people read them."""
+    gross = to_minor(amount)
+    fee = fee_minor(gross, settings.PLATFORM_FEE_PERCENT)
+    return {"amount": money_text(gross, currency), "fee": money_text(fee, currency),
+            "net": money_text(gross - fee, currency)}
+
+
+def _intent_state(milestone: Milestone) -> dict[str, Any] | None:
+    """Where the last funding attempt of a pending milestone stands at Stripe (None if none, or Stripe is away)."""
+    if not milestone.payment_intent_id:
+        return None
+    try:
+        intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
+    except stripe.StripeError:
+        logger.warning("Could not look up PaymentIntent %s", milestone.payment_intent_id, exc_info=True)
+        return None
+    return {"status": intent.status, "client_secret": intent.client_secret}
+
+
+def _money_context(request: HttpRequest, contract: Contract, bound: dict[tuple[Any, str], forms.Form]
+                   ) -> dict[str, Any]:
+    """The milestones of the contract with their money and the forms the caller may use on each."""
+    user = request.user
+    is_client, is_freelancer = user.pk == contract.client_id, user.pk == contract.freelancer_id
+    settled = contract.status in (ContractStatus.COMPLETED, ContractStatus.CANCELLED)
+    mode = card_mode()
+    milestones = list(contract.milestones.prefetch_related(
+        Prefetch("submissions", Submission.objects.prefetch_related("files")),
+        Prefetch("disputes", Dispute.objects.select_related("opened_by")),
+        "status_changes",
+    ))
+    for milestone in milestones:
+        milestone.money = fee_lines(milestone.amount, milestone.currency)
+        disputes = list(milestone.disputes.all())
+        milestone.open_dispute = next((d for d in disputes if d.status == Dispute.Status.OPEN), None)
+        milestone.resolved_disputes = [d for d in disputes if d.status == Dispute.Status.RESOLVED]
+        sent_back = [change for change in milestone.status_changes.all()
+                     if change.from_status == MilestoneStatus.SUBMITTED and change.to_status == MilestoneStatus.FUNDED]
+        waiting = sent_back and milestone.status == MilestoneStatus.FUNDED
+        milestone.changes_requested = sent_back[-1] if waiting else None
+
+        def form(action: str, form_class: type[forms.Form], m: Milestone = milestone) -> forms.Form:
+            return bound.get((m.pk, action)) or form_class(prefix=prefix_for(m.pk, action))
+
+        in_escrow = milestone.status in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED)
+        milestone.intent = None
+        milestone.fund_form = milestone.submit_form = milestone.changes_form = None
+        milestone.refund_form = milestone.dispute_form = None
+        if is_client and milestone.status == MilestoneStatus.PENDING and contract.status == ContractStatus.ACTIVE:
+            milestone.fund_form = form("fund", TestCardForm if mode == "test_card" else ElementsFundForm)
+            milestone.intent = _intent_state(milestone)
+        if is_freelancer and milestone.status == MilestoneStatus.FUNDED and not settled:
+            milestone.submit_form = form("submit", SubmitWorkForm)
+        if is_client and milestone.status == MilestoneStatus.SUBMITTED and not settled:
+            milestone.changes_form = form("changes", RequestChangesForm)
+        if is_freelancer and in_escrow and not settled:
+            milestone.refund_form = form("refund", RefundForm)
+        if in_escrow and not settled:
+            milestone.dispute_form = form("dispute", DisputeForm)
+    add_form = None
+    if is_client and contract.status == ContractStatus.ACTIVE:
+        add_form = bound.get(("add", "milestone")) or MilestoneForm(currency=contract.currency,
+                                                                    fee_percent=settings.PLATFORM_FEE_PERCENT)
+    return {
+        "milestones": milestones,
+        "add_form": add_form,
+        "card_mode": mode,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if mode == "elements" else "",
+        "fee_percent": settings.PLATFORM_FEE_PERCENT,
+        "auto_release_days": settings.ESCROW_AUTO_RELEASE_DAYS,
+        "in_escrow": money_text(payments.escrow_balance(contract.pk), contract.currency),
+        "contract_money": fee_lines(contract.total_amount, contract.currency),
+    }
+
+
+def _milestone_or_404(contract: Contract, milestone_pk: int) -> Milestone:
+    milestone = Milestone.objects.filter(pk=milestone_pk, contract=contract).first()
+    if milestone is None:
+        raise Http404
+    milestone.contract = contract
+    return milestone
+
+
+def _back(contract: Contract, milestone: Milestone | None = None) -> HttpResponse:
+    anchor = f"#milestone-{milestone.pk}" if milestone is not None else "#milestones-heading"
+    return redirect(f"{reverse('contract_detail', args=[contract.pk])}{anchor}")
+
+
+def _refused(request: HttpRequest, contract: Contract, milestone: Milestone | None, exc: ApplicationError,
+             form: forms.Form, key: tuple[Any, str]) -> HttpResponse:
+    """A service said no: invalid input goes back next to the form's fields; anything else (a declined card,
+    a state that changed meanwhile, a refusal) is a message on the page the person is sent back to."""
+    if exc.status_code == 400:
+        form_add_service_error(form, exc)
+        return _contract_page(request, contract, bound={key: form}, status=400)
+    if exc.status_code == 404:
+        raise Http404
+    messages.error(request, str(exc.detail))
+    return _back(contract, milestone)
+
+
+def _invalid(request: HttpRequest, contract: Contract, form: forms.Form, key: tuple[Any, str]) -> HttpResponse:
+    return _contract_page(request, contract, bound={key: form}, status=400)
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    form = MilestoneForm(request.POST, currency=contract.currency, fee_percent=settings.PLATFORM_FEE_PERCENT)
+    key = ("add", "milestone")
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        milestone = escrow.milestone_create(contract=contract, by=request.user,
+                                            data=form.service_data(contract.currency))
+    except ApplicationError as exc:
+        return _refused(request, contract, None, exc, form, key)
+    money = fee_lines(milestone.amount, milestone.currency)
+    messages.success(request, f"Milestone “{milestone.title}” is added for {money['amount']}. Fund it to let "
+                              f"{contract.freelancer.first_name} start: the money is held in escrow until you "
+                              "approve the work.")
+    return _back(contract, milestone)
+
+
+def _fund_message(request: HttpRequest, milestone: Milestone, status: str) -> None:
+    if status == "succeeded":
+        money = fee_lines(milestone.amount, milestone.currency)
+        messages.success(request, f"“{milestone.title}” is funded: {money['amount']} is held in escrow. "
+                                  f"{milestone.contract.freelancer.first_name} can start the work.")
+    elif status == "requires_action":
+        messages.warning(request, "Your bank asks you to confirm this payment. The milestone is funded once you "
+                                  "have confirmed it.")
+    elif status == "processing":
+        messages.info(request, "The payment is processing: the milestone is funded as soon as it completes.")
+    else:
+        messages.error(request, "The payment is not complete: the milestone is not funded. Enter your card "
+                                "details again, or use another card.")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@sensitive_post_parameters()
+@login_required
+@require_POST
+def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    """Test card (emulator): the card is charged here. Stripe Elements: the page asks for the PaymentIntent's
+    client secret (JSON) and confirms it in the browser."""
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    mode = card_mode()
+    key = (milestone.pk, "fund")
+    prefix = prefix_for(milestone.pk, "fund")
+    if _wants_json(request):
+        return _fund_elements(request, contract, milestone)
+    if mode != "test_card":
+        messages.error(request, "Card payments are not set up on this site." if mode == "off" else
+                       "Stripe's card form needs JavaScript: turn it on in your browser to pay by card.")
+        return _back(contract, milestone)
+    form = TestCardForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        card = form.cleaned_data
+        payment_method = card_payment_method(number=card["card_number"], exp_month=card["exp_month"],
+                                             exp_year=card["exp_year"], cvc=card["cvc"])
+        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
+    except ApplicationError as exc:
+        if exc.error_type == "card_declined":
+            exc = ApplicationError(_declined(exc), code="card_declined", status_code=402)
+        return _refused(request, contract, milestone, exc, form, key)
+    milestone.refresh_from_db()
+    milestone.contract = contract
+    _fund_message(request, milestone, "succeeded" if milestone.status == MilestoneStatus.FUNDED else outcome.status)
+    return _back(contract, milestone)
+
+
+def _declined(exc: ApplicationError) -> str:
+    detail = str(exc.detail)
+    return detail if "not funded" in detail else f"{detail.rstrip('.')}. The milestone is not funded."
+
+
+def _fund_elements(request: HttpRequest, contract: Contract, milestone: Milestone) -> HttpResponse:
+    """The PaymentIntent (made once, reused until it succeeds) whose client secret Stripe.js confirms."""
+    try:
+        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+    except ApplicationError as exc:
+        return JsonResponse({"detail": str(exc.detail), "error_type": exc.error_type}, status=exc.status_code)
+    funded = outcome is None or milestone.status == MilestoneStatus.FUNDED
+    return JsonResponse({
+        "status": "succeeded" if funded else outcome.status,
+        "client_secret": None if funded else outcome.client_secret,
+        "confirm_url": reverse("milestone_fund_confirm", args=[contract.pk, milestone.pk]),
+        "redirect": f"{reverse('contract_detail', args=[contract.pk])}#milestone-{milestone.pk}",
+    })
+
+
+def _emulator_authenticate(payment_intent_id: str, client_secret: str) -> None:
+    """What the bank's 3-D Secure page does, at the local Stripe emulator only."""
+    payments._stripe().PaymentIntent._static_request(
+        "post", f"/v1/payment_intents/{payment_intent_id}/_authenticate",
+        params={"client_secret": client_secret, "success": "true"})
+
+
+@login_required
+@require_POST
+def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    """After the bank's check (the emulator's stand-in here, Stripe.js with real keys): asks Stripe how the
+    PaymentIntent ended and records the funding if it succeeded."""
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    if request.user.pk != contract.client_id:
+        messages.error(request, "Only the client funds milestones.")
+        return _back(contract, milestone)
+    if milestone.status != MilestoneStatus.PENDING:
+        messages.info(request, f"“{milestone.title}” is already funded.")
+        return _back(contract, milestone)
+    if not milestone.payment_intent_id:
+        messages.error(request, "There is no payment to confirm yet: fund the milestone first.")
+        return _back(contract, milestone)
+    try:
+        intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
+        if intent.status == "requires_action" and card_mode() == "test_card":
+            _emulator_authenticate(intent.id, intent.client_secret)
+            intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
+    except stripe.StripeError:
+        logger.warning("Could not confirm PaymentIntent %s", milestone.payment_intent_id, exc_info=True)
+        messages.error(request, "The payment service is not answering. Nothing was charged; try again shortly.")
+        return _back(contract, milestone)
+    if intent.status == "processing":
+        _fund_message(request, milestone, "processing")
+        return _back(contract, milestone)
+    try:
+        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.detail))
+        return _back(contract, milestone)
+    milestone.refresh_from_db()
+    milestone.contract = contract
+    if milestone.status == MilestoneStatus.FUNDED:
+        _fund_message(request, milestone, "succeeded")
+    elif outcome is not None and outcome.status == "requires_payment_method":
+        messages.error(request, "Your bank did not confirm the payment. The milestone is not funded: enter your "
+                                "card details again, or use another card.")
+    else:
+        _fund_message(request, milestone, outcome.status if outcome is not None else "processing")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def milestone_submit_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    key = (milestone.pk, "submit")
+    form = SubmitWorkForm(request.POST, request.FILES, prefix=prefix_for(milestone.pk, "submit"))
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        escrow.milestone_submit(milestone=milestone, by=request.user, note=form.cleaned_data["note"],
+                                files=form.cleaned_data["files"])
+    except ApplicationError as exc:
+        return _refused(request, contract, milestone, exc, form, key)
+    messages.success(request, f"Your work on “{milestone.title}” is submitted. {contract.client.first_name} can "
+                              f"approve it or ask for changes; after {settings.ESCROW_AUTO_RELEASE_DAYS} days "
+                              "it is approved automatically.")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def milestone_request_changes_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    key = (milestone.pk, "changes")
+    form = RequestChangesForm(request.POST, prefix=prefix_for(milestone.pk, "changes"))
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        escrow.milestone_request_changes(milestone=milestone, by=request.user, note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        return _refused(request, contract, milestone, exc, form, key)
+    messages.success(request, f"You asked for changes on “{milestone.title}”. It stays funded while "
+                              f"{contract.freelancer.first_name} works on them.")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def milestone_approve_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    try:
+        escrow.milestone_approve(milestone=milestone, by=request.user)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise Http404 from None
+        messages.error(request, str(exc.detail))
+        return _back(contract, milestone)
+    money = fee_lines(milestone.amount, milestone.currency)
+    messages.success(request, f"You approved “{milestone.title}”: {money['amount']} is released to "
+                              f"{contract.freelancer.get_full_name()}, who receives {money['net']} after the "
+                              f"{settings.PLATFORM_FEE_PERCENT}% platform fee of {money['fee']}.")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def milestone_refund_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    key = (milestone.pk, "refund")
+    form = RefundForm(request.POST, prefix=prefix_for(milestone.pk, "refund"))
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        escrow.milestone_refund(milestone=milestone, by=request.user, note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        return _refused(request, contract, milestone, exc, form, key)
+    money = fee_lines(milestone.amount, milestone.currency)
+    messages.success(request, f"You refunded {money['amount']} for “{milestone.title}” to "
+                              f"{contract.client.get_full_name()}'s card.")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def milestone_dispute_view(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    milestone = _milestone_or_404(contract, milestone_pk)
+    key = (milestone.pk, "dispute")
+    form = DisputeForm(request.POST, request.FILES, prefix=prefix_for(milestone.pk, "dispute"))
+    if not form.is_valid():
+        return _invalid(request, contract, form, key)
+    try:
+        escrow.dispute_open(contract=contract, milestone=milestone, by=request.user,
+                            reason=form.cleaned_data["reason"], evidence=form.cleaned_data["evidence"])
+    except ApplicationError as exc:
+        return _refused(request, contract, milestone, exc, form, key)
+    messages.success(request, f"A dispute is open on “{milestone.title}”. Its money stays in escrow, and nothing "
+                              "is approved automatically, until our staff settle it; they may contact you both.")
+    return _back(contract, milestone)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A file of a milestone's submission, for the contract's two parties only."""
+    from marketplace.api.views import attachment_response
+
+    contract = _contract_or_404(request, pk)
+    stored = SubmissionFile.objects.filter(pk=file_pk, submission__milestone__contract=contract).first()
+    if stored is None:
+        raise Http404
+    return attachment_response(stored)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
+    """The evidence file of a dispute, for the contract's two parties only."""
+    from django.http import FileResponse
+
+    contract = _contract_or_404(request, pk)
+    dispute = Dispute.objects.filter(pk=dispute_pk, contract=contract).exclude(evidence="").first()
+    if dispute is None:
+        raise Http404
+    storage = dispute.evidence.storage
+    name = dispute.evidence.name.rsplit("/", 1)[-1]
+    if hasattr(storage, "bucket_name"):  # S3: a signed link that expires in minutes
+        return redirect(storage.url(dispute.evidence.name, parameters={
+            "ResponseContentDisposition": f'attachment; filename="{name}"'}, expire=300))
+    response = FileResponse(dispute.evidence.open("rb"), as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

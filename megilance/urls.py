@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("payments.urls")),
     path("", include("messaging.support_urls")),
+    path("", include("payments.money_urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -1,0 +1,144 @@
+"""Forms of the contract page's milestones. They check the shape of the input; `escrow.py` does the work.
+
+Each milestone's forms carry a prefix of their own (`m12-fund-…`), so the ids of many forms on one page never
+clash and every label stays tied to its input. A service's `ApplicationError` is put back on the form with
+`accounts.forms.form_add_service_error`.
+"""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from marketplace.forms import MultipleFileField
+
+MONEY_WIDGET = {"step": "0.01", "inputmode": "decimal", "min": "0.01"}
+
+
+def prefix_for(milestone_id: int, action: str) -> str:
+    return f"m{milestone_id}-{action}"
+
+
+class MilestoneForm(forms.Form):
+    """The client adds a milestone: a part of the work paid into escrow on its own."""
+
+    title = forms.CharField(label="Title", max_length=200,
+                            help_text="A part of the work that can be delivered and paid on its own, "
+                                      "e.g. “Designs for the home page”.")
+    description = forms.CharField(label="Description", max_length=5000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text="What the freelancer delivers for this milestone.")
+    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.50"),
+                                widget=forms.NumberInput(attrs=MONEY_WIDGET))
+    due_date = forms.DateField(label="Due date", required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, currency: str = "usd", fee_percent: int = 10, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "milestone")
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = f"Amount ({currency.upper()})"
+        self.fields["amount"].help_text = (f"Paid into escrow when you fund the milestone. The freelancer receives "
+                                           f"it less the {fee_percent}% platform fee when you approve the work.")
+
+    def clean_due_date(self) -> Any:
+        due = self.cleaned_data.get("due_date")
+        if due and due < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        return due
+
+    def service_data(self, currency: str) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"title": data["title"], "description": data["description"], "amount": data["amount"],
+                "currency": currency, "due_date": data["due_date"]}
+
+
+class _NoEchoInput(forms.TextInput):
+    """A text box that never puts what was typed back into the page (card details are not kept)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class TestCardForm(forms.Form):
+    """Card details for the local Stripe emulator (Stripe's test cards, e.g. 4242 4242 4242 4242).
+
+    With real Stripe keys the card never reaches this server: Stripe Elements takes it in the browser."""
+
+    card_number = forms.CharField(label="Card number", max_length=23, widget=_NoEchoInput(
+        attrs={"autocomplete": "cc-number", "inputmode": "numeric"}))
+    exp_month = forms.CharField(label="Expiry month (MM)", max_length=2, widget=_NoEchoInput(
+        attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric", "size": 2}))
+    exp_year = forms.CharField(label="Expiry year (YYYY)", max_length=4, widget=_NoEchoInput(
+        attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric", "size": 4}))
+    cvc = forms.CharField(label="Security code (CVC)", max_length=4, widget=_NoEchoInput(
+        attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}))
+
+    def clean_card_number(self) -> str:
+        number = re.sub(r"[\s-]", "", self.cleaned_data["card_number"] or "")
+        if not number.isdigit() or len(number) != 16:
+            raise forms.ValidationError("Enter the 16 digits of the card number.")
+        return number
+
+    def clean_exp_month(self) -> int:
+        value = self.cleaned_data["exp_month"].strip()
+        if not value.isdigit() or not 1 <= int(value) <= 12:
+            raise forms.ValidationError("Enter the month as a number from 1 to 12.")
+        return int(value)
+
+    def clean_exp_year(self) -> int:
+        value = self.cleaned_data["exp_year"].strip()
+        if not value.isdigit() or len(value) not in (2, 4):
+            raise forms.ValidationError("Enter the year, for example 2030.")
+        return int(value) + (2000 if len(value) == 2 else 0)
+
+    def clean_cvc(self) -> str:
+        value = self.cleaned_data["cvc"].strip()
+        if not value.isdigit() or len(value) != 3:
+            raise forms.ValidationError("Enter the 3 digits on the back of the card.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        month, year = data.get("exp_month"), data.get("exp_year")
+        today = timezone.localdate()
+        if month and year and (year, month) < (today.year, today.month):
+            self.add_error("exp_year", "This card has expired.")
+        return data
+
+
+class ElementsFundForm(forms.Form):
+    """With real Stripe keys: nothing but the button; Stripe Elements takes the card in the browser."""
+
+
+class SubmitWorkForm(forms.Form):
+    note = forms.CharField(label="Note to the client", max_length=5000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="What you delivered, and where to find it.")
+    files = MultipleFileField(label="Files", max_files=10,
+                              help_text="PDF, images, text, office documents or zip; up to 10 MB each.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not (data.get("note") or "").strip() and not data.get("files"):
+            raise forms.ValidationError("Add a note or a file describing what you delivered.")
+        return data
+
+
+class RequestChangesForm(forms.Form):
+    note = forms.CharField(label="What should change?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="The freelancer sees this note; the milestone stays funded meanwhile.")
+
+
+class RefundForm(forms.Form):
+    note = forms.CharField(label="Reason for the refund", max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="The client sees this note.")
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label="What went wrong?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Our staff read both sides and decide: release, refund or split.")
+    evidence = forms.FileField(label="Evidence", required=False,
+                               help_text="A file that shows what happened (PDF, image, text or zip; up to 10 MB).")
