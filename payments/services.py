@@ -96,17 +96,20 @@ def escrow_balance(contract_id: int) -> int:
     return -_balance(account=LedgerAccount.ESCROW, contract_id=contract_id)
 
 
-def freelancer_balances(user: User) -> dict[str, int]:
-    """Earnings: `pending` (owed, waiting for payout), `paid` (transferred), `total` (net of fees)."""
-    credited = -_balance(account=LedgerAccount.FREELANCER_PAYABLE, user=user, amount__lt=0)
-    pending = -_balance(account=LedgerAccount.FREELANCER_PAYABLE, user=user)
+def freelancer_balances(user: User, currency: str = "usd") -> dict[str, int]:
+    """Earnings in one currency: `pending` (owed, waiting for payout), `paid` (transferred), `total` (net of fees)."""
+    mine = {"account": LedgerAccount.FREELANCER_PAYABLE, "user": user, "currency": currency}
+    credited = -_balance(**mine, amount__lt=0)
+    pending = -_balance(**mine)
     return {"pending": pending, "paid": credited - pending, "total": credited}
 
 
-def client_spent(user: User) -> int:
-    """Funded minus refunded, in minor units."""
-    funded = Payment.objects.filter(user=user, kind=Payment.Kind.FUNDING, status=Payment.Status.SUCCEEDED)
-    refunded = Payment.objects.filter(user=user, kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED)
+def client_spent(user: User, currency: str = "usd") -> int:
+    """Funded minus refunded in one currency, in minor units."""
+    funded = Payment.objects.filter(user=user, kind=Payment.Kind.FUNDING, status=Payment.Status.SUCCEEDED,
+                                    currency=currency)
+    refunded = Payment.objects.filter(user=user, kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED,
+                                      currency=currency)
     return (funded.aggregate(t=Sum("amount"))["t"] or 0) - (refunded.aggregate(t=Sum("amount"))["t"] or 0)
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import Sum
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,19 +61,23 @@ class PaymentReceiptView(APIView):
         return Response(s.ReceiptSerializer(_own_payment(request, pk)).data)
 
 
-@extend_schema(tags=["payments"], responses={200: s.SummarySerializer})
+@extend_schema(tags=["payments"], responses={200: s.SummarySerializer},
+               parameters=[OpenApiParameter("currency", str, enum=["usd", "eur", "gbp"], description="Default usd")])
 class PaymentSummaryView(APIView):
     """What a client has spent and holds in escrow; what a freelancer has earned, pending and paid out."""
 
     def get(self, request: Request) -> Response:
         user = request.user
-        earnings = services.freelancer_balances(user)
-        escrow = LedgerEntry.objects.filter(account=LedgerAccount.ESCROW,
+        currency = request.query_params.get("currency", "usd").lower()
+        if currency not in ("usd", "eur", "gbp"):
+            raise ValidationError({"currency": ["Choose usd, eur or gbp."]})
+        earnings = services.freelancer_balances(user, currency)
+        escrow = LedgerEntry.objects.filter(account=LedgerAccount.ESCROW, currency=currency,
                                             contract_id__in=user.client_contracts.values("pk"))
         in_escrow = -(escrow.aggregate(total=Sum("amount"))["total"] or 0)
         return Response({
-            "currency": "usd",
-            "spent": _money(services.client_spent(user)),
+            "currency": currency,
+            "spent": _money(services.client_spent(user, currency)),
             "in_escrow": _money(in_escrow),
             "earnings_total": _money(earnings["total"]),
             "earnings_pending": _money(earnings["pending"]),
