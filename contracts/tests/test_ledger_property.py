@@ -26,7 +26,7 @@ operation = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(operations=st.lists(operation, min_size=3, max_size=14))
 def test_random_money_operations_keep_the_books_right(operations, make_user, client_for, stripe_emulator):
@@ -44,8 +44,9 @@ def test_random_money_operations_keep_the_books_right(operations, make_user, cli
         if kind == "add":
             response = apis["client"].post(f"/api/contracts/{contract.id}/milestones",
                                            {"title": "Part", "amount": str(op[1])}, format="json")
-            assert response.status_code == 201
-            milestones.append(response.json()["id"])
+            assert response.status_code in (201, 409)  # 409: no new milestones while the contract is disputed
+            if response.status_code == 201:
+                milestones.append(response.json()["id"])
             continue
         if not milestones:
             continue
