@@ -312,8 +312,7 @@ def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -
         if not contract.is_party(by):
             raise _not_found()
         if by.pk == contract.client_id:
-            raise ApplicationError("Ask the freelancer to refund this milestone, or open a dispute.",
-                                   code="permission_denied", status_code=403)
+            return _refund_request(milestone, by, note)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
@@ -325,6 +324,26 @@ def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -
         before = locked.status
         _refund(locked, by, to_minor(locked.amount), note)
         audit("milestone.refund", target=locked, actor=by, old={"status": before}, new={"status": locked.status})
+    return locked
+
+
+def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
+    """The client asks for a funded milestone's money back; the freelancer is asked to agree."""
+    with transaction.atomic():
+        locked = _lock(milestone)
+        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
+            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+                           code="invalid_transition")
+        if locked.refund_requested_at is None:
+            locked.refund_requested_at = timezone.now()
+            locked.save(update_fields=["refund_requested_at", "updated_at"])
+            MilestoneStatusChange.objects.create(milestone=locked, from_status=locked.status,
+                                                 to_status=locked.status, changed_by=by,
+                                                 note=f"refund requested: {note}"[:2000])
+            _tell(locked.contract.freelancer, NotificationKind.MILESTONE_CHANGES,
+                  f"{by.get_full_name()} asks for a refund of “{locked.title}”", locked,
+                  "milestone_changes_requested",
+                  message=(note or "Agree by refunding it from the contract page, or talk it over in chat.")[:500])
     return locked
 
 

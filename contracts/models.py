@@ -85,6 +85,8 @@ class Milestone(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # The client asked for the money back; it is refunded when the freelancer agrees (or staff decide).
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

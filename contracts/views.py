@@ -206,8 +206,8 @@ def _money_context(request: HttpRequest, contract: Contract, bound: dict[tuple[A
             milestone.submit_form = form("submit", SubmitWorkForm)
         if is_client and milestone.status == MilestoneStatus.SUBMITTED and not settled:
             milestone.changes_form = form("changes", RequestChangesForm)
-        if is_freelancer and in_escrow and not settled:
-            milestone.refund_form = form("refund", RefundForm)
+        if in_escrow and not settled and (is_freelancer or milestone.refund_requested_at is None):
+            milestone.refund_form = form("refund", RefundForm)  # the freelancer refunds; the client asks
         if in_escrow and not settled:
             milestone.dispute_form = form("dispute", DisputeForm)
     add_form = None
@@ -473,8 +473,12 @@ def milestone_refund_view(request: HttpRequest, pk: int, milestone_pk: int) -> H
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
     money = fee_lines(milestone.amount, milestone.currency)
-    messages.success(request, f"You refunded {money['amount']} for “{milestone.title}” to "
-                              f"{contract.client.get_full_name()}'s card.")
+    if request.user.pk == contract.client_id:
+        messages.success(request, f"You asked {contract.freelancer.get_full_name()} to refund {money['amount']} for "
+                                  f"“{milestone.title}”. The money stays in escrow until they agree.")
+    else:
+        messages.success(request, f"You refunded {money['amount']} for “{milestone.title}” to "
+                                  f"{contract.client.get_full_name()}'s card.")
     return _back(contract, milestone)
 
 

@@ -22,6 +22,7 @@ api_urlpatterns = [
     path("", include("messaging.api.urls")),
     path("", include("messaging.api.support_urls")),
     path("", include("payments.api.urls")),
+    path("", include("analytics.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),
     path("", include("messaging.urls")),
+    path("", include("analytics.urls")),
     path("", include("payments.urls")),
     path("", include("messaging.support_urls")),
     path("", include("payments.money_urls")),

@@ -57,7 +57,8 @@ class MilestoneSerializer(serializers.ModelSerializer):
         model = Milestone
         fields = ["id", "contract_id", "title", "description", "amount", "currency", "platform_fee",
                   "freelancer_receives", "due_date", "position", "status", "funded_at", "submitted_at",
-                  "auto_release_at", "released_at", "refunded_at", "created_at", "submissions"]
+                  "auto_release_at", "released_at", "refunded_at", "refund_requested_at", "created_at",
+                  "submissions"]
 
     def _fee(self, obj: Milestone) -> int:
         from django.conf import settings

@@ -134,7 +134,6 @@ def test_who_may_do_what(contract, client_api, freelancer_api, client_for, make_
     fund(client_api, milestone["id"])
     assert client_api.post(f"/api/milestones/{milestone['id']}/submit", {}, format="json").status_code == 403
     assert freelancer_api.post(f"/api/milestones/{milestone['id']}/approve").status_code == 403
-    assert client_api.post(f"/api/milestones/{milestone['id']}/refund", {}, format="json").status_code == 403
 
 
 @pytest.mark.parametrize(("field", "value"), [("amount", "0"), ("amount", "-5"), ("amount", "12.345"),
@@ -159,6 +158,14 @@ def test_changes_requested_go_back_to_funded(contract, client_api, freelancer_ap
 def test_the_freelancer_refunds_to_the_card(contract, client_api, freelancer_api):
     milestone = add_milestone(client_api, contract.id, "250.00")
     fund(client_api, milestone["id"])
+    # The client asks; nothing moves until the freelancer agrees.
+    asked = client_api.post(f"/api/milestones/{milestone['id']}/refund", {"note": "Plans changed"}, format="json")
+    assert asked.status_code == 200
+    assert asked.json()["status"] == "funded" and asked.json()["refund_requested_at"]
+    assert escrow_of(contract.id) == Decimal("250.00")
+    from messaging.models import Notification
+
+    assert Notification.objects.filter(user=contract.freelancer, title__contains="asks for a refund").exists()
     response = freelancer_api.post(f"/api/milestones/{milestone['id']}/refund", {"note": "Can't do it"},
                                    format="json")
     assert response.json()["status"] == "refunded"

@@ -1,0 +1,248 @@
+"""The staff dashboard page and its CSV downloads (session sign-in; the API answers apps with Bearer tokens)."""
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from marketplace.models import ProjectStatus, ProposalStatus
+
+from . import charts, exports, selectors
+from .api import serializers as api_serializers
+
+PERIOD_CHOICES = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 365 days")]
+INTERVAL_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+EXPORT_QUERIES = {
+    "users": api_serializers.PeriodQuery,
+    "projects": api_serializers.PeriodQuery,
+    "revenue": api_serializers.PeriodQuery,
+    "top-freelancers": api_serializers.TopFreelancersQuery,
+    "top-clients": api_serializers.TopClientsQuery,
+}
+
+
+class PeriodForm(forms.Form):
+    days = forms.TypedChoiceField(label="Period", choices=PERIOD_CHOICES, coerce=int, initial=30)
+    interval = forms.ChoiceField(label="Group by", choices=INTERVAL_CHOICES, initial="day")
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Visitors are sent to log in; signed-in people who are not staff find nothing here."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _money_text(amount: str | None, currency: str) -> str:
+    if amount is None:
+        return "—"
+    return f"{Decimal(amount):,.2f} {currency.upper()}"
+
+
+def _number(value: float | int | None, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:,}{suffix}"
+
+
+def _cards(summary: dict[str, Any], days: int) -> list[dict[str, Any]]:
+    users, projects, revenue = summary["users"], summary["projects"], summary["revenue"]
+    health, engagement = summary["health"], summary["engagement"]
+    currency = revenue["currency"]
+    return [
+        {"title": "Users", "items": [
+            ("Total users", _number(users["total_users"])),
+            (f"Active in the last {days} days", _number(users["active_users"])),
+            ("Verified e-mail", _number(users["verified_users"])),
+            ("Two-factor on", _number(users["users_with_2fa"])),
+            ("Clients / freelancers",
+             f"{users['user_types']['client']:,} / {users['user_types']['freelancer']:,}"),
+        ]},
+        {"title": "Projects", "items": [
+            (f"Posted in the last {days} days", _number(projects[f"projects_last_{days}_days"])),
+            ("Open now", _number(projects["status_breakdown"]["open"])),
+            ("In progress", _number(projects["status_breakdown"]["in_progress"])),
+            ("Average budget", _money_text(projects["average_budget"], projects["currency"])),
+            ("Proposals per project", _number(projects["average_proposals_per_project"])),
+        ]},
+        {"title": "Revenue", "items": [
+            ("Total revenue", _money_text(revenue["total_revenue"], currency)),
+            ("Platform fees", _money_text(revenue["platform_fees"], currency)),
+            ("Net revenue", _money_text(revenue["net_revenue"], currency)),
+            ("Transactions", _number(revenue["transaction_count"])),
+            ("Average transaction", _money_text(revenue["average_transaction"], currency)),
+        ]},
+        {"title": "Health", "items": [
+            ("Open disputes", _number(health["active_disputes"])),
+            ("Pending support tickets", _number(health["pending_support_tickets"])),
+            ("Average first response", _number(health["average_response_time_hours"], " h")),
+            ("Average rating", _number(health["user_satisfaction_rating"], " / 5")),
+            ("Active in the last 24 hours", _number(health["daily_active_users"])),
+        ]},
+        {"title": "Engagement", "items": [
+            ("Messages sent", _number(engagement["messages_sent"])),
+            ("Proposals sent", _number(engagement["proposals_submitted"])),
+            ("Projects posted", _number(engagement["projects_posted"])),
+            ("Contracts started", _number(engagement["contracts_created"])),
+            ("Reviews written", _number(engagement["reviews_posted"])),
+        ]},
+    ]
+
+
+def _axis_name(interval: str) -> str:
+    return {"day": "Day", "week": "Week starting", "month": "Month"}[interval]
+
+
+def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[str, Any],
+                 interval: str) -> dict[str, Any]:
+    days = [date.fromisoformat(row["period"]) for row in users["series"]]
+    labels = [charts.bucket_label(day, interval) for day in days]
+    tooltips = [charts.bucket_label(day, interval, long=True) for day in days]
+    span = f"{tooltips[0]} to {tooltips[-1]}" if tooltips else ""
+    per = {"day": "day", "week": "week", "month": "month"}[interval]
+    x_label = _axis_name(interval)
+    series = users["series"]
+    clients, freelancers = [row["clients"] for row in series], [row["freelancers"] for row in series]
+    posted = [row["projects_posted"] for row in projects["series"]]
+    proposals = [row["proposals_submitted"] for row in projects["series"]]
+    money_rows = revenue["series"]
+    fundings = [float(row["fundings"]) for row in money_rows]
+    fees = [float(row["fees"]) for row in money_rows]
+    refunds = [float(row["refunds"]) for row in money_rows]
+    currency = revenue["currency"].upper()
+
+    def money_value(value: float) -> str:
+        return f"{value:,.2f} {currency}"
+
+    return {
+        "signups": charts.line_chart(
+            chart_id="signups-chart", title="Sign-ups over time",
+            description=f"New accounts per {per}, {span}: {sum(clients)} clients and {sum(freelancers)} "
+                        f"freelancers in all; at most {max(clients + freelancers, default=0)} in one {per}.",
+            labels=labels, tooltips=tooltips, y_label="Sign-ups", x_label=x_label,
+            series=[charts.Series("clients", "Clients", clients, charts.PALETTE[0]),
+                    charts.Series("freelancers", "Freelancers", freelancers, charts.PALETTE[1])]),
+        "projects": charts.bar_chart(
+            chart_id="projects-chart", title="Projects and proposals over time",
+            description=f"Projects posted and proposals sent per {per}, {span}: {sum(posted)} projects and "
+                        f"{sum(proposals)} proposals in all.",
+            labels=labels, tooltips=tooltips, y_label="Count", x_label=x_label,
+            series=[charts.Series("projects", "Projects posted", posted, charts.PALETTE[0]),
+                    charts.Series("proposals", "Proposals sent", proposals, charts.PALETTE[3])]),
+        "revenue": charts.line_chart(
+            chart_id="revenue-chart", title="Revenue over time",
+            description=f"Escrow fundings, platform fees and refunds per {per} in {currency}, {span}: "
+                        f"{money_value(sum(fundings))} funded, {money_value(sum(fees))} in fees and "
+                        f"{money_value(sum(refunds))} refunded.",
+            labels=labels, tooltips=tooltips, y_label=f"Amount ({currency})", x_label=x_label,
+            value_text=money_value, integer=False,
+            series=[charts.Series("fundings", "Fundings", fundings, charts.PALETTE[0]),
+                    charts.Series("fees", "Platform fees", fees, charts.PALETTE[2]),
+                    charts.Series("refunds", "Refunds", refunds, charts.PALETTE[4])]),
+    }
+
+
+def _funnel_charts(projects: dict[str, Any], days: int) -> dict[str, Any]:
+    project_labels = dict(ProjectStatus.choices)
+    proposal_labels = dict(ProposalStatus.choices)
+    project_items = [(project_labels[row["status"]], row["count"]) for row in projects["status_funnel"]["projects"]]
+    proposal_items = [(proposal_labels[row["status"]], row["count"])
+                      for row in projects["status_funnel"]["proposals"]]
+
+    def said(items: list[tuple[str, int]]) -> str:
+        return ", ".join(f"{label.lower()} {count}" for label, count in items)
+
+    return {
+        "project_funnel": charts.hbar_chart(
+            chart_id="project-funnel-chart", title="Projects by status",
+            description=f"Projects created in the last {days} days, by status now: {said(project_items)}.",
+            items=project_items, unit="projects", x_label="Projects", color=charts.PALETTE[0]),
+        "proposal_funnel": charts.hbar_chart(
+            chart_id="proposal-funnel-chart", title="Proposals by status",
+            description=f"Proposals sent in the last {days} days, by status now: {said(proposal_items)}.",
+            items=proposal_items, unit="proposals", x_label="Proposals", color=charts.PALETTE[3]),
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_dashboard(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET if request.GET else None)
+    status = 200
+    if form.is_bound and form.is_valid():
+        days, interval = form.cleaned_data["days"], form.cleaned_data["interval"]
+    else:
+        days, interval = 30, "day"
+        if form.is_bound:
+            status = 400
+    summary = selectors.dashboard_summary(days=days)
+    users = selectors.user_analytics(days=days, interval=interval)
+    projects = selectors.project_analytics(days=days, interval=interval)
+    revenue = selectors.revenue_analytics(days=days, interval=interval)
+    freelancers = selectors.top_freelancers(days=days)
+    clients = selectors.top_clients(days=days)
+
+    def export_url(table: str) -> str:
+        query = {"days": days} if table.startswith("top-") else {"days": days, "interval": interval}
+        return f"{reverse('staff_dashboard_export', kwargs={'table': table})}?{urlencode(query)}"
+
+    context = {
+        "form": form,
+        "days": days,
+        "interval": interval,
+        "period_choices": PERIOD_CHOICES,
+        "interval_choices": INTERVAL_CHOICES,
+        "cards": _cards(summary, days),
+        "users": users,
+        "projects": projects,
+        "revenue": revenue,
+        "freelancers": freelancers["results"],
+        "clients": clients["results"],
+        "charts": {**_time_charts(users, projects, revenue, interval), **_funnel_charts(projects, days)},
+        "series_rows": _series_rows(users, projects, revenue, interval),
+        "exports": {table.replace("-", "_"): export_url(table) for table in exports.TABLES},
+        "currency": revenue["currency"].upper(),
+    }
+    return render(request, "analytics/dashboard.html", context, status=status)
+
+
+def _series_rows(users: dict[str, Any], projects: dict[str, Any], revenue: dict[str, Any],
+                 interval: str) -> list[dict[str, Any]]:
+    """The charts' numbers, one row per bucket, for the table under them."""
+    return [
+        {"label": charts.bucket_label(date.fromisoformat(user_row["period"]), interval, long=True),
+         "period": user_row["period"], "users": user_row, "projects": project_row, "revenue": money_row}
+        for user_row, project_row, money_row in zip(users["series"], projects["series"], revenue["series"],
+                                                     strict=True)
+    ]
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
+    if table not in exports.TABLES:
+        raise Http404
+    query = EXPORT_QUERIES[table](data=request.GET)
+    if not query.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in query.errors.items())
+        return HttpResponseBadRequest(f"Invalid input: {problems}", content_type="text/plain; charset=utf-8")
+    data = exports.table_data(table, dict(query.validated_data))
+    return exports.csv_response(table, data)
