@@ -18,7 +18,6 @@ PASSWORD = "correct-horse-battery-staple"  # conftest's make_user
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium package is not installed"),
 ]
 
 
