@@ -1,6 +1,7 @@
 import re
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import User, UserType
@@ -98,6 +99,13 @@ class SkillNamesField(serializers.ListField):
         return [skill.name for skill in value.all()]  # type: ignore[attr-defined]
 
 
+class ClientFiguresSerializer(serializers.Serializer):
+    projects_posted = serializers.IntegerField()
+    hire_rate = serializers.IntegerField(allow_null=True, help_text="Percent of posted projects that hired")
+    total_spent = serializers.CharField(help_text="Paid into escrow, less refunds")
+    currency = serializers.CharField()
+
+
 class PublicProfileSerializer(serializers.ModelSerializer):
     """What anyone may see of an account."""
 
@@ -112,6 +120,31 @@ class PublicProfileSerializer(serializers.ModelSerializer):
 
     def get_currency(self, obj: User) -> str:
         return "usd"
+
+
+class PublicDetailSerializer(PublicProfileSerializer):
+    """A public profile page: for clients also what freelancers weigh before working with them."""
+
+    client = serializers.SerializerMethodField()
+
+    class Meta(PublicProfileSerializer.Meta):
+        fields = [*PublicProfileSerializer.Meta.fields, "client"]
+
+    @extend_schema_field(ClientFiguresSerializer(allow_null=True))
+    def get_client(self, obj: User) -> dict | None:
+        if obj.user_type != UserType.CLIENT:
+            return None
+        from django.db.models import Sum
+
+        # Reverse relations by name: accounts imports nothing from the apps above it.
+        posted = obj.projects.exclude(status="draft")
+        total = posted.count()
+        hired = posted.filter(contract__isnull=False).count()
+        sums = {kind: obj.payments.filter(kind=kind, status="succeeded", currency="usd")
+                .aggregate(total=Sum("amount"))["total"] or 0 for kind in ("funding", "refund")}
+        spent = sums["funding"] - sums["refund"]
+        return {"projects_posted": total, "hire_rate": round(hired * 100 / total) if total else None,
+                "total_spent": f"{spent / 100:.2f}", "currency": "usd"}
 
 
 class MeSerializer(PublicProfileSerializer):

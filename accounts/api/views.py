@@ -203,5 +203,5 @@ class UserDetailView(generics.RetrieveAPIView):
     """A public profile."""
 
     permission_classes = [AllowAny]
-    serializer_class = s.PublicProfileSerializer
+    serializer_class = s.PublicDetailSerializer
     queryset = User.objects.filter(is_active=True).exclude(user_type="").prefetch_related("skills")

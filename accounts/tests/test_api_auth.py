@@ -366,6 +366,18 @@ class TestUsers:
         assert body["headline"] == "Django developer"
         assert "email" not in body and "is_staff" not in body
 
+    def test_a_client_profile_shows_hiring_figures(self, api_client, client_user, freelancer_user):
+        from marketplace.tests.factories import make_contract, make_project
+        from payments.services import funding_record
+
+        contract = make_contract(client_user, freelancer_user)
+        make_project(client_user)  # posted, nobody hired yet
+        funding_record(payer=client_user, payment_intent_id="pi_profile", amount_minor=123450, currency="usd",
+                       contract_id=contract.pk, milestone_id=1, description="Escrow")
+        figures = api_client.get(f"/api/users/{client_user.id}").json()["client"]
+        assert figures == {"projects_posted": 2, "hire_rate": 50, "total_spent": "1234.50", "currency": "usd"}
+        assert api_client.get(f"/api/users/{freelancer_user.id}").json()["client"] is None
+
     def test_suspended_and_missing_profiles_are_404(self, api_client, make_user):
         gone = make_user("freelancer", is_active=False)
         assert api_client.get(f"/api/users/{gone.id}").status_code == 404
