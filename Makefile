@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint services-up services-down pytest
+.PHONY: run test lint services-up services-down pytest bench
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ services-down:
 	scripts/services.sh stop .var/services
 pytest: $(VENV)/.dev-installed
 	source .var/services/env && DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) -m pytest --reuse-db $(ARGS)
+
+## make bench: benchmark figures (needs `make services-up`); see BENCHMARKS.md
+bench: $(VENV)/.dev-installed
+	source .var/services/env && $(PY) bench/projects_search.py $(ARGS)
