@@ -9,18 +9,17 @@ N projects spread over categories, skills and budgets, and measures the API as a
 """
 
 import argparse
-import warnings
 import os
 import random
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = ("booking payments dashboard mobile redesign migration api analytics shop marketplace search chat "
-         "invoice reporting scraper onboarding checkout newsletter inventory scheduling").split()
+WORDS = ["booking", "payments", "dashboard", "mobile", "redesign", "migration", "api", "analytics", "shop", "marketplace", "search", "chat", "invoice", "reporting", "scraper", "onboarding", "checkout", "newsletter", "inventory", "scheduling"]
 RARE = "zeppelin"
 
 
