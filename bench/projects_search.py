@@ -19,7 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = ["booking", "payments", "dashboard", "mobile", "redesign", "migration", "api", "analytics", "shop", "marketplace", "search", "chat", "invoice", "reporting", "scraper", "onboarding", "checkout", "newsletter", "inventory", "scheduling"]
+WORDS = [
+    "booking", "payments", "dashboard", "mobile", "redesign", "migration", "api", "analytics", "shop",
+    "marketplace", "search", "chat", "invoice", "reporting", "scraper", "onboarding", "checkout", "newsletter",
+    "inventory", "scheduling",
+]
 RARE = "zeppelin"
 
 
