@@ -5,7 +5,6 @@ clash and every label stays tied to its input. A service's `ApplicationError` is
 `accounts.forms.form_add_service_error`.
 """
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from marketplace.forms import MultipleFileField
+from payments.forms import TestCardForm  # noqa: F401  (the funding form of the milestones)
 
 MONEY_WIDGET = {"step": "0.01", "inputmode": "decimal", "min": "0.01"}
 
@@ -52,60 +52,6 @@ class MilestoneForm(forms.Form):
         data = self.cleaned_data
         return {"title": data["title"], "description": data["description"], "amount": data["amount"],
                 "currency": currency, "due_date": data["due_date"]}
-
-
-class _NoEchoInput(forms.TextInput):
-    """A text box that never puts what was typed back into the page (card details are not kept)."""
-
-    def format_value(self, value: Any) -> None:
-        return None
-
-
-class TestCardForm(forms.Form):
-    """Card details for the local Stripe emulator (Stripe's test cards, e.g. 4242 4242 4242 4242).
-
-    With real Stripe keys the card never reaches this server: Stripe Elements takes it in the browser."""
-
-    card_number = forms.CharField(label="Card number", max_length=23, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-number", "inputmode": "numeric"}))
-    exp_month = forms.CharField(label="Expiry month (MM)", max_length=2, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric", "size": 2}))
-    exp_year = forms.CharField(label="Expiry year (YYYY)", max_length=4, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric", "size": 4}))
-    cvc = forms.CharField(label="Security code (CVC)", max_length=4, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}))
-
-    def clean_card_number(self) -> str:
-        number = re.sub(r"[\s-]", "", self.cleaned_data["card_number"] or "")
-        if not number.isdigit() or len(number) != 16:
-            raise forms.ValidationError("Enter the 16 digits of the card number.")
-        return number
-
-    def clean_exp_month(self) -> int:
-        value = self.cleaned_data["exp_month"].strip()
-        if not value.isdigit() or not 1 <= int(value) <= 12:
-            raise forms.ValidationError("Enter the month as a number from 1 to 12.")
-        return int(value)
-
-    def clean_exp_year(self) -> int:
-        value = self.cleaned_data["exp_year"].strip()
-        if not value.isdigit() or len(value) not in (2, 4):
-            raise forms.ValidationError("Enter the year, for example 2030.")
-        return int(value) + (2000 if len(value) == 2 else 0)
-
-    def clean_cvc(self) -> str:
-        value = self.cleaned_data["cvc"].strip()
-        if not value.isdigit() or len(value) != 3:
-            raise forms.ValidationError("Enter the 3 digits on the back of the card.")
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        month, year = data.get("exp_month"), data.get("exp_year")
-        today = timezone.localdate()
-        if month and year and (year, month) < (today.year, today.month):
-            self.add_error("exp_year", "This card has expired.")
-        return data
 
 
 class ElementsFundForm(forms.Form):

@@ -5,7 +5,6 @@ PaymentMethod); against the local emulator a plain test-card form is posted here
 made at the emulator. Card details are never stored, logged or sent back in the page.
 """
 
-import re
 from typing import Any
 
 from django import forms
@@ -14,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -24,64 +22,7 @@ from accounts.models import UserType
 from megilance.core.exceptions import ApplicationError
 
 from . import billing
-
-CARD_FIELDS = ("card_number", "exp_month", "exp_year", "cvc")
-
-
-class _NoEchoInput(forms.TextInput):
-    """A text box that never puts what was typed back into the page."""
-
-    def format_value(self, value: Any) -> None:
-        return None
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"[\s-]", "", value or "")
-
-
-class TestCardForm(forms.Form):
-    """Card details for the local Stripe emulator (Stripe's test cards, e.g. 4242 4242 4242 4242)."""
-
-    card_number = forms.CharField(label="Card number", max_length=23, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-number", "inputmode": "numeric"}))
-    exp_month = forms.CharField(label="Expiry month (MM)", max_length=2, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric", "size": 2}))
-    exp_year = forms.CharField(label="Expiry year (YYYY)", max_length=4, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric", "size": 4}))
-    cvc = forms.CharField(label="Security code (CVC)", max_length=4, widget=_NoEchoInput(
-        attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}))
-
-    def clean_card_number(self) -> str:
-        number = _digits(self.cleaned_data["card_number"])
-        if not number.isdigit() or not 13 <= len(number) <= 19:
-            raise forms.ValidationError("Enter the card number: 13 to 19 digits.")
-        return number
-
-    def clean_exp_month(self) -> int:
-        value = self.cleaned_data["exp_month"].strip()
-        if not value.isdigit() or not 1 <= int(value) <= 12:
-            raise forms.ValidationError("Enter the month as a number from 1 to 12.")
-        return int(value)
-
-    def clean_exp_year(self) -> int:
-        value = self.cleaned_data["exp_year"].strip()
-        if not value.isdigit() or len(value) not in (2, 4):
-            raise forms.ValidationError("Enter the year, for example 2030.")
-        return int(value) + (2000 if len(value) == 2 else 0)
-
-    def clean_cvc(self) -> str:
-        value = self.cleaned_data["cvc"].strip()
-        if not value.isdigit() or len(value) not in (3, 4):
-            raise forms.ValidationError("Enter the 3 or 4 digits on the back of the card.")
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        month, year = data.get("exp_month"), data.get("exp_year")
-        today = timezone.localdate()
-        if month and year and (year, month) < (today.year, today.month):
-            self.add_error("exp_year", "This card has expired.")
-        return data
+from .forms import CARD_FIELDS, TestCardForm
 
 
 class ElementsForm(forms.Form):

@@ -208,7 +208,7 @@ def test_a_card_number_the_emulator_refuses_is_shown_next_to_the_field(contract,
     milestone = add(client_browser, contract)
     response = fund(client_browser, milestone, "1234", follow=False)
     assert response.status_code == 400
-    assert "Enter the 16 digits of the card number." in text_of(response)
+    assert "Enter the card number: 13 to 19 digits." in text_of(response)
     assert_accessible_page(response)
 
 
