@@ -20,6 +20,7 @@ from accounts.models import User
 from megilance.core.audit import audit
 from megilance.core.exceptions import ApplicationError, Conflict
 from megilance.core.money import from_minor, money_text, to_minor
+from megilance.core.status import move
 from megilance.core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
@@ -68,12 +69,7 @@ def _lock(milestone: Milestone) -> Milestone:
 
 def _move(milestone: Milestone, to: str, by: User | None, note: str = "") -> None:
     """Moves a locked milestone to `to`, checked against the table and recorded."""
-    if to not in MILESTONE_TRANSITIONS[milestone.status]:
-        raise Conflict(f"A milestone that is {milestone.get_status_display().lower()} cannot become "
-                       f"{MilestoneStatus(to).label.lower()}.", code="invalid_transition")
-    MilestoneStatusChange.objects.create(milestone=milestone, from_status=milestone.status, to_status=to,
-                                         changed_by=by, note=note[:2000])
-    milestone.status = to
+    move(milestone, to, allowed=MILESTONE_TRANSITIONS, history=MilestoneStatusChange, by=by, note=note[:2000])
 
 
 def _url(contract: Contract) -> str:

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from megilance.core.models import StatusChange
+
 
 class ContractStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -43,19 +45,10 @@ class Contract(models.Model):
         return user_id is not None and user_id in (self.client_id, self.freelancer_id)
 
 
-class ContractStatusChange(models.Model):
+class ContractStatusChange(StatusChange):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=ContractStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=ContractStatus.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'new'} → {self.to_status}"
 
 
 class MilestoneStatus(models.TextChoices):
@@ -98,20 +91,11 @@ class Milestone(models.Model):
         return self.title
 
 
-class MilestoneStatusChange(models.Model):
+class MilestoneStatusChange(StatusChange):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=MilestoneStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=MilestoneStatus.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'new'} → {self.to_status}"
 
 
 class Submission(models.Model):

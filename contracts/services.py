@@ -7,6 +7,7 @@ from accounts.models import User
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
 from marketplace.services import project_set_status, proposal_set_status
 from megilance.core.exceptions import ApplicationError, Conflict
+from megilance.core.status import move
 
 from .models import Contract, ContractStatus, ContractStatusChange
 
@@ -87,17 +88,12 @@ def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Cont
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.status == to:
             return contract
-        if to not in CONTRACT_TRANSITIONS[contract.status]:
-            raise Conflict(f"A {contract.get_status_display().lower()} contract cannot become "
-                           f"{ContractStatus(to).label.lower()}.", code="invalid_transition")
-        from_status = contract.status
-        contract.status = to
+        move(contract, to, allowed=CONTRACT_TRANSITIONS, history=ContractStatusChange, by=by)
         fields = ["status", "updated_at"]
         if to == ContractStatus.COMPLETED:
             contract.completed_at = timezone.now()
             fields.append("completed_at")
         contract.save(update_fields=fields)
-        ContractStatusChange.objects.create(contract=contract, from_status=from_status, to_status=to, changed_by=by)
         if to == ContractStatus.COMPLETED:
             project_set_status(project=contract.project, to=ProjectStatus.COMPLETED, by=by)
         elif to == ContractStatus.CANCELLED:

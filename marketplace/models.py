@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from megilance.core.models import StatusChange
+
 CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
 
 
@@ -73,21 +75,12 @@ class Project(models.Model):
         return self.title
 
 
-class ProjectStatusChange(models.Model):
+class ProjectStatusChange(StatusChange):
     """Every move of a project's status, with who made it."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=ProjectStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=ProjectStatus.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'new'} → {self.to_status}"
 
 
 class ProposalStatus(models.TextChoices):
@@ -120,19 +113,10 @@ class Proposal(models.Model):
         return f"{self.freelancer} on {self.project}"
 
 
-class ProposalStatusChange(models.Model):
+class ProposalStatusChange(StatusChange):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=ProposalStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=ProposalStatus.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'new'} → {self.to_status}"
 
 
 class Attachment(models.Model):

@@ -20,6 +20,7 @@ from accounts.plans import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_proje
 from accounts.services import skills_from_names
 from megilance.core.exceptions import ApplicationError, Conflict
 from megilance.core.images import image_clean
+from megilance.core.status import move
 from megilance.core.uploads import file_check
 
 from . import notices
@@ -166,20 +167,12 @@ def project_set_status(*, project: Project, to: str, by: User | None) -> Project
         project = _lock_project(project)
         if project.status == to:
             return project
-        if to not in PROJECT_TRANSITIONS[project.status]:
-            raise Conflict(
-                f"A project that is {project.get_status_display().lower()} cannot become "
-                f"{ProjectStatus(to).label.lower()}.",
-                code="invalid_transition",
-            )
-        from_status = project.status
-        project.status = to
+        move(project, to, allowed=PROJECT_TRANSITIONS, history=ProjectStatusChange, by=by)
         fields = ["status", "updated_at"]
         if to == ProjectStatus.OPEN and project.published_at is None:
             project.published_at = timezone.now()
             fields.append("published_at")
         project.save(update_fields=fields)
-        ProjectStatusChange.objects.create(project=project, from_status=from_status, to_status=to, changed_by=by)
     return project
 
 
@@ -307,16 +300,8 @@ def proposal_set_status(*, proposal: Proposal, to: str, by: User | None) -> Prop
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status == to:
             return proposal
-        if to not in PROPOSAL_TRANSITIONS[proposal.status]:
-            raise Conflict(
-                f"A proposal that is {proposal.get_status_display().lower()} cannot become "
-                f"{ProposalStatus(to).label.lower()}.",
-                code="invalid_transition",
-            )
-        from_status = proposal.status
-        proposal.status = to
+        move(proposal, to, allowed=PROPOSAL_TRANSITIONS, history=ProposalStatusChange, by=by)
         proposal.save(update_fields=["status", "updated_at"])
-        ProposalStatusChange.objects.create(proposal=proposal, from_status=from_status, to_status=to, changed_by=by)
     return proposal
 
 

@@ -58,3 +58,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_email or 'system'}"
+
+
+class StatusChange(models.Model):
+    """One move of an object's status, with who made it. Each app's history table adds its object and
+    the status choices; `megilance.core.status.move` is the one place that writes them."""
+
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, 'from_status', '') or 'new'} → {getattr(self, 'to_status', '')}"
