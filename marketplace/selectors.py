@@ -30,10 +30,14 @@ from .services import review_blind_cutoff
 
 
 def _decimal(value: Any) -> Decimal | None:
+    """A filter's amount, or None when it is missing or not an ordinary number (NaN, Infinity, 1e999)."""
     try:
-        return Decimal(str(value)) if value not in (None, "") else None
+        number = Decimal(str(value)) if value not in (None, "") else None
     except (InvalidOperation, ValueError):
         return None
+    if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
+        return None
+    return number
 
 
 def _names(value: str | list[str] | None) -> list[str]:

@@ -116,6 +116,12 @@ class TestBrowseAndSearch:
         assert set(self.ids(api_client.get("/api/projects", {"budget_max": "100"}))) == {projects["scraper"].id}
         assert self.ids(api_client.get("/api/projects", {"status": "completed"})) == []
 
+    @pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e999", "abc"])
+    def test_odd_amounts_in_filters_are_ignored(self, api_client, projects, value):
+        assert api_client.get("/api/projects", {"budget_min": value, "budget_max": value}).status_code == 200
+        assert api_client.get("/api/freelancers", {"min_rate": value, "max_rate": value,
+                                                   "min_rating": value}).status_code == 200
+
     def test_ordering_by_budget(self, api_client, projects):
         ids = self.ids(api_client.get("/api/projects", {"ordering": "-budget"}))
         assert ids == [projects["django"].id, projects["logo"].id, projects["scraper"].id]

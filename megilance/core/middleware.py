@@ -106,3 +106,20 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             reset_context(tokens)
+
+
+class NullCharacterMiddleware:
+    """A NUL character in the address cannot be stored or searched in PostgreSQL: such requests get a clear
+    400 before any view runs (request bodies are checked by the forms and serializers)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in value for value in values)
+                                          for key, values in request.GET.lists()):
+            if _is_api(request):
+                return json_error(400, "Invalid input: null characters are not allowed.", "validation_error")
+            return HttpResponse("Null characters are not allowed in the address.", status=400,
+                                content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

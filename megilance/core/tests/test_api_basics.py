@@ -47,6 +47,13 @@ class TestErrors:
         assert "boom" not in response.content.decode()
         assert "Traceback" not in response.content.decode()
 
+    @pytest.mark.parametrize("path", ["/api/projects", "/api/freelancers", "/api/users/1", "/projects/"])
+    def test_null_characters_in_the_address_are_a_400(self, client, path):
+        response = client.get(path, {"search": "a\x00b"})
+        assert response.status_code == 400
+        if path.startswith("/api/"):
+            assert response.json()["error_type"] == "validation_error"
+
     def test_pages_keep_html_errors(self, client):
         response = client.get("/no-such-page/")
         assert response.status_code == 404
