@@ -14,6 +14,20 @@ PASSWORD = "correct-horse-battery-staple"
 _serial = count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """Connections opened by socket consumers' worker threads outlive their tests; close them all before
+    the test database is dropped, or PostgreSQL refuses to drop it."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Throttle counters and one-time markers live in Redis: each test starts with none."""

@@ -35,7 +35,7 @@ def connect(path, user=None, token=None):
     return WebsocketCommunicator(application, f"{path}{separator}{query}", headers=[(b"origin", b"http://testserver")])
 
 
-async def receive_type(communicator, wanted, timeout=3):
+async def receive_type(communicator, wanted, timeout=10):
     """The next frame of the wanted type, skipping others (presence frames and the like)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -104,13 +104,13 @@ def test_strangers_and_bad_tokens_are_closed(chat, make_user):
     async def scenario():
         outsider = connect(f"/ws/chat/{chat.pk}/", stranger)
         await outsider.connect()
-        closed_outsider = await outsider.receive_output(timeout=3)
+        closed_outsider = await outsider.receive_output(timeout=10)
         forged = connect(f"/ws/chat/{chat.pk}/", token="not-a-token")
         await forged.connect()
-        closed_forged = await forged.receive_output(timeout=3)
+        closed_forged = await forged.receive_output(timeout=10)
         anonymous = connect("/ws/notifications/")
         await anonymous.connect()
-        closed_anonymous = await anonymous.receive_output(timeout=3)
+        closed_anonymous = await anonymous.receive_output(timeout=10)
         return closed_outsider, closed_forged, closed_anonymous
 
     outsider, forged, anonymous = async_to_sync(scenario)()
@@ -128,7 +128,7 @@ def test_a_revoked_token_cannot_connect(chat, client_user):
     async def scenario():
         socket = connect(f"/ws/chat/{chat.pk}/", token=token)
         await socket.connect()
-        return await socket.receive_output(timeout=3)
+        return await socket.receive_output(timeout=10)
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
 
