@@ -6,6 +6,7 @@ from the milestone's id: two clicks, two tabs or a retried request never charge,
 """
 
 import logging
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -226,7 +227,7 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
             kind = file_check(upload, field="files")
             stored = SubmissionFile(submission=submission, original_name=(upload.name or "file")[:255],
                                     content_type=kind.content_type, size=upload.size)
-            stored.file.save(f"{submission.pk}-{len(files)}.{kind.extension}", upload, save=False)
+            stored.file.save(f"{uuid.uuid4().hex}.{kind.extension}", upload, save=False)
             stored.save()
         _tell(contract.client, NotificationKind.MILESTONE_SUBMITTED,
               f"{by.get_full_name()} submitted “{locked.title}”", locked, "milestone_submitted",
