@@ -30,9 +30,15 @@ def _no_stray_connections(django_db_setup: None, django_db_blocker: object) -> I
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    """Throttle counters and one-time markers live in Redis: each test starts with none."""
+    """Throttle counters and one-time markers live in Redis: each test starts with none. Each test also gets
+    a fresh channel layer: the layer binds its locks to the event loop that first used it, and every test's
+    sockets run in an event loop of their own."""
+    from channels.layers import channel_layers
+
     cache.clear()
+    channel_layers.backends.clear()
     yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
