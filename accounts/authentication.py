@@ -4,7 +4,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication as _JWTAut
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
-from megilance.core.audit import set_actor
+from core.audit import set_actor
 
 from .models import AuthSession, User
 from .tokens import session_is_valid

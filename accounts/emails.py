@@ -6,7 +6,7 @@ from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from megilance.core.mail import email_queue
+from core.mail import email_queue
 
 from .models import User
 

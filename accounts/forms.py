@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .models import User, UserType
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
-from megilance.core.audit import audit
+from core.audit import audit
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")

@@ -18,9 +18,9 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
 
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError
-from megilance.core.images import image_clean
+from core.audit import audit
+from core.exceptions import ApplicationError
+from core.images import image_clean
 
 from . import emails, two_factor
 from .models import Skill, User, UserType, normalize_email

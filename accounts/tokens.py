@@ -13,7 +13,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .models import AuthSession, User
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError, Conflict
+from core.audit import audit
+from core.exceptions import ApplicationError, Conflict
 
 from .emails import security_email
 from .models import BackupCode, User

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from . import services, two_factor
 from .forms import (

@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.apps import apps
 from django.core.cache import cache
 from django.db.models import (
     Avg,
@@ -42,10 +41,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuthSession, User, UserType
 from contracts.models import Contract, ContractStatus, Dispute
+from core.money import CENT
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus, Review
-from megilance.core.money import CENT
 from messaging.models import Message
 from payments.models import LedgerAccount, LedgerEntry, Payment
+from support.models import SupportTicket, TicketStatus
 
 REPORTING_CURRENCY = "usd"
 CACHE_SECONDS = 60
@@ -243,26 +243,17 @@ def _fee_totals(period: Period) -> dict[str, int]:
 
 
 def _support_figures(period: Period) -> tuple[int, float | None]:
-    """Pending tickets and the average hours to a first answer, once `messaging.SupportTicket` exists."""
-    try:
-        ticket = apps.get_model("messaging", "SupportTicket")
-    except LookupError:
-        return 0, None
-    fields = {field.name for field in ticket._meta.get_fields()}
-    aggregates: dict[str, Any] = {}
-    if "status" in fields:
-        aggregates["pending"] = Count("pk", filter=Q(status__in=["open", "pending"]))
-    if {"created_at", "first_response_at"} <= fields:
-        aggregates["response"] = Avg(
+    """Pending tickets and the average hours to a first answer."""
+    figures = SupportTicket.objects.aggregate(
+        pending=Count("pk", filter=Q(status__in=[TicketStatus.OPEN, TicketStatus.PENDING])),
+        response=Avg(
             ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
             filter=Q(first_response_at__isnull=False, created_at__gte=period.start),
-        )
-    if not aggregates:
-        return 0, None
-    figures = ticket.objects.aggregate(**aggregates)
-    response = figures.get("response")
+        ),
+    )
+    response = figures["response"]
     hours = round(response.total_seconds() / 3600, 2) + 0.0 if isinstance(response, timedelta) else None  # no -0.0
-    return figures.get("pending") or 0, hours
+    return figures["pending"] or 0, hours
 
 
 # --- the dashboard summary ---------------------------------------------------------------------------

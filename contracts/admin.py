@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 
+from core.admin_actions import run_for_each
 from marketplace.admin import ReadOnlyMixin, StatusChangeAdmin, StatusChangeInline, count_of, money_text
-from megilance.core.admin_actions import run_for_each
 
 from . import escrow
 from .models import (

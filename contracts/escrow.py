@@ -18,11 +18,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import User
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError, Conflict
-from megilance.core.money import from_minor, money_text, to_minor
-from megilance.core.status import move
-from megilance.core.uploads import file_check
+from core.audit import audit
+from core.exceptions import ApplicationError, Conflict
+from core.money import from_minor, money_text, to_minor
+from core.status import move
+from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments

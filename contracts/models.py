@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from megilance.core.models import StatusChange
+from core.models import StatusChange
 
 
 class ContractStatus(models.TextChoices):

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.exceptions import ApplicationError, Conflict
+from core.status import move
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
 from marketplace.services import project_set_status, proposal_set_status
-from megilance.core.exceptions import ApplicationError, Conflict
-from megilance.core.status import move
 
 from .models import Contract, ContractStatus, ContractStatusChange
 
@@ -63,8 +63,8 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
 def _tell_contract_started(contract: Contract, rejected: list[Proposal]) -> None:
     from django.conf import settings
 
+    from core.money import money_text, to_minor
     from marketplace import notices
-    from megilance.core.money import money_text, to_minor
     from messaging.models import NotificationKind
     from messaging.notifications import notify
 

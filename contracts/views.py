@@ -25,12 +25,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
+from core.exceptions import ApplicationError
+from core.money import fee_minor, money_text, to_minor
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.forms import ReviewForm
 from marketplace.models import Review
-from megilance.core.exceptions import ApplicationError
-from megilance.core.money import fee_minor, money_text, to_minor
 from payments import services as payments
 from payments.billing import card_payment_method
 

@@ -16,7 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from megilance.core.audit import audit
+from core.audit import audit
 
 from . import services
 from .models import (

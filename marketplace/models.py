@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from megilance.core.models import StatusChange
+from core.models import StatusChange
 
 CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
 

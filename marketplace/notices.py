@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from accounts.models import User
-from megilance.core.money import money_text, to_minor
+from core.money import money_text, to_minor
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 

@@ -18,10 +18,10 @@ from django.utils.text import slugify
 from accounts.models import User, UserType
 from accounts.plans import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
 from accounts.services import skills_from_names
-from megilance.core.exceptions import ApplicationError, Conflict
-from megilance.core.images import image_clean
-from megilance.core.status import move
-from megilance.core.uploads import file_check
+from core.exceptions import ApplicationError, Conflict
+from core.images import image_clean
+from core.status import move
+from core.uploads import file_check
 
 from . import notices
 from .models import (

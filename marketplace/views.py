@@ -23,7 +23,7 @@ from accounts.forms import form_add_service_error
 from accounts.models import User
 from contracts.models import Contract
 from contracts.services import proposal_accept
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from . import selectors, services
 from .forms import (

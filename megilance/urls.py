@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -5,8 +6,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.api.urls import auth_urlpatterns, users_urlpatterns
-from megilance.core import health
-from megilance.core import views as core_views
+from core import health
 
 api_urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -20,7 +20,7 @@ api_urlpatterns = [
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("messaging.api.urls")),
-    path("", include("messaging.api.support_urls")),
+    path("", include("support.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("analytics.api.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
@@ -34,21 +34,18 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("analytics.urls")),
     path("", include("payments.urls")),
-    path("", include("messaging.support_urls")),
+    path("", include("support.urls")),
     path("", include("payments.money_urls")),
     path("", include("accounts.urls")),
 ]
 
-if settings.DEV_INBOX_DIR:
-    urlpatterns += [
-        path("dev/inbox/", core_views.dev_inbox, name="dev-inbox"),
-        path("dev/inbox/<str:message_id>/", core_views.dev_inbox_message, name="dev-inbox-message"),
-    ]
+if settings.DEV_INBOX_DIR and apps.is_installed("devtools"):
+    urlpatterns += [path("", include("devtools.urls"))]
 
 if not any(settings.STORAGES["default"]["BACKEND"].endswith(name) for name in ("S3Storage",)):
     # Local-disk media (the embedded default). In production media lives on S3 behind signed URLs.
     # Private attachments are never served here: only through /api/attachments/<id>, which checks access.
     urlpatterns += [re_path(r"^media/(?P<path>(?!attachments/).+)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
-handler404 = "megilance.core.views.page_not_found"
-handler500 = "megilance.core.views.server_error"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -1,25 +1,21 @@
-"""Messaging in the admin: chats and notifications are shown, masked messages are moderated, and support
-tickets are answered. Every change goes through `messaging.moderation` or `messaging.support`."""
+"""Messaging in the admin: chats and notifications are shown and masked messages are moderated.
+Every change goes through `messaging.moderation`."""
 
-from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
-from megilance.core.admin_actions import (
+from core.admin_actions import (
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     admin_link,
     all_fields,
-    error_text,
     run_for_each,
 )
-from megilance.core.exceptions import ApplicationError
 
-from . import moderation, support
+from . import moderation
 from .models import (
     Block,
     Chat,
@@ -27,9 +23,6 @@ from .models import (
     Message,
     Notification,
     NotificationPreference,
-    SupportTicket,
-    TicketMessage,
-    TicketStatus,
     Violation,
 )
 
@@ -179,113 +172,3 @@ class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["user__email"]
     ordering = ["user_id", "kind"]
     readonly_fields = all_fields(NotificationPreference)
-
-
-# --- support tickets ------------------------------------------------------------------------------
-
-
-class TicketMessageInline(ReadOnlyInline):
-    model = TicketMessage
-    fields = ["created_at", "author", "is_staff_reply", "body"]
-    readonly_fields = fields
-    show_change_link = False
-    ordering = ["created_at", "id"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketMessage]:
-        return super().get_queryset(request).select_related("author")
-
-
-class TicketAdminForm(forms.ModelForm):
-    reply = forms.CharField(
-        label="Reply to the member", required=False, max_length=support.BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text="Sent as staff: the member is told in the app and by e-mail, and the ticket waits for them.",
-    )
-
-    class Meta:
-        model = SupportTicket
-        fields = ["category", "priority", "assigned_to"]
-
-    def clean_reply(self) -> str:
-        reply = self.cleaned_data.get("reply", "").strip()
-        if reply and self.instance.pk and self.instance.status == TicketStatus.RESOLVED:
-            raise forms.ValidationError("This ticket is resolved: it takes no more replies.")
-        return reply
-
-
-@admin.register(SupportTicket)
-class SupportTicketAdmin(admin.ModelAdmin):
-    form = TicketAdminForm
-    list_display = ["id", "subject", "user", "category", "priority", "status", "assigned_to", "created_at",
-                    "updated_at", "first_response_at"]
-    list_display_links = ["id", "subject"]
-    list_select_related = ["user", "assigned_to"]
-    list_filter = ["status", "priority", "category", ("assigned_to", admin.RelatedOnlyFieldListFilter),
-                   ("first_response_at", admin.EmptyFieldListFilter)]
-    search_fields = ["subject", "user__email", "user__last_name", "messages__body"]
-    date_hierarchy = "created_at"
-    ordering = ["-updated_at", "-id"]
-    readonly_fields = ["user", "subject", "status", "created_at", "updated_at", "first_response_at", "resolved_at"]
-    fieldsets = [
-        (None, {"fields": ["subject", "user", "status", "category", "priority", "assigned_to"]}),
-        ("Dates", {"fields": ["created_at", "updated_at", "first_response_at", "resolved_at"]}),
-        ("Answer", {"fields": ["reply"]}),
-    ]
-    inlines = [TicketMessageInline]
-    actions = ["resolve", "assign_to_me"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # members open tickets
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # the conversation stays on record
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "assigned_to":
-            from accounts.models import User
-
-            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True).order_by("email")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request: HttpRequest, obj: SupportTicket, form: TicketAdminForm, change: bool) -> None:
-        """Fields through the services: assignment is audited, a reply is `ticket_reply` as staff."""
-        changed = set(form.changed_data)
-        plain = [name for name in ("category", "priority") if name in changed]
-        if plain:
-            obj.save(update_fields=[*plain, "updated_at"])
-        if "assigned_to" in changed:
-            support.ticket_assign(ticket=obj, to=form.cleaned_data["assigned_to"], by=request.user)
-        reply = form.cleaned_data.get("reply")
-        if reply:
-            try:
-                support.ticket_reply(ticket=obj, author=request.user, body=reply)
-            except ApplicationError as exc:
-                self.message_user(request, f"The reply was not sent: {error_text(exc)}", messages.ERROR)
-            else:
-                self.message_user(request, f"Reply sent to {obj.user.email}.", messages.SUCCESS)
-
-    @admin.action(description="Resolve the selected tickets")
-    def resolve(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
-        run_for_each(self, request, queryset, lambda ticket: support.ticket_resolve(ticket=ticket, by=request.user),
-                     done="{n} ticket(s) resolved.")
-
-    @admin.action(description="Assign to me")
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
-        run_for_each(self, request, queryset,
-                     lambda ticket: support.ticket_assign(ticket=ticket, to=request.user, by=request.user),
-                     done="{n} ticket(s) assigned to you.")
-
-
-@admin.register(TicketMessage)
-class TicketMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "ticket", "author", "is_staff_reply", "preview"]
-    list_select_related = ["ticket", "author"]
-    list_filter = ["is_staff_reply"]
-    search_fields = ["body", "author__email", "ticket__subject"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at", "-id"]
-    readonly_fields = all_fields(TicketMessage)
-
-    @admin.display(description="message")
-    def preview(self, obj: TicketMessage) -> str:
-        return truncatechars(obj.body, 80)

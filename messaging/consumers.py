@@ -10,9 +10,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from megilance.core.exceptions import ApplicationError
-from megilance.core.logging import set_request_id
-from megilance.core.metrics import OPEN_SOCKETS
+from core.exceptions import ApplicationError
+from core.logging import set_request_id
+from core.metrics import OPEN_SOCKETS
 
 from . import presence, services
 from .models import Chat

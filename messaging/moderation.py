@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError, Conflict
+from core.audit import audit
+from core.exceptions import ApplicationError, Conflict
 
 from .models import NotificationKind, Violation
 from .notifications import notify

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from megilance.core.mail import email_queue
+from core.mail import email_queue
 
 from .models import Notification, NotificationKind, NotificationPreference
 from .realtime import broadcast_on_commit, user_group

@@ -17,9 +17,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, UserType
-from megilance.core.exceptions import ApplicationError
-from megilance.core.images import image_clean
-from megilance.core.uploads import file_check
+from core.exceptions import ApplicationError
+from core.images import image_clean
+from core.uploads import file_check
 
 from . import presence
 from .content_filter import mask_contact_details

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
 from accounts.models import User
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from . import notifications, presence, services
 from .forms import MessageForm, PreferencesForm

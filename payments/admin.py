@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from megilance.core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, minor_money, run_for_each
-from megilance.core.audit import audit
+from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, minor_money, run_for_each
+from core.audit import audit
 
 from . import services
 from .models import (

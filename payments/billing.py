@@ -23,8 +23,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User, UserType
 from accounts.plans import FREE_INVITES_PER_PROJECT, PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError, Conflict
+from core.audit import audit
+from core.exceptions import ApplicationError, Conflict
 
 from .models import ClientSubscription, StripeCustomer
 from .services import PaymentError, _stripe, customer_id_for

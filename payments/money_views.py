@@ -25,8 +25,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from contracts.models import Contract, Milestone
-from megilance.core.exceptions import ApplicationError
-from megilance.core.money import money_text
+from core.exceptions import ApplicationError
+from core.money import money_text
 
 from . import services
 from .models import ConnectedAccount, LedgerAccount, LedgerEntry, Payment

@@ -17,9 +17,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError
-from megilance.core.money import fee_minor, money_text
+from core.audit import audit
+from core.exceptions import ApplicationError
+from core.money import fee_minor, money_text
 
 from .models import (
     ConnectedAccount,

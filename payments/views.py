@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import form_add_service_error
 from accounts.models import UserType
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from . import billing
 from .forms import CARD_FIELDS, TestCardForm

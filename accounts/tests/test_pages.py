@@ -16,7 +16,7 @@ from PIL import Image
 from accounts import two_factor
 from accounts.models import User
 from conftest import PASSWORD
-from megilance.core.mail import email_render
+from core.mail import email_render
 
 NEW_PASSWORD = "a-brand-new-long-passphrase-42"
 
@@ -603,10 +603,10 @@ def test_dev_inbox_templates_show_html_sandboxed_and_text_with_links(rf, db) -> 
     item = {"id": "20250101-abc", "subject": "Reset your MegiLance password", "to": "a@example.com",
             "date": "Wed, 1 Jan 2025 10:00:00 +0000", "text": "Open http://127.0.0.1:8000/password-reset/confirm/x/",
             "html": '<p class="x">Hi "you"</p>'}
-    listing = render_to_string("core/dev_inbox.html", {"emails": [item]}, request=request)
+    listing = render_to_string("devtools/dev_inbox.html", {"emails": [item]}, request=request)
     assert audit(listing).h1 == 1
     assert 'href="/dev/inbox/20250101-abc/"' in listing
-    detail = render_to_string("core/dev_inbox_message.html", {"message": item}, request=request)
+    detail = render_to_string("devtools/dev_inbox_message.html", {"message": item}, request=request)
     assert audit(detail).h1 == 1
     assert 'sandbox=""' in detail
     assert 'srcdoc="&lt;p class=&quot;x&quot;&gt;Hi &quot;you&quot;&lt;/p&gt;"' in detail

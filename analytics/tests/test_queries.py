@@ -15,8 +15,9 @@ from accounts.models import AuthSession, User
 from contracts.models import Contract, Dispute, Milestone
 from marketplace.categories import categories_ensure_defaults
 from marketplace.models import Category, Project, Proposal, Review
-from messaging.models import Chat, Message, SupportTicket
+from messaging.models import Chat, Message
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
+from support.models import SupportTicket
 
 URLS = [
     "/api/analytics/dashboard/summary?days=30",

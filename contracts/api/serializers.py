@@ -63,17 +63,17 @@ class MilestoneSerializer(serializers.ModelSerializer):
     def _fee(self, obj: Milestone) -> int:
         from django.conf import settings
 
-        from megilance.core.money import fee_minor, to_minor
+        from core.money import fee_minor, to_minor
 
         return fee_minor(to_minor(obj.amount), settings.PLATFORM_FEE_PERCENT)
 
     def get_platform_fee(self, obj: Milestone) -> str:
-        from megilance.core.money import from_minor
+        from core.money import from_minor
 
         return f"{from_minor(self._fee(obj)):.2f}"
 
     def get_freelancer_receives(self, obj: Milestone) -> str:
-        from megilance.core.money import from_minor, to_minor
+        from core.money import from_minor, to_minor
 
         return f"{from_minor(to_minor(obj.amount) - self._fee(obj)):.2f}"
 

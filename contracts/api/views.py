@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .. import escrow, selectors, services
 from ..models import Contract, ContractStatus, Dispute, Milestone, Submission

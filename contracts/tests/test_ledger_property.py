@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from contracts.models import Milestone
 from contracts.tests.helpers import assert_ledger_balanced, balance, emulator_available, escrow_of
+from core.money import fee_minor, to_minor
 from marketplace.tests.factories import make_contract
-from megilance.core.money import fee_minor, to_minor
 from payments.models import LedgerAccount, Payment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -37,19 +37,20 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "channels",
     "djstripe",
-    "megilance.core",
+    "core",
     "accounts",
     "messaging",
     "payments",
     "marketplace",
     "contracts",
+    "support",
     "analytics",
 ]
 
 MIDDLEWARE = [
-    "megilance.core.middleware.RequestIdMiddleware",
-    "megilance.core.middleware.MetricsMiddleware",
-    "megilance.core.middleware.NullCharacterMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.MetricsMiddleware",
+    "core.middleware.NullCharacterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,10 +58,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "megilance.core.middleware.AuditContextMiddleware",
+    "core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "megilance.core.middleware.ApiErrorMiddleware",
+    "core.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "megilance.urls"
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "megilance.core.context_processors.site",
+                "core.context_processors.site",
                 "messaging.context_processors.notifications",
             ],
         },
@@ -194,11 +195,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "megilance.core.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "megilance.core.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": "20/min",
@@ -274,7 +275,7 @@ ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "megilance.core.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },

@@ -7,6 +7,9 @@ and to the dev inbox page, media on local disk, Stripe through the local emulato
 from .base import *
 from .base import BASE_DIR, env
 
+# The Stripe emulator, `serve`, `seed_demo` and the dev inbox: for development and tests, never production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="megilance-local-development-key-not-for-production-use")
 
@@ -27,7 +30,7 @@ if not env("DATABASE_URL", default=""):
         }
     }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="megilance.core.mail_backends.DevInboxBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="devtools.mail_backends.DevInboxBackend")
 DEV_INBOX_DIR = BASE_DIR / "var" / "dev-inbox"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

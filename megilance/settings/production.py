@@ -40,5 +40,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # One JSON object per log line, each with the request id of the request, socket or task it came from.
-LOGGING["formatters"]["json"] = {"()": "megilance.core.logging.JsonFormatter"}
+LOGGING["formatters"]["json"] = {"()": "core.logging.JsonFormatter"}
 LOGGING["handlers"]["console"]["formatter"] = "json"

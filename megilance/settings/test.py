@@ -6,6 +6,9 @@ from pathlib import Path
 from .base import *
 from .base import REDIS_URL, env
 
+# The Stripe emulator, `serve`, `seed_demo` and the dev inbox: for development and tests, never production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
 SECRET_KEY = "megilance-test-key-that-is-long-enough-to-sign-tokens-0123456789"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from megilance.core.mail import email_render
+from core.mail import email_render
 
 UNSUBSCRIBE = "https://megilance.test/notifications/unsubscribe/eyJ1Ijo0Mn0:1tAbCd:sig-123/"
 CONTRACT = {"contract_title": "Shop redesign", "contract_url": "https://megilance.test/contracts/7/"}

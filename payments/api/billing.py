@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.models import UserType
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .. import billing
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from megilance.core.money import from_minor
+from core.money import from_minor
 
 from ..models import ConnectedAccount, Payment
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
-from megilance.core.money import from_minor
+from core.money import from_minor
 
 from .. import services
 from ..models import LedgerAccount, LedgerEntry, Payment

@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from devtools.webhook_setup import endpoint_path, local_endpoint
 from marketplace.models import Invite, Project
 from marketplace.services import invite_create
 from payments import billing
 from payments.models import ClientSubscription, StripeCustomer
 from payments.services import _stripe
-from payments.webhook_setup import endpoint_path, local_endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 

@@ -40,7 +40,7 @@ def test_a_movement_is_recorded_once_and_must_balance():
 
 
 def test_the_fee_is_rounded_half_up_to_the_cent():
-    from megilance.core.money import fee_minor, from_minor, to_minor
+    from core.money import fee_minor, from_minor, to_minor
 
     assert fee_minor(to_minor("1000.00"), 10) == 10000
     assert fee_minor(to_minor("0.05"), 10) == 1  # 0.5 cent rounds up

@@ -13,14 +13,14 @@ from django.urls import reverse
 from contracts import escrow
 from contracts.models import Dispute, Milestone
 from contracts.tests.helpers import add_milestone, assert_ledger_balanced, balance, escrow_of, fund
+from core.audit import audit
+from core.models import AuditEvent
 from marketplace.tests.factories import make_contract, make_project
-from megilance.core.audit import audit
-from megilance.core.models import AuditEvent
-from messaging import support
 from messaging.models import Notification, NotificationKind, Violation
 from messaging.services import block_set, chat_open, message_send
 from payments import services as payments
 from payments.models import ConnectedAccount, LedgerAccount, Payment, Payout
+from support import services as support
 
 pytestmark = pytest.mark.django_db
 
@@ -370,7 +370,7 @@ def more_audit_events(make_user, n: int) -> None:
     ("/admin/payments/payment/", more_payments),
     ("/admin/payments/ledgerentry/", more_payments),
     ("/admin/core/auditevent/", more_audit_events),
-    ("/admin/messaging/supportticket/", None),
+    ("/admin/support/supportticket/", None),
 ])
 def test_changelist_queries_do_not_grow_with_rows(staff, make_user, url, add) -> None:
     if add is None:  # support tickets

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import support
+from . import views as support
 
 urlpatterns = [
     path("support/tickets", support.TicketListView.as_view(), name="api-support-tickets"),

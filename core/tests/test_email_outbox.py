@@ -3,8 +3,8 @@
 import pytest
 from django.core import mail
 
-from megilance.core.mail import email_deliver, email_flush_outbox, email_queue
-from megilance.core.models import OutboundEmail
+from core.mail import email_deliver, email_flush_outbox, email_queue
+from core.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from payments.emulator import serve
+from devtools.emulator import serve
 
 
 class Command(BaseCommand):

@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 raise CommandError(f"The Stripe emulator did not start on port {stripe_port}.")
         if _port_open(stripe_host, stripe_port) and stripe_host in ("127.0.0.1", "localhost"):
             # The emulator sends its signed webhooks to dj-stripe's endpoint on this server.
-            from payments.webhook_setup import register_with_emulator
+            from devtools.webhook_setup import register_with_emulator
 
             try:
                 register_with_emulator(emulator_url=f"http://{stripe_host}:{stripe_port}",

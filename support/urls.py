@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import support_views
+from . import views as support_views
 
 app_name = "support"
 

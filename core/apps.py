@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    name = "megilance.core"
+    name = "core"
     label = "core"
     verbose_name = "Platform"

@@ -11,11 +11,12 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from megilance.core.audit import audit
-from megilance.core.exceptions import ApplicationError, Conflict
+from core.audit import audit
+from core.exceptions import ApplicationError, Conflict
+from messaging.models import NotificationKind
+from messaging.notifications import notify
 
-from .models import NotificationKind, SupportTicket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
-from .notifications import notify
+from .models import SupportTicket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
 
 BODY_MAX_LENGTH = 5000
 SUBJECT_MAX_LENGTH = 200

@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection, transaction
 
 from conftest import PASSWORD
 from contracts import escrow
+from core.audit import audit
+from core.models import AuditEvent
 from marketplace.tests.factories import make_contract, make_project
-from megilance.core.audit import audit
-from megilance.core.models import AuditEvent
 from messaging.models import Violation
 from messaging.services import chat_open, message_send
 from payments import services as payments

@@ -5,9 +5,10 @@ import pytest
 from django.core import mail
 
 from accounts.tests.test_pages import assert_accessible_page
-from megilance.core.models import AuditEvent, OutboundEmail
-from messaging import support
-from messaging.models import Notification, NotificationKind, SupportTicket, TicketStatus
+from core.models import AuditEvent, OutboundEmail
+from messaging.models import Notification, NotificationKind
+from support import services as support
+from support.models import SupportTicket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -242,11 +243,11 @@ def test_the_thread_page_shows_the_conversation_and_takes_replies(client, member
 
 def test_staff_answer_from_the_admin(client, ticket, member, staff_user, django_capture_on_commit_callbacks) -> None:
     client.force_login(staff_user)
-    page = client.get(f"/admin/messaging/supportticket/{ticket.pk}/change/")
+    page = client.get(f"/admin/support/supportticket/{ticket.pk}/change/")
     assert page.status_code == 200 and QUESTION["message"] in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/admin/messaging/supportticket/{ticket.pk}/change/", {
+        response = client.post(f"/admin/support/supportticket/{ticket.pk}/change/", {
             "category": "payments", "priority": "urgent", "assigned_to": "", "reply": "We are on it.",
             "messages-TOTAL_FORMS": "1", "messages-INITIAL_FORMS": "1", "messages-MIN_NUM_FORMS": "0",
             "messages-MAX_NUM_FORMS": "1000", "messages-0-id": str(ticket.messages.get().pk),
@@ -259,7 +260,7 @@ def test_staff_answer_from_the_admin(client, ticket, member, staff_user, django_
     assert reply.body == "We are on it." and reply.is_staff_reply and reply.author == staff_user
     assert [m.to for m in mail.outbox] == [[member.email]]
 
-    listing = client.post("/admin/messaging/supportticket/", {"action": "resolve", "_selected_action": [ticket.pk]})
+    listing = client.post("/admin/support/supportticket/", {"action": "resolve", "_selected_action": [ticket.pk]})
     assert listing.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED

@@ -1,6 +1,6 @@
 """Support pages: `/support/` (my tickets and the form to open one) and `/support/<id>/` (the thread).
 
-Each view checks its form, calls one service of `messaging.support` and shows the answer.
+Each view checks its form, calls one service of `support.services` and shows the answer.
 """
 
 from typing import Any
@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
-from megilance.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
-from . import support
+from . import services as support
 from .models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
 
 TICKETS_PER_PAGE = 20
@@ -54,7 +54,7 @@ def _list_page(request: HttpRequest, form: TicketOpenForm, status: int = 200) ->
     show = show if show in TicketStatus.values else None
     tickets = support.tickets_for(request.user, status=show)  # staff: everyone's, as in the API
     page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "messaging/support_list.html", {
+    return render(request, "support/support_list.html", {
         "tickets": page.object_list, "page": page, "form": form, "show": show,
         "statuses": TicketStatus.choices,
     }, status=status)
@@ -88,7 +88,7 @@ def _thread_page(request: HttpRequest, ticket: SupportTicket, form: TicketReplyF
         "as_staff": support.is_staff_for(ticket, request.user),
         "error": error,
     }
-    return render(request, "messaging/support_ticket.html", context, status=status)
+    return render(request, "support/support_ticket.html", context, status=status)
 
 
 @login_required

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from megilance.core.models import OutboundEmail
+from core.models import OutboundEmail
 
 pytestmark = [pytest.mark.slow]
 
@@ -93,8 +93,8 @@ def test_with_the_broker_down_every_email_is_sent_once_after_it_returns(private_
 
     from django.db import connection
 
+    from core.tasks import flush_email_outbox
     from megilance.celery import app
-    from megilance.core.tasks import flush_email_outbox
 
     settings.THROTTLE_ENABLED = False
     eager = app.conf.task_always_eager

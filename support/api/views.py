@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 
-from .. import support
+from .. import services as support
 from ..models import SupportTicket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,

@@ -36,7 +36,7 @@ class OutboundEmail(models.Model):
 class AuditEvent(models.Model):
     """A sensitive action on record: who, what, when, from where, and the value before and after.
 
-    Written by `megilance.core.audit.audit` only; never edited or deleted (the admin shows it read-only).
+    Written by `core.audit.audit` only; never edited or deleted (the admin shows it read-only).
     """
 
     action = models.CharField(max_length=64, db_index=True)
@@ -62,7 +62,7 @@ class AuditEvent(models.Model):
 
 class StatusChange(models.Model):
     """One move of an object's status, with who made it. Each app's history table adds its object and
-    the status choices; `megilance.core.status.move` is the one place that writes them."""
+    the status choices; `core.status.move` is the one place that writes them."""
 
     changed_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")

@@ -1,4 +1,4 @@
-"""Error pages for people (JSON for `/api/`), and the dev inbox of the embedded default."""
+"""The dev inbox of the embedded default: every e-mail `make run` has sent, read in the browser."""
 
 import email
 import email.policy
@@ -7,20 +7,6 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-
-from .middleware import json_error
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return json_error(404, "Not found.")
-    return render(request, "404.html", status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return json_error(500, "Something went wrong on our side. It has been logged.", "server_error")
-    return render(request, "500.html", status=500)
 
 
 def _inbox() -> Path:
@@ -48,11 +34,11 @@ def _parse(path: Path) -> dict:
 def dev_inbox(request: HttpRequest) -> HttpResponse:
     """Every e-mail the embedded default has sent, newest first."""
     emails = [_parse(path) for path in sorted(_inbox().glob("*.eml"), reverse=True)[:200]]
-    return render(request, "core/dev_inbox.html", {"emails": emails})
+    return render(request, "devtools/dev_inbox.html", {"emails": emails})
 
 
 def dev_inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
     path = _inbox() / f"{message_id}.eml"
     if "/" in message_id or not path.is_file():
         raise Http404
-    return render(request, "core/dev_inbox_message.html", {"message": _parse(path)})
+    return render(request, "devtools/dev_inbox_message.html", {"message": _parse(path)})
