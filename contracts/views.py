@@ -32,6 +32,7 @@ from marketplace import services as marketplace_services
 from marketplace.forms import ReviewForm
 from marketplace.models import Review
 from payments import services as payments
+from payments import stripe_client
 from payments.billing import card_payment_method
 
 from . import escrow, selectors, services
@@ -352,7 +353,7 @@ def _fund_elements(request: HttpRequest, contract: Contract, milestone: Mileston
 
 def _emulator_authenticate(payment_intent_id: str, client_secret: str) -> None:
     """What the bank's 3-D Secure page does, at the local Stripe emulator only."""
-    payments._stripe().PaymentIntent._static_request(
+    stripe_client.sdk().PaymentIntent._static_request(
         "post", f"/v1/payment_intents/{payment_intent_id}/_authenticate",
         params={"client_secret": client_secret, "success": "true"})
 

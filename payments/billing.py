@@ -26,8 +26,9 @@ from accounts.plans import FREE_INVITES_PER_PROJECT, PLAN_NAME, PRO_INVITES_PER_
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 
+from . import stripe_client
 from .models import ClientSubscription, StripeCustomer
-from .services import PaymentError, _stripe, customer_id_for
+from .services import PaymentError, customer_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def plan_price_id() -> str:
     key) if missing, remembered for an hour."""
     if cache.get(_PLAN_CACHE_KEY):
         return PLAN_ID
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     try:
         plan = sdk.Plan.retrieve(PLAN_ID)
     except stripe.InvalidRequestError as exc:
@@ -167,7 +168,7 @@ def _owner_of(subscription_id: str) -> User | None:
     row = ClientSubscription.objects.select_related("user").filter(stripe_subscription_id=subscription_id).first()
     if row is not None:
         return row.user
-    subscription = _stripe().Subscription.retrieve(subscription_id)
+    subscription = stripe_client.sdk().Subscription.retrieve(subscription_id)
     customer = subscription.get("customer")
     customer_id = customer if isinstance(customer, str) else (customer or {}).get("id")
     mapping = StripeCustomer.objects.select_related("user").filter(stripe_customer_id=customer_id).first()
@@ -179,7 +180,7 @@ def _latest_at_stripe(user: User) -> Any | None:
     mapping = StripeCustomer.objects.filter(user=user).first()
     if mapping is None:
         return None
-    found = [sub for sub in _stripe().Subscription.list(customer=mapping.stripe_customer_id, status="all",
+    found = [sub for sub in stripe_client.sdk().Subscription.list(customer=mapping.stripe_customer_id, status="all",
                                                          limit=20).data if _is_client_pro(sub)]
     found.sort(key=lambda sub: (sub.get("status") in LIVE_STATUSES, sub.get("created") or 0), reverse=True)
     return found[0] if found else None
@@ -231,7 +232,7 @@ def sync(target: User | str) -> ClientSubscription | None:
             raise
     if user is None:
         return None
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         row = ClientSubscription.objects.select_for_update().filter(user=user).first()
@@ -254,7 +255,7 @@ def sync(target: User | str) -> ClientSubscription | None:
 def sync_invoice(invoice_id: str) -> ClientSubscription | None:
     """An invoice of a subscription was paid or failed: sync its subscription."""
     try:
-        invoice = _stripe().Invoice.retrieve(invoice_id)
+        invoice = stripe_client.sdk().Invoice.retrieve(invoice_id)
     except stripe.InvalidRequestError as exc:
         if _missing(exc):
             return None
@@ -293,7 +294,7 @@ def reconcile_subscriptions(*, older_than: timedelta = timedelta(hours=6)) -> in
     # Live subscriptions at Stripe that no row records (our answer to the client was lost, and its webhook).
     known = set(ClientSubscription.objects.values_list("stripe_subscription_id", flat=True))
     try:
-        for subscription in _stripe().Subscription.list(status="active", limit=100).auto_paging_iter():
+        for subscription in stripe_client.sdk().Subscription.list(status="active", limit=100).auto_paging_iter():
             if subscription.id in known or not _is_client_pro(subscription):
                 continue
             try:
@@ -317,7 +318,7 @@ def card_payment_method(*, number: str, exp_month: int, exp_year: int, cvc: str)
         raise ApplicationError("Card details are taken by Stripe's own form.", code="permission_denied",
                                status_code=403)
     try:
-        method = _stripe().PaymentMethod.create(type="card", card={
+        method = stripe_client.sdk().PaymentMethod.create(type="card", card={
             "number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc})
     except stripe.CardError as exc:
         raise PaymentError(exc.user_message or "Your card was declined.", code="card_declined") from None
@@ -333,7 +334,7 @@ def card_payment_method(*, number: str, exp_month: int, exp_year: int, cvc: str)
 
 def _attach_as_default(customer: str, payment_method: str) -> str:
     """Attaches the card to the customer and makes it the one invoices are charged to. Returns its id."""
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     try:
         method = sdk.PaymentMethod.attach(payment_method, customer=customer)
         sdk.Customer.modify(customer, invoice_settings={"default_payment_method": method.id})
@@ -349,7 +350,7 @@ def _attach_as_default(customer: str, payment_method: str) -> str:
 def _decline_message(subscription: Any) -> str:
     """What the bank said about the first invoice (best effort: the invoice's shape depends on the API version)."""
     try:
-        sdk = _stripe()
+        sdk = stripe_client.sdk()
         invoice = subscription.get("latest_invoice")
         invoice = sdk.Invoice.retrieve(invoice) if isinstance(invoice, str) else invoice
         intent = (invoice or {}).get("payment_intent")
@@ -365,7 +366,7 @@ def _decline_message(subscription: Any) -> str:
 
 
 def _drop_declined_card(customer: str, payment_method: str) -> None:
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     try:
         sdk.Customer.modify(customer, invoice_settings={"default_payment_method": ""})
         sdk.PaymentMethod.detach(payment_method)
@@ -374,7 +375,7 @@ def _drop_declined_card(customer: str, payment_method: str) -> None:
 
 
 def _create_subscription(user: User, customer: str, payment_method: str, previous: str) -> Any:
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     params: dict[str, Any] = {
         "customer": customer, "payment_behavior": "error_if_incomplete",
         "metadata": {"user_id": str(user.pk), "megilance_plan": PLAN_KEY},
@@ -438,12 +439,12 @@ def _subscribe(user: User, payment_method: str | None) -> ClientSubscription:
         method = _attach_as_default(customer, payment_method)
         previous = row.stripe_subscription_id if row is not None else "first"
         created = _create_subscription(user, customer, method, previous)
-        subscription = _stripe().Subscription.retrieve(created.id)
+        subscription = stripe_client.sdk().Subscription.retrieve(created.id)
         if subscription.get("status") not in ("active", "trialing"):
             declined = _decline_message(subscription)
             if subscription.get("status") not in ENDED_STATUSES:
                 try:
-                    _stripe().Subscription.cancel(subscription.id)
+                    stripe_client.sdk().Subscription.cancel(subscription.id)
                 except stripe.StripeError as exc:
                     raise _unavailable(exc) from exc
             _drop_declined_card(customer, method)
@@ -463,7 +464,7 @@ def _resume(user: User, row: ClientSubscription, customer: str, payment_method: 
     if payment_method:
         _attach_as_default(customer, payment_method)
     try:
-        _stripe().Subscription.modify(row.stripe_subscription_id, cancel_at_period_end=False)
+        stripe_client.sdk().Subscription.modify(row.stripe_subscription_id, cancel_at_period_end=False)
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
     audit("billing.resumed", target=row, actor=user, new={"subscription": row.stripe_subscription_id})
@@ -478,7 +479,7 @@ def cancel(user: User, *, immediately: bool = False) -> ClientSubscription:
     row = ClientSubscription.objects.filter(user=user).first()
     if row is None or row.status not in LIVE_STATUSES:
         raise Conflict("You have no Client Pro plan to cancel.", code="no_subscription")
-    sdk = _stripe()
+    sdk = stripe_client.sdk()
     try:
         if immediately:
             sdk.Subscription.cancel(row.stripe_subscription_id)

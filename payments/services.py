@@ -21,6 +21,7 @@ from core.audit import audit
 from core.exceptions import ApplicationError
 from core.money import fee_minor, money_text
 
+from . import stripe_client
 from .models import (
     ConnectedAccount,
     LedgerAccount,
@@ -32,14 +33,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _stripe() -> Any:
-    """The Stripe SDK with the platform's key (dj-stripe points `api_base` at the emulator when asked)."""
-    stripe.api_key = settings.STRIPE_SECRET_KEY
-    if settings.STRIPE_API_BASE:
-        stripe.api_base = settings.STRIPE_API_BASE
-    return stripe
 
 
 class PaymentError(ApplicationError):
@@ -128,7 +121,7 @@ def customer_id_for(user: User) -> str:
         existing = StripeCustomer.objects.filter(user=user).first()
         if existing is not None:
             return existing.stripe_customer_id
-        customer = _stripe().Customer.create(
+        customer = stripe_client.sdk().Customer.create(
             email=user.email, name=user.get_full_name(), metadata={"user_id": str(user.pk)},
             idempotency_key=f"customer-{user.pk}",
         )
@@ -162,7 +155,7 @@ def charge_start(*, payer: User, amount_minor: int, currency: str, payment_metho
     if payment_method:
         params.update(payment_method=payment_method, confirm=True)
     try:
-        intent = _stripe().PaymentIntent.create(**params, idempotency_key=idempotency_key)
+        intent = stripe_client.sdk().PaymentIntent.create(**params, idempotency_key=idempotency_key)
     except stripe.CardError as exc:
         intent_data = getattr(exc.error, "payment_intent", None) or {}
         return ChargeOutcome(status="declined", payment_intent_id=intent_data.get("id", ""), client_secret=None,
@@ -177,7 +170,7 @@ def charge_start(*, payer: User, amount_minor: int, currency: str, payment_metho
 
 
 def payment_intent_retrieve(payment_intent_id: str) -> Any:
-    return _stripe().PaymentIntent.retrieve(payment_intent_id)
+    return stripe_client.sdk().PaymentIntent.retrieve(payment_intent_id)
 
 
 def funding_record(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str, contract_id: int,
@@ -241,7 +234,7 @@ def refund_issue(*, payer: User, payment_intent_id: str, amount_minor: int, curr
     if existing is not None:
         return Payment.objects.get(ledger_transaction=existing, kind=Payment.Kind.REFUND)
     try:
-        refund = _stripe().Refund.create(payment_intent=payment_intent_id, amount=amount_minor,
+        refund = stripe_client.sdk().Refund.create(payment_intent=payment_intent_id, amount=amount_minor,
                                          metadata={"contract_id": str(contract_id), "milestone_id": str(milestone_id)},
                                          idempotency_key=f"refund:{reference}")
     except stripe.StripeError as exc:
@@ -273,7 +266,7 @@ def connect_account_for(user: User) -> ConnectedAccount:
         account = ConnectedAccount.objects.filter(user=user).first()
         if account is not None:
             return account
-        remote = _stripe().Account.create(
+        remote = stripe_client.sdk().Account.create(
             type="express", email=user.email, country=(user.country or "US"),
             capabilities={"transfers": {"requested": True}}, metadata={"user_id": str(user.pk)},
             idempotency_key=f"connect-account-{user.pk}",
@@ -286,7 +279,7 @@ def connect_onboarding_link(*, user: User, return_url: str, refresh_url: str) ->
         raise ApplicationError("Payout accounts are for freelancers.", code="permission_denied", status_code=403)
     account = connect_account_for(user)
     try:
-        link = _stripe().AccountLink.create(account=account.stripe_account_id, refresh_url=refresh_url,
+        link = stripe_client.sdk().AccountLink.create(account=account.stripe_account_id, refresh_url=refresh_url,
                                             return_url=return_url, type="account_onboarding")
     except stripe.StripeError as exc:
         raise PaymentError("The payout service is not answering; try again shortly.",
@@ -312,14 +305,14 @@ def connect_refresh(user: User) -> ConnectedAccount | None:
     account = ConnectedAccount.objects.filter(user=user).first()
     if account is None:
         return None
-    return connect_apply(account, _stripe().Account.retrieve(account.stripe_account_id))
+    return connect_apply(account, stripe_client.sdk().Account.retrieve(account.stripe_account_id))
 
 
 def connect_updated(stripe_account_id: str) -> None:
     """An `account.updated` webhook: re-fetch the account (events can come late and out of order)."""
     account = ConnectedAccount.objects.filter(stripe_account_id=stripe_account_id).first()
     if account is not None:
-        connect_apply(account, _stripe().Account.retrieve(stripe_account_id))
+        connect_apply(account, stripe_client.sdk().Account.retrieve(stripe_account_id))
 
 
 def _queue_payouts(user_id: int) -> None:
@@ -346,7 +339,7 @@ def payouts_send(*, user_id: int) -> int:
                 continue
             payout.attempts += 1
             try:
-                transfer = _stripe().Transfer.create(
+                transfer = stripe_client.sdk().Transfer.create(
                     amount=payout.amount, currency=payout.currency, destination=account.stripe_account_id,
                     transfer_group=f"contract-{payout.payment.contract_id}",
                     metadata={"payout_id": str(payout.pk), "milestone_id": str(payout.payment.milestone_id)},

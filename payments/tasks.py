@@ -4,7 +4,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import services, signals
+from . import services, signals, stripe_client
 from .models import ConnectedAccount, Payout
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def send_payouts(user_id: int) -> int:
 def reconcile(days: int = 3) -> dict[str, int]:
     """Repairs what lost webhooks left behind: succeeded PaymentIntents not yet recorded, onboarding that
     finished unseen, and held payouts whose account can now receive them."""
-    stripe = services._stripe()
+    stripe = stripe_client.sdk()
     since = int((timezone.now() - timedelta(days=days)).timestamp())
     seen = 0
     for intent in stripe.PaymentIntent.list(limit=100).auto_paging_iter():  # newest first

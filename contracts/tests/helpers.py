@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from payments.services import _stripe
+from payments.stripe_client import sdk as stripe_sdk
 
 DECLINED_CARD = "4000000000000341"
 THREE_D_SECURE_CARD = "4000002500003155"
@@ -14,7 +14,7 @@ THREE_D_SECURE_CARD = "4000002500003155"
 
 def card(number: str) -> str:
     """A PaymentMethod for a test card number, made at the emulator as Stripe.js would."""
-    method = _stripe().PaymentMethod.create(type="card", card={"number": number, "exp_month": 12, "exp_year": 2034,
+    method = stripe_sdk().PaymentMethod.create(type="card", card={"number": number, "exp_month": 12, "exp_year": 2034,
                                                             "cvc": "123"})
     return method.id
 
@@ -56,7 +56,7 @@ def escrow_of(contract_id: int) -> Decimal:
 
 def emulator_available(currency: str = "usd") -> int:
     """What the Stripe emulator says the platform holds."""
-    data = _stripe().Balance.retrieve()
+    data = stripe_sdk().Balance.retrieve()
     available = data["available"]
     rows = available if isinstance(available, list) else [available]
     return sum(row["amount"] for row in rows if row["currency"] == currency)

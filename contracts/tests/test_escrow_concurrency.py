@@ -10,7 +10,7 @@ from contracts.models import Milestone
 from contracts.tests.helpers import add_milestone, assert_ledger_balanced, emulator_available, fund, submit
 from marketplace.tests.factories import make_contract
 from payments.models import LedgerTransaction, Payment
-from payments.services import _stripe
+from payments.stripe_client import sdk as stripe_sdk
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stripe_clean")]
 
@@ -63,7 +63,7 @@ def test_twenty_simultaneous_fundings_charge_once(setup):
     assert statuses.count(200) == 1 and statuses.count(409) == CALLERS - 1, statuses
     assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
     assert LedgerTransaction.objects.filter(kind="funding").count() == 1
-    intents = [pi for pi in _stripe().PaymentIntent.list(limit=100)["data"]
+    intents = [pi for pi in stripe_sdk().PaymentIntent.list(limit=100)["data"]
                if (pi.get("metadata") or {}).get("milestone_id") == str(milestone["id"])]
     assert len(intents) == 1
     assert emulator_available() == 80000

@@ -23,7 +23,7 @@ from contracts.tests.helpers import (
 )
 from marketplace.tests.factories import make_contract
 from payments.models import LedgerAccount, Payment, Payout
-from payments.services import _stripe
+from payments.stripe_client import sdk as stripe_sdk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
@@ -85,7 +85,7 @@ def test_fund_submit_approve_pays_the_freelancer_less_the_fee(
     assert status["onboarded"] is True
     rows = {p["kind"]: p for p in payments_of(freelancer_api)}
     assert rows["release"]["payout_status"] == "paid"
-    transfers = _stripe().Transfer.list(destination=account_id)["data"]
+    transfers = stripe_sdk().Transfer.list(destination=account_id)["data"]
     assert [(t["amount"], t["currency"]) for t in transfers] == [(90000, "usd")]
 
     # The ledger balances and matches what Stripe holds: 1000 in, 900 out, 100 fee stays.
@@ -172,7 +172,7 @@ def test_the_freelancer_refunds_to_the_card(contract, client_api, freelancer_api
     assert escrow_of(contract.id) == 0
     kinds = [(p["kind"], p["amount"]) for p in payments_of(client_api)]
     assert ("refund", "250.00") in kinds
-    refunds = _stripe().Refund.list()["data"]
+    refunds = stripe_sdk().Refund.list()["data"]
     assert [r["amount"] for r in refunds] == [25000]
     assert client_api.get("/api/payments/summary").json()["spent"] == "0.00"
     assert_ledger_balanced()

@@ -13,7 +13,7 @@ from contracts.models import Contract, Dispute, Milestone, SubmissionFile
 from contracts.tests.helpers import DECLINED_CARD, THREE_D_SECURE_CARD
 from marketplace.tests.factories import make_contract
 from payments.models import ConnectedAccount, Payment
-from payments.services import _stripe
+from payments.stripe_client import sdk as stripe_sdk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
@@ -249,8 +249,8 @@ def test_with_real_keys_the_page_uses_stripe_elements_and_confirms_the_client_se
     answer = client_browser.post(milestone_url(milestone, "fund"), HTTP_ACCEPT="application/json").json()
     assert answer["status"] == "requires_payment_method" and answer["client_secret"]
     intent_id = answer["client_secret"].split("_secret_")[0]
-    _stripe().PaymentIntent.modify(intent_id, payment_method="pm_card_visa")
-    _stripe().PaymentIntent.confirm(intent_id)
+    stripe_sdk().PaymentIntent.modify(intent_id, payment_method="pm_card_visa")
+    stripe_sdk().PaymentIntent.confirm(intent_id)
     response = client_browser.post(answer["confirm_url"], follow=True)
     milestone.refresh_from_db()
     assert milestone.status == "funded"

@@ -14,7 +14,7 @@ from contracts.tests.helpers import THREE_D_SECURE_CARD, add_milestone, assert_l
 from devtools.webhook_setup import endpoint_path, local_endpoint
 from marketplace.tests.factories import make_contract
 from payments.models import LedgerTransaction
-from payments.services import _stripe
+from payments.stripe_client import sdk as stripe_sdk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
@@ -47,7 +47,7 @@ def captured_events(stripe_emulator):
 
 def about(events, intent_id):
     """The events about our PaymentIntent or its customer (late events of other tests may arrive too)."""
-    intent = _stripe().PaymentIntent.retrieve(intent_id)
+    intent = stripe_sdk().PaymentIntent.retrieve(intent_id)
     ids = {intent_id, intent.customer}
     mine = []
     for body, signature in events:

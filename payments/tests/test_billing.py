@@ -16,7 +16,7 @@ from marketplace.models import Invite, Project
 from marketplace.services import invite_create
 from payments import billing
 from payments.models import ClientSubscription, StripeCustomer
-from payments.services import _stripe
+from payments.stripe_client import sdk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
@@ -26,7 +26,7 @@ URL = "/api/payments/subscription"
 
 def card(number: str) -> str:
     """A PaymentMethod for a test card, made at the emulator as Stripe.js would."""
-    return _stripe().PaymentMethod.create(type="card", card={"number": number, "exp_month": 12, "exp_year": 2034,
+    return sdk().PaymentMethod.create(type="card", card={"number": number, "exp_month": 12, "exp_year": 2034,
                                                              "cvc": "123"}).id
 
 
@@ -49,7 +49,7 @@ def fresh(user) -> User:
 
 
 def subscription_at_stripe(user):
-    return _stripe().Subscription.retrieve(ClientSubscription.objects.get(user=user).stripe_subscription_id)
+    return sdk().Subscription.retrieve(ClientSubscription.objects.get(user=user).stripe_subscription_id)
 
 
 # --- subscribing ----------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_subscribing_with_a_card_unlocks_invite_only_projects_and_fifty_invites(
     assert remote.customer == StripeCustomer.objects.get(user=user).stripe_customer_id
     assert remote["items"]["data"][0]["plan"]["amount"] == 5000
     assert remote["items"]["data"][0]["plan"]["currency"] == "usd"
-    customer = _stripe().Customer.retrieve(remote.customer)
+    customer = sdk().Customer.retrieve(remote.customer)
     assert customer.invoice_settings["default_payment_method"].startswith("pm_")
 
     private = new_project(api, visibility="invite_only")
@@ -106,7 +106,7 @@ def test_subscribing_with_a_card_unlocks_invite_only_projects_and_fifty_invites(
 def test_the_plan_is_made_once_at_stripe(client_user, make_user, client_for):
     assert subscribe(client_for(client_user)).status_code == 201
     assert subscribe(client_for(make_user("client"))).status_code == 201
-    plans = [plan for plan in _stripe().Plan.list(limit=100).data if plan.id == billing.PLAN_ID]
+    plans = [plan for plan in sdk().Plan.list(limit=100).data if plan.id == billing.PLAN_ID]
     assert len(plans) == 1
     assert (plans[0].amount, plans[0].currency, plans[0].interval) == (5000, "usd", "month")
 
@@ -117,7 +117,7 @@ def test_subscribing_twice_is_refused_and_buys_nothing(client_user, client_for):
     again = subscribe(api)
     assert again.status_code == 409 and again.json()["error_type"] == "already_subscribed"
     customer = StripeCustomer.objects.get(user=client_user).stripe_customer_id
-    assert len(_stripe().Subscription.list(customer=customer).data) == 1
+    assert len(sdk().Subscription.list(customer=customer).data) == 1
 
 
 def test_a_subscription_whose_answer_was_lost_is_recorded_not_bought_again(client_user, client_for):
@@ -128,7 +128,7 @@ def test_a_subscription_whose_answer_was_lost_is_recorded_not_bought_again(clien
     again = subscribe(api)
     assert again.status_code == 201 and again.json()["status"] == "active"
     customer = StripeCustomer.objects.get(user=client_user).stripe_customer_id
-    assert len(_stripe().Subscription.list(customer=customer).data) == 1
+    assert len(sdk().Subscription.list(customer=customer).data) == 1
     assert fresh(client_user).has_client_plan
 
 
@@ -178,7 +178,7 @@ def test_a_declined_card_gives_a_402_and_no_plan(client_user, client_for):
     assert user.client_plan_until is None and not user.has_client_plan
     assert api.get(URL).json()["plan"] == "free"
     customer = StripeCustomer.objects.get(user=client_user).stripe_customer_id
-    assert _stripe().Subscription.list(customer=customer).data == []  # nothing left running at Stripe
+    assert sdk().Subscription.list(customer=customer).data == []  # nothing left running at Stripe
     assert new_project(api, visibility="invite_only").status_code == 400
 
     # Another card works afterwards.
@@ -303,7 +303,7 @@ def test_a_subscription_deleted_webhook_ends_the_plan(client, client_user, clien
     assert subscribe(api).status_code == 201
     subscription_id = ClientSubscription.objects.get(user=client_user).stripe_subscription_id
     # Stripe ends the subscription on its own (say, the last renewal retry failed): only the webhook tells us.
-    _stripe().Subscription.cancel(subscription_id)
+    sdk().Subscription.cancel(subscription_id)
     assert fresh(client_user).has_client_plan
 
     (deleted,) = [e for e in events_about(captured_events, subscription_id, "customer.subscription.deleted")
@@ -320,7 +320,7 @@ def test_webhooks_twice_and_in_reverse_order_end_the_same(client, client_user, c
     api = client_for(client_user)
     assert subscribe(api).status_code == 201
     subscription_id = ClientSubscription.objects.get(user=client_user).stripe_subscription_id
-    _stripe().Subscription.cancel(subscription_id)
+    sdk().Subscription.cancel(subscription_id)
     events = events_about(captured_events, subscription_id, "customer.subscription.deleted")
     time.sleep(1.2)  # let every event of this subscription arrive
     events = events_about(captured_events, subscription_id)
@@ -365,7 +365,7 @@ def test_a_late_event_about_an_older_subscription_leaves_the_new_plan_on(client,
 
 def test_reconciliation_repairs_a_lost_webhook(client_user, client_for):
     assert subscribe(client_for(client_user)).status_code == 201
-    _stripe().Subscription.cancel(ClientSubscription.objects.get(user=client_user).stripe_subscription_id)
+    sdk().Subscription.cancel(ClientSubscription.objects.get(user=client_user).stripe_subscription_id)
     assert fresh(client_user).has_client_plan  # the webhook never reaches us
     assert billing.reconcile_subscriptions(older_than=timedelta(0)) >= 1
     assert fresh(client_user).client_plan_until is None
