@@ -27,8 +27,11 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed
 	bash scripts/test.sh
 
+# mypy checks the apps listed in MYPY_APPS (with the django and DRF plugins); add an app once it is clean.
+MYPY_APPS ?= core
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(MYPY_APPS)
 
 # For development: keep PostgreSQL and Redis up between runs, then `make pytest ARGS="-k login"`.
 services-up:

@@ -1,17 +1,17 @@
 """Fixtures shared by every app's tests: accounts of each kind and API clients signed in as them."""
 
 from collections.abc import Callable, Iterator
-from itertools import count
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-# Fixtures of the Stripe emulator (payments/tests/fixtures.py).
-pytest_plugins = ["payments.tests.fixtures"]
+from accounts.tests import factories
+from tests.helpers.servers import free_port, wait_for_port
 
-PASSWORD = "correct-horse-battery-staple"
-_serial = count(1)
+# Fixtures of the Stripe emulator (tests/helpers/stripe_emulator.py).
+pytest_plugins = ["tests.helpers.stripe_emulator"]
+
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,18 +48,7 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., object]:
-    from accounts.models import User
-
-    def make(user_type: str = "client", **fields: object) -> User:
-        n = next(_serial)
-        fields.setdefault("email", f"{user_type or 'staff'}{n}@example.com")
-        fields.setdefault("first_name", f"First{n}")
-        fields.setdefault("last_name", f"Last{n}")
-        fields.setdefault("email_verified", True)
-        password = fields.pop("password", PASSWORD)
-        return User.objects.create_user(password=password, user_type=user_type, **fields)
-
-    return make
+    return factories.make_user
 
 
 @pytest.fixture
@@ -93,27 +82,6 @@ def client_for() -> Callable[[object], APIClient]:
 
 
 # --- real servers started for the tests that cross processes ---------------------------------------
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    import socket
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port}")
-
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:

@@ -5,7 +5,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code, name="login_code"),

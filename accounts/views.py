@@ -80,19 +80,6 @@ def _sign_in(request: HttpRequest, user: Any) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
 
 
-# --- home ---------------------------------------------------------------------------------------
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    from marketplace.selectors import project_list
-
-    featured = list(project_list(user=request.user, params={"featured": "true", "status": "open"})[:6])
-    picked = bool(featured)
-    if not featured:  # none featured: the newest open projects instead
-        featured = list(project_list(user=request.user, params={"status": "open", "ordering": "newest"})[:6])
-    return render(request, "home.html", {"featured_projects": featured, "featured_are_picked": picked})
-
-
 # --- sign-up and sign-in ------------------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 
-from core.admin_actions import run_for_each
-from marketplace.admin import ReadOnlyMixin, StatusChangeAdmin, StatusChangeInline, count_of, money_text
+from core.admin_actions import ReadOnlyAdminMixin, amount_money, run_for_each
+from marketplace.admin import StatusChangeAdmin, StatusChangeInline, count_of
 
 from . import escrow
 from .models import (
@@ -25,7 +25,7 @@ from .models import (
 )
 
 
-class MilestoneInline(ReadOnlyMixin, admin.TabularInline):
+class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Milestone
     fields = ["title", "money", "status", "due_date", "funded_at", "released_at"]
     readonly_fields = fields
@@ -35,7 +35,7 @@ class MilestoneInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="amount")
     def money(self, obj: Milestone) -> str:
-        return money_text(obj.amount, obj.currency)
+        return amount_money(obj.amount, obj.currency)
 
 
 class ContractStatusChangeInline(StatusChangeInline):
@@ -71,7 +71,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="total_amount")
     def amount(self, obj: Contract) -> str:
-        return money_text(obj.total_amount, obj.currency)
+        return amount_money(obj.total_amount, obj.currency)
 
 
 @admin.register(ContractStatusChange)
@@ -94,7 +94,7 @@ class MilestoneStatusChangeInline(StatusChangeInline):
     readonly_fields = fields
 
 
-class SubmissionInline(ReadOnlyMixin, admin.TabularInline):
+class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Submission
     fields = ["note", "created_at", "file_count"]
     readonly_fields = fields
@@ -141,7 +141,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount")
     def money(self, obj: Milestone) -> str:
-        return money_text(obj.amount, obj.currency)
+        return amount_money(obj.amount, obj.currency)
 
 
 @admin.register(MilestoneStatusChange)
@@ -155,7 +155,7 @@ class MilestoneStatusChangeAdmin(StatusChangeAdmin):
         return [*super().get_readonly_fields(request, obj), "note"]
 
 
-class SubmissionFileInline(ReadOnlyMixin, admin.TabularInline):
+class SubmissionFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SubmissionFile
     fields = ["original_name", "content_type", "file_size"]
     readonly_fields = fields
@@ -167,7 +167,7 @@ class SubmissionFileInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "contract", "file_count", "created_at"]
     list_select_related = ["milestone__contract"]
     search_fields = ["note", "milestone__title", "milestone__contract__title"]
@@ -190,7 +190,7 @@ class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SubmissionFile)
-class SubmissionFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SubmissionFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "submission", "content_type", "file_size"]
     list_select_related = ["submission__milestone"]
     list_filter = ["content_type"]
@@ -213,7 +213,7 @@ class DisputeSplitForm(forms.Form):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Staff resolve a dispute with the actions: release, refund or split, through contracts.escrow, which moves
     the money, the milestone and the contract, tells both parties and audits the decision."""
 
@@ -266,7 +266,7 @@ class DisputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "title": f"Resolve {dispute} by splitting",
             "opts": self.model._meta,
             "dispute": dispute,
-            "total": money_text(dispute.milestone.amount, dispute.milestone.currency),
+            "total": amount_money(dispute.milestone.amount, dispute.milestone.currency),
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })

@@ -5,4 +5,7 @@ class ContractsConfig(AppConfig):
     name = "contracts"
 
     def ready(self) -> None:
-        from . import escrow  # noqa: F401  (receives payments' signals: funding that succeeded)
+        # escrow receives payments' signals (funding that succeeded) by being imported.
+        from . import escrow, receivers  # noqa: F401
+
+        receivers.connect()  # tells messaging which pairs work under a contract

@@ -7,6 +7,7 @@ from the milestone's id: two clicks, two tabs or a retried request never charge,
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,11 @@ def _move(milestone: Milestone, to: str, by: User | None, note: str = "") -> Non
     move(milestone, to, allowed=MILESTONE_TRANSITIONS, history=MilestoneStatusChange, by=by, note=note[:2000])
 
 
+def _titles(milestone: Milestone) -> dict[str, str]:
+    """What a payment for this milestone is for, as its receipt names it."""
+    return {"contract_title": milestone.contract.title, "milestone_title": milestone.title}
+
+
 def _url(contract: Contract) -> str:
     return f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
 
@@ -114,11 +120,37 @@ def milestone_create(*, contract: Contract, by: User, data: dict[str, Any]) -> M
 # --- funding ------------------------------------------------------------------------------------
 
 
-def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None) -> tuple[Milestone, Any]:
+@dataclass(frozen=True)
+class FundResult:
+    """How an attempt to fund a milestone ended, as the API and the pages both tell it.
+
+    `status` is "succeeded" once the milestone is funded, else Stripe's status of the PaymentIntent
+    ("requires_action" for 3-D Secure, "processing", "requires_payment_method", "requires_confirmation").
+    `client_secret` is what Stripe.js confirms the PaymentIntent with; None once funded.
+    """
+
+    milestone: Milestone
+    status: str
+    client_secret: str | None
+    payment_intent_id: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+def _fund_result(milestone: Milestone, outcome: payments.ChargeOutcome | None) -> FundResult:
+    if outcome is None or outcome.succeeded or milestone.status == MilestoneStatus.FUNDED:
+        return FundResult(milestone=milestone, status="succeeded", client_secret=None,
+                          payment_intent_id=milestone.payment_intent_id)
+    return FundResult(milestone=milestone, status=outcome.status, client_secret=outcome.client_secret,
+                      payment_intent_id=outcome.payment_intent_id)
+
+
+def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None) -> FundResult:
     """Charges the client into escrow. With a payment method the card is charged now; without one the
     answer carries the PaymentIntent's client secret for Stripe Elements, and the webhook finishes it.
-
-    Returns (milestone, charge outcome or None when it was funded already).
+    A declined card raises PaymentError (402) and leaves the milestone unfunded.
     """
     contract = milestone.contract
     if not contract.is_party(by):
@@ -135,10 +167,10 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
             intent = payments.payment_intent_retrieve(locked.payment_intent_id)
             if intent.status == "succeeded":
                 _funding_succeeded(locked, intent)
-                return locked, None
+                return _fund_result(locked, None)
             if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
-                return locked, payments.ChargeOutcome(status=intent.status, payment_intent_id=intent.id,
-                                                      client_secret=intent.client_secret)
+                return _fund_result(locked, payments.ChargeOutcome(
+                    status=intent.status, payment_intent_id=intent.id, client_secret=intent.client_secret))
         locked.funding_attempts += 1
         outcome = payments.charge_start(
             payer=by, amount_minor=to_minor(locked.amount), currency=locked.currency, payment_method=payment_method,
@@ -153,7 +185,7 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
             _funding_succeeded(locked, payments.payment_intent_retrieve(outcome.payment_intent_id))
     if outcome.status == "declined":
         raise payments.PaymentError(f"{outcome.error} The milestone is not funded.", code="card_declined")
-    return locked, outcome
+    return _fund_result(locked, outcome)
 
 
 def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
@@ -165,6 +197,7 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     payment, created = payments.funding_record(
         payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
         contract_id=contract.pk, milestone_id=milestone.pk, description=f"Escrow for “{milestone.title}”",
+        **_titles(milestone),
     )
     if not created:
         return
@@ -175,7 +208,7 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
         payments.refund_issue(payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount,
                               currency=intent.currency, contract_id=contract.pk, milestone_id=milestone.pk,
                               reference=f"refund:duplicate:{intent.id}",
-                              description=f"Duplicate payment for “{milestone.title}” returned")
+                              description=f"Duplicate payment for “{milestone.title}” returned", **_titles(milestone))
         return
     _move(milestone, MilestoneStatus.FUNDED, contract.client)
     milestone.payment_intent_id = intent.id
@@ -282,7 +315,7 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=gross_minor, currency=milestone.currency, contract_id=contract.pk,
         milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
-        description=f"Payment for “{milestone.title}”",
+        description=f"Payment for “{milestone.title}”", **_titles(milestone),
     )
     net = money_text(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
@@ -354,6 +387,7 @@ def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str 
         payer=contract.client, payment_intent_id=milestone.payment_intent_id, amount_minor=amount_minor,
         currency=milestone.currency, contract_id=contract.pk, milestone_id=milestone.pk,
         reference=f"refund:milestone:{milestone.pk}", description=f"Refund for “{milestone.title}”",
+        **_titles(milestone),
     )
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
            title=f"{money_text(refund.amount, refund.currency)} refunded for “{milestone.title}”",
@@ -420,7 +454,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
                 payer=dispute.contract.client, payment_intent_id=milestone.payment_intent_id,
                 amount_minor=total - part, currency=milestone.currency, contract_id=dispute.contract_id,
                 milestone_id=milestone.pk, reference=f"refund:milestone:{milestone.pk}",
-                description=f"Refund of the client's share of “{milestone.title}”",
+                description=f"Refund of the client's share of “{milestone.title}”", **_titles(milestone),
             )
         else:
             raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",

@@ -88,3 +88,16 @@ class DisputeForm(forms.Form):
                              help_text="Our staff read both sides and decide: release, refund or split.")
     evidence = forms.FileField(label="Evidence", required=False,
                                help_text="A file that shows what happened (PDF, image, text or zip; up to 10 MB).")
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+RATINGS = [("5", "5: Excellent"), ("4", "4: Good"), ("3", "3: OK"), ("2", "2: Poor"), ("1", "1: Very poor")]
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label="Your rating", choices=RATINGS, coerce=int, widget=forms.RadioSelect,
+                                    error_messages={"required": "Choose a rating from 1 to 5."})
+    comment = forms.CharField(label="Comment", max_length=5000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="What went well, and what could have gone better.")

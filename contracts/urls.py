@@ -11,6 +11,7 @@ urlpatterns = [
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/complete/", views.contract_complete_view, name="contract_complete"),
     path("contracts/<int:pk>/review/", views.contract_review, name="contract_review"),
+    path("proposals/<int:pk>/accept/", views.proposal_accept_view, name="proposal_accept"),
     path("contracts/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path(f"{MILESTONE}/fund/", views.milestone_fund_view, name="milestone_fund"),
     path(f"{MILESTONE}/fund/confirm/", views.milestone_fund_confirm, name="milestone_fund_confirm"),

@@ -11,7 +11,6 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-import stripe
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -28,11 +27,10 @@ from accounts.forms import form_add_service_error
 from core.exceptions import ApplicationError
 from core.money import fee_minor, money_text, to_minor
 from marketplace import selectors as marketplace_selectors
-from marketplace import services as marketplace_services
-from marketplace.forms import ReviewForm
+from marketplace import views as marketplace_views
 from marketplace.models import Review
+from payments import selectors as payment_selectors
 from payments import services as payments
-from payments import stripe_client
 from payments.billing import card_payment_method
 
 from . import escrow, selectors, services
@@ -42,11 +40,13 @@ from .forms import (
     MilestoneForm,
     RefundForm,
     RequestChangesForm,
+    ReviewForm,
     SubmitWorkForm,
     TestCardForm,
     prefix_for,
 )
 from .models import Contract, ContractStatus, Dispute, Milestone, MilestoneStatus, Submission, SubmissionFile
+from .reviews import review_create
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _contract_page(request: HttpRequest, contract: Contract, *, review_form: Rev
                    error: str = "", status: int = 200, bound: dict[tuple[Any, str], forms.Form] | None = None
                    ) -> HttpResponse:
     user = request.user
-    reviewed = Review.objects.filter(contract=contract, reviewer=user).exists()
+    reviewed = Review.objects.filter(contract_id=contract.pk, reviewer=user).exists()
     can_review = contract.status == ContractStatus.COMPLETED and not reviewed
     if review_form is not None and not can_review and review_form.non_field_errors() and not error:
         error = review_form.non_field_errors()[0]
@@ -92,9 +92,8 @@ def _contract_page(request: HttpRequest, contract: Contract, *, review_form: Rev
         "other": other,
         "can_complete": user.pk == contract.client_id and contract.status == ContractStatus.ACTIVE,
         "review_form": (review_form or ReviewForm()) if can_review else None,
-        "reviews": marketplace_selectors.reviews_for(viewer=user).filter(contract=contract),
+        "reviews": marketplace_selectors.reviews_for(viewer=user).filter(contract_id=contract.pk),
         "reviewed": reviewed,
-        "blind": not (contract.completed_at and contract.completed_at <= marketplace_services.review_blind_cutoff()),
         "error": error,
         **_money_context(request, contract, bound or {}),
     }
@@ -127,8 +126,8 @@ def contract_review(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            marketplace_services.review_create(contract=contract, reviewer=request.user,
-                                               rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            review_create(contract=contract, reviewer=request.user, rating=form.cleaned_data["rating"],
+                          comment=form.cleaned_data["comment"])
         except ApplicationError as exc:
             form_add_service_error(form, exc)
             status = _error_status(exc)
@@ -164,9 +163,8 @@ def _intent_state(milestone: Milestone) -> dict[str, Any] | None:
     if not milestone.payment_intent_id:
         return None
     try:
-        intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
-    except stripe.StripeError:
-        logger.warning("Could not look up PaymentIntent %s", milestone.payment_intent_id, exc_info=True)
+        intent = payments.payment_intent_state(milestone.payment_intent_id)
+    except payments.PaymentServiceUnavailable:
         return None
     return {"status": intent.status, "client_secret": intent.client_secret}
 
@@ -222,7 +220,7 @@ def _money_context(request: HttpRequest, contract: Contract, bound: dict[tuple[A
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if mode == "elements" else "",
         "fee_percent": settings.PLATFORM_FEE_PERCENT,
         "auto_release_days": settings.ESCROW_AUTO_RELEASE_DAYS,
-        "in_escrow": money_text(payments.escrow_balance(contract.pk), contract.currency),
+        "in_escrow": money_text(payment_selectors.escrow_balance(contract_id=contract.pk), contract.currency),
         "contract_money": fee_lines(contract.total_amount, contract.currency),
     }
 
@@ -320,14 +318,12 @@ def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> Htt
         card = form.cleaned_data
         payment_method = card_payment_method(number=card["card_number"], exp_month=card["exp_month"],
                                              exp_year=card["exp_year"], cvc=card["cvc"])
-        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
+        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
     except ApplicationError as exc:
         if exc.error_type == "card_declined":
             exc = ApplicationError(_declined(exc), code="card_declined", status_code=402)
         return _refused(request, contract, milestone, exc, form, key)
-    milestone.refresh_from_db()
-    milestone.contract = contract
-    _fund_message(request, milestone, "succeeded" if milestone.status == MilestoneStatus.FUNDED else outcome.status)
+    _fund_message(request, milestone, result.status)
     return _back(contract, milestone)
 
 
@@ -339,23 +335,15 @@ def _declined(exc: ApplicationError) -> str:
 def _fund_elements(request: HttpRequest, contract: Contract, milestone: Milestone) -> HttpResponse:
     """The PaymentIntent (made once, reused until it succeeds) whose client secret Stripe.js confirms."""
     try:
-        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
     except ApplicationError as exc:
         return JsonResponse({"detail": str(exc.detail), "error_type": exc.error_type}, status=exc.status_code)
-    funded = outcome is None or milestone.status == MilestoneStatus.FUNDED
     return JsonResponse({
-        "status": "succeeded" if funded else outcome.status,
-        "client_secret": None if funded else outcome.client_secret,
+        "status": result.status,
+        "client_secret": result.client_secret,
         "confirm_url": reverse("milestone_fund_confirm", args=[contract.pk, milestone.pk]),
         "redirect": f"{reverse('contract_detail', args=[contract.pk])}#milestone-{milestone.pk}",
     })
-
-
-def _emulator_authenticate(payment_intent_id: str, client_secret: str) -> None:
-    """What the bank's 3-D Secure page does, at the local Stripe emulator only."""
-    stripe_client.sdk().PaymentIntent._static_request(
-        "post", f"/v1/payment_intents/{payment_intent_id}/_authenticate",
-        params={"client_secret": client_secret, "success": "true"})
 
 
 @login_required
@@ -375,31 +363,26 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
         messages.error(request, "There is no payment to confirm yet: fund the milestone first.")
         return _back(contract, milestone)
     try:
-        intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
+        intent = payments.payment_intent_state(milestone.payment_intent_id)
         if intent.status == "requires_action" and card_mode() == "test_card":
-            _emulator_authenticate(intent.id, intent.client_secret)
-            intent = payments.payment_intent_retrieve(milestone.payment_intent_id)
-    except stripe.StripeError:
-        logger.warning("Could not confirm PaymentIntent %s", milestone.payment_intent_id, exc_info=True)
+            intent = payments.payment_intent_authenticate_test(payment_intent_id=milestone.payment_intent_id,
+                                                               client_secret=intent.client_secret or "")
+    except payments.PaymentServiceUnavailable:
         messages.error(request, "The payment service is not answering. Nothing was charged; try again shortly.")
         return _back(contract, milestone)
     if intent.status == "processing":
         _fund_message(request, milestone, "processing")
         return _back(contract, milestone)
     try:
-        milestone, outcome = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
         return _back(contract, milestone)
-    milestone.refresh_from_db()
-    milestone.contract = contract
-    if milestone.status == MilestoneStatus.FUNDED:
-        _fund_message(request, milestone, "succeeded")
-    elif outcome is not None and outcome.status == "requires_payment_method":
+    if result.status == "requires_payment_method":
         messages.error(request, "Your bank did not confirm the payment. The milestone is not funded: enter your "
                                 "card details again, or use another card.")
     else:
-        _fund_message(request, milestone, outcome.status if outcome is not None else "processing")
+        _fund_message(request, milestone, result.status)
     return _back(contract, milestone)
 
 
@@ -533,3 +516,26 @@ def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) ->
     response = FileResponse(dispute.evidence.open("rb"), as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- accepting a proposal: the act of contracting, from the project's page ------------------------
+
+
+@login_required
+@require_POST
+def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = marketplace_selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+    if proposal is None or proposal.project.client_id != request.user.pk:
+        raise Http404
+    try:
+        contract = services.proposal_accept(proposal=proposal, by=request.user)
+    except ApplicationError as exc:
+        project = marketplace_views.project_or_404(request, proposal.project_id)
+        message = str(exc.detail)
+        if exc.error_type == "project_not_open":
+            message = ("This project already has a contract, or is no longer open: "
+                       "only one proposal can be accepted.")
+        return marketplace_views.project_page(request, project, error=message, status=_error_status(exc))
+    messages.success(request, f"You hired {proposal.freelancer.get_full_name()}. Here is your contract; "
+                              "the other proposals have been declined.")
+    return redirect("contract_detail", pk=contract.pk)

@@ -14,7 +14,7 @@ def _admin_login(request: HttpRequest, extra_context: dict | None = None) -> Htt
     return redirect_to_login(request.GET.get("next", "/admin/"), "/login/")
 
 
-admin.site.login = _admin_login
+admin.site.login = _admin_login  # type: ignore[method-assign]  # staff sign in through the site's own login
 admin.site.site_header = "MegiLance administration"
 admin.site.site_title = "MegiLance admin"
 

@@ -6,6 +6,7 @@ does not already do so.
 """
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from .exceptions import ApplicationError
-from .money import money_text
+from .money import money_text, to_minor
 
 
 class ReadOnlyAdminMixin:
@@ -46,6 +47,11 @@ def all_fields(model: type[Model]) -> list[str]:
 def minor_money(amount: int | None, currency: str) -> str:
     """A ledger amount (integer minor units) for people: 150000, "usd" -> "1,500.00 USD"."""
     return "—" if amount is None else money_text(amount, currency)
+
+
+def amount_money(amount: Decimal | None, currency: str) -> str:
+    """An amount as models keep it (Decimal, two places) for people: Decimal("1500.00"), "usd" -> "1,500.00 USD"."""
+    return "—" if amount is None else money_text(to_minor(amount), currency)
 
 
 def admin_link(obj: Any, label: object = None) -> str:

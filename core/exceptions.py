@@ -11,7 +11,7 @@ from rest_framework.response import Response
 class ApplicationError(exceptions.APIException):
     """A domain rule was broken. Services raise it; the API answers with its status and message."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = "The request could not be completed."
     default_code = "invalid_request"
 
@@ -48,8 +48,9 @@ def _error_type(exc: exceptions.APIException) -> str:
     codes = exc.get_codes()
     if isinstance(codes, str):
         return codes
-    if isinstance(codes, dict) and isinstance(codes.get("code"), str):
-        return codes["code"]
+    code = codes.get("code") if isinstance(codes, dict) else None
+    if isinstance(code, str):
+        return code
     if isinstance(exc.detail, dict) and isinstance(exc.detail.get("code"), str):
         return str(exc.detail["code"])
     return exc.default_code

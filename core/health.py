@@ -2,6 +2,7 @@
 
 import uuid
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -30,11 +31,10 @@ def check_cache() -> None:
 
 
 def check_broker() -> None:
-    from megilance.celery import app
-
+    """The broker of the project's Celery application (the current one: the settings package creates it)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # tasks run in-process: there is no broker to reach
-    with app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
 
 

@@ -26,7 +26,7 @@ def image_clean(upload: UploadedFile, *, field: str, max_bytes: int, max_side: i
         with Image.open(upload) as probe:
             probe.verify()
         upload.seek(0)
-        image = Image.open(upload)
+        image: Image.Image = Image.open(upload)
         if image.width * image.height > MAX_PIXELS:
             raise reject("The image has too many pixels.")
         image_format = image.format or ""

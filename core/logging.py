@@ -2,6 +2,7 @@
 
 import contextvars
 import logging
+from typing import Any
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -36,7 +37,7 @@ class RequestIdFilter(logging.Filter):
 try:  # python-json-logger (requirements.txt); the fallback keeps a development machine without it working
     from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
 except ImportError:  # pragma: no cover
-    _BaseJsonFormatter = None
+    _BaseJsonFormatter = None  # type: ignore[misc,assignment]  # absent: the plain formatter below stands in
 
 
 _JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
@@ -51,7 +52,7 @@ if _BaseJsonFormatter is not None:
         context of the request, consumer or task the line was logged in.
         """
 
-        def __init__(self, *args: object, **kwargs: object) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("fmt", _JSON_FIELDS)
             kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
             kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -41,7 +42,7 @@ class AuditEvent(models.Model):
 
     action = models.CharField(max_length=64, db_index=True)
     # PROTECT: an account with a history is suspended, never deleted (the log cannot be rewritten).
-    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="audit_events")
     actor_email = models.CharField(max_length=254, blank=True)
     target_type = models.CharField(max_length=64, blank=True)
@@ -64,7 +65,7 @@ class StatusChange(models.Model):
     """One move of an object's status, with who made it. Each app's history table adds its object and
     the status choices; `core.status.move` is the one place that writes them."""
 
-    changed_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,6 +20,6 @@ def move(obj: Any, to: str, *, allowed: dict[str, set[str]], history: type[model
         raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} cannot become {str(label).lower()}.",
                        code="invalid_transition")
     parent = obj._meta.model_name
-    history.objects.create(**{parent: obj}, from_status=before, to_status=to, changed_by=by, **history_fields)
+    history._default_manager.create(**{parent: obj}, from_status=before, to_status=to, changed_by=by, **history_fields)
     obj.status = to
     return before

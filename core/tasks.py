@@ -1,8 +1,10 @@
+"""Celery tasks of the platform: sending the e-mail outbox."""
+
 from datetime import timedelta
 
 from celery import shared_task
 
-from .mail import email_deliver, email_flush_outbox
+from .outbox import email_deliver, email_flush_outbox
 
 
 @shared_task(

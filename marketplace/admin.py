@@ -8,15 +8,16 @@ are subqueries).
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from core.audit import audit
+from core.admin_actions import ReadOnlyAdminMixin, admin_link, amount_money, run_for_each
 
 from . import services
 from .models import (
@@ -39,32 +40,7 @@ def count_of(model: type, field: str) -> Coalesce:
     return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
 
 
-def _admin_link(obj: Any, label: object = None) -> str:
-    if obj is None:
-        return "—"
-    meta = obj._meta
-    url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, label if label is not None else obj)
-
-
-def money_text(amount: object, currency: str) -> str:
-    return f"{amount} {currency.upper()}"
-
-
-class ReadOnlyMixin:
-    """Shown, never added, changed or deleted here: history and records other code keeps."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+class StatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["from_status", "to_status", "changed_by", "created_at"]
     readonly_fields = fields
     extra = 0
@@ -74,7 +50,7 @@ class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
-class StatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "from_status", "to_status", "changed_by", "created_at"]
     list_filter = ["to_status", "from_status"]
     date_hierarchy = "created_at"
@@ -135,7 +111,7 @@ class ProjectStatusChangeInline(StatusChangeInline):
     model = ProjectStatusChange
 
 
-class ProposalInline(ReadOnlyMixin, admin.TabularInline):
+class ProposalInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Proposal
     fields = ["freelancer", "bid", "estimated_duration_days", "status", "created_at"]
     readonly_fields = fields
@@ -147,7 +123,7 @@ class ProposalInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="bid")
     def bid(self, obj: Proposal) -> str:
-        return money_text(obj.bid_amount, obj.currency)
+        return amount_money(obj.bid_amount, obj.currency)
 
 
 def _delete_files_with(formset: Any) -> None:
@@ -206,35 +182,28 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.display(description="contract")
     def contract_link(self, obj: Project) -> str:
-        from contracts.models import Contract
-
-        return _admin_link(Contract.objects.filter(project=obj).first())
+        # The contract an accepted proposal made, through the relation contracts declares on the project.
+        return admin_link(getattr(obj, "contract", None))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        project = form.instance
-        names = sorted(project.skills.values_list("name", flat=True))
-        Project.objects.filter(pk=project.pk).update(skills_text=" ".join(names))
-        services.project_search_refresh(project)
+        services.project_skills_refresh(project=form.instance)
+        services.project_search_refresh(form.instance)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         _delete_files_with(formset)
 
     @admin.action(description="Feature on the home page", permissions=["change"])
     def feature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
-        for project in queryset:
-            services.project_feature(project=project, featured=True)
-            audit("project.feature", target=project, actor=request.user,
-                  old={"is_featured": project.is_featured}, new={"is_featured": True})
-        self.message_user(request, f"{len(queryset)} project(s) featured on the home page.", messages.SUCCESS)
+        run_for_each(self, request, queryset,
+                     lambda project: services.project_feature(project=project, featured=True, by=request.user),
+                     done="{n} project(s) featured on the home page.")
 
     @admin.action(description="Stop featuring", permissions=["change"])
     def unfeature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
-        for project in queryset:
-            services.project_feature(project=project, featured=False)
-            audit("project.unfeature", target=project, actor=request.user,
-                  old={"is_featured": project.is_featured}, new={"is_featured": False})
-        self.message_user(request, f"{len(queryset)} project(s) no longer featured.", messages.SUCCESS)
+        run_for_each(self, request, queryset,
+                     lambda project: services.project_feature(project=project, featured=False, by=request.user),
+                     done="{n} project(s) no longer featured.")
 
 
 @admin.register(ProjectStatusChange)
@@ -274,7 +243,7 @@ class ProposalAdmin(admin.ModelAdmin):
 
     @admin.display(description="bid", ordering="bid_amount")
     def bid(self, obj: Proposal) -> str:
-        return money_text(obj.bid_amount, obj.currency)
+        return amount_money(obj.bid_amount, obj.currency)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         _delete_files_with(formset)
@@ -310,8 +279,8 @@ class AttachmentAdmin(admin.ModelAdmin):
     @admin.display(description="on")
     def parent(self, obj: Attachment) -> str:
         if obj.project_id:
-            return _admin_link(obj.project, f"project: {obj.project}")
-        return _admin_link(obj.proposal, f"proposal: {obj.proposal}")
+            return admin_link(obj.project, f"project: {obj.project}")
+        return admin_link(obj.proposal, f"proposal: {obj.proposal}")
 
     @admin.display(description="size", ordering="size")
     def file_size(self, obj: Attachment) -> str:
@@ -438,18 +407,42 @@ class PortfolioImageAdmin(admin.ModelAdmin):
 # --- reviews ------------------------------------------------------------------------------------
 
 
+class VisibleFilter(admin.SimpleListFilter):
+    title = "visible to everyone"
+    parameter_name = "visible"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "Not yet")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
+        if self.value() == "yes":
+            return queryset.filter(visible_from__lte=timezone.now())
+        if self.value() == "no":
+            return queryset.filter(visible_from__gt=timezone.now())
+        return queryset
+
+
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     """Ratings are the parties' own: staff may only edit a comment (e.g. remove abuse)."""
 
-    list_display = ["__str__", "contract", "reviewer", "reviewee", "rating", "revealed_at", "created_at"]
-    list_select_related = ["contract", "reviewer", "reviewee"]
-    list_filter = ["rating", ("revealed_at", admin.EmptyFieldListFilter)]
-    search_fields = ["comment", "reviewer__email", "reviewee__email", "contract__title"]
+    list_display = ["__str__", "contract", "reviewer", "reviewee", "rating", "visible_from", "created_at"]
+    list_select_related = ["reviewer", "reviewee"]
+    list_filter = ["rating", VisibleFilter]
+    search_fields = ["comment", "reviewer__email", "reviewee__email"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    readonly_fields = ["contract", "reviewer", "reviewee", "rating", "created_at", "revealed_at"]
-    fields = ["contract", "reviewer", "reviewee", "rating", "comment", "created_at", "revealed_at"]
+    readonly_fields = ["contract", "reviewer", "reviewee", "rating", "created_at", "visible_from"]
+    fields = ["contract", "reviewer", "reviewee", "rating", "comment", "created_at", "visible_from"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="contract", ordering="contract_id")
+    def contract(self, obj: Review) -> str:
+        label = f"Contract #{obj.contract_id}"
+        try:
+            url = reverse("admin:contracts_contract_change", args=[obj.contract_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)

@@ -1,7 +1,9 @@
-"""Demo marketplace: projects in every status, proposals, contracts, reviews, an invite and portfolios.
+"""Demo marketplace: projects in every status, proposals, an invite and portfolios.
 
 Built on the demo accounts of accounts/demo.py, through the same services the API uses, so the data is
 what real use would leave behind. It runs once: when the marker project exists, nothing is touched.
+The projects whose `outcome` is in progress or completed are left open here with their proposals;
+contracts/demo.py then hires (the spec's `hire`), completes and reviews them.
 """
 
 import io
@@ -189,7 +191,8 @@ def _image(title: str, number: int, colours: tuple[tuple[int, int, int], tuple[i
     return SimpleUploadedFile(f"screen-{number}.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def _people() -> dict[str, User] | None:
+def demo_people() -> dict[str, User] | None:
+    """The demo accounts by their short name ("alice", "fatima"...), or None when they are missing."""
     emails = {entry["email"].split("@")[0]: entry["email"] for entry in [*CLIENTS, *FREELANCERS]}
     users = {user.email: user for user in User.objects.filter(email__in=emails.values())}
     if len(users) != len(emails):
@@ -228,17 +231,7 @@ def _project(spec: dict[str, Any], people: dict[str, User]) -> Project:
         services.proposal_reject(proposal=proposals[name], by=client)
     for name in spec.get("withdraw", []):
         services.proposal_withdraw(proposal=proposals[name], by=people[name])
-    if spec["outcome"] in ("in_progress", "completed"):
-        from contracts.services import contract_complete, proposal_accept
-
-        contract = proposal_accept(proposal=proposals[spec["hire"]], by=client)
-        if spec["outcome"] == "completed":
-            contract = contract_complete(contract=contract, by=client)
-            (client_rating, client_comment), (freelancer_rating, freelancer_comment) = spec["reviews"]
-            services.review_create(contract=contract, reviewer=client, rating=client_rating, comment=client_comment)
-            services.review_create(contract=contract, reviewer=people[spec["hire"]], rating=freelancer_rating,
-                                   comment=freelancer_comment)
-    elif spec["outcome"] == "cancelled":
+    if spec["outcome"] == "cancelled":
         services.project_update(project=project, by=client, data={"status": "cancelled"})
     if spec.get("featured"):
         services.project_feature(project=project, featured=True)
@@ -246,7 +239,7 @@ def _project(spec: dict[str, Any], people: dict[str, User]) -> Project:
 
 
 def seed(stdout: TextIO) -> None:
-    people = _people()
+    people = demo_people()
     if people is None:
         stdout.write("  marketplace: the demo accounts are missing; run accounts' demo first")
         return
@@ -258,7 +251,7 @@ def seed(stdout: TextIO) -> None:
     alice.save(update_fields=["client_plan_until"])
     for spec in PROJECTS:
         project = _project(spec, people)
-        stdout.write(f"  created {spec['outcome'].replace('_', ' ')} project “{project.title}”")
+        stdout.write(f"  created {project.get_status_display().lower()} project “{project.title}”")
     for name, items in PORTFOLIOS.items():
         for item in items:
             images = [_image(item["title"], number, colours) for number, colours in enumerate(item["colours"], 1)]

@@ -249,17 +249,3 @@ class PortfolioItemForm(forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         return {key: value for key, value in self.cleaned_data.items() if key != "images"}
-
-
-# --- reviews ------------------------------------------------------------------------------------
-
-RATINGS = [("5", "5: Excellent"), ("4", "4: Good"), ("3", "3: OK"), ("2", "2: Poor"), ("1", "1: Very poor")]
-
-
-class ReviewForm(forms.Form):
-    rating = forms.TypedChoiceField(label="Your rating", choices=RATINGS, coerce=int, widget=forms.RadioSelect,
-                                    error_messages={"required": "Choose a rating from 1 to 5."})
-    comment = forms.CharField(label="Comment", max_length=5000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text="What went well, and what could have gone better.")
-

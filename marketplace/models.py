@@ -3,6 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import StatusChange
 
@@ -196,25 +197,34 @@ class PortfolioImage(models.Model):
 
 
 class Review(models.Model):
-    """A party's rating of the other after a contract completed. Hidden until both wrote or 14 days passed."""
+    """A party's rating of the other after a contract completed. Hidden until both wrote or 14 days passed.
 
-    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="reviews")
+    Reviews are written through contracts (the act of reviewing belongs to the contract); the marketplace keeps
+    them because profiles and ratings read them, and refers to the contract by its id only.
+    """
+
+    contract_id = models.BigIntegerField(db_index=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_given")
     reviewee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                  related_name="reviews_received")
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when both parties have reviewed, or 14 days after the contract completed.
-    revealed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When everyone may read it: 14 days after the contract completed, or at once when both parties have reviewed.
+    visible_from = models.DateTimeField(db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "reviewer"], name="one_review_per_party"),
+            models.UniqueConstraint(fields=["contract_id", "reviewer"], name="one_review_per_party"),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_range"),
         ]
-        indexes = [models.Index(fields=["reviewee", "revealed_at"], name="review_reviewee_idx")]
+        indexes = [models.Index(fields=["reviewee", "visible_from"], name="review_reviewee_idx")]
 
     def __str__(self) -> str:
         return f"{self.rating}/5 by {self.reviewer} for {self.reviewee}"
+
+    @property
+    def is_visible(self) -> bool:
+        """Whether everyone may read it now (its author and staff always may)."""
+        return self.visible_from <= timezone.now()

@@ -2,12 +2,11 @@
 
 from django.conf import settings
 
-from accounts.models import User
 from core.money import money_text, to_minor
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
-from .models import Invite, Project, Proposal, Review
+from .models import Invite, Project, Proposal
 
 
 def _url(path: str) -> str:
@@ -47,11 +46,3 @@ def invite_received(invite: Invite) -> None:
            email_context={"client_name": client.get_full_name(), "project_title": invite.project.title,
                           "project_url": _url(f"/projects/{invite.project_id}/")})
 
-
-def review_received(review: Review, reviewee: User) -> None:
-    notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
-           title=f"{review.reviewer.get_full_name()} reviewed your work together",
-           message="It shows once you have written yours, or 14 days after the contract ended.",
-           data={"contract_id": review.contract_id, "review_id": review.pk}, email_template="review_received",
-           email_context={"reviewer_name": review.reviewer.get_full_name(), "contract_title": review.contract.title,
-                          "profile_url": _url(f"/freelancers/{reviewee.pk}/")})

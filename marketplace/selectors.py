@@ -22,11 +22,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User, UserType
 
 from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
-from .services import review_blind_cutoff
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -182,7 +182,7 @@ def proposal_list(*, user: User, params: dict[str, Any]) -> QuerySet[Proposal]:
 
 def visible_reviews() -> QuerySet[Review]:
     """Reviews anyone may read: both parties wrote theirs, or the blind period is over."""
-    return Review.objects.filter(Q(revealed_at__isnull=False) | Q(contract__completed_at__lte=review_blind_cutoff()))
+    return Review.objects.filter(visible_from__lte=timezone.now())
 
 
 def with_profile_figures(users: QuerySet[User]) -> QuerySet[User]:
@@ -276,9 +276,15 @@ def client_figures(client: User) -> dict[str, Any]:
     }
 
 
+def with_contract_titles(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """Each review with `contract_title`, the title of the contract it is about (through the project's contract)."""
+    titles = Project.objects.filter(contract__pk=OuterRef("contract_id")).values("contract__title")[:1]
+    return reviews.annotate(contract_title=Subquery(titles))
+
+
 def reviews_for(*, reviewee_id: int | None = None, viewer: User | None = None) -> QuerySet[Review]:
-    reviews = Review.objects.select_related("reviewer", "reviewee", "contract")
-    visible = Q(revealed_at__isnull=False) | Q(contract__completed_at__lte=review_blind_cutoff())
+    reviews = Review.objects.select_related("reviewer", "reviewee")
+    visible = Q(visible_from__lte=timezone.now())
     if viewer is not None and viewer.is_authenticated:
         visible |= Q(reviewer=viewer)  # your own review is always yours to see
         if viewer.is_staff:

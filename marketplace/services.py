@@ -1,4 +1,4 @@
-"""Everything that changes projects, proposals, invites, portfolios and reviews.
+"""Everything that changes projects, proposals, invites and portfolios (reviews are written in contracts).
 
 Status moves go through one function per model that locks the row, checks the move against its table
 of allowed transitions, saves and records the change.
@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from accounts.models import User, UserType
 from accounts.plans import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
 from accounts.services import skills_from_names
+from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.images import image_clean
 from core.status import move
@@ -37,7 +38,6 @@ from .models import (
     Proposal,
     ProposalStatus,
     ProposalStatusChange,
-    Review,
     Visibility,
 )
 
@@ -60,7 +60,6 @@ PROPOSAL_TRANSITIONS: dict[str, set[str]] = {
     ProposalStatus.WITHDRAWN: set(),
 }
 
-REVIEW_BLIND_DAYS = 14
 MAX_PORTFOLIO_IMAGES = 10
 MAX_ATTACHMENTS = 10
 
@@ -111,10 +110,14 @@ def _check_budget(budget_min: Decimal, budget_max: Decimal) -> None:
 
 
 def _set_skills(project: Project, names: list[str]) -> None:
-    skills = skills_from_names(names)
-    project.skills.set(skills)
-    project.skills_text = " ".join(sorted(skill.name for skill in skills))
-    project.save(update_fields=["skills_text"])
+    project.skills.set(skills_from_names(names))
+    project_skills_refresh(project=project)
+
+
+def project_skills_refresh(*, project: Project) -> None:
+    """Writes the skills' names beside the relation after the skills changed (by a service or in the admin)."""
+    project.skills_text = " ".join(sorted(project.skills.values_list("name", flat=True)))
+    Project.objects.filter(pk=project.pk).update(skills_text=project.skills_text)
 
 
 PROJECT_FIELDS = {"title", "description", "category", "skills", "budget_type", "budget_min", "budget_max",
@@ -231,8 +234,12 @@ def project_delete(*, project: Project, by: User) -> bool:
     raise Conflict("A project with a contract cannot be deleted.", code="not_deletable")
 
 
-def project_feature(*, project: Project, featured: bool) -> None:
+def project_feature(*, project: Project, featured: bool, by: User | None = None) -> None:
+    """Shows the project on the home page, or stops. A staff decision (`by`) is recorded in the audit log."""
     Project.objects.filter(pk=project.pk).update(is_featured=featured)
+    if by is not None:
+        audit("project.feature" if featured else "project.unfeature", target=project, actor=by,
+              old={"is_featured": project.is_featured}, new={"is_featured": featured})
 
 
 # --- attachments --------------------------------------------------------------------------------
@@ -508,33 +515,3 @@ def portfolio_item_delete(*, item: PortfolioItem, by: User) -> None:
     for image, thumbnail in files:
         image.delete(save=False)
         thumbnail.delete(save=False)
-
-
-# --- reviews ------------------------------------------------------------------------------------
-
-
-def review_create(*, contract: Any, reviewer: User, rating: int, comment: str = "") -> Review:
-    """Each party of a completed contract rates the other once. Both are revealed together."""
-    if not contract.is_party(reviewer):
-        raise _invalid("contract_id", "There is no such contract.")
-    if contract.status != "completed":
-        raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
-    reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
-    with transaction.atomic():
-        # Locking the contract serialises the two parties' reviews, so the second always sees the first.
-        type(contract).objects.select_for_update().filter(pk=contract.pk).first()
-        try:
-            with transaction.atomic():
-                review = Review.objects.create(contract=contract, reviewer=reviewer, reviewee_id=reviewee_id,
-                                               rating=rating, comment=comment.strip())
-        except IntegrityError as exc:
-            raise Conflict("You already reviewed this contract.", code="duplicate_review") from exc
-        if Review.objects.filter(contract=contract).count() == 2:
-            Review.objects.filter(contract=contract).update(revealed_at=timezone.now())
-            review.refresh_from_db(fields=["revealed_at"])
-        notices.review_received(review, review.reviewee)
-    return review
-
-
-def review_blind_cutoff() -> Any:
-    return timezone.now() - timezone.timedelta(days=REVIEW_BLIND_DAYS)

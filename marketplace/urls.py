@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/new/", views.project_create, name="project_create"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
@@ -17,7 +18,6 @@ urlpatterns = [
     path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
     path("proposals/<int:pk>/shortlist/", views.proposal_shortlist, name="proposal_shortlist"),
     path("proposals/<int:pk>/reject/", views.proposal_reject, name="proposal_reject"),
-    path("proposals/<int:pk>/accept/", views.proposal_accept_view, name="proposal_accept"),
     path("freelancers/", views.freelancer_list, name="freelancer_list"),
     path("freelancers/<int:pk>/", views.freelancer_detail, name="freelancer_detail"),
     path("freelancers/<int:pk>/invite/", views.freelancer_invite, name="freelancer_invite"),

@@ -1,4 +1,5 @@
-"""Marketplace pages: projects, proposals, the freelancer directory and profiles, invites and portfolios.
+"""Marketplace pages: the home page, projects, proposals, the freelancer directory and profiles, invites and
+portfolios. (Accepting a proposal is the act of contracting: its page view is in contracts.)
 
 Each view reads through `selectors`, changes through one service, and shows the answer. A service's
 `ApplicationError` is shown next to the field it names (or at the top of the page) with its 4xx status.
@@ -21,8 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
 from accounts.models import User
-from contracts.models import Contract
-from contracts.services import proposal_accept
 from core.exceptions import ApplicationError
 
 from . import selectors, services
@@ -88,7 +87,7 @@ def _attach(user: User, uploads: list[UploadedFile], **parent: Any) -> None:
         raise
 
 
-def _project_or_404(request: HttpRequest, pk: int) -> Project:
+def project_or_404(request: HttpRequest, pk: int) -> Project:
     project = selectors.project_get(user=request.user, pk=pk)
     if project is None:
         raise Http404
@@ -98,6 +97,17 @@ def _project_or_404(request: HttpRequest, pk: int) -> Project:
 def _own_project_or_404(request: HttpRequest, pk: int) -> Project:
     return get_object_or_404(Project.objects.select_related("category").prefetch_related("skills", "attachments"),
                              pk=pk, client=request.user)
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    featured = list(selectors.project_list(user=request.user, params={"featured": "true", "status": "open"})[:6])
+    picked = bool(featured)
+    if not featured:  # none featured: the newest open projects instead
+        featured = list(selectors.project_list(user=request.user, params={"status": "open", "ordering": "newest"})[:6])
+    return render(request, "home.html", {"featured_projects": featured, "featured_are_picked": picked})
 
 
 # --- projects: browse and search ----------------------------------------------------------------
@@ -155,12 +165,12 @@ def project_create(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/project_form.html", {"form": form, "project": None}, status=status)
 
 
-def _project_page(request: HttpRequest, project: Project, *, proposal_form: ProposalForm | None = None,
-                  error: str = "", status: int = 200) -> HttpResponse:
+def project_page(request: HttpRequest, project: Project, *, proposal_form: ProposalForm | None = None,
+                 error: str = "", status: int = 200) -> HttpResponse:
     """The project's page for whoever looks: its owner compares proposals, a freelancer proposes."""
     user = request.user
     is_owner = user.is_authenticated and project.client_id == user.pk
-    contract = Contract.objects.filter(project=project).first()
+    contract = getattr(project, "contract", None)  # made when a proposal is accepted (the relation is contracts')
     context: dict[str, Any] = {
         "project": project,
         "is_owner": is_owner,
@@ -185,7 +195,7 @@ def _project_page(request: HttpRequest, project: Project, *, proposal_form: Prop
 
 @require_http_methods(["GET", "HEAD"])
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _project_page(request, _project_or_404(request, pk))
+    return project_page(request, project_or_404(request, pk))
 
 
 @login_required
@@ -230,7 +240,7 @@ def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         deleted = services.project_delete(project=project, by=request.user)
     except ApplicationError as exc:
-        return _project_page(request, _project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
+        return project_page(request, project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
     if deleted:
         messages.success(request, f"The draft “{project.title}” is deleted.")
         return redirect(f"{reverse('project_list')}?mine=1")
@@ -256,7 +266,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project_or_404(request, pk)
+    project = project_or_404(request, pk)
     if not request.user.is_freelancer:
         return _forbidden(request, "Only freelancers send proposals",
                           "Your account is a client account: you receive proposals on the projects you post.",
@@ -275,7 +285,7 @@ def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your proposal is sent. The client will see it with the others.")
             return redirect(f"{reverse('project_detail', args=[pk])}#my-proposal")
-    return _project_page(request, project, proposal_form=form, status=status)
+    return project_page(request, project, proposal_form=form, status=status)
 
 
 def _proposal_or_404(request: HttpRequest, pk: int) -> Proposal:
@@ -292,8 +302,8 @@ def _owner_decides(request: HttpRequest, pk: int, service: Any, done: str) -> Ht
     try:
         service(proposal=proposal, by=request.user)
     except ApplicationError as exc:
-        project = _project_or_404(request, proposal.project_id)
-        return _project_page(request, project, error=str(exc.detail), status=_error_status(exc))
+        project = project_or_404(request, proposal.project_id)
+        return project_page(request, project, error=str(exc.detail), status=_error_status(exc))
     messages.success(request, done.format(name=proposal.freelancer.get_full_name()))
     return redirect(f"{reverse('project_detail', args=[proposal.project_id])}#proposals")
 
@@ -308,26 +318,6 @@ def proposal_shortlist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _owner_decides(request, pk, services.proposal_reject, "The proposal from {name} is rejected.")
-
-
-@login_required
-@require_POST
-def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal_or_404(request, pk)
-    if proposal.project.client_id != request.user.pk:
-        raise Http404
-    try:
-        contract = proposal_accept(proposal=proposal, by=request.user)
-    except ApplicationError as exc:
-        project = _project_or_404(request, proposal.project_id)
-        message = str(exc.detail)
-        if exc.error_type == "project_not_open":
-            message = ("This project already has a contract, or is no longer open: "
-                       "only one proposal can be accepted.")
-        return _project_page(request, project, error=message, status=_error_status(exc))
-    messages.success(request, f"You hired {proposal.freelancer.get_full_name()}. Here is your contract; "
-                              "the other proposals have been declined.")
-    return redirect("contract_detail", pk=contract.pk)
 
 
 def _my_proposals_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -416,7 +406,7 @@ def _freelancer_page(request: HttpRequest, freelancer: User, *, invite_form: Inv
     context = {
         "freelancer": freelancer,
         "portfolio": freelancer.portfolio.all(),
-        "reviews": selectors.reviews_for(reviewee_id=freelancer.pk)[:50],
+        "reviews": selectors.with_contract_titles(selectors.reviews_for(reviewee_id=freelancer.pk))[:50],
         "invite_form": invite_form or (InviteForm(projects=projects) if projects else None),
         "is_self": request.user.is_authenticated and request.user.pk == freelancer.pk,
     }

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -28,6 +29,9 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("api/", include(api_urlpatterns)),
+    # Support tickets moved from messaging to their own app: old admin bookmarks still arrive.
+    re_path(r"^admin/messaging/(?P<rest>(?:supportticket|ticketmessage)/.*)$",
+            RedirectView.as_view(url="/admin/support/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),
@@ -35,7 +39,6 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("", include("payments.urls")),
     path("", include("support.urls")),
-    path("", include("payments.money_urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
@@ -21,7 +20,7 @@ from core.exceptions import ApplicationError
 from core.images import image_clean
 from core.uploads import file_check
 
-from . import presence
+from . import presence, subjects
 from .content_filter import mask_contact_details
 from .models import Block, Chat, ChatMember, Message, NotificationKind, Violation
 from .notifications import notify
@@ -29,7 +28,6 @@ from .realtime import broadcast_on_commit, chat_group
 
 SEND_LIMIT_PER_MINUTE = 30
 EMAIL_BATCH_WINDOW = timedelta(minutes=15)
-SUBJECT_MODELS = {"project": "marketplace.Project", "contract": "contracts.Contract"}
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -78,10 +76,9 @@ def chat_open(*, user: User, participant: User, project_id: int | None = None) -
         raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
     subject_type, subject_id = "", 0
     if project_id:
-        project_model = apps.get_model(SUBJECT_MODELS["project"])
-        if not project_model.objects.filter(pk=project_id, client=client).exists():
+        if not subjects.subject_belongs_to(subjects.PROJECT, project_id, client.pk):
             raise _invalid("project_id", "There is no such project of this client.")
-        subject_type, subject_id = SUBJECT_MODELS["project"], project_id
+        subject_type, subject_id = subjects.PROJECT, project_id
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -164,12 +161,6 @@ def block_set(*, user: User, other: User, blocked: bool) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def _has_contract(chat: Chat) -> bool:
-    contract_model = apps.get_model(SUBJECT_MODELS["contract"])
-    return contract_model.objects.filter(client_id=chat.client_id, freelancer_id=chat.freelancer_id).exclude(
-        status="cancelled").exists()
-
-
 def _check_rate(user: User) -> None:
     if not settings.THROTTLE_ENABLED:
         return
@@ -210,7 +201,7 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
 
     kinds: list[str] = []
     shown = content
-    if content and not _has_contract(chat):
+    if content and not subjects.pair_has_contract(chat.client_id, chat.freelancer_id):
         shown, kinds = mask_contact_details(content)
     with transaction.atomic():
         message = Message(chat=chat, sender=sender, content=shown, client_id=client_id, is_flagged=bool(kinds))

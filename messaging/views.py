@@ -6,7 +6,6 @@ and `static/js/chat.js` / `notifications.js` make them live over the WebSockets 
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -22,7 +21,7 @@ from accounts.forms import form_add_service_error
 from accounts.models import User
 from core.exceptions import ApplicationError
 
-from . import notifications, presence, services
+from . import notifications, presence, services, subjects
 from .forms import MessageForm, PreferencesForm
 from .models import Chat, Message, NotificationKind
 
@@ -69,12 +68,8 @@ def _other(chat: Chat, user: User) -> User:
 
 def _subject_titles(chats: list[Chat]) -> dict[int, str]:
     """Titles of the projects the chats are about, in one query."""
-    project_model_name = services.SUBJECT_MODELS["project"]
-    ids = {chat.subject_id for chat in chats if chat.subject_type == project_model_name}
-    if not ids:
-        return {}
-    project_model = apps.get_model(project_model_name)
-    return dict(project_model.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return subjects.subject_titles(subjects.PROJECT, (chat.subject_id for chat in chats
+                                                      if chat.subject_type == subjects.PROJECT))
 
 
 def _decorate(chats: list[Chat], user: User) -> None:

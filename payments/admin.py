@@ -1,5 +1,6 @@
 """Money in the admin, read-only: the ledger, payments, payouts and Stripe records are written by
-`payments.services` only. The one thing staff do here is ask held payouts to be sent again."""
+`payments.services` and `payments.payouts` only. The one thing staff do here is ask held payouts to be
+sent again."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -8,7 +9,7 @@ from django.http import HttpRequest
 from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, minor_money, run_for_each
 from core.audit import audit
 
-from . import services
+from . import payouts
 from .models import (
     ClientSubscription,
     ConnectedAccount,
@@ -70,7 +71,7 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
     """Sends each freelancer's held payouts now (those whose Stripe account can receive), audited."""
 
     def send(user_id: int) -> None:
-        sent = services.payouts_send(user_id=user_id)
+        sent = payouts.payouts_send(user_id=user_id)
         audit("payout.retry", actor=request.user, new={"user_id": user_id, "sent": sent})
         if not sent:
             modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, the payout "

@@ -5,4 +5,5 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
-        from . import webhooks  # noqa: F401  (connects the Stripe webhook handlers)
+        # Imported for what they connect: the Stripe webhook handlers, and the money series of the metrics.
+        from . import metrics, webhooks  # noqa: F401

@@ -27,8 +27,9 @@ from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 
 from . import stripe_client
+from .customers import customer_id_for
+from .exceptions import PaymentError
 from .models import ClientSubscription, StripeCustomer
-from .services import PaymentError, customer_id_for
 
 logger = logging.getLogger(__name__)
 

@@ -88,6 +88,10 @@ class Payment(models.Model):
     description = models.CharField(max_length=255, blank=True)
     contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     milestone_id = models.BigIntegerField(null=True, blank=True)
+    # What the money was for, as the receipt and the payments list name it: written by the app that moved
+    # the money when it moved, so a receipt keeps saying what was paid for and payments never asks above.
+    contract_title = models.CharField(max_length=255, blank=True)
+    milestone_title = models.CharField(max_length=255, blank=True)
     ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="payments")
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
@@ -102,6 +106,16 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency} for {self.user}"
+
+    @property
+    def receipt_number(self) -> str:
+        """ML-YYYYMMDD-000123: the date of the payment (UTC) and its id."""
+        return f"ML-{self.created_at:%Y%m%d}-{self.pk:06d}"
+
+    @property
+    def stripe_reference(self) -> str:
+        """The Stripe object that moved the money: the refund, the transfer or the PaymentIntent."""
+        return self.stripe_refund or self.stripe_transfer or self.stripe_payment_intent
 
 
 class ConnectedAccount(models.Model):

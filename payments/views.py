@@ -1,28 +1,48 @@
-"""The billing page, /settings/billing/: the Client Pro plan, what it unlocks, subscribe and cancel.
+"""Payment pages, mounted at the site root: the caller's payments with their balances, a printable receipt
+(and its PDF) for each payment, the freelancer's payout account (Stripe Connect onboarding), and the billing
+page, /settings/billing/, with the Client Pro plan.
 
-With real Stripe keys the card goes from the browser straight to Stripe (Stripe Elements makes the
-PaymentMethod); against the local emulator a plain test-card form is posted here and the PaymentMethod is
+Each person sees only their own payments: another person's payment is a 404, as on the API.
+
+Card details: with real Stripe keys the card goes from the browser straight to Stripe (Stripe Elements makes
+the PaymentMethod); against the local emulator a plain test-card form is posted here and the PaymentMethod is
 made at the emulator. Card details are never stored, logged or sent back in the page.
 """
 
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import stripe
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import form_add_service_error
-from accounts.models import UserType
+from accounts.models import User, UserType
 from core.exceptions import ApplicationError
+from core.money import money_text
 
-from . import billing
+from . import billing, selectors, services
 from .forms import CARD_FIELDS, TestCardForm
+from .models import ConnectedAccount, Payment
+
+logger = logging.getLogger(__name__)
+
+
+# --- billing: the Client Pro plan ---------------------------------------------------------------
 
 
 class ElementsForm(forms.Form):
@@ -118,3 +138,240 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "free_invites": billing.FREE_INVITES_PER_PROJECT,
         "live": summary["status"] in billing.LIVE_STATUSES,
     }, status=status)
+
+
+# --- the payments list, with the balances -------------------------------------------------------
+
+PER_PAGE = 50
+PLATFORM = "MegiLance"
+
+
+@dataclass(frozen=True)
+class ContractLink:
+    """The contract a payment was for, as the pages link to it."""
+
+    pk: int
+    title: str
+
+
+def _contract_link(payment: Payment) -> ContractLink | None:
+    if payment.contract_id and payment.contract_title:
+        return ContractLink(pk=payment.contract_id, title=payment.contract_title)
+    return None
+
+
+def client_summary(user: User) -> list[dict[str, str]]:
+    """Spent (funded minus refunded) and what is held in escrow on the client's contracts, per currency."""
+    return [{"currency": row.currency, "spent": money_text(row.spent, row.currency),
+             "in_escrow": money_text(row.in_escrow, row.currency)}
+            for row in selectors.client_balances(user=user)]
+
+
+def freelancer_summary(user: User) -> list[dict[str, str]]:
+    """Earned (released, net of fees), pending payout and paid out, per currency."""
+    return [{"currency": row.currency, "earned": money_text(row.earned, row.currency),
+             "pending": money_text(row.pending, row.currency), "paid": money_text(row.paid, row.currency)}
+            for row in selectors.freelancer_balances(user=user)]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def payment_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    page = Paginator(selectors.payment_list(user=user), PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for payment in rows:
+        payment.amount_text = money_text(payment.amount, payment.currency)
+        payment.contract = _contract_link(payment)
+    return render(request, "payments/payment_list.html", {
+        "page": page,
+        "payments": rows,
+        "client_summary": client_summary(user) if user.is_client else None,
+        "freelancer_summary": freelancer_summary(user) if user.is_freelancer else None,
+        "fee_percent": settings.PLATFORM_FEE_PERCENT,
+    })
+
+
+# --- receipts -----------------------------------------------------------------------------------
+
+
+def _own_payment(request: HttpRequest, pk: int) -> Payment:
+    payment = selectors.payment_get_own(user=request.user, pk=pk)
+    if payment is None:
+        raise Http404
+    return payment
+
+
+def receipt(payment: Payment) -> dict[str, Any]:
+    """What a receipt says, for the page and the PDF alike: a list of (label, value) lines."""
+    person = f"{payment.user.get_full_name()} <{payment.user.email}>"
+    when = timezone.localtime(payment.created_at)
+    lines: list[tuple[str, str]] = [
+        ("Receipt number", payment.receipt_number),
+        ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
+        ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
+        ("What", payment.get_kind_display()),
+    ]
+    if payment.description:
+        lines.append(("Description", payment.description))
+    if payment.contract_title:
+        lines.append(("Contract", payment.contract_title))
+    if payment.milestone_title:
+        lines.append(("Milestone", payment.milestone_title))
+    fees: list[tuple[str, str]] = []
+    if payment.kind == Payment.Kind.RELEASE:
+        fee = Payment.objects.filter(kind=Payment.Kind.FEE, ledger_transaction_id=payment.ledger_transaction_id,
+                                     user=payment.user).first() if payment.ledger_transaction_id else None
+        fee_amount = fee.amount if fee is not None else 0
+        fees = [
+            ("Released from escrow", money_text(payment.amount + fee_amount, payment.currency)),
+            (f"Platform fee ({settings.PLATFORM_FEE_PERCENT}%)", f"\u2212{money_text(fee_amount, payment.currency)}"),
+            ("You receive", money_text(payment.amount, payment.currency)),
+        ]
+    total_label = {Payment.Kind.FUNDING: "Amount paid into escrow", Payment.Kind.REFUND: "Amount refunded",
+                   Payment.Kind.FEE: "Platform fee", Payment.Kind.RELEASE: "Amount"}.get(payment.kind, "Amount")
+    lines.append((total_label, money_text(payment.amount, payment.currency)))
+    lines.append(("Status", payment.get_status_display()))
+    if payment.payout_status:
+        lines.append(("Payout", payment.get_payout_status_display()))
+    lines.append(("Stripe reference", payment.stripe_reference or "—"))
+    return {"number": payment.receipt_number, "lines": lines, "fees": fees, "payment": payment,
+            "contract": _contract_link(payment), "amount": money_text(payment.amount, payment.currency)}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def payment_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    data = receipt(_own_payment(request, pk))
+    return render(request, "payments/receipt.html", {**data, "platform": PLATFORM})
+
+
+def _font() -> tuple[str, str]:
+    """A font that has every character of people's names (DejaVu when the system has it), else Helvetica."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = Path("/usr/share/fonts/truetype/dejavu")
+    regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+    if regular.exists() and bold.exists():
+        try:
+            if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+                pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+            return "DejaVuSans", "DejaVuSans-Bold"
+        except Exception:  # an unreadable font file: the built-in font still makes a receipt
+            logger.warning("Could not load the DejaVu fonts", exc_info=True)
+    return "Helvetica", "Helvetica-Bold"
+
+
+def receipt_pdf(data: dict[str, Any]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    regular, bold = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"Receipt {data['number']}")
+    pdf.setAuthor(PLATFORM)
+    width, height = A4
+    left, label_width, y = 20 * mm, 55 * mm, height - 25 * mm
+    pdf.setFont(bold, 18)
+    pdf.drawString(left, y, f"{PLATFORM} receipt {data['number']}")
+    y -= 8 * mm
+    pdf.setFont(regular, 9)
+    pdf.drawString(left, y, "Freelance marketplace with milestone escrow. Payments are processed by Stripe.")
+    y -= 12 * mm
+
+    def line(label: str, value: str, font: str = regular) -> None:
+        nonlocal y
+        pdf.setFont(bold, 10)
+        pdf.drawString(left, y, label)
+        pdf.setFont(font, 10)
+        for part in simpleSplit(value, font, 10, width - left * 2 - label_width) or [""]:
+            pdf.drawString(left + label_width, y, part)
+            y -= 6 * mm
+
+    for label, value in data["lines"]:
+        line(label, value)
+    if data["fees"]:
+        y -= 4 * mm
+        pdf.setFont(bold, 12)
+        pdf.drawString(left, y, "Fees")
+        y -= 8 * mm
+        for label, value in data["fees"]:
+            line(label, value)
+    pdf.setFont(regular, 8)
+    pdf.drawString(left, 15 * mm, f"Issued by {PLATFORM} on {date_format(timezone.localdate(), 'j F Y')}.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def payment_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    data = receipt(_own_payment(request, pk))
+    response = HttpResponse(receipt_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{data["number"]}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- payouts ------------------------------------------------------------------------------------
+
+
+def payout_state(account: ConnectedAccount | None) -> str:
+    if account is None:
+        return "not_started"
+    return "ready" if account.can_receive else "incomplete"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def payouts_page(request: HttpRequest) -> HttpResponse:
+    """The freelancer's payout account: set it up at Stripe (Connect onboarding), then held earnings go out."""
+    user = request.user
+    if not user.is_freelancer:
+        return render(request, "marketplace/forbidden.html", {
+            "title": "Payouts are for freelancers",
+            "message": "Freelancers receive their earnings here. As a client you pay into escrow from each contract.",
+            "link": (reverse("payment_list"), "Back to your payments"),
+        }, status=403)
+    here = request.build_absolute_uri(reverse("payments_payouts"))
+    if request.method == "POST":
+        try:
+            url = services.connect_onboarding_link(user=user, return_url=f"{here}?onboarding=done",
+                                                   refresh_url=f"{here}?onboarding=again")
+        except ApplicationError as exc:
+            messages.error(request, str(exc.detail))
+            return redirect("payments_payouts")
+        return redirect(url)
+    returned = request.GET.get("onboarding")
+    if returned in ("done", "again"):
+        try:
+            account = services.connect_refresh(user)
+        except stripe.StripeError:
+            logger.warning("Could not refresh the payout account of user %s", user.pk, exc_info=True)
+            messages.error(request, "We could not reach Stripe to check your payout account; try again shortly.")
+            return redirect("payments_payouts")
+        if payout_state(account) == "ready":
+            messages.success(request, "Your payout account is ready. Earnings held for you are on their way to it.")
+        elif returned == "again":
+            messages.warning(request, "The set-up link expired. Press “Set up payouts” to continue where you left off.")
+        else:
+            messages.warning(request, "Stripe still needs some details before you can receive payouts. Press "
+                                      "“Set up payouts” to finish.")
+        return redirect("payments_payouts")
+    account = ConnectedAccount.objects.filter(user=user).first()
+    held = defaultdict(int)
+    for payment in Payment.objects.filter(user=user, kind=Payment.Kind.RELEASE,
+                                          payout_status=Payment.PayoutStatus.HELD):
+        held[payment.currency] += payment.amount
+    return render(request, "payments/payouts.html", {
+        "account": account,
+        "state": payout_state(account),
+        "held": [money_text(amount, currency) for currency, amount in sorted(held.items())],
+        "summary": freelancer_summary(user),
+    })

@@ -5,12 +5,14 @@ re-fetches the object by id and acts only on what it finds now, through idempote
 handler raises, dj-stripe rolls the event back, so Stripe's next delivery runs it again.
 """
 
+import logging
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 from djstripe.signals import WEBHOOK_SIGNALS
 
-from . import services, signals
+from . import billing, services, signals
 
 
 def _object_id(event: Any) -> str:
@@ -46,15 +48,11 @@ INVOICE_EVENTS = ("invoice.payment_succeeded", "invoice.payment_failed")
 
 @receiver([WEBHOOK_SIGNALS[name] for name in SUBSCRIPTION_EVENTS], dispatch_uid="megilance.billing.subscription")
 def subscription_changed(sender: Any, event: Any, **kwargs: Any) -> None:
-    from . import billing
-
     billing.sync(_object_id(event))
 
 
 @receiver([WEBHOOK_SIGNALS[name] for name in INVOICE_EVENTS], dispatch_uid="megilance.billing.invoice")
 def invoice_paid_or_failed(sender: Any, event: Any, **kwargs: Any) -> None:
-    from . import billing
-
     billing.sync_invoice(_object_id(event))
 
 
@@ -62,9 +60,6 @@ def _mirror_quietly(handler: Any) -> Any:
     """dj-stripe's own copy of a subscription or invoice, in its tables (which MegiLance does not read), runs
     in a savepoint: if it fails (dj-stripe needs fields the local emulator does not send, or does not know
     a newer API version's shape), that is logged and the plan's sync above still runs and commits."""
-    import logging
-
-    from django.db import transaction
 
     def mirror(sender: Any, event: Any, **kwargs: Any) -> None:
         try:

@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import override_settings
 
 from accounts.models import User
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -367,7 +367,8 @@ class TestUsers:
         assert "email" not in body and "is_staff" not in body
 
     def test_a_client_profile_shows_hiring_figures(self, api_client, client_user, freelancer_user):
-        from marketplace.tests.factories import make_contract, make_project
+        from contracts.tests.factories import make_contract
+        from marketplace.tests.factories import make_project
         from payments.services import funding_record
 
         contract = make_contract(client_user, freelancer_user)

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import BackupCode
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,12 @@ from accounts.models import AuthSession, User
 from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.models import Contract
+from contracts.reviews import review_create
 from contracts.services import contract_complete
+from contracts.tests.factories import make_contract
 from marketplace.models import Project
-from marketplace.services import project_set_status, review_create
-from marketplace.tests.factories import make_contract, make_project, make_proposal
+from marketplace.services import project_set_status
+from marketplace.tests.factories import make_project, make_proposal
 from messaging.services import chat_open, message_send
 from payments import signals as payment_signals
 from payments.models import LedgerTransaction, Payment

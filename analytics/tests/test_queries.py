@@ -68,7 +68,8 @@ def add_rows(n: int) -> None:
                   completed_at=now if proposal.project.status == "completed" else None)
          for proposal in proposals if proposal.status == "accepted"])
     Review.objects.bulk_create(
-        [Review(contract=contract, reviewer=contract.client, reviewee=contract.freelancer, rating=1 + i % 5)
+        [Review(contract_id=contract.pk, reviewer=contract.client, reviewee=contract.freelancer, rating=1 + i % 5,
+                visible_from=now)
          for i, contract in enumerate(contracts) if contract.status == "completed"])
     milestones = Milestone.objects.bulk_create(
         [Milestone(contract=contract, title="Bulk", amount=Decimal("150.00"), status="disputed")

@@ -123,3 +123,9 @@ class ContractInput(serializers.Serializer):
 
 class ContractCreateInput(serializers.Serializer):
     proposal_id = serializers.IntegerField(min_value=1)
+
+
+class ReviewInput(serializers.Serializer):
+    contract_id = serializers.IntegerField(min_value=1)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

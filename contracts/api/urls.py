@@ -18,4 +18,6 @@ urlpatterns = [
     path("disputes", views.DisputeListView.as_view(), name="api-disputes"),
     path("disputes/<int:pk>", views.DisputeDetailView.as_view(), name="api-dispute-detail"),
     path("disputes/<int:pk>/resolve", views.DisputeResolveView.as_view(), name="api-dispute-resolve"),
+    path("proposals/<int:pk>/accept", views.ProposalAcceptView.as_view(), name="api-proposal-accept"),
+    path("reviews", views.ReviewListView.as_view(), name="api-reviews"),
 ]

@@ -1,19 +1,23 @@
-"""Contracts, milestones and disputes: thin views over contracts.services and contracts.escrow."""
+"""Contracts, milestones, disputes, accepting a proposal and reviews: thin views over this app's services."""
 
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from core.exceptions import ApplicationError
+from marketplace import selectors as marketplace_selectors
+from marketplace.api import serializers as marketplace_serializers
 
 from .. import escrow, selectors, services
 from ..models import Contract, ContractStatus, Dispute, Milestone, Submission
+from ..reviews import review_create
 from . import serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer,
@@ -149,15 +153,13 @@ FUND_MESSAGES = {
 class MilestoneFundView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(s.FundInput, request)
-        _, outcome = escrow.milestone_fund(milestone=_milestone(request, pk), by=request.user,
-                                           payment_method=data.get("payment_method") or None)
-        fresh = _milestone(request, pk)
-        status = "succeeded" if outcome is None or fresh.status == "funded" else outcome.status
+        result = escrow.milestone_fund(milestone=_milestone(request, pk), by=request.user,
+                                       payment_method=data.get("payment_method") or None)
         return Response({
-            "milestone": s.MilestoneSerializer(fresh).data,
-            "status": status,
-            "client_secret": None if status == "succeeded" else outcome.client_secret,
-            "detail": FUND_MESSAGES.get(status, "The payment is not complete yet."),
+            "milestone": s.MilestoneSerializer(_milestone(request, pk)).data,
+            "status": result.status,
+            "client_secret": result.client_secret,
+            "detail": FUND_MESSAGES.get(result.status, "The payment is not complete yet."),
         })
 
 
@@ -263,3 +265,61 @@ class DisputeResolveView(APIView):
         dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
                                          freelancer_amount=data.get("freelancer_amount"), note=data["note"])
         return Response(s.DisputeSerializer(dispute).data)
+
+
+# --- accepting a proposal and reviewing: the acts of contracting --------------------------------
+
+# The answers these two routes have always documented (they were first served with the marketplace's routes).
+CONTRACTING_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                      409: ErrorSerializer}
+
+
+@extend_schema(tags=["proposals"], request=None, responses={201: s.ContractSerializer, **CONTRACTING_ERRORS},
+               description="The project's owner accepts: the proposal is accepted, the others rejected, the project "
+                           "in progress and a contract created, in one transaction. 409 if the project already has "
+                           "a contract.")
+class ProposalAcceptView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        proposal = marketplace_selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+        if proposal is None:
+            raise NotFound()
+        contract = services.proposal_accept(proposal=proposal, by=request.user)
+        return Response(s.ContractSerializer(selectors.contracts_for(request.user).get(pk=contract.pk)).data,
+                        status=201)
+
+
+class ReviewListView(generics.ListCreateAPIView):
+    """Reviews anyone may read (`?user=<id>` for one person's); parties of a completed contract write one each."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = marketplace_serializers.ReviewSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        user_id = params.get("user")
+        reviews = marketplace_selectors.reviews_for(
+            reviewee_id=int(user_id) if user_id and user_id.isdigit() else None, viewer=self.request.user
+        )
+        if user_id and not user_id.isdigit():
+            return reviews.none()
+        if contract := params.get("contract"):
+            reviews = reviews.filter(contract_id=contract) if contract.isdigit() else reviews.none()
+        return reviews
+
+    @extend_schema(tags=["reviews"], parameters=[OpenApiParameter("user", int), OpenApiParameter("contract", int)],
+                   auth=[])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["reviews"], request=s.ReviewInput,
+                   responses={201: marketplace_serializers.ReviewSerializer, **CONTRACTING_ERRORS})
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        data = _valid(s.ReviewInput, request)
+        contract = selectors.contracts_for(request.user).filter(pk=data["contract_id"]).first()
+        if contract is None:
+            return Response({"detail": "Invalid input: there is no such contract.", "error_type": "validation_error",
+                             "errors": {"contract_id": ["There is no such contract."]}}, status=400)
+        review = review_create(contract=contract, reviewer=request.user, rating=data["rating"],
+                               comment=data["comment"])
+        review = marketplace_selectors.reviews_for(viewer=request.user).get(pk=review.pk)
+        return Response(self.get_serializer(review).data, status=201)

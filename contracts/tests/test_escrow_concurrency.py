@@ -7,10 +7,10 @@ from django.db import connections
 
 from accounts.tokens import login_issue
 from contracts.models import Milestone
-from contracts.tests.helpers import add_milestone, assert_ledger_balanced, emulator_available, fund, submit
-from marketplace.tests.factories import make_contract
+from contracts.tests.factories import make_contract
 from payments.models import LedgerTransaction, Payment
 from payments.stripe_client import sdk as stripe_sdk
+from tests.helpers.money import add_milestone, assert_ledger_balanced, emulator_available, fund, submit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stripe_clean")]
 

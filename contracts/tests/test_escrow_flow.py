@@ -9,7 +9,10 @@ import time_machine
 
 from contracts.escrow import auto_release_due
 from contracts.models import Milestone
-from contracts.tests.helpers import (
+from contracts.tests.factories import make_contract
+from payments.models import LedgerAccount, Payment, Payout
+from payments.stripe_client import sdk as stripe_sdk
+from tests.helpers.money import (
     DECLINED_CARD,
     THREE_D_SECURE_CARD,
     add_milestone,
@@ -21,9 +24,6 @@ from contracts.tests.helpers import (
     fund,
     submit,
 )
-from marketplace.tests.factories import make_contract
-from payments.models import LedgerAccount, Payment, Payout
-from payments.stripe_client import sdk as stripe_sdk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 

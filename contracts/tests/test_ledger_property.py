@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.models import Milestone
-from contracts.tests.helpers import assert_ledger_balanced, balance, emulator_available, escrow_of
+from contracts.tests.factories import make_contract
 from core.money import fee_minor, to_minor
-from marketplace.tests.factories import make_contract
 from payments.models import LedgerAccount, Payment
+from tests.helpers.money import assert_ledger_balanced, balance, emulator_available, escrow_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

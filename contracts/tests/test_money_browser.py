@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 from contracts.models import Milestone
-from marketplace.tests.factories import make_contract
+from contracts.tests.factories import make_contract
 from payments.models import Payment
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe here.

@@ -8,12 +8,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from accounts.tests.test_pages import assert_accessible_page
 from contracts.models import Contract, Dispute, Milestone, SubmissionFile
-from contracts.tests.helpers import DECLINED_CARD, THREE_D_SECURE_CARD
-from marketplace.tests.factories import make_contract
+from contracts.tests.factories import make_contract
 from payments.models import ConnectedAccount, Payment
 from payments.stripe_client import sdk as stripe_sdk
+from tests.helpers.money import DECLINED_CARD, THREE_D_SECURE_CARD
+from tests.helpers.pages import assert_accessible_page
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
@@ -449,6 +449,8 @@ def test_the_payments_pages_show_each_person_their_own(contract, client_browser,
     assert "Released from escrow 1,000.00 USD" in text and "Platform fee (10%) \u2212100.00 USD" in text
     assert "You receive 900.00 USD" in text and contract.freelancer.email in text
     assert "Stripe reference" in text and "Download PDF" in text
+    assert f"Contract {contract.title}" in text and "Milestone Designs for the home page" in text
+    assert f'href="/contracts/{contract.pk}/"' in receipt.content.decode()
     pdf = freelancer_browser.get(f"/payments/{release.pk}/receipt.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and f'filename="{number}.pdf"' in pdf["Content-Disposition"]

@@ -10,11 +10,11 @@ import pytest
 import stripe
 
 from contracts.models import Milestone
-from contracts.tests.helpers import THREE_D_SECURE_CARD, add_milestone, assert_ledger_balanced, card, fund
+from contracts.tests.factories import make_contract
 from devtools.webhook_setup import endpoint_path, local_endpoint
-from marketplace.tests.factories import make_contract
 from payments.models import LedgerTransaction
 from payments.stripe_client import sdk as stripe_sdk
+from tests.helpers.money import THREE_D_SECURE_CARD, add_milestone, assert_ledger_balanced, card, fund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 

@@ -12,15 +12,16 @@ from django.urls import reverse
 
 from contracts import escrow
 from contracts.models import Dispute, Milestone
-from contracts.tests.helpers import add_milestone, assert_ledger_balanced, balance, escrow_of, fund
+from contracts.tests.factories import make_contract
 from core.audit import audit
 from core.models import AuditEvent
-from marketplace.tests.factories import make_contract, make_project
+from marketplace.tests.factories import make_project
 from messaging.models import Notification, NotificationKind, Violation
 from messaging.services import block_set, chat_open, message_send
 from payments import services as payments
 from payments.models import ConnectedAccount, LedgerAccount, Payment, Payout
 from support import services as support
+from tests.helpers.money import add_milestone, assert_ledger_balanced, balance, escrow_of, fund
 
 pytestmark = pytest.mark.django_db
 

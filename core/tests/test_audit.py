@@ -9,11 +9,12 @@ import pytest
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
 
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 from contracts import escrow
+from contracts.tests.factories import make_contract
 from core.audit import audit
 from core.models import AuditEvent
-from marketplace.tests.factories import make_contract, make_project
+from marketplace.tests.factories import make_project
 from messaging.models import Violation
 from messaging.services import chat_open, message_send
 from payments import services as payments
@@ -154,7 +155,7 @@ def _stripe_settings(settings, stripe_clean) -> None:
 
 @pytest.mark.usefixtures("_stripe_settings")
 def test_dispute_resolution_is_recorded(client_for, client_user, freelancer_user, staff_user) -> None:
-    from contracts.tests.helpers import add_milestone, fund
+    from tests.helpers.money import add_milestone, fund
 
     contract = make_contract(client_user, freelancer_user)
     client_api = client_for(client_user)

@@ -3,8 +3,9 @@
 import pytest
 from django.core import mail
 
-from core.mail import email_deliver, email_flush_outbox, email_queue
+from core.mail import email_queue
 from core.models import OutboundEmail
+from core.outbox import email_deliver, email_flush_outbox
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ class PrivateRedis:
     """A Redis server of the test's own, so it can be stopped and started again on the same port."""
 
     def __init__(self, tmp_path):
-        from conftest import free_port
+        from tests.helpers.servers import free_port
 
         self.port = free_port()
         self.dir = tmp_path
@@ -54,7 +54,7 @@ class PrivateRedis:
     def start(self):
         import subprocess
 
-        from conftest import wait_for_port
+        from tests.helpers.servers import wait_for_port
 
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",

@@ -15,8 +15,8 @@ from celery.signals import before_task_publish, task_prerun
 from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
+from contracts.tests.factories import make_contract
 from core.logging import JsonFormatter, RequestIdFilter, get_request_id, reset_request_id, set_request_id
-from marketplace.tests.factories import make_contract
 from megilance.celery import app
 from payments import services as payments
 from payments.models import LedgerAccount, LedgerTransaction
@@ -283,7 +283,7 @@ def test_money_totals_come_from_the_ledger_at_scrape_time(client, client_user, f
     assert value(samples, "megilance_money_owed_to_freelancers", currency="usd") == 0.0
     assert value(samples, "megilance_money_paid_out", currency="usd") == 360.0
 
-    from core.metrics import MONEY
+    from payments.metrics import MONEY
 
     with django_assert_max_num_queries(1):
         list(MONEY.collect())  # one aggregate query, whatever the ledger's size
@@ -292,7 +292,7 @@ def test_money_totals_come_from_the_ledger_at_scrape_time(client, client_user, f
 def test_the_money_collector_is_registered_once() -> None:
     from prometheus_client import REGISTRY
 
-    from core.metrics import MONEY
+    from payments.metrics import MONEY
 
     collectors = [c for c in REGISTRY._collector_to_names if type(c).__name__ == "MoneyCollector"]
     assert collectors == [MONEY]

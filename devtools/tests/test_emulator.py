@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from payments.tests.fixtures import StripeEmulator
+from tests.helpers.stripe_emulator import StripeEmulator
 
 RETURN_URL = "http://megilance.test/payments/connect/return"
 REFRESH_URL = "http://megilance.test/payments/connect/refresh"

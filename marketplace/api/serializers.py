@@ -155,12 +155,6 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
         fields = ["id", "freelancer_id", "title", "description", "project_url", "images", "created_at", "updated_at"]
 
 
-class ReviewInput(serializers.Serializer):
-    contract_id = serializers.IntegerField(min_value=1)
-    rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-
-
 class ReviewSerializer(serializers.ModelSerializer):
     contract_id = serializers.IntegerField(read_only=True)
     reviewer = PersonSerializer(read_only=True)
@@ -172,10 +166,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         fields = ["id", "contract_id", "reviewer", "reviewee", "rating", "comment", "created_at", "revealed"]
 
     def get_revealed(self, obj: Review) -> bool:
-        from ..services import review_blind_cutoff
-
-        completed = obj.contract.completed_at
-        return obj.revealed_at is not None or (completed is not None and completed <= review_blind_cutoff())
+        return obj.is_visible
 
 
 class FreelancerSerializer(serializers.ModelSerializer):

@@ -10,7 +10,6 @@ urlpatterns = [
     path("attachments/<int:pk>", views.AttachmentView.as_view(), name="api-attachment-download"),
     path("proposals", views.ProposalListView.as_view(), name="api-proposals"),
     path("proposals/<int:pk>", views.ProposalDetailView.as_view(), name="api-proposal-detail"),
-    path("proposals/<int:pk>/accept", views.ProposalAcceptView.as_view(), name="api-proposal-accept"),
     path("proposals/<int:pk>/reject", views.ProposalRejectView.as_view(), name="api-proposal-reject"),
     path("proposals/<int:pk>/withdraw", views.ProposalWithdrawView.as_view(), name="api-proposal-withdraw"),
     path("proposals/<int:pk>/shortlist", views.ProposalShortlistView.as_view(), name="api-proposal-shortlist"),
@@ -20,7 +19,6 @@ urlpatterns = [
     path("invites/<int:pk>/decline", views.InviteDeclineView.as_view(), name="api-invite-decline"),
     path("portfolio", views.PortfolioListView.as_view(), name="api-portfolio"),
     path("portfolio/<int:pk>", views.PortfolioDetailView.as_view(), name="api-portfolio-detail"),
-    path("reviews", views.ReviewListView.as_view(), name="api-reviews"),
     path("freelancers", views.FreelancerListView.as_view(), name="api-freelancers"),
     path("freelancers/<int:pk>", views.FreelancerDetailView.as_view(), name="api-freelancer-detail"),
 ]

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.models import User, UserType
-from contracts.api.serializers import ContractSerializer
 
 from .. import selectors, services
 from ..models import Attachment, Category, Invite, PortfolioItem, Project, Proposal
@@ -252,22 +251,6 @@ ProposalWithdrawView = _proposal_action("withdraw", services.proposal_withdraw, 
 ProposalShortlistView = _proposal_action("shortlist", services.proposal_shortlist, "The client shortlists it.")
 
 
-@extend_schema(tags=["proposals"], request=None, responses={201: ContractSerializer, **ERRORS},
-               description="The project's owner accepts: the proposal is accepted, the others rejected, the project "
-                           "in progress and a contract created, in one transaction. 409 if the project already has "
-                           "a contract.")
-class ProposalAcceptView(APIView):
-    def post(self, request: Request, pk: int) -> Response:
-        from contracts.selectors import contracts_for
-        from contracts.services import proposal_accept
-
-        proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
-        if proposal is None:
-            raise NotFound()
-        contract = proposal_accept(proposal=proposal, by=request.user)
-        return Response(ContractSerializer(contracts_for(request.user).get(pk=contract.pk)).data, status=201)
-
-
 # --- invites ------------------------------------------------------------------------------------
 
 
@@ -387,47 +370,6 @@ class PortfolioDetailView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         services.portfolio_item_delete(item=self._mine(request, pk), by=request.user)
         return Response(status=204)
-
-
-# --- reviews ------------------------------------------------------------------------------------
-
-
-class ReviewListView(generics.ListCreateAPIView):
-    """Reviews anyone may read (`?user=<id>` for one person's); parties of a completed contract write one each."""
-
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    serializer_class = s.ReviewSerializer
-
-    def get_queryset(self):
-        params = self.request.query_params
-        user_id = params.get("user")
-        reviews = selectors.reviews_for(
-            reviewee_id=int(user_id) if user_id and user_id.isdigit() else None, viewer=self.request.user
-        )
-        if user_id and not user_id.isdigit():
-            return reviews.none()
-        if contract := params.get("contract"):
-            reviews = reviews.filter(contract_id=contract) if contract.isdigit() else reviews.none()
-        return reviews
-
-    @extend_schema(tags=["reviews"], parameters=[OpenApiParameter("user", int), OpenApiParameter("contract", int)],
-                   auth=[])
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(tags=["reviews"], request=s.ReviewInput, responses={201: s.ReviewSerializer, **ERRORS})
-    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        from contracts.selectors import contracts_for
-
-        data = _valid(s.ReviewInput, request)
-        contract = contracts_for(request.user).filter(pk=data["contract_id"]).first()
-        if contract is None:
-            return Response({"detail": "Invalid input: there is no such contract.", "error_type": "validation_error",
-                             "errors": {"contract_id": ["There is no such contract."]}}, status=400)
-        review = services.review_create(contract=contract, reviewer=request.user, rating=data["rating"],
-                                        comment=data["comment"])
-        review = selectors.reviews_for(viewer=request.user).get(pk=review.pk)
-        return Response(self.get_serializer(review).data, status=201)
 
 
 # --- people and categories ----------------------------------------------------------------------

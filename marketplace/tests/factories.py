@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from contracts.services import contract_complete, proposal_accept
 from marketplace.categories import categories_ensure_defaults
 from marketplace.services import project_create, proposal_submit
 
@@ -45,12 +44,3 @@ def make_proposal(freelancer, project, **overrides):
         **overrides,
     }
     return proposal_submit(freelancer=freelancer, project=project, data=data)
-
-
-def make_contract(client, freelancer, *, completed=False, **project_overrides):
-    project = make_project(client, **project_overrides)
-    proposal = make_proposal(freelancer, project)
-    contract = proposal_accept(proposal=proposal, by=client)
-    if completed:
-        contract = contract_complete(contract=contract, by=client)
-    return contract

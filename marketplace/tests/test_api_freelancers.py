@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import skills_from_names, user_set_active
-from marketplace.services import review_create
-from marketplace.tests.factories import make_contract
+from contracts.reviews import review_create
+from contracts.tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db
 

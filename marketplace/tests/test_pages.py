@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from accounts.tests.test_pages import assert_accessible_page
 from contracts.models import Contract
+from contracts.tests.factories import make_contract
 from marketplace.models import Attachment, Invite, PortfolioItem, Project, Proposal, Review
 from marketplace.services import invite_create, portfolio_item_create, project_feature, proposal_reject
-from marketplace.tests.factories import make_contract, make_project, make_proposal
+from marketplace.tests.factories import make_project, make_proposal
+from tests.helpers.pages import assert_accessible_page
 
 pytestmark = pytest.mark.django_db
 
@@ -543,8 +544,8 @@ def test_the_client_completes_the_contract_and_both_review(client, owner, freela
 
     response = client.post(f"/contracts/{contract.pk}/review/", {"rating": "5", "comment": "Clear and on time."})
     assert response.status_code == 302
-    review = Review.objects.get(contract=contract, reviewer=owner)
-    assert review.rating == 5 and review.reviewee == freelancer and review.revealed_at is None
+    review = Review.objects.get(contract_id=contract.pk, reviewer=owner)
+    assert review.rating == 5 and review.reviewee == freelancer and not review.is_visible
     html = html_of(client.get(f"/contracts/{contract.pk}/"))
     assert "Leave a review" not in html
     assert "Clear and on time." in html  # one's own review is always visible to oneself

@@ -246,7 +246,7 @@ SPECTACULAR_SETTINGS = {
         "DisputeStatusEnum": "contracts.models.Dispute.Status",
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PayoutStatusEnum": "payments.models.Payment.PayoutStatus",
-        "TicketStatusEnum": "messaging.models.TicketStatus",
+        "TicketStatusEnum": "support.models.TicketStatus",
         "CurrencyEnum": "marketplace.models.CURRENCIES",
     },
 }

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import subjects
 from ..models import Chat, Message, Notification, NotificationKind
 
 
@@ -34,7 +35,7 @@ class ChatSerializer(serializers.ModelSerializer):
                   "archived", "last_message", "other_last_read_message_id", "other_last_delivered_message_id"]
 
     def get_project_id(self, obj: Chat) -> int | None:
-        return obj.subject_id if obj.subject_type == "marketplace.Project" else None
+        return obj.subject_id if obj.subject_type == subjects.PROJECT else None
 
     def get_archived(self, obj: Chat) -> bool:
         return getattr(obj, "my_archived_at", None) is not None

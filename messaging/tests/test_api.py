@@ -136,7 +136,7 @@ class TestMessages:
         assert "bob@example.com" in violation.original_content
 
     def test_no_masking_once_a_contract_exists(self, client_for, client_user, freelancer_user):
-        from marketplace.tests.factories import make_contract
+        from contracts.tests.factories import make_contract
 
         make_contract(client_user, freelancer_user)
         chat = chat_open(user=client_user, participant=freelancer_user)[0]
@@ -188,7 +188,7 @@ class TestOfflineRecipients:
 
 
 def test_security_changes_reach_the_notifications(client_for, client_user):
-    from conftest import PASSWORD
+    from accounts.tests.factories import PASSWORD
 
     api = client_for(client_user)
     api.post("/api/auth/change-password", {"current_password": PASSWORD, "new_password": "another-long-passphrase"},

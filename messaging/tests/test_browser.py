@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, free_port, wait_for_port
+from accounts.tests.factories import PASSWORD
+from tests.helpers.servers import free_port, wait_for_port
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

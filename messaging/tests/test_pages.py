@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.test_pages import assert_accessible_page
 from messaging import notifications
 from messaging.models import ChatMember, Message, Notification, NotificationKind, NotificationPreference
 from messaging.services import chat_open, message_send
+from tests.helpers.pages import assert_accessible_page
 
 
 def html_of(response) -> str:

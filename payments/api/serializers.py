@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from core.money import from_minor
 
+from .. import billing
 from ..models import ConnectedAccount, Payment
 
 
@@ -38,13 +39,13 @@ class ReceiptSerializer(PaymentSerializer):
         fields = [*PaymentSerializer.Meta.fields, "receipt_number", "payer_or_payee", "stripe_reference"]
 
     def get_receipt_number(self, obj: Payment) -> str:
-        return f"ML-{obj.created_at:%Y%m%d}-{obj.pk:06d}"
+        return obj.receipt_number
 
     def get_payer_or_payee(self, obj: Payment) -> str:
         return f"{obj.user.get_full_name()} <{obj.user.email}>"
 
     def get_stripe_reference(self, obj: Payment) -> str:
-        return obj.stripe_refund or obj.stripe_transfer or obj.stripe_payment_intent or ""
+        return obj.stripe_reference or ""
 
 
 class SummarySerializer(serializers.Serializer):
@@ -71,3 +72,32 @@ class ConnectStatusSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConnectedAccount
         fields = ["stripe_account_id", "details_submitted", "charges_enabled", "payouts_enabled", "onboarded"]
+
+
+# --- the Client Pro plan (payments/billing.py) ---------------------------------------------------
+
+
+class FeaturesSerializer(serializers.Serializer):
+    invite_only_projects = serializers.BooleanField()
+    invites_per_project = serializers.IntegerField()
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    plan = serializers.ChoiceField(choices=["free", billing.PLAN_KEY])
+    plan_name = serializers.CharField()
+    status = serializers.CharField(help_text="Stripe's status of the subscription, or `none`.")
+    cancel_at_period_end = serializers.BooleanField()
+    renews_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    price = serializers.CharField(help_text="A month of Client Pro, e.g. `50.00`.")
+    currency = serializers.CharField()
+    interval = serializers.CharField()
+    features = FeaturesSerializer(help_text="What the caller's plan allows now.")
+    plan_features = FeaturesSerializer(help_text="What Client Pro allows.")
+    free_features = FeaturesSerializer(help_text="What the free plan allows.")
+
+
+class SubscribeInput(serializers.Serializer):
+    payment_method = serializers.CharField(
+        max_length=255, required=False,
+        help_text="A card PaymentMethod id (Stripe.js). Optional when taking back a plan that is set to end.")

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import billing, views
+from . import views
 
 urlpatterns = [
     path("payments", views.PaymentListView.as_view(), name="api-payments"),
-    path("payments/subscription", billing.SubscriptionView.as_view(), name="api-payments-subscription"),
+    path("payments/subscription", views.SubscriptionView.as_view(), name="api-payments-subscription"),
     path("payments/summary", views.PaymentSummaryView.as_view(), name="api-payments-summary"),
     path("payments/connect/onboard", views.ConnectOnboardView.as_view(), name="api-connect-onboard"),
     path("payments/connect/status", views.ConnectStatusView.as_view(), name="api-connect-status"),

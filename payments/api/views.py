@@ -1,5 +1,7 @@
+"""The payments API: the caller's payments and receipts, their balances, the freelancer's payout account
+and the client's Client Pro plan. Thin views over payments' selectors, services and billing."""
+
 from django.conf import settings
-from django.db.models import Sum
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
@@ -8,10 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.models import UserType
+from core.exceptions import ApplicationError
 from core.money import from_minor
 
-from .. import services
-from ..models import LedgerAccount, LedgerEntry, Payment
+from .. import billing, selectors, services
+from ..models import Payment
 from . import serializers as s
 
 
@@ -27,7 +31,7 @@ class PaymentListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
-        payments = Payment.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        payments = selectors.payment_list(user=self.request.user)
         kind = self.request.query_params.get("kind")
         if kind in Payment.Kind.values:
             payments = payments.filter(kind=kind)
@@ -43,7 +47,7 @@ class PaymentListView(generics.ListAPIView):
 
 
 def _own_payment(request: Request, pk: int) -> Payment:
-    payment = Payment.objects.select_related("user").filter(pk=pk, user=request.user).first()
+    payment = selectors.payment_get_own(user=request.user, pk=pk)
     if payment is None:
         raise NotFound()
     return payment
@@ -71,17 +75,15 @@ class PaymentSummaryView(APIView):
         currency = request.query_params.get("currency", "usd").lower()
         if currency not in ("usd", "eur", "gbp"):
             raise ValidationError({"currency": ["Choose usd, eur or gbp."]})
-        earnings = services.freelancer_balances(user, currency)
-        escrow = LedgerEntry.objects.filter(account=LedgerAccount.ESCROW, currency=currency,
-                                            contract_id__in=user.client_contracts.values("pk"))
-        in_escrow = -(escrow.aggregate(total=Sum("amount"))["total"] or 0)
+        [spending] = selectors.client_balances(user=user, currency=currency)
+        [earnings] = selectors.freelancer_balances(user=user, currency=currency)
         return Response({
             "currency": currency,
-            "spent": _money(services.client_spent(user, currency)),
-            "in_escrow": _money(in_escrow),
-            "earnings_total": _money(earnings["total"]),
-            "earnings_pending": _money(earnings["pending"]),
-            "earnings_paid": _money(earnings["paid"]),
+            "spent": _money(spending.spent),
+            "in_escrow": _money(spending.in_escrow),
+            "earnings_total": _money(earnings.earned),
+            "earnings_pending": _money(earnings.pending),
+            "earnings_paid": _money(earnings.paid),
         })
 
 
@@ -108,3 +110,42 @@ class ConnectStatusView(APIView):
         if account is None:
             raise NotFound("No payout account yet: start onboarding first.")
         return Response(s.ConnectStatusSerializer(account).data)
+
+
+# --- the Client Pro plan (payments/billing.py) ---------------------------------------------------
+
+
+def _clients_only(request: Request) -> None:
+    if request.user.user_type != UserType.CLIENT:
+        raise ApplicationError("The Client Pro plan is for clients.", code="permission_denied", status_code=403)
+
+
+SUBSCRIPTION_ERRORS = {400: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer, 409: ErrorSerializer,
+                       503: ErrorSerializer}
+
+
+class SubscriptionView(APIView):
+    """The Client Pro plan: $50.00 a month, for invite-only projects and up to 50 invites per project."""
+
+    @extend_schema(tags=["payments"], responses={200: s.SubscriptionSerializer, 403: ErrorSerializer})
+    def get(self, request: Request) -> Response:
+        _clients_only(request)
+        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data)
+
+    @extend_schema(tags=["payments"], request=s.SubscribeInput,
+                   responses={201: s.SubscriptionSerializer, **SUBSCRIPTION_ERRORS})
+    def post(self, request: Request) -> Response:
+        _clients_only(request)
+        serializer = s.SubscribeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        billing.subscribe(request.user, serializer.validated_data.get("payment_method") or None)
+        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data, status=201)
+
+    @extend_schema(tags=["payments"], parameters=[OpenApiParameter(
+        "immediately", bool, description="End the plan now instead of at the end of the paid month.")],
+        request=None, responses={200: s.SubscriptionSerializer, **SUBSCRIPTION_ERRORS})
+    def delete(self, request: Request) -> Response:
+        _clients_only(request)
+        immediately = request.query_params.get("immediately", "").lower() in ("1", "true", "yes")
+        billing.cancel(request.user, immediately=immediately)
+        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data)

@@ -4,11 +4,11 @@ notification, and the status moves (open → pending → resolved, pending → o
 import pytest
 from django.core import mail
 
-from accounts.tests.test_pages import assert_accessible_page
 from core.models import AuditEvent, OutboundEmail
 from messaging.models import Notification, NotificationKind
 from support import services as support
 from support.models import SupportTicket, TicketStatus
+from tests.helpers.pages import assert_accessible_page
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +265,13 @@ def test_staff_answer_from_the_admin(client, ticket, member, staff_user, django_
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED
     assert AuditEvent.objects.filter(action="support.ticket.status", actor=staff_user).count() == 2
+
+
+def test_old_admin_addresses_of_tickets_lead_to_the_support_section(client, client_user, staff_user):
+    ticket = support.ticket_open(user=client_user, subject="Invoice", message="Where is it?")
+    client.force_login(staff_user)
+    response = client.get(f"/admin/messaging/supportticket/{ticket.pk}/change/?_changelist_filters=status")
+    assert response.status_code == 301
+    assert response["Location"] == f"/admin/support/supportticket/{ticket.pk}/change/?_changelist_filters=status"
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get("/admin/messaging/ticketmessage/")["Location"] == "/admin/support/ticketmessage/"

@@ -1,0 +1,59 @@
+"""Reviewing: once a contract is completed, each party rates the other once, double-blind.
+
+A review stays hidden from everyone but its author (and staff) until both parties have written theirs, or
+until 14 days after the contract completed, whichever comes first: the review's `visible_from`. The rows
+live in the marketplace (`marketplace.Review`), which reads them for profiles and ratings.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import ApplicationError, Conflict
+from marketplace.models import Review
+from messaging.models import NotificationKind
+from messaging.notifications import notify
+
+from .models import Contract, ContractStatus
+
+REVIEW_BLIND_DAYS = 14
+
+
+def review_create(*, contract: Contract, reviewer: User, rating: int, comment: str = "") -> Review:
+    """Each party of a completed contract rates the other once. Both are revealed together."""
+    if not contract.is_party(reviewer):
+        raise ApplicationError("Invalid input: There is no such contract.", code="validation_error",
+                               errors={"contract_id": ["There is no such contract."]})
+    if contract.status != ContractStatus.COMPLETED:
+        raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
+    reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
+    blind_until = (contract.completed_at or timezone.now()) + timedelta(days=REVIEW_BLIND_DAYS)
+    with transaction.atomic():
+        # Locking the contract serialises the two parties' reviews, so the second always sees the first.
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(contract_id=contract.pk, reviewer=reviewer, reviewee_id=reviewee_id,
+                                               rating=rating, comment=comment.strip(), visible_from=blind_until)
+        except IntegrityError as exc:
+            raise Conflict("You already reviewed this contract.", code="duplicate_review") from exc
+        both = Review.objects.filter(contract_id=contract.pk)
+        if both.count() == 2:  # both have written: both are shown now (unless they already are)
+            both.update(visible_from=Least("visible_from", timezone.now()))
+            review.refresh_from_db(fields=["visible_from"])
+        _tell_review_received(review, contract)
+    return review
+
+
+def _tell_review_received(review: Review, contract: Contract) -> None:
+    reviewee = review.reviewee
+    notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
+           title=f"{review.reviewer.get_full_name()} reviewed your work together",
+           message="It shows once you have written yours, or 14 days after the contract ended.",
+           data={"contract_id": contract.pk, "review_id": review.pk}, email_template="review_received",
+           email_context={"reviewer_name": review.reviewer.get_full_name(), "contract_title": contract.title,
+                          "profile_url": f"{settings.FRONTEND_URL}/freelancers/{reviewee.pk}/"})

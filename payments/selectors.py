@@ -1,0 +1,88 @@
+"""What payments reads back: balances and the caller's own payments, for the pages and the API alike.
+
+Balances are in integer minor units, per currency. A person's payments are their own only: another
+person's payment is not found, never forbidden (its existence is not told).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Sum
+
+from accounts.models import User
+
+from .models import LedgerAccount, LedgerEntry, Payment
+
+DEFAULT_CURRENCY = "usd"
+
+
+@dataclass(frozen=True)
+class ClientBalance:
+    currency: str
+    spent: int  # funded minus refunded
+    in_escrow: int  # held in escrow on the client's contracts
+
+
+@dataclass(frozen=True)
+class FreelancerBalance:
+    currency: str
+    earned: int  # released to the freelancer, net of fees
+    pending: int  # owed, waiting for the payout
+    paid: int  # transferred to their payout account
+
+
+def _by_currency(rows: QuerySet) -> dict[str, int]:
+    return {row["currency"]: row["total"] or 0 for row in rows.values("currency").annotate(total=Sum("amount"))}
+
+
+def _currencies(found: set[str], currency: str | None) -> list[str]:
+    if currency is not None:
+        return [currency]
+    return sorted(found) or [DEFAULT_CURRENCY]
+
+
+def client_balances(*, user: User, currency: str | None = None) -> list[ClientBalance]:
+    """Spent and held in escrow, per currency (only `currency` when given; USD when there is nothing yet).
+
+    The client's contracts are those they funded: escrow only ever holds what its client paid in.
+    """
+    payments = Payment.objects.filter(user=user)
+    escrow = LedgerEntry.objects.filter(
+        account=LedgerAccount.ESCROW,
+        contract_id__in=payments.filter(kind=Payment.Kind.FUNDING, contract_id__isnull=False).values("contract_id"))
+    succeeded = payments.filter(status=Payment.Status.SUCCEEDED)
+    funded = _by_currency(succeeded.filter(kind=Payment.Kind.FUNDING))
+    refunded = _by_currency(succeeded.filter(kind=Payment.Kind.REFUND))
+    held = _by_currency(escrow)
+    return [ClientBalance(currency=code, spent=funded.get(code, 0) - refunded.get(code, 0),
+                          in_escrow=-held.get(code, 0))
+            for code in _currencies(set(funded) | set(refunded) | set(held), currency)]
+
+
+def freelancer_balances(*, user: User, currency: str | None = None) -> list[FreelancerBalance]:
+    """Earned, pending payout and paid out, per currency (only `currency` when given; USD when there is
+    nothing yet)."""
+    payable = LedgerEntry.objects.filter(account=LedgerAccount.FREELANCER_PAYABLE, user=user)
+    credited = _by_currency(payable.filter(amount__lt=0))
+    balance = _by_currency(payable)
+    rows = []
+    for code in _currencies(set(credited) | set(balance), currency):
+        earned, pending = -credited.get(code, 0), -balance.get(code, 0)
+        rows.append(FreelancerBalance(currency=code, earned=earned, pending=pending, paid=earned - pending))
+    return rows
+
+
+def escrow_balance(*, contract_id: int) -> int:
+    """What the contract holds in escrow, in minor units."""
+    total = LedgerEntry.objects.filter(account=LedgerAccount.ESCROW, contract_id=contract_id).aggregate(
+        total=Sum("amount"))["total"]
+    return -(total or 0)
+
+
+def payment_list(*, user: User) -> QuerySet[Payment]:
+    """The person's own payments, newest first."""
+    return Payment.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def payment_get_own(*, user: User, pk: int) -> Payment | None:
+    """The payment if it is the person's own, else None (the callers answer 404)."""
+    return Payment.objects.select_related("user").filter(pk=pk, user=user).first()
