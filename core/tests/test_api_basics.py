@@ -139,3 +139,18 @@ def test_production_settings_pass_the_deploy_check():
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_does_not_install_the_development_tools():
+    """The Stripe emulator, `serve`, `seed_demo` and the dev inbox exist only where devtools is installed."""
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
+           "DJANGO_ALLOWED_HOSTS": "megilance.example",
+           "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    script = ("import django; django.setup(); from django.apps import apps; from django.urls import resolve, Resolver404\n"
+              "from django.core.management import get_commands\n"
+              "print(apps.is_installed('devtools'), sorted({'serve', 'seed_demo', 'stripe_emulator'} & set(get_commands())))\n"
+              "try:\n    resolve('/dev/inbox/'); print('inbox')\nexcept Resolver404:\n    print('no inbox')")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False []", "no inbox"]
