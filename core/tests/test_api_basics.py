@@ -147,9 +147,11 @@ def test_production_does_not_install_the_development_tools():
            "DJANGO_ALLOWED_HOSTS": "megilance.example",
            "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
            "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
-    script = ("import django; django.setup(); from django.apps import apps; from django.urls import resolve, Resolver404\n"
+    script = ("import django; django.setup()\n"
+              "from django.apps import apps; from django.urls import resolve, Resolver404\n"
               "from django.core.management import get_commands\n"
-              "print(apps.is_installed('devtools'), sorted({'serve', 'seed_demo', 'stripe_emulator'} & set(get_commands())))\n"
+              "tools = {'serve', 'seed_demo', 'stripe_emulator'} & set(get_commands())\n"
+              "print(apps.is_installed('devtools'), sorted(tools))\n"
               "try:\n    resolve('/dev/inbox/'); print('inbox')\nexcept Resolver404:\n    print('no inbox')")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
