@@ -31,7 +31,7 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - a server binary with our own arguments
+        self.process = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -71,7 +71,7 @@ class Uvicorn:
         self._log = self.log_path.open("wb")
         full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", **env}
         full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        self.process = subprocess.Popen(  # noqa: S603 - our own server command
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "megilance.asgi:application", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", log_level, "--lifespan", "off"],
             env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
