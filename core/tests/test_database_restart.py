@@ -42,7 +42,7 @@ class PrivateCluster:
         self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync")
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run([*self._prefix, str(self.bin / program), *args], check=True,  # noqa: S603
+        subprocess.run([*self._prefix, str(self.bin / program), *args], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
     def start(self) -> None:
@@ -84,7 +84,7 @@ def _ready(base: str, timeout: float = 15) -> requests.Response:
 def test_asgi_and_wsgi_recover_at_once_after_postgresql_restarts(cluster):
     env = _production_env(cluster.url)
     wsgi_port = free_port()
-    gunicorn = subprocess.Popen(  # noqa: S603 - our own server command
+    gunicorn = subprocess.Popen(
         [str(Path(os.sys.executable).parent / "gunicorn"), "megilance.wsgi", "-b", f"127.0.0.1:{wsgi_port}",
          "-w", "1", "--log-level", "warning"],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
