@@ -30,6 +30,19 @@ def check_cache() -> None:
     cache.delete(key)
 
 
+def check_redis() -> None:
+    """The Redis that carries sockets between processes (channels-redis), presence and the cache."""
+    if not settings.REDIS_URL:
+        return  # the embedded default: one process, in-memory layer
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 def check_broker() -> None:
     """The broker of the project's Celery application (the current one: the settings package creates it)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -38,7 +51,7 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
 
 
-CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+CHECKS = {"database": check_database, "redis": check_redis, "cache": check_cache, "broker": check_broker}
 
 _status = inline_serializer("HealthStatus", {"status": serializers.CharField()})
 _ready = inline_serializer(
@@ -64,7 +77,7 @@ def live(request: Request) -> Response:
 @permission_classes([AllowAny])
 @throttle_classes([])
 def ready(request: Request) -> Response:
-    """Database, cache and broker are reachable; 503 names the ones that are not."""
+    """Database, Redis, cache and broker are reachable; 503 names the ones that are not."""
     results: dict[str, str] = {}
     failed: list[str] = []
     for name, check in CHECKS.items():

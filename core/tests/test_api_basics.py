@@ -68,7 +68,7 @@ class TestHealth:
         settings.CELERY_TASK_ALWAYS_EAGER = False  # check the real broker (Redis)
         response = api_client.get("/api/health/ready")
         assert response.status_code == 200, response.json()
-        assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+        assert response.json()["checks"] == {"database": "ok", "redis": "ok", "cache": "ok", "broker": "ok"}
 
     def test_ready_names_what_failed(self, api_client, settings):
         from megilance.celery import app

@@ -23,6 +23,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # opens a connection per request thread and never reuses it.
     if env.bool("DJANGO_DB_POOL", default=False):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # With CONN_HEALTH_CHECKS Django gives the pool psycopg's `check`: each connection is tested before
+        # it is handed out, so after PostgreSQL restarts the pool replaces its dead connections instead of
+        # giving them to requests.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
