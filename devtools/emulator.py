@@ -1072,6 +1072,8 @@ def _succeeded_charge(charge_id: str) -> Any:
         raise StripeError(404, f"No such charge: '{charge_id}'", code="resource_missing", param="charge")
     if charge.status != "succeeded" or not charge.balance_transaction:
         raise StripeError(400, "Only a captured, succeeded charge can be refunded or disputed.", param="charge")
+    if charge.amount_refunded >= charge.amount:
+        raise StripeError(400, f"Charge {charge_id} has already been refunded.", code="charge_already_refunded")
     return charge
 
 
@@ -1104,6 +1106,8 @@ async def config_open_dispute(request: Any) -> Any:
         raise StripeError(400, f"Charge {charge.id} is already disputed.", code="charge_disputed")
     data = await server.get_post_data(request) or {}
     amount = _amount(data, charge.amount - charge.amount_refunded)
+    if amount > charge.amount - charge.amount_refunded:
+        raise StripeError(400, "A charge can be disputed for at most what was not refunded.", param="amount")
     dispute = Dispute(charge=charge, amount=amount, reason=_string(data, "reason") or "fraudulent")
     charge.disputed = True
     store["charge:" + charge.id] = charge
