@@ -220,6 +220,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
         "series_rows": _series_rows(users, projects, revenue, interval),
         "exports": {table.replace("-", "_"): export_url(table) for table in exports.TABLES},
         "currency": revenue["currency"].upper(),
+        "mismatches": selectors.reconciliation_mismatches(),
     }
     return render(request, "analytics/dashboard.html", context, status=status)
 

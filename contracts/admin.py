@@ -111,9 +111,10 @@ class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
-    list_display = ["title", "contract", "money", "status", "due_date", "funded_at", "released_at", "created_at"]
+    list_display = ["title", "contract", "money", "status", "chargeback", "due_date", "funded_at", "released_at",
+                    "created_at"]
     list_select_related = ["contract"]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "chargeback", "currency"]
     search_fields = ["title", "contract__title", "contract__client__email", "contract__freelancer__email",
                      "payment_intent_id"]
     date_hierarchy = "created_at"

@@ -28,6 +28,7 @@ from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments
 from payments import signals as payment_signals
+from payments import stripe_events
 
 from .models import (
     Contract,
@@ -193,6 +194,10 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     contract = milestone.contract
     if intent.amount != to_minor(milestone.amount) or intent.currency != milestone.currency:
         logger.error("PaymentIntent %s does not match milestone %s", intent.id, milestone.pk)
+        expected, currency, intent_id = to_minor(milestone.amount), milestone.currency, intent.id
+        # Returned in full once the milestone's lock is let go; staff are told.
+        transaction.on_commit(lambda: stripe_events.unexpected_payment_return(
+            payment_intent_id=intent_id, expected_minor=expected, expected_currency=currency))
         return
     payment, created = payments.funding_record(
         payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,

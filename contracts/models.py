@@ -60,6 +60,12 @@ class MilestoneStatus(models.TextChoices):
     DISPUTED = "disputed", "In dispute"
 
 
+class ChargebackStatus(models.TextChoices):
+    OPEN = "open", "Chargeback open"
+    WON = "won", "Chargeback won"
+    LOST = "lost", "Chargeback lost"
+
+
 class Milestone(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones")
     title = models.CharField(max_length=200)
@@ -80,6 +86,8 @@ class Milestone(models.Model):
     refunded_at = models.DateTimeField(null=True, blank=True)
     # The client asked for the money back; it is refunded when the freelancer agrees (or staff decide).
     refund_requested_at = models.DateTimeField(null=True, blank=True)
+    # A chargeback on the card payment that funded the milestone, as Stripe last said: for staff to act on.
+    chargeback = models.CharField(max_length=8, choices=ChargebackStatus.choices, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

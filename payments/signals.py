@@ -8,3 +8,8 @@ payment_intent_succeeded = Signal()
 
 # A PaymentIntent failed. kwargs: payment_intent, error_message
 payment_intent_failed = Signal()
+
+# A card holder disputed a payment with their bank (a chargeback), or the bank decided it.
+# kwargs: payment_intent_id, dispute_id, status ("open", "won" or "lost"), amount (minor units), currency,
+# metadata (the PaymentIntent's metadata: what the payment was for)
+chargeback_changed = Signal()

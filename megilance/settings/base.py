@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
+    "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
