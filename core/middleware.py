@@ -100,9 +100,10 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from .audit import reset_context, set_context
+        from .clientip import client_ip
 
         user = getattr(request, "user", None)
-        tokens = set_context(ip=request.META.get("REMOTE_ADDR"),
+        tokens = set_context(ip=client_ip(request),
                              actor=user if user is not None and user.is_authenticated else None)
         try:
             return self.get_response(request)

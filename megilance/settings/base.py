@@ -218,13 +218,21 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {
+        # Per client (address), per (account, client), and per account: past the account-wide ceiling
+        # each client's allowance for that account is slowed, never closed (accounts/throttling.py).
         "login_ip": "20/min",
         "login_account": "10/min",
+        "login_account_wide": "30/hour",
+        "login_account_slowed": "1/min",
         "register_ip": "10/hour",
         "password_reset_ip": "10/hour",
-        "password_reset_account": "5/hour",
+        "password_reset_account": "3/hour",
+        "password_reset_account_wide": "10/hour",
+        "password_reset_account_slowed": "1/hour",
         "mfa_ip": "20/min",
         "mfa_account": "10/min",
+        "mfa_account_wide": "30/hour",
+        "mfa_account_slowed": "1/min",
         "verify_resend_account": "5/hour",
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
