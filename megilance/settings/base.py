@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "channels",
+    "csp",
     "djstripe",
     "core",
     "accounts",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "core.middleware.NullCharacterMiddleware",
     "core.middleware.JsonDepthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +142,26 @@ if env.bool("USE_S3", default=False):
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------
+# Scripts only from this site, Stripe.js, and inline blocks that carry the request's nonce
+# (`nonce="{{ request.csp_nonce }}"`); never inline event handlers. Inline styles stay allowed: style
+# attributes cannot run code. Stripe's hosts are the ones its documentation lists for Elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, "https://js.stripe.com"],
+        "style-src": [SELF, "'unsafe-inline'", "https://fonts.googleapis.com"],
+        "font-src": [SELF, "data:", "https://fonts.gstatic.com"],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [SELF, "https://js.stripe.com", "https://hooks.stripe.com"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 # --- Redis, cache, channels, Celery -------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
