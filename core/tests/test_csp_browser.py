@@ -44,22 +44,22 @@ def test_pages_work_under_the_policy_with_no_violation(asgi_server, make_user) -
 
             log_in(page, asgi_server, carla.email)
             visited.append(page.url)
-            assert violations() == []
+            assert not (seen := violations()), (page.url, seen)
             page.goto(f"{asgi_server}/messages/{chat.pk}/")
             expect(page.locator("#chat")).to_have_class(re.compile(r"\bchat--live\b"))  # chat.js and its socket
             page.get_by_label("Message", exact=True).fill("Hello under the policy")
             page.get_by_role("button", name="Send").click()
             expect(page.get_by_role("log").get_by_text("Hello under the policy")).to_be_visible()
             visited.append(page.url)
-            assert violations() == []
+            assert not (seen := violations()), (page.url, seen)
             page.goto(f"{asgi_server}/api/docs")
             expect(page.locator(".swagger-ui .info .title")).to_contain_text("MegiLance API")  # the inline start-up
             visited.append(page.url)
-            assert violations() == []
+            assert not (seen := violations()), (page.url, seen)
             page.goto(f"{asgi_server}/api/redoc")
             expect(page.get_by_role("heading", name=re.compile("MegiLance API")).first).to_be_visible()
             visited.append(page.url)
-            assert violations() == []
+            assert not (seen := violations()), (page.url, seen)
         finally:
             browser.close()
     csp_errors = [error for error in errors if "Content Security Policy" in error or "Content-Security" in error]
