@@ -27,6 +27,7 @@ def test_pages_work_under_the_policy_with_no_violation(asgi_server, make_user) -
     carla = make_user("client", email="carla.csp@example.com", first_name="Carla", last_name="Client")
     bea = make_user("freelancer", email="bea.csp@example.com", first_name="Bea", last_name="Builder")
     chat = in_another_thread(chat_open, user=carla, participant=bea)[0]
+    expect.set_options(timeout=20_000)  # Redoc renders its headings well after the page loads
     errors: list[str] = []  # console errors; Redoc's web fonts cannot load on a machine without internet
     crashes: list[str] = []  # scripts that threw
     with sync_playwright() as playwright:
