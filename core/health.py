@@ -1,5 +1,7 @@
 """Liveness, readiness (database, cache, broker) and Prometheus metrics."""
 
+import hmac
+import ipaddress
 import uuid
 
 from celery import current_app
@@ -9,11 +11,13 @@ from django.db import connection
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from .clientip import client_ip, through_proxy
 
 
 def check_database() -> None:
@@ -91,12 +95,40 @@ def ready(request: Request) -> Response:
     return Response(body, status=503 if failed else 200)
 
 
-@extend_schema(tags=["health"], responses={(200, "text/plain"): OpenApiResponse(description="Prometheus text format")},
+def _in(address: str | None, entries: list[str]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(parsed in ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def metrics_allowed(request: Request) -> bool:
+    """As Prometheus set-ups do: the scraper presents `METRICS_TOKEN` as a bearer token, or comes from an
+    address in `METRICS_ALLOWED_IPS`. With neither set, only this machine may read them (loopback, and not
+    relayed by a proxy on this machine for someone else)."""
+    token: str = settings.METRICS_TOKEN
+    allowed: list[str] = settings.METRICS_ALLOWED_IPS
+    if token:
+        presented = request.headers.get("Authorization", "")
+        if hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+            return True
+    if allowed:
+        return _in(client_ip(request), allowed)
+    if token:
+        return False
+    return _in(client_ip(request), ["127.0.0.0/8", "::1/128"]) and not through_proxy(request)
+
+
+@extend_schema(tags=["health"], responses={(200, "text/plain"): OpenApiResponse(description="Prometheus text format"),
+                                          403: OpenApiResponse(description="Not the monitoring system")},
                auth=[])
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
 def metrics(request: Request) -> HttpResponse:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics of this process, for the scraper only (see `metrics_allowed`)."""
+    if not metrics_allowed(request):
+        raise exceptions.PermissionDenied("Metrics are only for the monitoring system.")
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "channels",
+    "csp",
     "djstripe",
     "core",
     "accounts",
@@ -51,7 +53,9 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.MetricsMiddleware",
     "core.middleware.NullCharacterMiddleware",
+    "core.middleware.JsonDepthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +143,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------
+# Scripts only from this site, Stripe.js, and inline blocks that carry the request's nonce
+# (`nonce="{{ request.csp_nonce }}"`); never inline event handlers. Inline styles stay allowed: style
+# attributes cannot run code. Stripe's hosts are the ones its documentation lists for Elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, "https://js.stripe.com"],
+        "style-src": [SELF, "'unsafe-inline'", "https://fonts.googleapis.com"],
+        "font-src": [SELF, "data:", "https://fonts.gstatic.com"],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [SELF, "https://js.stripe.com", "https://hooks.stripe.com"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+
 # --- Redis, cache, channels, Celery -------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -195,7 +219,22 @@ if env.bool("USE_SES", default=False):
     AWS_SES_REGION_ENDPOINT_URL = env("AWS_SES_REGION_ENDPOINT_URL", default=None)
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# For the SMTP backend (`EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend`).
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+
+# --- Clients behind proxies, and who may read the metrics --------------------------------------
+# Addresses or networks of the proxies in front of the web processes (e.g. "10.0.0.0/8,127.0.0.1"): only
+# their X-Forwarded-For is believed. Empty: the connecting address is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# /api/health/metrics: a bearer token for the scraper and/or addresses allowed; neither: loopback only.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
 # --- API ---------------------------------------------------------------------------------------
 THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
@@ -215,13 +254,21 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {
+        # Per client (address), per (account, client), and per account: past the account-wide ceiling
+        # each client's allowance for that account is slowed, never closed (accounts/throttling.py).
         "login_ip": "20/min",
         "login_account": "10/min",
+        "login_account_wide": "30/hour",
+        "login_account_slowed": "1/min",
         "register_ip": "10/hour",
         "password_reset_ip": "10/hour",
-        "password_reset_account": "5/hour",
+        "password_reset_account": "3/hour",
+        "password_reset_account_wide": "10/hour",
+        "password_reset_account_slowed": "1/hour",
         "mfa_ip": "20/min",
         "mfa_account": "10/min",
+        "mfa_account_wide": "30/hour",
+        "mfa_account_slowed": "1/min",
         "verify_resend_account": "5/hour",
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

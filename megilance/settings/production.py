@@ -1,12 +1,13 @@
 """Production: PostgreSQL, Redis, Celery worker and beat, S3, SES and real Stripe keys from the environment.
 
-Start-up fails without a real `DJANGO_SECRET_KEY` and with DEBUG on.
+Start-up fails without a real `DJANGO_SECRET_KEY`, with DEBUG on, and without a real e-mail backend (reset
+and verification links must reach people, not a console or a file).
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import DATABASES, LOGGING, env
+from .base import DATABASES, EMAIL_BACKEND, LOGGING, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or "megilance-local" in SECRET_KEY or "megilance-test" in SECRET_KEY:
@@ -16,6 +17,21 @@ if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+
+# Backends that keep mail on this machine or drop it: fine for development and tests, never here.
+_NOT_SENDING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+if EMAIL_BACKEND in _NOT_SENDING or EMAIL_BACKEND.startswith("devtools."):
+    raise ImproperlyConfigured(
+        "Production needs an e-mail backend that delivers: USE_SES=1 (with AWS_SES_REGION_NAME), or "
+        "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, or another real backend."
+    )
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend" and not env("EMAIL_HOST", default=""):
+    raise ImproperlyConfigured("EMAIL_HOST must name the SMTP server when EMAIL_BACKEND is SMTP.")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Web workers are WSGI (persistent connections with health checks); the ASGI process that carries
