@@ -359,8 +359,6 @@ PAGES.update({
     "staff_dashboard": Row(STAFF_ONLY_PAGE),
     "staff_dashboard_export": Row(STAFF_ONLY_PAGE, lambda w: {"table": "revenue"}),
 })
-# Development pages (the dev inbox) exist only where they are installed; the media of the local disk is public.
-OPTIONAL_PAGES: dict[str, Row] = {}
 
 
 def routes() -> Iterator[tuple[str, str, URLPattern]]:
@@ -472,7 +470,7 @@ def test_every_route_answers_each_caller_as_its_row_says(stripe_emulator: Any, s
         elif route.startswith("^media/"):
             continue  # files on the local disk of development; private attachments are never served there
         else:
-            row = (API if api else PAGES).get(name) or _admin_row(name, route) or OPTIONAL_PAGES.get(name)
+            row = (API if api else PAGES).get(name) or _admin_row(name, route)
             address = ""
         if row is None:
             if name.startswith("devtools") or route.startswith("dev/"):
