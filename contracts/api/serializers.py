@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.fields import MoneyField
+
 from ..models import Contract, Dispute, Milestone, Submission, SubmissionFile
 
 
@@ -27,8 +29,7 @@ class ContractSerializer(serializers.ModelSerializer):
 class MilestoneInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("1.00"),
-                                      max_value=Decimal("1000000"))
+    amount = MoneyField(min_value=Decimal("1.00"), max_value=Decimal("1000000"))
     currency = serializers.ChoiceField(choices=["usd", "eur", "gbp"], required=False)
     due_date = serializers.DateField(required=False, allow_null=True)
 
@@ -112,7 +113,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 class ResolveInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Dispute.Resolution.choices)
-    freelancer_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    freelancer_amount = MoneyField(required=False, allow_null=True)
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
