@@ -24,4 +24,4 @@ RUN DJANGO_SECRET_KEY=build-only-key-0123456789-0123456789-0123456789-abcdef DJA
     python manage.py collectstatic --noinput
 EXPOSE 8000
 # No access log from gunicorn: the proxy writes one without query strings or e-mailed tokens.
-CMD ["gunicorn", "megilance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "megilance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "8190"]
