@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 
 logger = logging.getLogger(__name__)
 

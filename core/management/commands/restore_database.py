@@ -4,7 +4,7 @@ tables; point DATABASE_URL at the restored database once it is checked. `--list`
 
 import os
 
-import environ
+import environ  # type: ignore[import-untyped]
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
