@@ -13,7 +13,11 @@ import gunicorn.http.wsgi
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-accesslog = "-"
+# No access log unless asked for: behind the proxy, nginx writes one (without query strings or e-mailed
+# tokens). `GUNICORN_ACCESS_LOG=-` writes one to stdout, through the logging filter that hides tokens.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# As long as the proxy's URL limit (8 KB), so a long URL nginx passes is not refused here in HTML.
+limit_request_line = 8190
 # Forwarded headers are judged by Django (`TRUSTED_PROXIES`), not by gunicorn.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -241,6 +241,8 @@ API: dict[str, Row] = {
     "api-notifications-unread": Row(SIGNED_IN),
     "api-notification-preferences": Row(SIGNED_IN),
     "api-notifications-read-all": Row(POST_ONLY_API),
+    # A socket ticket is the caller's own: anyone signed in may ask for one, nobody else.
+    "api-ws-ticket": Row(POST_ONLY_API, post={"anonymous": "L"}),
     "api-notification-read": Row(POST_ONLY_API, lambda w: {"pk": w.notification.pk},
                                  post=OUTSIDERS_POST | {"client": "404"}),
     # Support

@@ -90,6 +90,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
+# --- Read replica for the staff analytics (docs/deploy.md) -------------------------------------------
+# With DATABASE_REPLICA_URL set, the analytics pages and API read that replica (core/db_routers.py); every
+# other read and every write stays on the primary. Unset, there is one database and the router does nothing.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+ANALYTICS_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["core.db_routers.AnalyticsReplicaRouter"]
+# --- end of the read replica ---------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

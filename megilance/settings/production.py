@@ -33,20 +33,22 @@ if EMAIL_BACKEND in _NOT_SENDING or EMAIL_BACKEND.startswith("devtools."):
 if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend" and not env("EMAIL_HOST", default=""):
     raise ImproperlyConfigured("EMAIL_HOST must name the SMTP server when EMAIL_BACKEND is SMTP.")
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+for _database in DATABASES.values():  # the primary, and the analytics replica when there is one
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
     # Web workers are WSGI (persistent connections with health checks); the ASGI process that carries
     # WebSockets sets DJANGO_DB_POOL=1 and uses psycopg's pool instead, because CONN_MAX_AGE under ASGI
     # opens a connection per request thread and never reuses it.
     if env.bool("DJANGO_DB_POOL", default=False):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _database["CONN_MAX_AGE"] = 0
         # With CONN_HEALTH_CHECKS Django gives the pool psycopg's `check`: each connection is tested before
         # it is handed out, so after PostgreSQL restarts the pool replaces its dead connections instead of
         # giving them to requests.
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
+        _database["CONN_HEALTH_CHECKS"] = True
+        _database.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        _database["CONN_HEALTH_CHECKS"] = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
