@@ -514,9 +514,8 @@ def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> Htt
         messages.error(request, str(exc.detail))
         return _back(contract, dispute.milestone)
     dispute.milestone.refresh_from_db()
-    messages.success(request, f"You withdrew the dispute on “{dispute.milestone.title}”: it is "
-                              f"{dispute.milestone.get_status_display().lower()} again and its money stays in "
-                              "escrow.")
+    messages.success(request, f"You withdrew the dispute on “{dispute.milestone.title}”: it is back to "
+                              f"“{dispute.milestone.get_status_display()}” and its money stays in escrow.")
     return _back(contract, dispute.milestone)
 
 

@@ -342,3 +342,24 @@ def test_a_contract_with_settled_money_completes(people):
     milestone = milestone_in("released", people)
     response = people["apis"]["client"].post(f"/api/contracts/{milestone.contract_id}/complete")
     assert response.status_code == 200 and response.json()["status"] == "completed"
+
+
+def test_the_opener_withdraws_the_dispute_from_the_contract_page(people):
+    from contracts.tests.test_money_pages import browser_for, messages_of, text_of
+
+    milestone = milestone_in("disputed", people)
+    dispute = Dispute.objects.get(milestone=milestone)
+    page = f"/contracts/{milestone.contract_id}/"
+    assert "Withdraw the dispute" in text_of(browser_for(people["users"]["client"]).get(page))
+    freelancer = browser_for(people["users"]["freelancer"])
+    assert "Withdraw the dispute" not in text_of(freelancer.get(page))
+    refused = freelancer.post(f"{page}disputes/{dispute.pk}/withdraw/", follow=True)
+    assert "Only the person who opened the dispute can withdraw it." in messages_of(refused)
+    assert Dispute.objects.get(pk=dispute.pk).status == "open"
+
+    done = browser_for(people["users"]["client"]).post(f"{page}disputes/{dispute.pk}/withdraw/", follow=True)
+    assert (f"You withdrew the dispute on “{milestone.title}”: it is back to “Work submitted” and its money stays "
+            "in escrow.") in messages_of(done)
+    text = text_of(done)
+    assert "Status Work submitted" in text and "A dispute was opened and then withdrawn by you." in text
+    assert "Approve and pay" in text
