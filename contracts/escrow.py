@@ -22,7 +22,7 @@ from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.money import from_minor, money_text, to_minor
-from core.status import move
+from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
@@ -34,27 +34,45 @@ from .models import (
     Contract,
     ContractStatus,
     Dispute,
+    DisputeStatusChange,
     Milestone,
     MilestoneStatus,
     MilestoneStatusChange,
     Submission,
     SubmissionFile,
 )
-from .services import contract_set_status
+from .services import contract_act, role_of
 
 logger = logging.getLogger(__name__)
 
-MILESTONE_TRANSITIONS: dict[str, set[str]] = {
-    MilestoneStatus.PENDING: {MilestoneStatus.FUNDED},
-    MilestoneStatus.FUNDED: {MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
-                             MilestoneStatus.DISPUTED},
-    MilestoneStatus.SUBMITTED: {MilestoneStatus.FUNDED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
-                                MilestoneStatus.DISPUTED},
-    MilestoneStatus.DISPUTED: {MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED,
-                               MilestoneStatus.REFUNDED},
-    MilestoneStatus.RELEASED: set(),
-    MilestoneStatus.REFUNDED: set(),
-}
+_M = MilestoneStatus
+# Every move a milestone may make, by whom. A disputed milestone accepts only staff's resolution and the
+# opener's withdrawal (back to the status it had before the dispute).
+MILESTONE_MOVES: dict[tuple[str, str], Move] = moves(
+    (_M.PENDING, "fund", _M.FUNDED, (CLIENT,)),  # the client pays now, or Stripe tells us later
+    (_M.FUNDED, "submit", _M.SUBMITTED, (FREELANCER,)),
+    (_M.SUBMITTED, "request_changes", _M.FUNDED, (CLIENT,)),
+    (_M.SUBMITTED, "approve", _M.RELEASED, (CLIENT,)),
+    (_M.SUBMITTED, "auto_release", _M.RELEASED, (SYSTEM,)),
+    # The client asks for a refund (the milestone stays where it is); the freelancer or staff give it back.
+    (_M.FUNDED, "request_refund", _M.FUNDED, (CLIENT,)),
+    (_M.SUBMITTED, "request_refund", _M.SUBMITTED, (CLIENT,)),
+    ((_M.FUNDED, _M.SUBMITTED), "refund", _M.REFUNDED, (FREELANCER, STAFF)),
+    ((_M.FUNDED, _M.SUBMITTED), "open_dispute", _M.DISPUTED, (CLIENT, FREELANCER)),
+    (_M.DISPUTED, "resolve_release", _M.RELEASED, (STAFF,)),
+    (_M.DISPUTED, "resolve_refund", _M.REFUNDED, (STAFF,)),
+    (_M.DISPUTED, "resolve_split", _M.RELEASED, (STAFF,)),
+    (_M.DISPUTED, "withdraw_dispute", PREVIOUS, (CLIENT, FREELANCER)),
+)
+
+_D = Dispute.Status
+DISPUTE_MOVES: dict[tuple[str, str], Move] = moves(
+    (_D.OPEN, "resolve", _D.RESOLVED, (STAFF,)),
+    (_D.OPEN, "withdraw", _D.WITHDRAWN, (CLIENT, FREELANCER)),  # the one who opened it
+)
+# The milestone action each resolution takes.
+RESOLUTION_ACTIONS = {Dispute.Resolution.RELEASE: "resolve_release", Dispute.Resolution.REFUND: "resolve_refund",
+                      Dispute.Resolution.SPLIT: "resolve_split"}
 REMINDER_DAYS_BEFORE = 5
 
 
@@ -62,17 +80,28 @@ def _not_found() -> ApplicationError:
     return ApplicationError("Not found.", code="not_found", status_code=404)
 
 
-def _only(role: str) -> ApplicationError:
-    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
-
-
 def _lock(milestone: Milestone) -> Milestone:
     return Milestone.objects.select_for_update().select_related("contract").get(pk=milestone.pk)
 
 
-def _move(milestone: Milestone, to: str, by: User | None, note: str = "") -> None:
-    """Moves a locked milestone to `to`, checked against the table and recorded."""
-    move(milestone, to, allowed=MILESTONE_TRANSITIONS, history=MilestoneStatusChange, by=by, note=note[:2000])
+def _only(role: str) -> ApplicationError:
+    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
+
+
+def _allowed(milestone: Milestone, action: str, by: User | None) -> str:
+    """Who may ask for `action` on this milestone at all (404 outside the contract, 403 for the other party);
+    returns the caller's role. The status is checked under the lock, by `_move`."""
+    contract = milestone.contract
+    actor = role_of(contract, by)
+    authorize(MILESTONE_MOVES, action, actor, party=contract.is_party(by))
+    return actor
+
+
+def _move(milestone: Milestone, action: str, by: User | None, note: str = "", *, actor: str = "",
+          back_to: str = "") -> None:
+    """Takes `action` on a locked milestone, checked against MILESTONE_MOVES and recorded (409 if not allowed)."""
+    apply(milestone, action, table=MILESTONE_MOVES, actor=actor or role_of(milestone.contract, by),
+          history=MilestoneStatusChange, by=by, back_to=back_to, note=note[:2000])
 
 
 def _titles(milestone: Milestone) -> dict[str, str]:
@@ -154,10 +183,7 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
     A declined card raises PaymentError (402) and leaves the milestone unfunded.
     """
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.client_id:
-        raise _only("client")
+    _allowed(milestone, "fund", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.PENDING:
@@ -215,10 +241,11 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
                               reference=f"refund:duplicate:{intent.id}",
                               description=f"Duplicate payment for “{milestone.title}” returned", **_titles(milestone))
         return
-    _move(milestone, MilestoneStatus.FUNDED, contract.client)
+    _move(milestone, "fund", contract.client, actor=CLIENT)
     milestone.payment_intent_id = intent.id
     milestone.funded_at = timezone.now()
-    milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "updated_at"])
+    milestone.fee_percent = Decimal(str(settings.PLATFORM_FEE_PERCENT))  # fixed now, taken at release
+    milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "fee_percent", "updated_at"])
     _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, f"“{milestone.title}” is funded: start work",
           milestone, "milestone_funded")
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
@@ -246,16 +273,14 @@ def _on_payment_intent_succeeded(sender: Any, payment_intent: Any, **kwargs: Any
 
 
 def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[UploadedFile]) -> Milestone:
+    """The freelancer delivers funded work; the client's review window (and its automatic approval) starts."""
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.freelancer_id:
-        raise _only("freelancer")
+    _allowed(milestone, "submit", by)
     for upload in files:
         file_check(upload, field="files")
     with transaction.atomic():
         locked = _lock(milestone)
-        _move(locked, MilestoneStatus.SUBMITTED, by, note)
+        _move(locked, "submit", by, note)
         locked.submitted_at = timezone.now()
         locked.auto_release_at = locked.submitted_at + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
         locked.reminder_sent_at = None
@@ -276,15 +301,12 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
 
 def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> Milestone:
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.client_id:
-        raise _only("client")
+    _allowed(milestone, "request_changes", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.SUBMITTED:
             raise Conflict("Changes can be requested on submitted work.", code="invalid_transition")
-        _move(locked, MilestoneStatus.FUNDED, by, note)
+        _move(locked, "request_changes", by, note)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
         _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, f"Changes requested on “{locked.title}”",
@@ -293,32 +315,47 @@ def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> M
 
 
 def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
-    """Releases escrow to the freelancer less the platform fee. `by=None` is the automatic approval."""
-    contract = milestone.contract
-    if by is not None:
-        if not contract.is_party(by):
-            raise _not_found()
-        if by.pk != contract.client_id:
-            raise _only("client")
+    """The client approves submitted work: escrow is released to the freelancer less the milestone's fee.
+
+    `by=None` is the automatic approval, which acts only if the work is still submitted and due."""
+    if by is None:
+        milestone_auto_release(milestone=milestone, now=timezone.now())
+        return milestone
+    _allowed(milestone, "approve", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.RELEASED:
             raise Conflict("This milestone is already approved and paid.", code="already_released")
-        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved.",
-                           code="invalid_transition")
-        _release(locked, by, to_minor(locked.amount), note="automatic approval" if by is None else "")
+        if locked.status != MilestoneStatus.SUBMITTED:
+            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
+                           "only submitted work is.", code="invalid_transition")
+        _release(locked, by, to_minor(locked.amount), action="approve")
     return locked
 
 
-def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "") -> None:
+def milestone_auto_release(*, milestone: Milestone, now: Any) -> bool:
+    """Approves work the client left alone until its `auto_release_at`. Decided under the row lock: work sent
+    back, submitted again (a new window), disputed, or on a contract that is not active since the job chose it
+    is left alone. Returns whether it released."""
+    with transaction.atomic():
+        locked = _lock(milestone)
+        due = (locked.status == MilestoneStatus.SUBMITTED and locked.auto_release_at is not None
+               and locked.auto_release_at <= now and locked.contract.status == ContractStatus.ACTIVE)
+        if not due:
+            return False
+        _release(locked, None, to_minor(locked.amount), note="automatic approval", action="auto_release")
+    return True
+
+
+def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "", *, action: str) -> None:
     contract = milestone.contract
-    _move(milestone, MilestoneStatus.RELEASED, by, note)
+    _move(milestone, action, by, note)
     milestone.released_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=gross_minor, currency=milestone.currency, contract_id=contract.pk,
+        fee_percent=milestone.fee_percent_applied,
         milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
         description=f"Payment for “{milestone.title}”", **_titles(milestone),
     )
@@ -336,18 +373,15 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
 # --- refunds and disputes -----------------------------------------------------------------------
 
 
-def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -> Milestone:
+def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Milestone:
     """Returns a funded, unreleased milestone to the client's card.
 
     The freelancer may give it back at any time; the client asks, and it happens when the freelancer
-    agrees (the freelancer's refund) or staff decide (`by=None` or a staff user).
+    agrees (the freelancer's refund) or staff decide.
     """
-    contract = milestone.contract
-    if by is not None and not by.is_staff:
-        if not contract.is_party(by):
-            raise _not_found()
-        if by.pk == contract.client_id:
-            return _refund_request(milestone, by, note)
+    if role_of(milestone.contract, by) == CLIENT:
+        return _refund_request(milestone, by, note)
+    _allowed(milestone, "refund", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
@@ -357,7 +391,7 @@ def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
         before = locked.status
-        _refund(locked, by, to_minor(locked.amount), note)
+        _refund(locked, by, to_minor(locked.amount), note, action="refund")
         audit("milestone.refund", target=locked, actor=by, old={"status": before}, new={"status": locked.status})
     return locked
 
@@ -370,11 +404,9 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
         if locked.refund_requested_at is None:
+            _move(locked, "request_refund", by, f"refund requested: {note}", actor=CLIENT)
             locked.refund_requested_at = timezone.now()
             locked.save(update_fields=["refund_requested_at", "updated_at"])
-            MilestoneStatusChange.objects.create(milestone=locked, from_status=locked.status,
-                                                 to_status=locked.status, changed_by=by,
-                                                 note=f"refund requested: {note}"[:2000])
             _tell(locked.contract.freelancer, NotificationKind.MILESTONE_CHANGES,
                   f"{by.get_full_name()} asks for a refund of “{locked.title}”", locked,
                   "milestone_changes_requested",
@@ -382,9 +414,9 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
     return locked
 
 
-def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str = "") -> None:
+def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str = "", *, action: str) -> None:
     contract = milestone.contract
-    _move(milestone, MilestoneStatus.REFUNDED, by, note)
+    _move(milestone, action, by, note)
     milestone.refunded_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
@@ -401,9 +433,11 @@ def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str 
 
 def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: str,
                  evidence: UploadedFile | None = None) -> Dispute:
-    """Either party disputes a funded or submitted milestone: releases and auto-approval stop."""
-    if not contract.is_party(by) or milestone.contract_id != contract.pk:
+    """Either party disputes a funded or submitted milestone: releases and auto-approval stop, and the milestone
+    then accepts nothing but staff's resolution or the opener's withdrawal."""
+    if milestone.contract_id != contract.pk:
         raise _not_found()
+    _allowed(milestone, "open_dispute", by)
     if not reason.strip():
         raise ApplicationError("Invalid input: say what went wrong.", code="validation_error",
                                errors={"reason": ["Say what went wrong."]})
@@ -414,7 +448,7 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
             raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
         before = locked.status
-        _move(locked, MilestoneStatus.DISPUTED, by, reason)
+        _move(locked, "open_dispute", by, reason)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
         dispute = Dispute(contract=contract, milestone=locked, opened_by=by, reason=reason.strip(),
@@ -422,7 +456,9 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         if evidence is not None:
             dispute.evidence.save(f"dispute-{locked.pk}-{evidence.name}"[:100], evidence, save=False)
         dispute.save()
-        contract_set_status(contract=contract, to=ContractStatus.DISPUTED, by=by)
+        DisputeStatusChange.objects.create(dispute=dispute, from_status="", to_status=Dispute.Status.OPEN,
+                                           changed_by=by)
+        contract_act(contract=contract, action="open_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         for person in (other, by):
             notify(user=person, kind=NotificationKind.DISPUTE_OPENED, title=f"Dispute opened on “{locked.title}”",
@@ -438,33 +474,35 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
     """Staff decide: release to the freelancer, refund to the client, or split the milestone's amount."""
     if not by.is_staff:
         raise _not_found()
+    if resolution not in RESOLUTION_ACTIONS:
+        raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
+                               errors={"resolution": ["Choose release, refund or split."]})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
-            raise Conflict("This dispute is already resolved.", code="already_resolved")
+            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
+                           code="already_resolved")
         milestone = _lock(dispute.milestone)
         total = to_minor(milestone.amount)
+        action = RESOLUTION_ACTIONS[resolution]
+        apply(dispute, "resolve", table=DISPUTE_MOVES, actor=STAFF, history=DisputeStatusChange, by=by)
         if resolution == Dispute.Resolution.RELEASE:
-            _release(milestone, by, total, note or "dispute resolved: released")
+            _release(milestone, by, total, note or "dispute resolved: released", action=action)
         elif resolution == Dispute.Resolution.REFUND:
-            _refund(milestone, by, total, note or "dispute resolved: refunded")
-        elif resolution == Dispute.Resolution.SPLIT:
+            _refund(milestone, by, total, note or "dispute resolved: refunded", action=action)
+        else:
             part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
             if not 0 < part < total:
                 raise ApplicationError(
                     f"Invalid input: the freelancer's part must be between 0 and {from_minor(total)}.",
                     code="validation_error", errors={"freelancer_amount": ["Between 0 and the milestone amount."]})
-            _release(milestone, by, part, note or "dispute resolved: split")
+            _release(milestone, by, part, note or "dispute resolved: split", action=action)
             payments.refund_issue(
                 payer=dispute.contract.client, payment_intent_id=milestone.payment_intent_id,
                 amount_minor=total - part, currency=milestone.currency, contract_id=dispute.contract_id,
                 milestone_id=milestone.pk, reference=f"refund:milestone:{milestone.pk}",
                 description=f"Refund of the client's share of “{milestone.title}”", **_titles(milestone),
             )
-        else:
-            raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
-                                   errors={"resolution": ["Choose release, refund or split."]})
-        dispute.status = Dispute.Status.RESOLVED
         dispute.resolution = resolution
         dispute.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
         dispute.resolution_note = note
@@ -475,7 +513,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
               new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
         contract = dispute.contract
         if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
-            contract_set_status(contract=contract, to=ContractStatus.ACTIVE, by=by)
+            contract_act(contract=contract, action="close_dispute", by=by)
         label = Dispute.Resolution(resolution).label.lower()
         for person in (contract.client, contract.freelancer):
             notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
@@ -486,43 +524,88 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
     return dispute
 
 
+def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
+    """The party who opened a dispute takes it back: the milestone returns to the status it had before (submitted
+    work gets a new review window), its money stays in escrow, and the contract is active again once no other
+    dispute is open. 404 outside the contract, 403 for the other party, 409 once the dispute is closed."""
+    contract = dispute.contract
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != dispute.opened_by_id:
+        raise ApplicationError("Only the person who opened the dispute can withdraw it.", code="permission_denied",
+                               status_code=403)
+    actor = role_of(contract, by)
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
+        if dispute.status != Dispute.Status.OPEN:
+            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
+                           code="already_resolved")
+        milestone = _lock(dispute.milestone)
+        apply(dispute, "withdraw", table=DISPUTE_MOVES, actor=actor, history=DisputeStatusChange, by=by)
+        dispute.save(update_fields=["status"])
+        _move(milestone, "withdraw_dispute", by, "dispute withdrawn", actor=actor,
+              back_to=dispute.milestone_status_before)
+        fields = ["status", "updated_at"]
+        if milestone.status == MilestoneStatus.SUBMITTED:
+            milestone.auto_release_at = timezone.now() + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
+            milestone.reminder_sent_at = None
+            fields += ["auto_release_at", "reminder_sent_at"]
+        milestone.save(update_fields=fields)
+        audit("dispute.withdraw", target=dispute, actor=by, old={"status": "open"}, new={"status": dispute.status})
+        if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
+            contract_act(contract=contract, action="close_dispute", by=by)
+        other = contract.freelancer if by.pk == contract.client_id else contract.client
+        notify(user=other, kind=NotificationKind.DISPUTE_RESOLVED,
+               title=f"{by.get_full_name()} withdrew the dispute on “{milestone.title}”",
+               message=f"The milestone is {milestone.get_status_display().lower()} again.",
+               data={"contract_id": contract.pk, "dispute_id": dispute.pk})
+    return dispute
+
+
 # --- time ---------------------------------------------------------------------------------------
 
 
 def auto_release_due(now: Any = None) -> dict[str, int]:
     """Approves submitted work the client left alone for ESCROW_AUTO_RELEASE_DAYS, and reminds them 5 days
-    before. Disputed milestones are never touched."""
+    before. The selections only propose: each milestone is decided again under its row lock, since the client
+    may have asked for changes, the freelancer submitted again or someone opened a dispute meanwhile."""
     now = now or timezone.now()
     released = reminded = 0
     due = Milestone.objects.filter(status=MilestoneStatus.SUBMITTED, auto_release_at__lte=now,
                                    contract__status=ContractStatus.ACTIVE)
-    for milestone in due.select_related("contract"):
-        try:
-            milestone_approve(milestone=milestone, by=None)
+    for milestone in due.select_related("contract").order_by("pk"):
+        if milestone_auto_release(milestone=milestone, now=now):
             released += 1
-        except Conflict:
-            continue
     remind = Milestone.objects.filter(
         status=MilestoneStatus.SUBMITTED, reminder_sent_at__isnull=True, contract__status=ContractStatus.ACTIVE,
         auto_release_at__lte=now + timedelta(days=REMINDER_DAYS_BEFORE), auto_release_at__gt=now,
-    ).select_related("contract", "contract__client")
+    ).select_related("contract", "contract__client").order_by("pk")
     for milestone in remind:
-        with transaction.atomic():
-            locked = _lock(milestone)
-            if locked.reminder_sent_at is not None or locked.status != MilestoneStatus.SUBMITTED:
-                continue
-            locked.reminder_sent_at = now
-            locked.save(update_fields=["reminder_sent_at"])
-            days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
-            contract = locked.contract
-            notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
-                   title=f"“{locked.title}” will be approved automatically in {days} days",
-                   message="Review the work, approve it or ask for changes before then.",
-                   data={"contract_id": contract.pk, "milestone_id": locked.pk},
-                   email_template="milestone_auto_release_reminder",
-                   email_context={"milestone_title": locked.title, "contract_title": contract.title,
-                                  "contract_url": _url(contract), "days": days,
-                                  "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
-                                  "amount": money_text(to_minor(locked.amount), locked.currency)})
+        if _remind(milestone, now):
             reminded += 1
     return {"released": released, "reminded": reminded}
+
+
+def _remind(milestone: Milestone, now: Any) -> bool:
+    """Tells the client their approval is near, once per submission, if it still is (checked under the lock)."""
+    with transaction.atomic():
+        locked = _lock(milestone)
+        window_open = (locked.auto_release_at is not None
+                       and now < locked.auto_release_at <= now + timedelta(days=REMINDER_DAYS_BEFORE))
+        if (locked.reminder_sent_at is not None or locked.status != MilestoneStatus.SUBMITTED or not window_open
+                or locked.contract.status != ContractStatus.ACTIVE):
+            return False
+        locked.reminder_sent_at = now
+        locked.save(update_fields=["reminder_sent_at"])
+        days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
+        contract = locked.contract
+        notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
+               title=f"“{locked.title}” will be approved automatically in {days} days",
+               message="Review the work, approve it or ask for changes before then.",
+               data={"contract_id": contract.pk, "milestone_id": locked.pk},
+               email_template="milestone_auto_release_reminder",
+               email_context={"milestone_title": locked.title, "contract_title": contract.title,
+                              "contract_url": _url(contract), "days": days,
+                              "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
+                              "amount": money_text(to_minor(locked.amount), locked.currency)})
+    return True
