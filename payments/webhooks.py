@@ -90,7 +90,7 @@ def invoice_paid_or_failed(sender: Any, event: Any, **kwargs: Any) -> None:
 
 
 def _mirror_quietly(handler: Any) -> Any:
-    """dj-stripe's own copy of a subscription or invoice, in its tables (which MegiLance does not read), runs
+    """dj-stripe's own copy of a Stripe object, in its tables (which MegiLance does not read), runs
     in a savepoint: if it fails (dj-stripe needs fields the local emulator does not send, or does not know
     a newer API version's shape), that is logged and the plan's sync above still runs and commits."""
 
@@ -109,8 +109,10 @@ def _quiet_djstripe_mirrors() -> None:
     from djstripe.event_handlers import (
         handle_charge_dispute_event,
         handle_charge_event,
+        handle_customer_event,
         handle_customer_subscription_event,
         handle_other_event,
+        handle_payment_method_event,
     )
     from djstripe.models import Event
 
@@ -121,9 +123,16 @@ def _quiet_djstripe_mirrors() -> None:
             return handle_charge_dispute_event
         if name.startswith("charge."):
             return handle_charge_event
+        if name in ("customer.created", "customer.updated", "customer.deleted"):
+            return handle_customer_event
+        if name.startswith("payment_method."):
+            return handle_payment_method_event
         return handle_other_event
 
-    mirrored = ("customer.subscription.", "invoice.", "charge.", "transfer.")
+    # Also customers and payment methods: an event about one that Stripe no longer has (deleted since) must not
+    # fail the delivery, or Stripe would send it again for days.
+    mirrored = ("customer.subscription.", "invoice.", "charge.", "transfer.", "customer.created",
+                "customer.updated", "customer.deleted", "payment_method.")
     for name in [name for name in WEBHOOK_SIGNALS if name.startswith(mirrored)]:
         handler = handler_of(name)
         if WEBHOOK_SIGNALS[name].disconnect(handler, sender=Event):

@@ -216,6 +216,9 @@ API: dict[str, Row] = {
     "api-dispute-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk},
                                post=OUTSIDERS_POST | {"client": "no", "freelancer": "no"},
                                body={"resolution": "release"}),
+    # Only the opener withdraws: the other party is refused, outsiders do not see the dispute.
+    "api-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk},
+                                post=OUTSIDERS_POST | {"freelancer": "no"}),
     "api-reviews": Row(PUBLIC),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -320,6 +323,8 @@ PAGES: dict[str, Row] = {
                          body={"title": "Extra", "amount": "10.00"}),
     # Staff read evidence and files in the admin, not on the parties' pages.
     "dispute_evidence": Row("L ok ok 404 404 404", lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk}),
+    "dispute_withdraw": Row("L 405 405 405 405 405",
+                            lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk}, post=OUTSIDERS_POST),
     "submission_file": Row("L ok ok 404 404 404",
                            lambda w: {"pk": w.contract.pk, "file_pk": w.submission_file.pk}),
     "milestone_fund": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "milestone_pk": w.pending.pk},
