@@ -42,6 +42,22 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def say(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Writes one line into the run's output, past the capture: fault, attack and fuzzing tests say what they
+    tried, so a green run shows what it covered."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line: str) -> None:
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+    return write
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -81,7 +81,7 @@ def _ready(base: str, timeout: float = 15) -> requests.Response:
     return requests.get(f"{base}/api/health/ready", timeout=timeout)
 
 
-def test_asgi_and_wsgi_recover_at_once_after_postgresql_restarts(cluster):
+def test_asgi_and_wsgi_recover_at_once_after_postgresql_restarts(cluster, say):
     env = _production_env(cluster.url)
     wsgi_port = free_port()
     gunicorn = subprocess.Popen(
@@ -110,6 +110,8 @@ def test_asgi_and_wsgi_recover_at_once_after_postgresql_restarts(cluster):
                 # The first request after the restart already works: no dead connection is handed out.
                 answers = [_ready(base, timeout=10) for _ in range(6)]
                 assert [a.status_code for a in answers] == [200] * 6, (name, [a.text for a in answers])
+        say("fault: PostgreSQL stopped and restarted under gunicorn and uvicorn: JSON 503 naming the database, "
+            "then 6 of 6 requests answered at once on each")
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=15)
