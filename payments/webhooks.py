@@ -129,11 +129,10 @@ def _quiet_djstripe_mirrors() -> None:
             return handle_payment_method_event
         return handle_other_event
 
-    # Also customers and payment methods: an event about one that Stripe no longer has (deleted since) must not
-    # fail the delivery, or Stripe would send it again for days.
-    mirrored = ("customer.subscription.", "invoice.", "charge.", "transfer.", "customer.created",
-                "customer.updated", "customer.deleted", "payment_method.")
-    for name in [name for name in WEBHOOK_SIGNALS if name.startswith(mirrored)]:
+    # Every kind: dj-stripe's copy of an object Stripe no longer has (deleted since, or one it refers to, such
+    # as a PaymentIntent's customer) must not fail the delivery, or Stripe would send it again for days.
+    # MegiLance's own receivers are not wrapped: when one of them fails, the delivery fails and is retried.
+    for name in WEBHOOK_SIGNALS:
         handler = handler_of(name)
         if WEBHOOK_SIGNALS[name].disconnect(handler, sender=Event):
             WEBHOOK_SIGNALS[name].connect(_mirror_quietly(handler), sender=Event, weak=False,

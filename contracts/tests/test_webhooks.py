@@ -158,3 +158,12 @@ def test_an_event_about_a_customer_stripe_no_longer_has_is_accepted(client, capt
     assert created, "no customer.created webhook arrived"
     stripe_sdk().Customer.delete(customer.id)
     assert deliver(client, *created[0]).status_code == 200
+
+
+def test_a_payment_event_whose_customer_stripe_no_longer_has_is_accepted(client, captured_events, stripe_emulator):
+    customer = stripe_sdk().Customer.create(email="left@example.com")
+    intent = stripe_sdk().PaymentIntent.create(amount=1500, currency="usd", customer=customer.id,
+                                               payment_method="pm_card_visa", confirm=True)
+    succeeded = wait_for(captured_events, "payment_intent.succeeded", intent.id)
+    stripe_sdk().Customer.delete(customer.id)
+    assert deliver(client, *succeeded[0]).status_code == 200

@@ -147,7 +147,8 @@ def test_production_does_not_install_the_development_tools():
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
            "DJANGO_ALLOWED_HOSTS": "megilance.example",
            "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
-           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0",
+           "USE_SES": "1", "AWS_SES_REGION_NAME": "eu-west-1"}
     script = ("import django; django.setup()\n"
               "from django.apps import apps; from django.urls import resolve, Resolver404\n"
               "from django.core.management import get_commands\n"

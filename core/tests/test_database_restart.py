@@ -74,7 +74,7 @@ def _production_env(database_url: str) -> dict[str, str]:
     return {"DJANGO_SETTINGS_MODULE": "megilance.settings.production", "DATABASE_URL": database_url,
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "0", "REDIS_URL": "", "CELERY_BROKER_URL": "memory://",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1"}
 
 
 def _ready(base: str, timeout: float = 15) -> requests.Response:

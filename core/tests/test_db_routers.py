@@ -16,6 +16,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "megilance.example",
     "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.internal",
     "DATABASE_URL": "postgres://megilance:secret@primary.internal:5432/megilance",
     "REDIS_URL": "redis://127.0.0.1:1/0",
 }
