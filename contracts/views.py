@@ -356,7 +356,9 @@ def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> Htt
         result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
     except ApplicationError as exc:
         if exc.error_type == "card_declined":
-            exc = ApplicationError(_declined(exc), code="card_declined", status_code=402)
+            # Said inside the funding form, which the page opens at (the form's action carries its anchor).
+            form.add_error(None, _declined(exc))
+            return _contract_page(request, contract, bound={key: form}, status=402)
         return _refused(request, contract, milestone, exc, form, key)
     _fund_message(request, milestone, result.status)
     return _back(contract, milestone)
