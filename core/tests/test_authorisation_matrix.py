@@ -371,6 +371,7 @@ PAGES.update({
     "messaging:unsubscribe": Row("any any any any any any",
                                  lambda w: {"token": unsubscribe_token(w.users["freelancer"], "message")}),
     "payment_list": Row(SIGNED_IN),
+    "payment_export_csv": Row(SIGNED_IN),
     "payments_payouts": Row("L 403 ok 403 ok any"),
     "payment_receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "payment_receipt_pdf": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
