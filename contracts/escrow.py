@@ -69,6 +69,8 @@ _D = Dispute.Status
 DISPUTE_MOVES: dict[tuple[str, str], Move] = moves(
     (_D.OPEN, "resolve", _D.RESOLVED, (STAFF,)),
     (_D.OPEN, "withdraw", _D.WITHDRAWN, (CLIENT, FREELANCER)),  # the one who opened it
+    # While it is open both parties answer and add evidence, and staff add notes; the status stays.
+    (_D.OPEN, "answer", _D.OPEN, (CLIENT, FREELANCER, STAFF)),
 )
 # The milestone action each resolution takes.
 RESOLUTION_ACTIONS = {Dispute.Resolution.RELEASE: "resolve_release", Dispute.Resolution.REFUND: "resolve_refund",

@@ -101,3 +101,48 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(label="Comment", max_length=5000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="What went well, and what could have gone better.")
+
+
+# --- a dispute's page ---------------------------------------------------------------------------
+
+
+class DisputeAnswerForm(forms.Form):
+    body = forms.CharField(label="Your answer", max_length=5000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text="Both parties and our staff read the whole thread.")
+    evidence = forms.FileField(label="Evidence", required=False,
+                               help_text="A file that supports your answer (PDF, image, text, office document or "
+                                         "zip; up to 10 MB).")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not (data.get("body") or "").strip() and not data.get("evidence"):
+            raise forms.ValidationError("Write an answer or add a file.")
+        return data
+
+
+RESOLUTIONS = [("release", "Release it all to the freelancer"), ("refund", "Refund it all to the client"),
+               ("split", "Split: part to the freelancer, the rest refunded")]
+
+
+class DisputeResolveForm(forms.Form):
+    resolution = forms.ChoiceField(label="Decision", choices=RESOLUTIONS, widget=forms.RadioSelect,
+                                   error_messages={"required": "Choose release, refund or split."})
+    freelancer_amount = forms.DecimalField(label="Freelancer's part", max_digits=12, decimal_places=2,
+                                           required=False, min_value=Decimal("0.01"),
+                                           widget=forms.NumberInput(attrs=MONEY_WIDGET),
+                                           help_text="For a split: the amount released to the freelancer (less "
+                                                     "the fee); the rest is refunded to the client.")
+    note = forms.CharField(label="Note to both parties", max_length=5000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, currency: str = "usd", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["freelancer_amount"].label = f"Freelancer's part ({currency.upper()})"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("resolution") == "split" and data.get("freelancer_amount") is None \
+                and "freelancer_amount" not in self.errors:
+            self.add_error("freelancer_amount", "Say how much the freelancer receives.")
+        return data

@@ -220,3 +220,25 @@ class DisputeStatusChange(StatusChange):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=10, choices=Dispute.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Dispute.Status.choices)
+
+
+class DisputeMessage(models.Model):
+    """A message in a dispute's thread: an answer from either party or a note from staff, with an optional file
+    of evidence. Both parties and staff read the whole thread."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The part the author played when writing: client, freelancer or staff.
+    author_role = models.CharField(max_length=10)
+    body = models.TextField(max_length=5000, blank=True)
+    file = models.FileField(upload_to="attachments/disputes/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} in {self.dispute}"

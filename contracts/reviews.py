@@ -1,4 +1,4 @@
-"""Reviewing: once a contract is completed, each party rates the other once, double-blind.
+"""Reviewing: once a contract is completed with paid work, each party rates the other once, double-blind.
 
 A review stays hidden from everyone but its author (and staff) until both parties have written theirs, or
 until 14 days after the contract completed, whichever comes first: the review's `visible_from`. The rows
@@ -18,7 +18,7 @@ from marketplace.models import Review
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
-from .models import Contract, ContractStatus
+from .models import Contract, ContractStatus, MilestoneStatus
 
 REVIEW_BLIND_DAYS = 14
 
@@ -30,6 +30,9 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
                                errors={"contract_id": ["There is no such contract."]})
     if contract.status != ContractStatus.COMPLETED:
         raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
+    if not has_paid_work(contract):
+        raise Conflict("Reviews are for paid work: nothing was approved and paid on this contract.",
+                       code="no_paid_work")
     reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
     blind_until = (contract.completed_at or timezone.now()) + timedelta(days=REVIEW_BLIND_DAYS)
     with transaction.atomic():
@@ -47,6 +50,11 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
             review.refresh_from_db(fields=["visible_from"])
         _tell_review_received(review, contract)
     return review
+
+
+def has_paid_work(contract: Contract) -> bool:
+    """At least one milestone of the contract was approved and paid (in full or in part, by a staff split)."""
+    return contract.milestones.filter(status=MilestoneStatus.RELEASED).exists()
 
 
 def _tell_review_received(review: Review, contract: Contract) -> None:

@@ -14,7 +14,8 @@ from .models import Contract, ContractStatus, ContractStatusChange
 _C = ContractStatus
 # Every move a contract may make, by whom. A contract is disputed while any of its milestones is; it becomes
 # active again when the last open dispute is resolved (staff) or withdrawn (its opener). It completes only
-# once its money is settled, so never while disputed.
+# once its money is settled and some of it was paid to the freelancer (`completion_refusal`), so never while
+# disputed and never with nothing paid: reviews are for paid work.
 CONTRACT_MOVES: dict[tuple[str, str], Move] = moves(
     (_C.ACTIVE, "complete", _C.COMPLETED, (CLIENT,)),
     ((_C.ACTIVE, _C.DISPUTED), "open_dispute", _C.DISPUTED, (CLIENT, FREELANCER)),
@@ -108,6 +109,10 @@ def contract_act(*, contract: Contract, action: str, by: User | None) -> Contrac
         rule = CONTRACT_MOVES.get((contract.status, action))
         if rule is not None and rule.to == contract.status and role_of(contract, by) in rule.actors:
             return contract
+        if action == "complete" and rule is not None:
+            refusal = completion_refusal(contract)
+            if refusal is not None:
+                raise refusal
         apply(contract, action, table=CONTRACT_MOVES, actor=role_of(contract, by), history=ContractStatusChange,
               by=by)
         to = contract.status
@@ -140,11 +145,20 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
         if contract.status != ContractStatus.ACTIVE:
             raise Conflict(f"A {contract.get_status_display().lower()} contract cannot be completed.",
                            code="invalid_transition")
-        open_money = contract.milestones.filter(status__in=["funded", "submitted", "disputed"])
-        if open_money.exists():
-            raise Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
-                           "first.", code="escrow_not_settled")
         return contract_act(contract=contract, action="complete", by=by)
+
+
+def completion_refusal(contract: Contract) -> Conflict | None:
+    """Why the contract cannot be completed yet (None if it can): money still in escrow or in dispute, or no
+    milestone approved and paid, since a completed contract opens reviews and reviews are for paid work."""
+    milestones = contract.milestones.all()
+    if milestones.filter(status__in=["funded", "submitted", "disputed"]).exists():
+        return Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
+                        "first.", code="escrow_not_settled")
+    if not milestones.filter(status="released").exists():
+        return Conflict("Nothing has been paid on this contract yet: a contract is completed once at least one "
+                        "milestone is approved and paid.", code="nothing_paid")
+    return None
 
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:

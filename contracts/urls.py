@@ -25,4 +25,9 @@ urlpatterns = [
          name="dispute_withdraw"),
     path("contracts/<int:pk>/disputes/<int:dispute_pk>/evidence/", views.dispute_evidence_download,
          name="dispute_evidence"),
+    path("disputes/<int:pk>/", views.dispute_detail, name="dispute_detail"),
+    path("disputes/<int:pk>/messages/", views.dispute_answer, name="dispute_answer"),
+    path("disputes/<int:pk>/resolve/", views.dispute_resolve_view, name="dispute_resolve"),
+    path("disputes/<int:pk>/files/<int:message_pk>/", views.dispute_message_file, name="dispute_message_file"),
+    path("staff/disputes/", views.staff_dispute_list, name="staff_dispute_list"),
 ]

@@ -33,9 +33,11 @@ from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.billing import card_payment_method
 
-from . import escrow, selectors, services
+from . import disputes, escrow, selectors, services
 from .forms import (
+    DisputeAnswerForm,
     DisputeForm,
+    DisputeResolveForm,
     ElementsFundForm,
     MilestoneForm,
     RefundForm,
@@ -45,8 +47,17 @@ from .forms import (
     TestCardForm,
     prefix_for,
 )
-from .models import Contract, ContractStatus, Dispute, Milestone, MilestoneStatus, Submission, SubmissionFile
-from .reviews import review_create
+from .models import (
+    Contract,
+    ContractStatus,
+    Dispute,
+    DisputeMessage,
+    Milestone,
+    MilestoneStatus,
+    Submission,
+    SubmissionFile,
+)
+from .reviews import has_paid_work, review_create
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +88,21 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
     return contract
 
 
+def _contract_for_files_or_404(request: HttpRequest, pk: int) -> Contract:
+    """The contract whose files the caller may open: its two parties, and staff deciding a dispute."""
+    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
+    if contract is None or not (contract.is_party(request.user) or request.user.is_staff):
+        raise Http404
+    return contract
+
+
 def _contract_page(request: HttpRequest, contract: Contract, *, review_form: ReviewForm | None = None,
                    error: str = "", status: int = 200, bound: dict[tuple[Any, str], forms.Form] | None = None
                    ) -> HttpResponse:
     user = request.user
     reviewed = Review.objects.filter(contract_id=contract.pk, reviewer=user).exists()
-    can_review = contract.status == ContractStatus.COMPLETED and not reviewed
+    paid = has_paid_work(contract)
+    can_review = contract.status == ContractStatus.COMPLETED and not reviewed and paid
     if review_form is not None and not can_review and review_form.non_field_errors() and not error:
         error = review_form.non_field_errors()[0]
     other = contract.freelancer if user.pk == contract.client_id else contract.client
@@ -91,6 +111,9 @@ def _contract_page(request: HttpRequest, contract: Contract, *, review_form: Rev
         "is_client": user.pk == contract.client_id,
         "other": other,
         "can_complete": user.pk == contract.client_id and contract.status == ContractStatus.ACTIVE,
+        "completion_refusal": services.completion_refusal(contract) if contract.status == ContractStatus.ACTIVE
+        else None,
+        "has_paid_work": paid,
         "review_form": (review_form or ReviewForm()) if can_review else None,
         "reviews": marketplace_selectors.reviews_for(viewer=user).filter(contract_id=contract.pk),
         "reviewed": reviewed,
@@ -333,7 +356,9 @@ def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> Htt
         result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
     except ApplicationError as exc:
         if exc.error_type == "card_declined":
-            exc = ApplicationError(_declined(exc), code="card_declined", status_code=402)
+            # Said inside the funding form, which the page opens at (the form's action carries its anchor).
+            form.add_error(None, _declined(exc))
+            return _contract_page(request, contract, bound={key: form}, status=402)
         return _refused(request, contract, milestone, exc, form, key)
     _fund_message(request, milestone, result.status)
     return _back(contract, milestone)
@@ -522,10 +547,10 @@ def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> Htt
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
-    """A file of a milestone's submission, for the contract's two parties only."""
+    """A file of a milestone's submission, for the contract's two parties and staff."""
     from marketplace.api.views import attachment_response
 
-    contract = _contract_or_404(request, pk)
+    contract = _contract_for_files_or_404(request, pk)
     stored = SubmissionFile.objects.filter(pk=file_pk, submission__milestone__contract=contract).first()
     if stored is None:
         raise Http404
@@ -535,10 +560,10 @@ def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> Htt
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
-    """The evidence file of a dispute, for the contract's two parties only."""
+    """The evidence file a dispute was opened with, for the contract's two parties and staff."""
     from django.http import FileResponse
 
-    contract = _contract_or_404(request, pk)
+    contract = _contract_for_files_or_404(request, pk)
     dispute = Dispute.objects.filter(pk=dispute_pk, contract=contract).exclude(evidence="").first()
     if dispute is None:
         raise Http404
@@ -550,6 +575,136 @@ def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) ->
     response = FileResponse(dispute.evidence.open("rb"), as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- a dispute's page: the thread for both parties and staff, the decision for staff ---------------
+
+
+def _dispute_or_404(request: HttpRequest, pk: int) -> Dispute:
+    dispute = disputes.disputes_visible_to(request.user).filter(pk=pk).first()
+    if dispute is None:
+        raise Http404
+    return dispute
+
+
+def _dispute_page(request: HttpRequest, dispute: Dispute, *, answer_form: DisputeAnswerForm | None = None,
+                  resolve_form: DisputeResolveForm | None = None, error: str = "", status: int = 200
+                  ) -> HttpResponse:
+    user = request.user
+    contract = dispute.contract
+    role = services.role_of(contract, user)
+    is_open = dispute.status == Dispute.Status.OPEN
+    milestone = dispute.milestone
+    milestone.contract = contract
+    context = {
+        "dispute": dispute,
+        "contract": contract,
+        "milestone": milestone,
+        "money": milestone_money(milestone),
+        "role": role,
+        "thread": dispute.messages.select_related("author"),
+        "answer_form": (answer_form or DisputeAnswerForm()) if is_open else None,
+        "resolve_form": ((resolve_form or DisputeResolveForm(currency=milestone.currency))
+                         if is_open and user.is_staff and not contract.is_party(user) else None),
+        "can_withdraw": is_open and dispute.opened_by_id == user.pk,
+        "evidence_name": dispute.evidence.name.rsplit("/", 1)[-1] if dispute.evidence else "",
+        "error": error,
+    }
+    return render(request, "contracts/dispute_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A dispute's page for its two parties and staff: what happened, the thread with its evidence, and the
+    forms the caller may use (answer; withdraw for the opener; decide for staff)."""
+    return _dispute_page(request, _dispute_or_404(request, pk))
+
+
+def _to_dispute(dispute: Dispute, anchor: str = "") -> HttpResponse:
+    return redirect(f"{reverse('dispute_detail', args=[dispute.pk])}{anchor}")
+
+
+@login_required
+@require_POST
+def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    dispute = _dispute_or_404(request, pk)
+    form = DisputeAnswerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _dispute_page(request, dispute, answer_form=form, status=400)
+    try:
+        message = disputes.dispute_message_add(dispute=dispute, by=request.user, body=form.cleaned_data["body"],
+                                               evidence=form.cleaned_data["evidence"])
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise Http404 from None
+        if exc.status_code == 400:
+            form_add_service_error(form, exc)
+            return _dispute_page(request, dispute, answer_form=form, status=400)
+        return _dispute_page(request, _dispute_or_404(request, pk), error=str(exc.detail),
+                             status=_error_status(exc))
+    messages.success(request, "Your answer is added to the thread." if not request.user.is_staff or
+                     dispute.contract.is_party(request.user) else "Your note is added to the thread.")
+    return _to_dispute(dispute, f"#message-{message.pk}")
+
+
+@login_required
+@require_POST
+def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff decide from the dispute's page, through the same service as the API and the admin."""
+    dispute = _dispute_or_404(request, pk)
+    if not request.user.is_staff or dispute.contract.is_party(request.user):
+        raise Http404
+    form = DisputeResolveForm(request.POST, currency=dispute.milestone.currency)
+    if not form.is_valid():
+        return _dispute_page(request, dispute, resolve_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
+                                         freelancer_amount=data["freelancer_amount"], note=data["note"])
+    except ApplicationError as exc:
+        if exc.status_code == 400:
+            form_add_service_error(form, exc)
+            return _dispute_page(request, dispute, resolve_form=form, status=400)
+        return _dispute_page(request, _dispute_or_404(request, pk), error=str(exc.detail),
+                             status=_error_status(exc))
+    messages.success(request, f"The dispute is resolved: {dispute.get_resolution_display().lower()}.")
+    return _to_dispute(dispute)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def dispute_message_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """An evidence file from a dispute's thread, for the two parties and staff."""
+    from marketplace.api.views import attachment_response
+
+    dispute = _dispute_or_404(request, pk)
+    stored = DisputeMessage.objects.filter(pk=message_pk, dispute=dispute).exclude(file="").first()
+    if stored is None:
+        raise Http404
+    return attachment_response(stored)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def staff_dispute_list(request: HttpRequest) -> HttpResponse:
+    """Staff: the disputes waiting for a decision (`?status=` resolved, withdrawn or all for the others)."""
+    if not request.user.is_staff:
+        raise Http404
+    wanted = request.GET.get("status", "open")
+    rows = disputes.disputes_visible_to(request.user).order_by("created_at", "id")
+    if wanted in Dispute.Status.values:
+        rows = rows.filter(status=wanted)
+    else:
+        wanted = "all"
+        rows = rows.order_by("-created_at", "-id")
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    for dispute in page.object_list:
+        dispute.money = milestone_money(dispute.milestone)
+    filters = [("open", "Waiting for a decision"), ("resolved", "Resolved"), ("withdrawn", "Withdrawn"),
+               ("all", "All")]
+    return render(request, "contracts/staff_dispute_list.html", {"page": page, "disputes": page.object_list,
+                                                                 "wanted": wanted, "filters": filters})
 
 
 # --- accepting a proposal: the act of contracting, from the project's page ------------------------

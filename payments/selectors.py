@@ -83,6 +83,12 @@ def payment_list(*, user: User) -> QuerySet[Payment]:
     return Payment.objects.filter(user=user).order_by("-created_at", "-id")
 
 
+def payments_in_month(*, user: User, year: int, month: int) -> QuerySet[Payment]:
+    """The person's own payments made in one calendar month (UTC), oldest first."""
+    return Payment.objects.filter(user=user, created_at__year=year, created_at__month=month).order_by("created_at",
+                                                                                                    "id")
+
+
 def payment_get_own(*, user: User, pk: int) -> Payment | None:
     """The payment if it is the person's own, else None (the callers answer 404)."""
     return Payment.objects.select_related("user").filter(pk=pk, user=user).first()

@@ -192,6 +192,68 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+# --- exports ------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["receipt", "date", "kind", "description", "contract", "milestone", "amount", "currency", "status",
+               "payout_status"]
+
+
+def _month(value: str) -> tuple[int, int] | None:
+    """`2026-11` as (2026, 11); None when it is not a month."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+    except ValueError:
+        return None
+    return (year, month) if 2000 <= year <= 9999 and 1 <= month <= 12 else None
+
+
+def _cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def payment_export_csv(request: HttpRequest) -> HttpResponse:
+    """The caller's own payments as CSV, all of them or one month's (`?month=2026-11`), oldest first."""
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    from core.money import from_minor
+
+    month = request.GET.get("month", "")
+    if month:
+        parsed = _month(month)
+        if parsed is None:
+            return HttpResponse("Give the month as YYYY-MM, e.g. 2026-11.\n", status=400,
+                                content_type="text/plain; charset=utf-8")
+        rows = selectors.payments_in_month(user=request.user, year=parsed[0], month=parsed[1])
+    else:
+        rows = selectors.payment_list(user=request.user).order_by("created_at", "id")
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Any:
+        yield writer.writerow(CSV_COLUMNS)
+        for payment in rows.iterator(chunk_size=500):
+            yield writer.writerow([
+                payment.receipt_number, payment.created_at.isoformat(), payment.get_kind_display(),
+                _cell(payment.description), _cell(payment.contract_title), _cell(payment.milestone_title),
+                str(from_minor(payment.amount)), payment.currency.upper(), payment.get_status_display(),
+                payment.get_payout_status_display() if payment.payout_status else "",
+            ])
+
+    name = f"megilance-payments-{month}.csv" if month else "megilance-payments.csv"
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 # --- receipts -----------------------------------------------------------------------------------
 
 

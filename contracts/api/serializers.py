@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.fields import MoneyField
 from core.money import from_minor
 
-from ..models import Contract, Dispute, Milestone, Settlement, Submission, SubmissionFile
+from ..models import Contract, Dispute, DisputeMessage, Milestone, Settlement, Submission, SubmissionFile
 
 
 class ContractPartySerializer(serializers.Serializer):
@@ -127,6 +127,33 @@ class DisputeSerializer(serializers.ModelSerializer):
         model = Dispute
         fields = ["id", "contract_id", "milestone_id", "opened_by_id", "reason", "status", "resolution",
                   "freelancer_amount", "resolution_note", "created_at", "resolved_at"]
+
+
+class DisputeMessageSerializer(serializers.ModelSerializer):
+    author_id = serializers.IntegerField(read_only=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisputeMessage
+        fields = ["id", "author_id", "author_role", "body", "original_name", "content_type", "size", "file_url",
+                  "created_at"]
+
+    def get_file_url(self, message: DisputeMessage) -> str | None:
+        return f"/disputes/{message.dispute_id}/files/{message.pk}/" if message.file else None
+
+
+class DisputeThreadSerializer(DisputeSerializer):
+    """A dispute with its thread: the answers of both parties and staff's notes, oldest first."""
+
+    messages = DisputeMessageSerializer(many=True, read_only=True)
+
+    class Meta(DisputeSerializer.Meta):
+        fields = [*DisputeSerializer.Meta.fields, "messages"]
+
+
+class DisputeMessageInput(serializers.Serializer):
+    body = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    evidence = serializers.FileField(required=False)
 
 
 class ResolveInput(serializers.Serializer):

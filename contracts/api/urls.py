@@ -17,6 +17,7 @@ urlpatterns = [
     path("milestones/<int:pk>/refund", views.MilestoneRefundView.as_view(), name="api-milestone-refund"),
     path("disputes", views.DisputeListView.as_view(), name="api-disputes"),
     path("disputes/<int:pk>", views.DisputeDetailView.as_view(), name="api-dispute-detail"),
+    path("disputes/<int:pk>/messages", views.DisputeMessagesView.as_view(), name="api-dispute-messages"),
     path("disputes/<int:pk>/resolve", views.DisputeResolveView.as_view(), name="api-dispute-resolve"),
     path("disputes/<int:pk>/withdraw", views.DisputeWithdrawView.as_view(), name="api-dispute-withdraw"),
     path("proposals/<int:pk>/accept", views.ProposalAcceptView.as_view(), name="api-proposal-accept"),

@@ -15,7 +15,7 @@ from core.exceptions import ApplicationError
 from marketplace import selectors as marketplace_selectors
 from marketplace.api import serializers as marketplace_serializers
 
-from .. import escrow, selectors, services
+from .. import disputes, escrow, selectors, services
 from ..models import Contract, ContractStatus, Dispute, Milestone, Submission
 from ..reviews import review_create
 from . import serializers as s
@@ -246,13 +246,32 @@ class DisputeListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-@extend_schema(tags=["disputes"], responses={200: s.DisputeSerializer, **ERRORS})
+@extend_schema(tags=["disputes"], responses={200: s.DisputeThreadSerializer, **ERRORS},
+               description="The dispute with its thread: both parties' answers and staff's notes, with their files.")
 class DisputeDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
+        dispute = disputes_visible_to(request.user).prefetch_related("messages").filter(pk=pk).first()
+        if dispute is None:
+            raise NotFound()
+        return Response(s.DisputeThreadSerializer(dispute).data)
+
+
+@extend_schema(tags=["disputes"],
+               request={"application/json": s.DisputeMessageInput, "multipart/form-data": s.DisputeMessageInput},
+               responses={201: s.DisputeMessageSerializer, **ERRORS},
+               description="Either party answers an open dispute (with an optional evidence file), or staff add a "
+                           "note. 409 once the dispute is resolved or withdrawn.")
+class DisputeMessagesView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request: Request, pk: int) -> Response:
         dispute = disputes_visible_to(request.user).filter(pk=pk).first()
         if dispute is None:
             raise NotFound()
-        return Response(s.DisputeSerializer(dispute).data)
+        data = _valid(s.DisputeMessageInput, request)
+        message = disputes.dispute_message_add(dispute=dispute, by=request.user, body=data["body"],
+                                               evidence=data.get("evidence"))
+        return Response(s.DisputeMessageSerializer(message).data, status=201)
 
 
 @extend_schema(tags=["disputes"], request=s.ResolveInput, responses={200: s.DisputeSerializer, **ERRORS},

@@ -190,7 +190,13 @@ def test_funding_with_the_test_card_puts_the_milestone_in_escrow(contract, clien
 def test_a_declined_card_says_so_and_leaves_the_milestone_pending(contract, client_browser):
     milestone = add(client_browser, contract)
     response = fund(client_browser, milestone, DECLINED_CARD)
-    assert "Your card was declined. The milestone is not funded." in messages_of(response)
+    # Said inside the funding form (not in the banner), and the page opens at that form.
+    assert response.status_code == 402
+    html = response.content.decode()
+    errors = html[html.index(f'id="fund-{milestone.pk}-errors"'):]
+    assert "Your card was declined. The milestone is not funded." in errors[:400]
+    assert f'aria-describedby="fund-{milestone.pk}-errors"' in html
+    assert f'action="/contracts/{contract.pk}/milestones/{milestone.pk}/fund/#fund-{milestone.pk}"' in html
     milestone.refresh_from_db()
     assert milestone.status == "pending"
     assert not Payment.objects.exists()

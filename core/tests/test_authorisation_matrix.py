@@ -25,6 +25,7 @@ from accounts import services as account_services
 from accounts.tests.factories import make_user
 from accounts.tokens import login_issue
 from contracts import escrow
+from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
@@ -104,6 +105,8 @@ def build_world(stripe_url: str, settings: Any) -> World:
     disputed = milestone("Build")
     dispute = escrow.dispute_open(contract=contract, milestone=disputed, by=client, reason="Not delivered",
                                   evidence=_text_file("evidence.txt", "Screenshots"))
+    dispute_message = dispute_message_add(dispute=dispute, by=freelancer, body="My side of it",
+                                          evidence=_text_file("answer.txt", "The delivery log"))
     pending = escrow.milestone_create(contract=contract, by=client,
                                       data={"title": "Launch", "description": "", "amount": "100.00",
                                             "currency": "usd"})
@@ -120,6 +123,7 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "project": project, "open_project": open_project, "invite_project": invite_project,
         "contract": contract, "proposal": proposal, "attachment": attachment, "invite": invite,
         "submitted": submitted, "disputed": disputed, "pending": pending, "dispute": dispute,
+        "dispute_message": dispute_message,
         "submission_file": submitted.submissions.first().files.first(),
         "payment": Payment.objects.filter(user=client).order_by("pk").first(),
         "chat": chat, "message": message,
@@ -213,12 +217,14 @@ API: dict[str, Row] = {
     "api-milestone-refund": Row(POST_ONLY_API, lambda w: {"pk": w.submitted.pk}, post=OUTSIDERS_POST),
     "api-disputes": Row(SIGNED_IN),
     "api-dispute-detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.dispute.pk}),
+    "api-dispute-messages": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk}, post=OUTSIDERS_POST,
+                                body={"body": "An outsider writes"}),
+    # Only the opener (the client here) withdraws; the other party is refused, staff decide instead.
+    "api-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk},
+                                post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
     "api-dispute-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk},
                                post=OUTSIDERS_POST | {"client": "no", "freelancer": "no"},
                                body={"resolution": "release"}),
-    # Only the opener withdraws: the other party is refused, outsiders do not see the dispute.
-    "api-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.dispute.pk},
-                                post=OUTSIDERS_POST | {"freelancer": "no"}),
     "api-reviews": Row(PUBLIC),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -321,12 +327,22 @@ PAGES: dict[str, Row] = {
     "contract_review": Row("L 405 405 405 405 405", c, post=OUTSIDERS_POST, body={"rating": 5}),
     "milestone_add": Row("L 405 405 405 405 405", c, post=OUTSIDERS_POST,
                          body={"title": "Extra", "amount": "10.00"}),
-    # Staff read evidence and files in the admin, not on the parties' pages.
-    "dispute_evidence": Row("L ok ok 404 404 404", lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk}),
-    "dispute_withdraw": Row("L 405 405 405 405 405",
-                            lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk}, post=OUTSIDERS_POST),
-    "submission_file": Row("L ok ok 404 404 404",
+    # Staff deciding a dispute open the parties' evidence and delivered files too.
+    "dispute_evidence": Row("L ok ok 404 404 ok", lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk}),
+    "submission_file": Row("L ok ok 404 404 ok",
                            lambda w: {"pk": w.contract.pk, "file_pk": w.submission_file.pk}),
+    # The other party is sent back to the contract page with the refusal as a message.
+    "dispute_withdraw": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "dispute_pk": w.dispute.pk},
+                            post=OUTSIDERS_POST | {"freelancer": "302", "staff": "no"}),
+    "dispute_detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.dispute.pk}),
+    "dispute_answer": Row("L 405 405 405 405 405", lambda w: {"pk": w.dispute.pk}, post=OUTSIDERS_POST,
+                          body={"body": "An outsider writes"}),
+    "dispute_resolve": Row("L 405 405 405 405 405", lambda w: {"pk": w.dispute.pk},
+                           post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                           body={"resolution": "refund"}),
+    "dispute_message_file": Row("L ok ok 404 404 ok",
+                                lambda w: {"pk": w.dispute.pk, "message_pk": w.dispute_message.pk}),
+    "staff_dispute_list": Row(STAFF_ONLY_PAGE),
     "milestone_fund": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "milestone_pk": w.pending.pk},
                           post=OUTSIDERS_POST),
     "milestone_fund_confirm": Row("L 405 405 405 405 405",
@@ -355,6 +371,7 @@ PAGES.update({
     "messaging:unsubscribe": Row("any any any any any any",
                                  lambda w: {"token": unsubscribe_token(w.users["freelancer"], "message")}),
     "payment_list": Row(SIGNED_IN),
+    "payment_export_csv": Row(SIGNED_IN),
     "payments_payouts": Row("L 403 ok 403 ok any"),
     "payment_receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "payment_receipt_pdf": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
+from contracts.demo import paid_milestone
 from contracts.models import Contract
 from contracts.tests.factories import make_contract
 from marketplace.models import Attachment, Invite, PortfolioItem, Project, Proposal, Review
@@ -524,9 +525,13 @@ def test_the_client_completes_the_contract_and_both_review(client, owner, freela
     assert "Leave a review" not in html
     refused = client.post(f"/contracts/{contract.pk}/complete/")
     assert refused.status_code == 403
-    assert "Only the client completes" in html_of(refused)
+    assert "Only the client can do this" in html_of(refused)
 
     as_user(client, owner)
+    nothing_paid = client.post(f"/contracts/{contract.pk}/complete/")
+    assert nothing_paid.status_code == 409
+    assert "Nothing has been paid on this contract yet" in html_of(nothing_paid)
+    paid_milestone(contract, amount="400.00", title="First delivery")
     response = client.post(f"/contracts/{contract.pk}/complete/")
     assert response.status_code == 302
     contract.refresh_from_db()
