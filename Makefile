@@ -7,20 +7,21 @@ PORT ?= 8000
 
 .PHONY: run test lint services-up services-down pytest bench
 
+# Installs with uv from PyPI when it can be had, else with pip (MEGILANCE_INSTALL_WITH_PIP=1 forces pip).
 $(VENV)/.run-installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
-	touch $@
+	@bash scripts/install-requirements.sh requirements.txt $(VENV) $(PYTHON)
+	@touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	touch $(VENV)/.run-installed $@
+	@bash scripts/install-requirements.sh requirements-dev.txt $(VENV) $(PYTHON)
+	@touch $(VENV)/.run-installed $@
 
 ## make run: the whole product on http://127.0.0.1:$(PORT) with the embedded default
 run: $(VENV)/.run-installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	@echo "==> Preparing the database"
+	@$(PY) manage.py migrate --noinput --verbosity 0
+	@echo "==> Loading the demo data (once)"
+	@PORT=$(PORT) $(PY) manage.py seed_demo
 	PORT=$(PORT) $(PY) manage.py serve
 
 ## make test: the whole suite against private PostgreSQL and Redis

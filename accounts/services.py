@@ -136,7 +136,11 @@ def mfa_token_user(*, mfa_token: str) -> User:
 def second_factor_check(*, mfa_token: str, code: str) -> User:
     """Second step of signing in: a TOTP code or an unused backup code. Each `mfa_token` works once."""
     user = mfa_token_user(mfa_token=mfa_token)
-    if not two_factor.two_factor_check(user=user, code=code):
+    try:
+        valid = two_factor.two_factor_check(user=user, code=code)
+    except two_factor.CodeAlreadyUsed as exc:  # a sign-in step that fails answers 401, like a wrong code
+        raise ApplicationError(str(exc.detail), code="code_already_used", status_code=401) from exc
+    if not valid:
         raise ApplicationError("That code is not valid.", code="invalid_code", status_code=401)
     nonce = signing.loads(mfa_token, salt=MFA_SALT)["n"]
     if not cache.add(f"mfa-used:{nonce}", 1, timeout=settings.MFA_TOKEN_MAX_AGE + 60):

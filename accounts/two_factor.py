@@ -5,11 +5,13 @@ import hashlib
 import hmac
 import io
 import secrets
+import time
 
 import qrcode
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.audit import audit
@@ -64,10 +66,37 @@ def two_factor_begin(*, user: User) -> dict:
             "backup_codes": codes}
 
 
+CODE_ALREADY_USED = ("That code was already used. Your app shows a new code every 30 seconds: "
+                     "wait for the next one and enter it.")
+
+
+class CodeAlreadyUsed(ApplicationError):
+    default_detail = CODE_ALREADY_USED
+    default_code = "code_already_used"
+
+
+def _already_used(device: TOTPDevice, code: str) -> bool:
+    """The code is right but its 30-second window was already used on this device.
+
+    django-otp accepts each window once (a code seen over someone's shoulder cannot be replayed), so the
+    code that just turned two-factor on, or just signed in, is refused again until the app shows the next.
+    """
+    if device.last_t < 0:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    now = totp.t()
+    token = int(code)
+    return any(hotp(device.bin_key, t, device.digits) == token
+               for t in range(now - device.tolerance, min(now + device.tolerance, device.last_t) + 1))
+
+
 def _verify_totp(device: TOTPDevice, code: str) -> bool:
     code = (code or "").strip().replace(" ", "")
     if not (code.isdigit() and len(code) == device.digits):
         return False
+    if _already_used(device, code):
+        raise CodeAlreadyUsed(CODE_ALREADY_USED, code="code_already_used")
     allowed, details = device.verify_is_allowed()
     if not allowed:
         # After wrong codes django-otp makes each next try wait longer; say so instead of "not valid".

@@ -1,3 +1,7 @@
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -17,6 +21,39 @@ def _admin_login(request: HttpRequest, extra_context: dict | None = None) -> Htt
 admin.site.login = _admin_login  # type: ignore[method-assign]  # staff sign in through the site's own login
 admin.site.site_header = "MegiLance administration"
 admin.site.site_title = "MegiLance admin"
+
+# The marketplace's own records first, in the order people work with them; then Django's (users' groups,
+# ...) and other libraries'; the Stripe library's ~40 synced copies of Stripe objects last, named as such.
+OWN_APPS_ORDER = ["accounts", "marketplace", "contracts", "payments", "messaging", "support", "analytics", "core"]
+STRIPE_LIBRARY_APP = "djstripe"
+STRIPE_LIBRARY_NAME = "Stripe library (copies of Stripe's objects, kept in sync by dj-stripe)"
+
+_default_get_app_list = admin.site.get_app_list
+
+
+def _is_own_app(label: str) -> bool:
+    path = Path(apps.get_app_config(label).path).resolve()
+    return path.is_relative_to(Path(settings.BASE_DIR).resolve()) and "site-packages" not in path.parts
+
+
+def _app_order(app: dict) -> tuple[int, int, str]:
+    label = app["app_label"]
+    if label == STRIPE_LIBRARY_APP:
+        return (2, 0, "")
+    if label in OWN_APPS_ORDER:
+        return (0, OWN_APPS_ORDER.index(label), "")
+    return (0 if _is_own_app(label) else 1, len(OWN_APPS_ORDER), str(app["name"]).lower())
+
+
+def _get_app_list(request: HttpRequest, app_label: str | None = None) -> list[dict]:
+    app_list = sorted(_default_get_app_list(request, app_label), key=_app_order)
+    for app in app_list:
+        if app["app_label"] == STRIPE_LIBRARY_APP:
+            app["name"] = STRIPE_LIBRARY_NAME
+    return app_list
+
+
+admin.site.get_app_list = _get_app_list  # type: ignore[method-assign]
 
 
 @admin.register(OutboundEmail)

@@ -1,16 +1,38 @@
-"""The embedded default's e-mail: printed to the console and kept for the dev inbox page."""
+"""The embedded default's e-mail: printed to the console and kept for the dev inbox page.
+
+While the demo data loads (`seed_demo`), e-mails go to the dev inbox only: the console shows where the
+server is and how to sign in, not hundreds of demo e-mails.
+"""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.utils import timezone
 
+_console = ContextVar("dev_inbox_console", default=True)
+
+
+@contextmanager
+def inbox_only() -> Iterator[None]:
+    """E-mails sent inside this block are kept for the dev inbox but not printed."""
+    token = _console.set(False)
+    try:
+        yield
+    finally:
+        _console.reset(token)
+
 
 class DevInboxBackend(ConsoleBackend):
     def send_messages(self, email_messages: list) -> int:
-        count = super().send_messages(email_messages)
+        if _console.get():
+            count = super().send_messages(email_messages)
+        else:
+            count = len([message for message in email_messages if message.recipients()])
         inbox = Path(settings.DEV_INBOX_DIR)
         inbox.mkdir(parents=True, exist_ok=True)
         for message in email_messages:

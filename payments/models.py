@@ -63,6 +63,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "ledger entries"
         indexes = [
             models.Index(fields=["account", "contract_id"], name="ledger_account_contract_idx"),
             models.Index(fields=["account", "user"], name="ledger_account_user_idx"),
@@ -233,6 +234,7 @@ class ReconciliationMismatch(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
+        verbose_name_plural = "reconciliation mismatches"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.key}"

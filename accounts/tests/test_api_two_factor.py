@@ -115,7 +115,8 @@ class TestLoginWithTwoFactor:
         assert attempt().status_code == 200
         replay = attempt()
         assert replay.status_code == 401
-        assert replay.json()["error_type"] == "invalid_code"
+        assert replay.json()["error_type"] == "code_already_used"
+        assert "already used" in replay.json()["detail"]
 
     def test_backup_codes_work_once_each(self, client_for, client_user, api_client, django_capture_on_commit_callbacks):
         setup, _ = enable(client_for(client_user), django_capture_on_commit_callbacks)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from tests.helpers.browser import open_menu
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -57,16 +59,20 @@ def test_sign_up_turn_on_two_factor_and_log_in_with_a_code(live_server, transact
             page.get_by_label("E-mail address").fill(email)
             page.get_by_label("Password", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Create my account").click()
+            open_menu(page)
             expect(page.get_by_role("navigation", name="Account")).to_contain_text("Bea Worker")
             assert User.objects.get(email=email).is_freelancer
 
             # Log out, then log in with the password.
             page.get_by_role("button", name="Log out").click()
+            open_menu(page)
             expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
             log_in(page, base_url, email)
+            open_menu(page)
             expect(page.get_by_role("navigation", name="Account")).to_contain_text("Bea Worker")
 
             # Turn on two-factor authentication from the security page.
+            open_menu(page)
             page.get_by_role("link", name="Security").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Security settings")
             page.get_by_role("button", name="Turn on two-factor authentication").click()
@@ -79,6 +85,7 @@ def test_sign_up_turn_on_two_factor_and_log_in_with_a_code(live_server, transact
             expect(page.get_by_text("Two-factor authentication is on.", exact=True)).to_be_visible()
 
             # Log out; logging in now asks for a code.
+            open_menu(page)
             page.get_by_role("button", name="Log out").click()
             log_in(page, base_url, email)
             expect(page.get_by_role("heading", level=1)).to_have_text("Enter your two-factor code")
@@ -86,6 +93,7 @@ def test_sign_up_turn_on_two_factor_and_log_in_with_a_code(live_server, transact
             page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
             page.get_by_role("button", name="Verify code and log in").click()
 
+            open_menu(page)
             expect(page.get_by_role("navigation", name="Account")).to_contain_text("Bea Worker")
             expect(page.get_by_role("button", name="Log out")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "browser-two-factor-login.png"), full_page=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import open_menu
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -57,6 +59,7 @@ def test_post_a_project_propose_accept_and_both_see_the_contract(live_server, tr
 
             # The client logs in and posts a project from "My projects".
             log_in(client_page, base_url, "cleo.client@example.com")
+            open_menu(client_page)
             client_page.get_by_role("navigation", name="Main").get_by_role("link", name="My projects").click()
             expect(client_page.get_by_role("heading", level=1)).to_have_text("My projects")
             client_page.get_by_role("link", name="Post a project").first.click()
@@ -114,6 +117,7 @@ def test_post_a_project_propose_accept_and_both_see_the_contract(live_server, tr
 
             # Both see it on their contracts page.
             for page, other in ((client_page, "Finn Worker"), (freelancer_page, "Cleo Client")):
+                open_menu(page)
                 page.get_by_role("navigation", name="Main").get_by_role("link", name="Contracts").click()
                 expect(page.get_by_role("heading", level=1)).to_have_text("Contracts")
                 row = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=TITLE))

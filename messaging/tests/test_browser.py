@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from accounts.tests.factories import PASSWORD
+from tests.helpers.browser import open_menu
 from tests.helpers.servers import free_port, wait_for_port
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe here.
@@ -148,6 +149,7 @@ def test_typing_a_message_and_a_notification_arrive_live(asgi_server, make_user)
             client_page.screenshot(path=str(ARTIFACTS / "messaging-chat-client.png"), full_page=True)
 
             # Something is notified to Bea: her bell counts it and a toast says it, still without reloading.
+            open_menu(freelancer_page)
             bell = freelancer_page.get_by_role("link", name=re.compile("^Notifications"))
             expect(bell.locator(".bell__number")).to_have_text("0")
             in_another_thread(notify, user=bea, kind=NotificationKind.MILESTONE_FUNDED,
@@ -162,6 +164,7 @@ def test_typing_a_message_and_a_notification_arrive_live(asgi_server, make_user)
             assert freelancer_page.evaluate("window.__stillTheSamePage") is True
 
             # After a reload the count comes from the server, and the notification is on the list.
+            open_menu(freelancer_page)
             freelancer_page.get_by_role("link", name=re.compile("^Notifications")).click()
             expect(freelancer_page.get_by_role("heading", level=1)).to_have_text("Notifications")
             expect(freelancer_page.get_by_text("Milestone “Wireframes” funded")).to_be_visible()

@@ -31,6 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, host: str, port: int, **options: object) -> None:
         children: list[subprocess.Popen] = []
         env = dict(os.environ)
+        url = f"http://{'127.0.0.1' if host in ('', '0.0.0.0', '::') else host}:{port}"  # noqa: S104
+        # E-mailed links lead to this server (whatever --port says) unless FRONTEND_URL is set.
+        env.setdefault("FRONTEND_URL", url)
         api_base = urlsplit(settings.STRIPE_API_BASE or "http://127.0.0.1:8420")
         stripe_host, stripe_port = api_base.hostname or "127.0.0.1", api_base.port or 8420
         if stripe_host in ("127.0.0.1", "localhost") and not _port_open(stripe_host, stripe_port):
@@ -55,7 +58,9 @@ class Command(BaseCommand):
                                        site_url=f"http://127.0.0.1:{port}")
             except OSError as exc:
                 self.stderr.write(f"Stripe webhooks are not connected: {exc}")
-        self.stdout.write(self.style.SUCCESS(f"MegiLance on http://{host}:{port}  (Ctrl-C stops it)"))
+        from devtools.banner import serve_banner
+
+        self.stdout.write(self.style.SUCCESS(serve_banner(url=url, frontend_url=env["FRONTEND_URL"])))
         children.append(subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "uvicorn", "megilance.asgi:application", "--host", host, "--port", str(port),
              "--lifespan", "off", "--no-server-header"],

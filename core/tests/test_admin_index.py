@@ -1,0 +1,49 @@
+"""The admin as staff meet it: the marketplace's records first, readable names, a favicon."""
+
+import re
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+
+
+def _sections(html: str) -> list[str]:
+    return re.findall(r'<div class="app-([a-z_]+) module', html)
+
+
+def test_admin_index_lists_our_apps_first_and_the_stripe_library_last(client, staff_user) -> None:
+    client.force_login(staff_user)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    sections = _sections(html)
+    assert sections[:4] == ["accounts", "marketplace", "contracts", "payments"], sections
+    assert sections[-1] == "djstripe"
+    assert "Stripe library (copies of Stripe" in html
+
+
+def test_admin_names_read_as_english(client, staff_user) -> None:
+    client.force_login(staff_user)
+    html = client.get("/admin/").content.decode()
+    assert "Ledger entries" in html
+    assert "Reconciliation mismatches" in html
+    assert "entrys" not in html.lower() and "mismatchs" not in html.lower()
+
+
+def test_dispute_list_keeps_its_status_on_one_line(client, staff_user) -> None:
+    client.force_login(staff_user)
+    html = client.get("/admin/contracts/dispute/").content.decode()
+    assert re.search(r'<link rel="stylesheet" href="[^"]*css/admin\.css"', html)
+    css = Path(finders.find("css/admin.css")).read_text(encoding="utf-8")
+    assert re.search(r"th\.column-status[^{]*td\.field-status\s*\{[^}]*white-space:\s*nowrap", css)
+
+
+def test_favicon_on_the_site_the_admin_and_the_error_page(client, staff_user) -> None:
+    assert finders.find("favicon.svg")
+    icon = re.compile(r'<link rel="icon" href="[^"]*favicon\.svg"')
+    assert icon.search(client.get("/").content.decode())
+    assert icon.search(client.get("/no-such-page/").content.decode())
+    from django.template.loader import render_to_string
+    assert icon.search(render_to_string("500.html"))
+    client.force_login(staff_user)
+    assert icon.search(client.get("/admin/").content.decode())
+    assert icon.search(client.get("/admin/contracts/dispute/").content.decode())
