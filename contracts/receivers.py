@@ -5,6 +5,8 @@ from typing import Any
 from django.db import transaction
 
 from core.audit import audit
+from core.money import money_text, to_minor
+from marketplace import hooks as marketplace_hooks
 from messaging import subjects
 from payments import signals as payment_signals
 
@@ -37,6 +39,37 @@ def chargeback_changed(sender: Any, payment_intent_id: str, dispute_id: str, sta
               new={"chargeback": status, "dispute_id": dispute_id, "payment_intent_id": payment_intent_id})
 
 
+NEXT_STEP = {
+    # (viewer is the client, milestone status): what to do next
+    (True, "pending"): "Fund it to start the work.",
+    (True, "submitted"): "Review the submitted work and approve it.",
+    (False, "funded"): "It is funded: deliver the work.",
+}
+
+
+def hired_summary(project: Any, viewer: Any) -> marketplace_hooks.HiredSummary | None:
+    """The project page's view of its contract, for the two parties."""
+    from .dashboard import next_milestone
+
+    contract = Contract.objects.select_related("freelancer").filter(project_id=project.pk).first()
+    if contract is None or not contract.is_party(viewer):
+        return None
+    milestone = next_milestone(contract)
+    is_client = viewer.pk == contract.client_id
+    if milestone is not None:
+        text = (f"“{milestone.title}” · {money_text(to_minor(milestone.amount), milestone.currency)} · "
+                f"{milestone.get_status_display()}")
+        step = NEXT_STEP.get((is_client, milestone.status), "")
+    else:
+        text = ""
+        active = contract.status == ContractStatus.ACTIVE
+        step = "Add a milestone so the work can start." if is_client and active else ""
+    return marketplace_hooks.HiredSummary(
+        contract_url=f"/contracts/{contract.pk}/", contract_title=contract.title,
+        status=contract.get_status_display(), freelancer=contract.freelancer, next_milestone=text, next_step=step)
+
+
 def connect() -> None:
     subjects.register_contract_lookup(pair_has_contract)
+    marketplace_hooks.register_hired_lookup(hired_summary)
     payment_signals.chargeback_changed.connect(chargeback_changed, dispatch_uid="contracts.chargeback")

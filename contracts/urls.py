@@ -7,6 +7,7 @@ from . import views
 MILESTONE = "contracts/<int:pk>/milestones/<int:milestone_pk>"
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("contracts/", views.contract_list, name="contract_list"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/complete/", views.contract_complete_view, name="contract_complete"),

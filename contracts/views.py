@@ -33,6 +33,7 @@ from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.billing import card_payment_method
 
+from . import dashboard as dashboards
 from . import disputes, escrow, selectors, services
 from .forms import (
     DisputeAnswerForm,
@@ -66,6 +67,20 @@ PER_PAGE = 20
 
 def _error_status(exc: ApplicationError) -> int:
     return exc.status_code if 400 <= exc.status_code < 500 else 400
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Each person's home after signing in: what needs them now, for their role."""
+    user = request.user
+    if user.is_client:
+        return render(request, "contracts/dashboard_client.html", dashboards.client_dashboard(user))
+    if user.is_freelancer:
+        return render(request, "contracts/dashboard_freelancer.html", dashboards.freelancer_dashboard(user))
+    if user.is_staff:
+        return redirect("/staff/dashboard/")
+    return redirect("settings_profile")
 
 
 @login_required

@@ -108,6 +108,12 @@ PROJECTS: list[dict[str, Any]] = [
      "description": "Drivers cover zones drawn on a map. We need an API to draw and edit zones, assign orders to "
                     "zones and suggest a route for each driver's round.",
      "proposals": {"fatima": "4900.00", "liam": "5200.00"}},
+    {"key": "warehouse", "client": "bob", "outcome": "open",
+     "title": "Data warehouse for delivery metrics", "category": "data-analytics",
+     "skills": ["dbt", "PostgreSQL", "Airflow"], "budget_type": "fixed", "budget_min": "4000.00",
+     "budget_max": "7000.00", "days": 45,
+     "description": "Orders, couriers and payouts live in three databases. Bring them into one PostgreSQL "
+                    "warehouse with tested dbt models, so the weekly numbers come from one place."},
     {"key": "audit", "client": "alice", "outcome": "open", "visibility": "invite_only",
      "title": "Security review of our customer portal", "category": "web-development",
      "skills": ["Django", "Python"], "budget_type": "fixed", "budget_min": "3000.00", "budget_max": "5000.00",

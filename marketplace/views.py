@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from accounts.forms import form_add_service_error
 from accounts.models import User
 from core.exceptions import ApplicationError
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import (
     INVITE_FIELDS,
     FreelancerSearchForm,
@@ -181,8 +181,8 @@ def project_page(request: HttpRequest, project: Project, *, proposal_form: Propo
         "undecided": UNDECIDED,
     }
     if is_owner:
-        context["proposals"] = selectors.proposal_list(user=user, params={"project": str(project.pk)}).exclude(
-            status=ProposalStatus.WITHDRAWN)
+        context.update(_owner_proposals(request, project))
+        context["hired"] = hooks.hired_summary(project, user)
     elif user.is_authenticated and user.is_freelancer:
         mine = selectors.proposals_visible_to(user).filter(project=project, freelancer=user).first()
         context["my_proposal"] = mine
@@ -191,6 +191,42 @@ def project_page(request: HttpRequest, project: Project, *, proposal_form: Propo
         elif proposal_form is not None and proposal_form.non_field_errors() and not error:
             context["error"] = proposal_form.non_field_errors()[0]
     return render(request, "marketplace/project_detail.html", context, status=status)
+
+
+PROPOSAL_SORTS = {
+    "newest": ("Newest first", ["-created_at", "-id"]),
+    "bid": ("Lowest bid first", ["bid_amount", "id"]),
+    "-bid": ("Highest bid first", ["-bid_amount", "-id"]),
+    "rating": ("Best rated first", [F("freelancer_rating").desc(nulls_last=True), "-freelancer_review_count", "id"]),
+}
+PROPOSAL_SHOWS = {"": "All proposals", "shortlisted": "Shortlisted only", "submitted": "Not yet decided"}
+MAX_COMPARED = 4
+
+
+def _owner_proposals(request: HttpRequest, project: Project) -> dict[str, Any]:
+    """The owner's proposals, sorted and filtered as asked, and those picked for a side-by-side comparison."""
+    sort = request.GET.get("sort") if request.GET.get("sort") in PROPOSAL_SORTS else "newest"
+    show = request.GET.get("show") if request.GET.get("show") in PROPOSAL_SHOWS else ""
+    proposals = selectors.proposals_visible_to(request.user).filter(project=project).exclude(
+        status=ProposalStatus.WITHDRAWN)
+    total = proposals.count()
+    if show:
+        proposals = proposals.filter(status=show)
+    proposals = list(proposals.order_by(*PROPOSAL_SORTS[sort][1]))
+    picked = {int(value) for value in request.GET.getlist("compare") if value.isdigit()}
+    compared = [proposal for proposal in proposals if proposal.pk in picked][:MAX_COMPARED]
+    return {
+        "proposals": proposals,
+        "proposal_total": total,
+        "sort": sort,
+        "show": show,
+        "sorts": [(key, label) for key, (label, _) in PROPOSAL_SORTS.items()],
+        "shows": list(PROPOSAL_SHOWS.items()),
+        "compared": compared if len(compared) >= 2 else [],
+        "compare_too_few": len(picked) == 1,
+        "picked": picked,
+        "max_compared": MAX_COMPARED,
+    }
 
 
 @require_http_methods(["GET", "HEAD"])

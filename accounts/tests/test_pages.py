@@ -132,7 +132,7 @@ def test_signup_creates_the_account_signs_in_and_sends_the_verification_email(
             "user_type": "freelancer", "company": "",
         })
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/dashboard/"
     user = User.objects.get(email="new.person@example.com")
     assert user.is_freelancer and not user.email_verified
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -270,7 +270,7 @@ def test_login_ignores_a_next_to_another_site(client, client_user) -> None:
         "email": client_user.email, "password": PASSWORD, "next": "https://evil.example/steal",
     })
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/dashboard/"
 
 
 def test_login_with_two_factor_asks_for_a_code(client, freelancer_user) -> None:

@@ -104,7 +104,7 @@ def test_post_a_project_propose_accept_and_both_see_the_contract(live_server, tr
 
             # The client compares the proposals and accepts Finn's, which makes the contract.
             client_page.reload()
-            proposals = client_page.get_by_role("table")
+            proposals = client_page.get_by_role("region", name=re.compile(r"^Proposals \("))
             expect(proposals.get_by_role("link", name="Finn Worker")).to_be_visible()
             expect(proposals).to_contain_text("1,200.00 EUR")
             client_page.screenshot(path=str(ARTIFACTS / "marketplace-proposals.png"), full_page=True)

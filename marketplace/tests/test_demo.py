@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from contracts.models import Contract, ContractStatusChange
+from contracts.models import Contract, ContractStatusChange, Milestone
 from contracts.tests.factories import make_contract
 from marketplace.models import (
     Attachment,
@@ -25,11 +25,12 @@ from marketplace.models import (
     Review,
 )
 from marketplace.tests.factories import make_project, make_proposal
+from messaging.models import Chat, Message
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [User, Project, ProjectStatusChange, Proposal, ProposalStatusChange, Invite, Contract,
-          ContractStatusChange, Review, PortfolioItem, PortfolioImage, Attachment, Category]
+MODELS = [User, Project, ProjectStatusChange, Proposal, ProposalStatusChange, Invite, Contract, Milestone, Chat,
+          Message, ContractStatusChange, Review, PortfolioItem, PortfolioImage, Attachment, Category]
 
 
 def counts() -> dict[str, int]:
@@ -241,3 +242,35 @@ class TestAdmin:
         assert project.skills.count() == 1 and project.skills_text == project.skills.get().name
         found = api_client.get("/api/projects", {"search": "zeppelin"}).json()["results"]
         assert [row["id"] for row in found] == [project.pk]
+
+
+# --- the story the demo tells --------------------------------------------------------------------
+
+
+def test_the_demo_tells_a_few_weeks_of_work(seeded):
+    from contracts.models import Milestone
+    from messaging.models import Chat, Message
+    from payments import selectors as payment_selectors
+    from payments.models import Payment
+    from tests.helpers.money import assert_ledger_balanced
+
+    # Every contract has milestones; together they are in every stage of the work.
+    for contract in Contract.objects.all():
+        assert contract.milestones.exists(), contract.title
+    assert set(Milestone.objects.filter(contract__status="active").values_list("status", flat=True)) >= {
+        "released", "submitted", "funded", "pending"}
+    # Completed contracts were paid in full before they were completed.
+    for contract in Contract.objects.filter(status="completed"):
+        assert set(contract.milestones.values_list("status", flat=True)) == {"released"}
+        assert Payment.objects.filter(contract_id=contract.pk, kind="release").count() == contract.milestones.count()
+    assert_ledger_balanced()
+    # Each freelancer who was hired has earnings on their dashboard; each client has spent.
+    for contract in Contract.objects.select_related("client", "freelancer"):
+        assert payment_selectors.freelancer_balances(user=contract.freelancer)[0].earned > 0
+        assert payment_selectors.client_balances(user=contract.client)[0].spent > 0
+    # Each pair under contract talks in a chat, and one chat is about an open project before hiring.
+    for contract in Contract.objects.all():
+        chat = Chat.objects.get(client=contract.client, freelancer=contract.freelancer, subject_id=contract.project_id)
+        senders = set(Message.objects.filter(chat=chat).values_list("sender_id", flat=True))
+        assert senders == {contract.client_id, contract.freelancer_id}
+    assert Chat.objects.filter(subject_id__in=Project.objects.filter(status="open").values("pk")).exists()
