@@ -63,9 +63,29 @@ def projects_visible_to(user: User) -> QuerySet[Project]:
     return projects.filter(public | Q(client=user) | (~Q(status=ProjectStatus.DRAFT) & involved))
 
 
+# What a project list shows of its client and category: never the client's password hash or other private
+# columns, and never the search vector.
+PERSON_FIELDS = ("id", "first_name", "last_name", "user_type", "headline", "avatar", "company", "country")
+PROJECT_LIST_FIELDS = (
+    "id", "title", "description", "budget_type", "budget_min", "budget_max", "currency", "deadline", "visibility",
+    "status", "is_featured", "created_at", "updated_at", "published_at", "client_id", "category_id",
+    *(f"client__{name}" for name in PERSON_FIELDS), "category__id", "category__name", "category__slug",
+)
+# Search ranks the newest matches only: enough for a relevant first pages, and bounded whatever the word.
+SEARCH_CANDIDATES = 500
+PROJECT_FILTERS = ("mine", "client", "status", "category", "skills", "budget_min", "budget_max", "budget_type",
+                   "featured", "search")
+
+
 def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
     """Browse and search: `status`, `category`, `skills`, `budget_min`, `budget_max`, `search`, `ordering`,
-    `mine` (the caller's own projects), `client` (a client's id)."""
+    `mine` (the caller's own projects), `client` (a client's id). Each project with its list data."""
+    return with_list_data(project_filtered(user=user, params=params))
+
+
+def project_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
+    """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
+    (`values_list("pk", flat=True)`), then fetch the page's rows with `projects_by_ids`."""
     projects = projects_visible_to(user)
     if params.get("mine") in ("1", "true", True) and user.is_authenticated:
         projects = projects.filter(client=user)
@@ -103,7 +123,10 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
             query = SearchQuery(search, search_type="websearch", config="english")
             projects = projects.filter(search_vector=query)
             if ordering == "relevance":
-                projects = projects.annotate(rank=SearchRank(F("search_vector"), query))
+                # Rank a bounded candidate set (the newest matches), not every match of a common word.
+                candidates = projects.order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES]
+                projects = Project.objects.filter(pk__in=Subquery(candidates)).annotate(
+                    rank=SearchRank(F("search_vector"), query))
         else:
             for word in search.split()[:8]:
                 projects = projects.filter(
@@ -121,19 +144,46 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
         "proposals": ["proposal_count", "-id"],
         "-proposals": ["-proposal_count", "-id"],
     }.get(ordering)
+    if ordering in ("proposals", "-proposals"):
+        projects = projects.annotate(proposal_count=_proposal_count())
     if ordering == "relevance" and search and connection.vendor == "postgresql":
         order_by = ["-rank", "-published_at", "-id"]
-    return with_list_data(projects).order_by(*(order_by or ["-published_at", "-id"]))
+    return projects.order_by(*(order_by or ["-published_at", "-id"]))
 
 
-def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
+def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet[Project]) -> int:
+    """The `count` of a project list: exact, except for visitors browsing with no filter at all, where it is
+    the public count kept for a minute (counting every public project on each page costs more than the page)."""
+    search = (params.get("search") or "").strip()
+    if search and connection.vendor == "postgresql" and (params.get("ordering") or "relevance") == "relevance":
+        return projects.order_by().count()  # the ranked candidates: at most SEARCH_CANDIDATES
+    if user.is_authenticated or any(params.get(name) for name in PROJECT_FILTERS):
+        return projects.order_by().count()
+    from django.core.cache import cache
+
+    return cache.get_or_set("marketplace:public-project-count", lambda: projects.order_by().count(), 60)
+
+
+def projects_by_ids(ids: list[int]) -> list[Project]:
+    """The rows of one page, in the order of `ids`, with their list data and only the columns lists show."""
+    rows = with_list_data(Project.objects.filter(pk__in=ids)).only(*PROJECT_LIST_FIELDS)
+    by_id = {project.pk: project for project in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _proposal_count() -> Coalesce:
     proposal_count = (
         Proposal.objects.filter(project=OuterRef("pk")).exclude(status="withdrawn").order_by()
         .values("project").annotate(n=Count("pk")).values("n")
     )
-    return projects.select_related("client", "category").prefetch_related("skills").annotate(
-        proposal_count=Coalesce(Subquery(proposal_count, output_field=IntegerField()), Value(0))
-    )
+    return Coalesce(Subquery(proposal_count, output_field=IntegerField()), Value(0))
+
+
+def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
+    projects = projects.select_related("client", "category").prefetch_related("skills")
+    if "proposal_count" in projects.query.annotations:
+        return projects
+    return projects.annotate(proposal_count=_proposal_count())
 
 
 def project_get(*, user: User, pk: int) -> Project | None:
@@ -199,6 +249,11 @@ def with_profile_figures(users: QuerySet[User]) -> QuerySet[User]:
                               Value(0)),
         completed_contracts=Subquery(completed, output_field=IntegerField()),
     )
+
+
+# What the freelancer list shows: never the password hash, e-mail or other private columns.
+FREELANCER_LIST_FIELDS = ("id", "first_name", "last_name", "headline", "bio", "avatar", "country", "timezone",
+                          "hourly_rate", "available", "date_joined")
 
 
 def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
