@@ -77,6 +77,28 @@ PROJECT_FILTERS = ("mine", "client", "status", "category", "skills", "budget_min
                    "featured", "search")
 
 
+def _private_visible_ids(user: User) -> list[int]:
+    """The projects outside the public list that `user` may still see: their own drafts and private
+    projects, and private ones they were invited to or proposed on (one query over three small indexed sets)."""
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    hidden = Project.objects.exclude(public).order_by()
+    ids = hidden.filter(client=user).values_list("pk", flat=True).union(
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(invites__freelancer=user).values_list("pk", flat=True),
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(proposals__freelancer=user).values_list("pk", flat=True),
+    )
+    return list(ids)
+
+
+def _visible_for_lists(user: User) -> QuerySet[Project]:
+    """`projects_visible_to`, shaped for lists: the public projects (which the browse index serves), plus the
+    few others the user may see by id, instead of a per-row check of every project."""
+    if not user.is_authenticated or user.is_staff:
+        return projects_visible_to(user)
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    private = _private_visible_ids(user)
+    return Project.objects.filter(public | Q(pk__in=private)) if private else Project.objects.filter(public)
+
+
 def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
     """Browse and search: `status`, `category`, `skills`, `budget_min`, `budget_max`, `search`, `ordering`,
     `mine` (the caller's own projects), `client` (a client's id). Each project with its list data."""
@@ -86,7 +108,7 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
 def project_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
     """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
     (`values_list("pk", flat=True)`), then fetch the page's rows with `projects_by_ids`."""
-    projects = projects_visible_to(user)
+    projects = _visible_for_lists(user)
     if params.get("mine") in ("1", "true", True) and user.is_authenticated:
         projects = projects.filter(client=user)
     if client_id := params.get("client"):
@@ -152,16 +174,18 @@ def project_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Project]
 
 
 def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet[Project]) -> int:
-    """The `count` of a project list: exact, except for visitors browsing with no filter at all, where it is
-    the public count kept for a minute (counting every public project on each page costs more than the page)."""
+    """The `count` of a project list: exact, except when browsing with no filter at all, where the public part
+    is the count kept for a minute (counting every public project on each page costs more than the page)."""
     search = (params.get("search") or "").strip()
     if search and connection.vendor == "postgresql" and (params.get("ordering") or "relevance") == "relevance":
         return projects.order_by().count()  # the ranked candidates: at most SEARCH_CANDIDATES
-    if user.is_authenticated or any(params.get(name) for name in PROJECT_FILTERS):
+    if (user.is_authenticated and user.is_staff) or any(params.get(name) for name in PROJECT_FILTERS):
         return projects.order_by().count()
     from django.core.cache import cache
 
-    return cache.get_or_set("marketplace:public-project-count", lambda: projects.order_by().count(), 60)
+    public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
+    count = cache.get_or_set("marketplace:public-project-count", lambda: public.count(), 60)
+    return count + (len(_private_visible_ids(user)) if user.is_authenticated else 0)
 
 
 def projects_by_ids(ids: list[int]) -> list[Project]:

@@ -63,8 +63,9 @@ class ProjectListView(generics.ListCreateAPIView):
                                                 projects=queryset)
 
     @extend_schema(tags=["projects"], parameters=PROJECT_FILTERS, description=(
-        "Newest first by default. `count` is exact, except that visitors browsing with no filter get the number "
-        "of public projects as of up to a minute ago, and a search by relevance ranks the newest "
+        "Newest first by default. `count` is exact, except that browsing with no filter counts the public "
+        "projects as of up to a minute ago (plus the caller's own private ones), and a search by relevance ranks "
+        "the newest "
         f"{selectors.SEARCH_CANDIDATES} matches (its `count` is at most that)."))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)

@@ -82,10 +82,26 @@ class TestProjectList:
             make_project(client_user, title=f"Site {n}")
         assert api_client.get("/api/projects").json()["count"] == 3
         make_project(client_user, title="One more")
-        # Visitors browsing everything see the count kept for a minute; any filter or a signed-in user counts.
+        make_project(client_user, title="A draft", status="draft")
+        # Browsing with no filter counts the public projects as of up to a minute ago, plus the caller's own
+        # private ones at once; any filter counts exactly.
         assert api_client.get("/api/projects").json()["count"] == 3
-        assert api_client.get("/api/projects", {"status": "open"}).json()["count"] == 4
         assert client_for(client_user).get("/api/projects").json()["count"] == 4
+        assert api_client.get("/api/projects", {"status": "open"}).json()["count"] == 4
+        assert client_for(client_user).get("/api/projects", {"mine": "1"}).json()["count"] == 5
+
+    def test_signed_in_browsing_uses_the_partial_index_and_still_shows_private_projects(
+            self, client_for, client_user, freelancer_user):
+        _bulk_projects(client_user, 4000)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE marketplace_project")
+        ids = selectors.project_filtered(user=freelancer_user, params={}).values_list("pk", flat=True)
+        plan = ids[:20].explain()
+        assert "project_public_newest_idx" in plan, plan
+        draft = Project.objects.filter(client=client_user, status="draft").order_by("-published_at").first()
+        visible = set(selectors.project_filtered(user=client_user, params={}).values_list("pk", flat=True))
+        assert draft.pk in visible
+        assert draft.pk not in set(ids)
 
     def test_search_ranks_a_bounded_set_of_the_newest_matches(self, api_client, client_user, monkeypatch):
         monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
