@@ -4,6 +4,7 @@ Every list here is one query (plus fixed prefetches) whatever its length: counts
 subqueries, never a query per row.
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -105,10 +106,53 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
     return with_list_data(project_filtered(user=user, params=params))
 
 
-def project_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
+class MergedIds:
+    """The ids of a newest-first list made of two ordered parts, for a paginator: the public projects (read
+    from the browse index up to the page's end) and the caller's few private ones, merged in Python."""
+
+    def __init__(self, public: QuerySet[Project], private: QuerySet[Project], count: Callable[[], int]) -> None:
+        self.public, self.private, self._count = public, private, count
+
+    def count(self) -> int:
+        return self._count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list[int]:
+        end = page.stop if page.stop is not None else self.count()
+        rows = [*self.public.values_list("published_at", "pk")[:end], *self.private.values_list("published_at", "pk")]
+        # The database's own order: PostgreSQL's DESC puts unpublished (NULL) first, SQLite's last.
+        nulls_first, unpublished = connection.vendor == "postgresql", timezone.now()
+        rows.sort(key=lambda row: ((row[0] is None) == nulls_first, row[0] or unpublished, row[1]), reverse=True)
+        return [pk for _, pk in rows][page]
+
+
+def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
+    """The ids `GET /api/projects` pages through. A signed-in user's newest-first browsing with private
+    projects of their own is merged from two index reads instead of one scan of every project."""
+    search = (params.get("search") or "").strip()
+    ordering = params.get("ordering") or ("relevance" if search else "newest")
+    if user.is_authenticated and not user.is_staff and ordering in ("newest", "-published_at") and not search:
+        private = _private_visible_ids(user)
+        if private:
+            public = project_filtered(user=user, params=params,
+                                      base=Project.objects.filter(Q(visibility=Visibility.PUBLIC)
+                                                                  & ~Q(status=ProjectStatus.DRAFT)))
+            mine = project_filtered(user=user, params=params, base=Project.objects.filter(pk__in=private))
+
+            def count() -> int:
+                if any(params.get(name) for name in PROJECT_FILTERS):
+                    return public.order_by().count() + mine.order_by().count()
+                return _public_count() + len(private)
+            return MergedIds(public, mine, count)
+    return project_filtered(user=user, params=params).values_list("pk", flat=True)
+
+
+def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Project] | None = None) -> QuerySet[Project]:
     """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
-    (`values_list("pk", flat=True)`), then fetch the page's rows with `projects_by_ids`."""
-    projects = _visible_for_lists(user)
+    (`project_ids`), then fetch the page's rows with `projects_by_ids`. `base` replaces what the user may see."""
+    projects = _visible_for_lists(user) if base is None else base
     if params.get("mine") in ("1", "true", True) and user.is_authenticated:
         projects = projects.filter(client=user)
     if client_id := params.get("client"):
@@ -173,19 +217,24 @@ def project_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Project]
     return projects.order_by(*(order_by or ["-published_at", "-id"]))
 
 
-def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet[Project]) -> int:
+def _public_count() -> int:
+    from django.core.cache import cache
+
+    public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
+    return cache.get_or_set("marketplace:public-project-count", lambda: public.count(), 60)
+
+
+def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
     """The `count` of a project list: exact, except when browsing with no filter at all, where the public part
     is the count kept for a minute (counting every public project on each page costs more than the page)."""
+    if isinstance(projects, MergedIds):
+        return projects.count()
     search = (params.get("search") or "").strip()
     if search and connection.vendor == "postgresql" and (params.get("ordering") or "relevance") == "relevance":
         return projects.order_by().count()  # the ranked candidates: at most SEARCH_CANDIDATES
     if (user.is_authenticated and user.is_staff) or any(params.get(name) for name in PROJECT_FILTERS):
         return projects.order_by().count()
-    from django.core.cache import cache
-
-    public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
-    count = cache.get_or_set("marketplace:public-project-count", lambda: public.count(), 60)
-    return count + (len(_private_visible_ids(user)) if user.is_authenticated else 0)
+    return _public_count() + (len(_private_visible_ids(user)) if user.is_authenticated else 0)
 
 
 def projects_by_ids(ids: list[int]) -> list[Project]:

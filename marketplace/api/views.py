@@ -58,7 +58,7 @@ class ProjectListView(generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.project_filtered(user=self.request.user, params=self.request.query_params)
 
-    def page_count(self, queryset: QuerySet[Project]) -> int:
+    def page_count(self, queryset: QuerySet | selectors.MergedIds) -> int:
         return selectors.project_filtered_count(user=self.request.user, params=self.request.query_params,
                                                 projects=queryset)
 
@@ -72,7 +72,7 @@ class ProjectListView(generics.ListCreateAPIView):
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         # The page's ids first (an index scan of narrow rows), then those rows with their list data.
-        ids = self.paginate_queryset(self.get_queryset().values_list("pk", flat=True))
+        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=request.query_params))
         projects = selectors.projects_by_ids(list(ids or []))
         return self.get_paginated_response(self.get_serializer(projects, many=True).data)
 

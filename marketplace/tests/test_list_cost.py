@@ -103,6 +103,25 @@ class TestProjectList:
         assert draft.pk in visible
         assert draft.pk not in set(ids)
 
+    def test_signed_in_pages_with_private_projects_follow_the_database_order(self, client_for, client_user,
+                                                                             make_user):
+        other = make_user("client")
+        _bulk_projects(other, 40)
+        for n in range(4):
+            make_project(client_user, title=f"Draft {n}", status="draft")
+        make_project(client_user, title="Public one")
+        expected = list(selectors.project_filtered(user=client_user, params={}).values_list("pk", flat=True))
+        api = client_for(client_user)
+        seen, url = [], "/api/projects?page_size=7"
+        while url:
+            body = api.get(url).json()
+            assert body["count"] == len(expected)
+            seen += [row["id"] for row in body["results"]]
+            url = body["next"]
+        assert seen == expected
+        mine = api.get("/api/projects", {"mine": "1", "page_size": 3}).json()
+        assert mine["count"] == 5 and len(mine["results"]) == 3
+
     def test_search_ranks_a_bounded_set_of_the_newest_matches(self, api_client, client_user, monkeypatch):
         monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
         for n in range(5):
