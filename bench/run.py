@@ -57,6 +57,8 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
     chat = ids["chat"]
     return [
         Endpoint("projects", "`GET /api/projects` page 1", "/api/projects"),
+        Endpoint("projects-signed-in", "`GET /api/projects` page 1, signed in as a client", "/api/projects",
+                 user="client"),
         Endpoint("projects-100", "`GET /api/projects?page_size=100`", "/api/projects?page_size=100"),
         Endpoint("projects-deep", f"deep page `?page={ids['deep_page']}`", f"/api/projects?page={ids['deep_page']}"),
         Endpoint("search-common", f"`search={COMMON}` (common word)", f"/api/projects?search={COMMON}"),
@@ -318,7 +320,8 @@ def main() -> None:
     else:
         text = text.rstrip("\n") + "\n\n## Against the floor (`make bench`)\n\n" + section + "\n"
     target.write_text(text)
-    (out / "bench.json").write_text(json.dumps({e.slug: e.results for e in rows} | {"analytics": analytics}, indent=1))
+    results = {e.slug: e.results for e in rows} | {"analytics": analytics}
+    (figures / "results.json").write_text(json.dumps(results, indent=1))
     print(f"Wrote {target} and {len(rows)} figures in {figures}", file=sys.stderr)
 
 

@@ -26,7 +26,7 @@ def test_the_quick_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None
     assert run.returncode == 0, run.stderr[-3000:]
     report = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| `GET /api/projects` page 1 |" in report and "Analytics summary, uncached" in report
-    results = json.loads((tmp_path / "bench.json").read_text())
+    results = json.loads((tmp_path / "figures" / "results.json").read_text())
     for slug, figures in results.items():
         if slug == "analytics":
             continue
