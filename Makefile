@@ -42,6 +42,9 @@ services-down:
 pytest: $(VENV)/.dev-installed
 	source .var/services/env && DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) -m pytest --reuse-db $(ARGS)
 
-## make bench: benchmark figures (needs `make services-up`); see BENCHMARKS.md
+## make bench: the product against its floor at marketplace scale (starts PostgreSQL and Redis when they are
+## not up, installs wrk from Debian when missing); writes BENCHMARKS.md and bench/figures/. ARGS="--quick" for
+## a smoke run at 10,000 projects. bench/projects_search.py measures browsing and search in process.
 bench: $(VENV)/.dev-installed
-	source .var/services/env && $(PY) bench/projects_search.py $(ARGS)
+	test -f .var/services/env || scripts/services.sh start .var/services
+	source .var/services/env && $(PY) bench/run.py $(ARGS)

@@ -97,7 +97,12 @@ class User(AbstractUser):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
-        indexes = [models.Index(fields=["user_type", "is_active"], name="user_type_active_idx")]
+        indexes = [
+            models.Index(fields=["user_type", "is_active"], name="user_type_active_idx"),
+            # The freelancer list: active freelancers in id order, without reading every client's row.
+            models.Index(fields=["id"], name="user_active_freelancer_idx",
+                         condition=models.Q(user_type="freelancer", is_active=True)),
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -65,6 +65,9 @@ class Project(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["status", "visibility", "-published_at"], name="project_browse_idx"),
+            # Browsing: the list's WHERE (public, not a draft) and its whole ORDER BY, so page 1 is an index scan.
+            models.Index(fields=["-published_at", "-id"], name="project_public_newest_idx",
+                         condition=Q(visibility="public") & ~Q(status="draft")),
             models.Index(fields=["client", "-created_at"], name="project_client_idx"),
             models.Index(fields=["budget_max"], name="project_budget_idx"),
         ]

@@ -4,6 +4,7 @@ Every list here is one query (plus fixed prefetches) whatever its length: counts
 subqueries, never a query per row.
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,10 +64,95 @@ def projects_visible_to(user: User) -> QuerySet[Project]:
     return projects.filter(public | Q(client=user) | (~Q(status=ProjectStatus.DRAFT) & involved))
 
 
+# What a project list shows of its client and category: never the client's password hash or other private
+# columns, and never the search vector.
+PERSON_FIELDS = ("id", "first_name", "last_name", "user_type", "headline", "avatar", "company", "country")
+PROJECT_LIST_FIELDS = (
+    "id", "title", "description", "budget_type", "budget_min", "budget_max", "currency", "deadline", "visibility",
+    "status", "is_featured", "created_at", "updated_at", "published_at", "client_id", "category_id",
+    *(f"client__{name}" for name in PERSON_FIELDS), "category__id", "category__name", "category__slug",
+)
+# Search ranks the newest matches only: enough for a relevant first pages, and bounded whatever the word.
+SEARCH_CANDIDATES = 500
+PROJECT_FILTERS = ("mine", "client", "status", "category", "skills", "budget_min", "budget_max", "budget_type",
+                   "featured", "search")
+
+
+def _private_visible_ids(user: User) -> list[int]:
+    """The projects outside the public list that `user` may still see: their own drafts and private
+    projects, and private ones they were invited to or proposed on (one query over three small indexed sets)."""
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    hidden = Project.objects.exclude(public).order_by()
+    ids = hidden.filter(client=user).values_list("pk", flat=True).union(
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(invites__freelancer=user).values_list("pk", flat=True),
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(proposals__freelancer=user).values_list("pk", flat=True),
+    )
+    return list(ids)
+
+
+def _visible_for_lists(user: User) -> QuerySet[Project]:
+    """`projects_visible_to`, shaped for lists: the public projects (which the browse index serves), plus the
+    few others the user may see by id, instead of a per-row check of every project."""
+    if not user.is_authenticated or user.is_staff:
+        return projects_visible_to(user)
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    private = _private_visible_ids(user)
+    return Project.objects.filter(public | Q(pk__in=private)) if private else Project.objects.filter(public)
+
+
 def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
     """Browse and search: `status`, `category`, `skills`, `budget_min`, `budget_max`, `search`, `ordering`,
-    `mine` (the caller's own projects), `client` (a client's id)."""
-    projects = projects_visible_to(user)
+    `mine` (the caller's own projects), `client` (a client's id). Each project with its list data."""
+    return with_list_data(project_filtered(user=user, params=params))
+
+
+class MergedIds:
+    """The ids of a newest-first list made of two ordered parts, for a paginator: the public projects (read
+    from the browse index up to the page's end) and the caller's few private ones, merged in Python."""
+
+    def __init__(self, public: QuerySet[Project], private: QuerySet[Project], count: Callable[[], int]) -> None:
+        self.public, self.private, self._count = public, private, count
+
+    def count(self) -> int:
+        return self._count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list[int]:
+        end = page.stop if page.stop is not None else self.count()
+        rows = [*self.public.values_list("published_at", "pk")[:end], *self.private.values_list("published_at", "pk")]
+        # The database's own order: PostgreSQL's DESC puts unpublished (NULL) first, SQLite's last.
+        nulls_first, unpublished = connection.vendor == "postgresql", timezone.now()
+        rows.sort(key=lambda row: ((row[0] is None) == nulls_first, row[0] or unpublished, row[1]), reverse=True)
+        return [pk for _, pk in rows][page]
+
+
+def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
+    """The ids `GET /api/projects` pages through. A signed-in user's newest-first browsing with private
+    projects of their own is merged from two index reads instead of one scan of every project."""
+    search = (params.get("search") or "").strip()
+    ordering = params.get("ordering") or ("relevance" if search else "newest")
+    if user.is_authenticated and not user.is_staff and ordering in ("newest", "-published_at") and not search:
+        private = _private_visible_ids(user)
+        if private:
+            public = project_filtered(user=user, params=params,
+                                      base=Project.objects.filter(Q(visibility=Visibility.PUBLIC)
+                                                                  & ~Q(status=ProjectStatus.DRAFT)))
+            mine = project_filtered(user=user, params=params, base=Project.objects.filter(pk__in=private))
+
+            def count() -> int:
+                if any(params.get(name) for name in PROJECT_FILTERS):
+                    return public.order_by().count() + mine.order_by().count()
+                return _public_count() + len(private)
+            return MergedIds(public, mine, count)
+    return project_filtered(user=user, params=params).values_list("pk", flat=True)
+
+
+def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
+    (`project_ids`), then fetch the page's rows with `projects_by_ids`. `base` replaces what the user may see."""
+    projects = _visible_for_lists(user) if base is None else base
     if params.get("mine") in ("1", "true", True) and user.is_authenticated:
         projects = projects.filter(client=user)
     if client_id := params.get("client"):
@@ -103,7 +189,10 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
             query = SearchQuery(search, search_type="websearch", config="english")
             projects = projects.filter(search_vector=query)
             if ordering == "relevance":
-                projects = projects.annotate(rank=SearchRank(F("search_vector"), query))
+                # Rank a bounded candidate set (the newest matches), not every match of a common word.
+                candidates = projects.order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES]
+                projects = Project.objects.filter(pk__in=Subquery(candidates)).annotate(
+                    rank=SearchRank(F("search_vector"), query))
         else:
             for word in search.split()[:8]:
                 projects = projects.filter(
@@ -121,19 +210,53 @@ def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
         "proposals": ["proposal_count", "-id"],
         "-proposals": ["-proposal_count", "-id"],
     }.get(ordering)
+    if ordering in ("proposals", "-proposals"):
+        projects = projects.annotate(proposal_count=_proposal_count())
     if ordering == "relevance" and search and connection.vendor == "postgresql":
         order_by = ["-rank", "-published_at", "-id"]
-    return with_list_data(projects).order_by(*(order_by or ["-published_at", "-id"]))
+    return projects.order_by(*(order_by or ["-published_at", "-id"]))
 
 
-def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
+def _public_count() -> int:
+    from django.core.cache import cache
+
+    public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
+    return cache.get_or_set("marketplace:public-project-count", lambda: public.count(), 60)
+
+
+def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
+    """The `count` of a project list: exact, except when browsing with no filter at all, where the public part
+    is the count kept for a minute (counting every public project on each page costs more than the page)."""
+    if isinstance(projects, MergedIds):
+        return projects.count()
+    search = (params.get("search") or "").strip()
+    if search and connection.vendor == "postgresql" and (params.get("ordering") or "relevance") == "relevance":
+        return projects.order_by().count()  # the ranked candidates: at most SEARCH_CANDIDATES
+    if (user.is_authenticated and user.is_staff) or any(params.get(name) for name in PROJECT_FILTERS):
+        return projects.order_by().count()
+    return _public_count() + (len(_private_visible_ids(user)) if user.is_authenticated else 0)
+
+
+def projects_by_ids(ids: list[int]) -> list[Project]:
+    """The rows of one page, in the order of `ids`, with their list data and only the columns lists show."""
+    rows = with_list_data(Project.objects.filter(pk__in=ids)).only(*PROJECT_LIST_FIELDS)
+    by_id = {project.pk: project for project in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _proposal_count() -> Coalesce:
     proposal_count = (
         Proposal.objects.filter(project=OuterRef("pk")).exclude(status="withdrawn").order_by()
         .values("project").annotate(n=Count("pk")).values("n")
     )
-    return projects.select_related("client", "category").prefetch_related("skills").annotate(
-        proposal_count=Coalesce(Subquery(proposal_count, output_field=IntegerField()), Value(0))
-    )
+    return Coalesce(Subquery(proposal_count, output_field=IntegerField()), Value(0))
+
+
+def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
+    projects = projects.select_related("client", "category").prefetch_related("skills")
+    if "proposal_count" in projects.query.annotations:
+        return projects
+    return projects.annotate(proposal_count=_proposal_count())
 
 
 def project_get(*, user: User, pk: int) -> Project | None:
@@ -199,6 +322,11 @@ def with_profile_figures(users: QuerySet[User]) -> QuerySet[User]:
                               Value(0)),
         completed_contracts=Subquery(completed, output_field=IntegerField()),
     )
+
+
+# What the freelancer list shows: never the password hash, e-mail or other private columns.
+FREELANCER_LIST_FIELDS = ("id", "first_name", "last_name", "headline", "bio", "avatar", "country", "timezone",
+                          "hourly_rate", "available", "date_joined")
 
 
 def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:

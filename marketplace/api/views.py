@@ -1,5 +1,6 @@
 """The marketplace API: thin views over marketplace.services and marketplace.selectors."""
 
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -55,11 +56,25 @@ class ProjectListView(generics.ListCreateAPIView):
     serializer_class = s.ProjectSerializer
 
     def get_queryset(self):
-        return selectors.project_list(user=self.request.user, params=self.request.query_params)
+        return selectors.project_filtered(user=self.request.user, params=self.request.query_params)
 
-    @extend_schema(tags=["projects"], parameters=PROJECT_FILTERS)
+    def page_count(self, queryset: QuerySet | selectors.MergedIds) -> int:
+        return selectors.project_filtered_count(user=self.request.user, params=self.request.query_params,
+                                                projects=queryset)
+
+    @extend_schema(tags=["projects"], parameters=PROJECT_FILTERS, description=(
+        "Newest first by default. `count` is exact, except that browsing with no filter counts the public "
+        "projects as of up to a minute ago (plus the caller's own private ones), and a search by relevance ranks "
+        "the newest "
+        f"{selectors.SEARCH_CANDIDATES} matches (its `count` is at most that)."))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # The page's ids first (an index scan of narrow rows), then those rows with their list data.
+        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=request.query_params))
+        projects = selectors.projects_by_ids(list(ids or []))
+        return self.get_paginated_response(self.get_serializer(projects, many=True).data)
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={201: s.ProjectDetailSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -380,7 +395,7 @@ class FreelancerListView(generics.ListAPIView):
     serializer_class = s.FreelancerSerializer
 
     def get_queryset(self):
-        return selectors.freelancer_search(self.request.query_params)
+        return selectors.freelancer_search(self.request.query_params).only(*selectors.FREELANCER_LIST_FIELDS)
 
     @extend_schema(tags=["freelancers"], auth=[], parameters=[
         OpenApiParameter("search", str, description="Name, headline, bio and skills"),

@@ -1,5 +1,6 @@
 """Chats, messages and notifications over REST; the same services as the sockets and pages."""
 
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -8,13 +9,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.api.serializers import DetailSerializer, ErrorSerializer
 from accounts.models import User
 from accounts.ws_auth import ws_ticket_issue
 
-from .. import notifications, services
+from .. import notifications, selectors, services
 from ..models import Chat, Message, Notification
 from . import serializers as s
 
@@ -97,23 +99,51 @@ class ChatStatsView(APIView):
 
 
 class MessageListView(generics.ListCreateAPIView):
-    """Messages oldest first (newest last). `?after=<id>` catches up after a reconnect; `?before=<id>` pages back."""
+    """Messages newest last. A chat opens on its newest page; `?before=<id>` gives the messages just before
+    that one (paging back); `?after=<id>` catches up after a reconnect, oldest first; `?page=` counts pages
+    back from the newest."""
 
     serializer_class = s.MessageSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    def _member_chat(self) -> Chat:
+        chat = selectors.chat_of_member(user=self.request.user, chat_id=self.kwargs["pk"])
+        if chat is None:
+            raise NotFound()
+        return chat
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
-        chat = _chat(self.request, self.kwargs["pk"])
-        return services.messages_for(chat=chat, after=_int_param(self.request, "after"),
+        return services.messages_for(chat=self._member_chat(), after=_int_param(self.request, "after"),
                                      before=_int_param(self.request, "before"),
-                                     search=self.request.query_params.get("search"))
+                                     search=self.request.query_params.get("search")).only(*selectors.MESSAGE_FIELDS)
 
-    @extend_schema(tags=["chats"], parameters=[OpenApiParameter("after", int), OpenApiParameter("before", int),
-                                               OpenApiParameter("search", str)])
+    @extend_schema(tags=["chats"], parameters=[
+        OpenApiParameter("after", int, description="Messages after this id, oldest first (catching up)"),
+        OpenApiParameter("before", int, description="The page of messages just before this id, newest last"),
+        OpenApiParameter("search", str)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        if _int_param(request, "after") is not None or request.query_params.get("search"):
+            return super().list(request, *args, **kwargs)
+        chat = self._member_chat()
+        size = self.paginator.get_page_size(request) or 20
+        before = _int_param(request, "before")
+        page = _int_param(request, "page") or 1
+        offset = 0 if before is not None else (page - 1) * size
+        rows, older = selectors.messages_newest(chat=chat, before=before, offset=offset, limit=size)
+        url = request.build_absolute_uri()
+        next_url = replace_query_param(remove_query_param(url, "page"), "before", rows[0].pk) if older else None
+        previous_url = None
+        if before is not None and rows and selectors.messages_newer_exist(chat=chat, than=rows[-1].pk):
+            previous_url = replace_query_param(remove_query_param(url, "before"), "after", rows[-1].pk)
+        elif before is None and page > 1:
+            previous_url = replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
+        return Response({"count": selectors.message_count(chat), "next": next_url, "previous": previous_url,
+                         "results": self.get_serializer(rows, many=True).data})
 
     @extend_schema(tags=["chats"], request={"application/json": s.MessageInput, "multipart/form-data": s.MessageInput},
                    responses={201: s.MessageSerializer, 200: s.MessageSerializer, **ERRORS})
@@ -174,7 +204,12 @@ class NotificationListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         unread = self.request.query_params.get("unread") in ("true", "1")
-        return notifications.notifications_for(self.request.user, unread_only=unread)
+        return notifications.notifications_for(self.request.user, unread_only=unread).only(
+            *selectors.NOTIFICATION_FIELDS)
+
+    def page_count(self, queryset: QuerySet[Notification]) -> int:
+        unread = self.request.query_params.get("unread") in ("true", "1")
+        return selectors.notification_count(self.request.user, unread_only=unread)(queryset)
 
     @extend_schema(tags=["notifications"], parameters=[OpenApiParameter("unread", bool)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:

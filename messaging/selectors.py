@@ -1,0 +1,71 @@
+"""Reading chats and notifications at scale: membership by primary key, message pages by keyset, and
+counts that do not count a long chat's every message on every page."""
+
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
+
+from accounts.models import User
+
+from .models import Chat, Message, Notification
+
+# A count is kept this long, then counted again in full (so rows removed by a cascade are forgotten).
+COUNT_SECONDS = 600
+MESSAGE_FIELDS = ("id", "chat_id", "sender_id", "content", "created_at", "client_id", "is_flagged", "attachment",
+                  "attachment_name", "attachment_type", "attachment_size")
+NOTIFICATION_FIELDS = ("id", "kind", "title", "message", "data", "created_at", "read_at")
+
+
+def chat_of_member(*, user: User, chat_id: int) -> Chat | None:
+    """The chat if `user` is one of its two people: one lookup by primary key, nothing counted."""
+    if not user.is_authenticated:
+        return None
+    return Chat.objects.filter(Q(client=user) | Q(freelancer=user), pk=chat_id).first()
+
+
+def messages_newest(*, chat: Chat, before: int | None = None, offset: int = 0,
+                    limit: int = 20) -> tuple[list[Message], bool]:
+    """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, and
+    whether older ones exist: a backward scan of the (chat, id) index that stops after one page."""
+    messages = Message.objects.filter(chat=chat).only(*MESSAGE_FIELDS)
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    rows = list(messages.order_by("-id")[offset:offset + limit + 1])
+    return rows[:limit][::-1], len(rows) > limit
+
+
+def messages_newer_exist(*, chat: Chat, than: int) -> bool:
+    return Message.objects.filter(chat=chat, id__gt=than).exists()
+
+
+def _counted(key: str, rows: QuerySet) -> int:
+    """The number of `rows` (whose ids only grow): the last full count plus the rows added since, so each
+    page counts only what arrived after the previous one (a short range of the primary key or an index)."""
+    known = cache.get(key)
+    if known is None:
+        figures = rows.aggregate(n=Count("id"), top=Max("id"))
+        last_id, count = figures["top"] or 0, figures["n"]
+    else:
+        last_id, count = known
+        newer = rows.filter(id__gt=last_id).aggregate(n=Count("id"), top=Max("id"))
+        if not newer["n"]:
+            return count
+        last_id, count = newer["top"], count + newer["n"]
+    cache.set(key, (last_id, count), COUNT_SECONDS)
+    return count
+
+
+def message_count(chat: Chat) -> int:
+    """The number of messages in a chat, exact, without counting them all on every page."""
+    return _counted(f"messaging:message-count:{chat.pk}", Message.objects.filter(chat=chat))
+
+
+def notification_count(user: User, *, unread_only: bool = False) -> Callable[[QuerySet], int]:
+    """The `count` of a user's notifications: unread ones are counted (a small partial index), all of them
+    are counted once and then only those added since."""
+    def count(rows: QuerySet) -> int:
+        if unread_only:
+            return rows.order_by().count()
+        return _counted(f"messaging:notification-count:{user.pk}", Notification.objects.filter(user=user))
+    return count
