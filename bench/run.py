@@ -108,6 +108,9 @@ def prepare(*, quick: bool, projects: int = 100_000, database: str | None = None
         "REDIS_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + ("/15" if quick else "/14")
         if os.environ.get("REDIS_URL") else "",
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        # Production refuses to start without a mail server; the measured requests send no mail.
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
     }
     os.environ.update(env)
     import django
