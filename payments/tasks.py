@@ -10,8 +10,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import billing, payouts, signals, stripe_client
-from .models import ConnectedAccount, Payout
+from . import billing, operations, payouts, signals, stripe_client
+from .exceptions import PaymentProviderUnavailable
+from .models import ConnectedAccount, PaymentOperation, Payout
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +22,22 @@ def send_payouts(user_id: int) -> int:
     return payouts.payouts_send(user_id=user_id)
 
 
+@shared_task(name="payments.settle_operation", autoretry_for=(PaymentProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def settle_operation(operation_id: int) -> str:
+    """Asks Stripe for a written-down operation and books it (reconciliation does it if this never runs)."""
+    operation = PaymentOperation.objects.filter(pk=operation_id).first()
+    if operation is None:
+        return "missing"
+    return operations.operation_settle(operation).operation.status
+
+
 @shared_task(name="payments.reconcile")
 def reconcile(days: int = 3) -> dict[str, int]:
-    """Repairs what lost webhooks left behind: succeeded PaymentIntents not yet recorded, onboarding that
-    finished unseen, and held payouts whose account can now receive them (sent here, in the same run)."""
+    """Repairs what lost webhooks and lost answers left behind: payment operations Stripe did not answer or
+    that were never booked (finished or found failed, booked once), succeeded PaymentIntents not yet recorded,
+    onboarding that finished unseen, and held payouts whose account can now receive them."""
+    settled = operations.operations_reconcile()
     stripe = stripe_client.sdk()
     since = int((timezone.now() - timedelta(days=days)).timestamp())
     seen = 0
@@ -50,5 +63,7 @@ def reconcile(days: int = 3) -> dict[str, int]:
     except Exception:  # Stripe not answering: the next run tries again
         logger.warning("Could not reconcile subscriptions", exc_info=True)
         subscriptions = 0
-    return {"payment_intents": seen, "accounts_refreshed": refreshed, "payouts_sent": paid,
+    return {"operations_booked": settled["booked"], "operations_failed": settled["failed"],
+            "operations_unknown": settled["still_unknown"], "payment_intents": seen,
+            "accounts_refreshed": refreshed, "payouts_sent": paid,
             "subscriptions_synced": subscriptions}
