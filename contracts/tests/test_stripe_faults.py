@@ -1,0 +1,219 @@
+"""Stripe stopped, frozen, or answering to a process that dies before booking: funding and refunds answer
+503 and change nothing visible, and reconciliation books what Stripe did exactly once.
+
+A private emulator process is started for the tests that stop or freeze Stripe (SIGKILL, SIGSTOP/SIGCONT);
+the crash test kills a real process running the refund between Stripe's answer and the booking."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from contracts.models import Milestone
+from contracts.tests.factories import make_contract
+from payments.customers import customer_id_for
+from payments.models import LedgerTransaction, Payment, PaymentOperation
+from payments.operations import operations_reconcile
+from payments.stripe_client import longest_wait
+from payments.stripe_client import sdk as stripe_sdk
+from tests.helpers.money import add_milestone, assert_ledger_balanced, emulator_available, fund
+from tests.helpers.stripe_emulator import BASE_DIR, StripeEmulator, _free_port, _wait_until_listening
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _start(port: int, directory) -> StripeEmulator:
+    log_file = directory / "emulator.log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", "PYTHONUNBUFFERED": "1"}
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own emulator command
+            [sys.executable, str(BASE_DIR / "manage.py"), "stripe_emulator", "--port", str(port),
+             "--state", str(directory / "state.pickle")], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    from django.conf import settings
+
+    emulator = StripeEmulator(url=f"http://127.0.0.1:{port}", api_key=settings.STRIPE_SECRET_KEY, process=process,
+                              log_file=log_file)
+    _wait_until_listening(emulator, port)
+    return emulator
+
+
+@pytest.fixture
+def private_stripe(tmp_path, settings):
+    """A Stripe emulator of this test's own, which the test may kill, freeze and restart."""
+    import stripe
+
+    port = _free_port()
+    started = [_start(port, tmp_path)]
+    saved = stripe.api_base
+    settings.STRIPE_API_BASE = settings.STRIPE_API_HOST = started[0].url
+    settings.STRIPE_TIMEOUT_SECONDS = 1.0
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1
+
+    class Control:
+        emulator = started[0]
+
+        def kill(self) -> None:
+            self.emulator.process.send_signal(signal.SIGKILL)
+            self.emulator.process.wait(timeout=10)
+
+        def freeze(self) -> None:
+            self.emulator.process.send_signal(signal.SIGSTOP)
+
+        def thaw(self) -> None:
+            self.emulator.process.send_signal(signal.SIGCONT)
+
+        def restart(self) -> None:
+            self.emulator = _start(port, tmp_path)
+            started.append(self.emulator)
+
+    yield Control()
+    for emulator in started:
+        if emulator.process.poll() is None:
+            emulator.process.send_signal(signal.SIGCONT)
+            emulator.process.kill()
+            emulator.process.wait(timeout=10)
+    stripe.api_base = saved
+
+
+@pytest.fixture
+def pending_milestone(client_user, freelancer_user, client_for):
+    contract = make_contract(client_user, freelancer_user)
+    api = client_for(client_user)
+    milestone = add_milestone(api, contract.id, "250.00")
+    customer_id_for(client_user)  # the client already pays through Stripe; funding is what meets the fault
+    return api, milestone
+
+
+def nothing_visible_changed(milestone_id: int) -> None:
+    assert Milestone.objects.get(pk=milestone_id).status == "pending"
+    assert LedgerTransaction.objects.count() == 0
+    assert Payment.objects.count() == 0
+
+
+def funding_intents(milestone_id: int) -> list:
+    return [pi for pi in stripe_sdk().PaymentIntent.list(limit=100)["data"]
+            if (pi.get("metadata") or {}).get("milestone_id") == str(milestone_id)]
+
+
+def test_stripe_stopped_during_funding_answers_503_and_changes_nothing(private_stripe, pending_milestone):
+    api, milestone = pending_milestone
+    private_stripe.kill()
+    response = fund(api, milestone["id"])
+    assert response.status_code == 503
+    assert response.json()["error_type"] == "payment_provider_unavailable"
+    assert response.json()["detail"]
+    nothing_visible_changed(milestone["id"])
+    operation = PaymentOperation.objects.get()
+    assert (operation.kind, operation.status, operation.amount) == ("charge", "unknown", 25000)
+
+    # Stripe back within the day: the reconciler asks again with the same key and books the funding once.
+    private_stripe.restart()
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 1, "failed": 0, "still_unknown": 0}
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+    assert LedgerTransaction.objects.filter(kind="funding").count() == 1
+    assert len(funding_intents(milestone["id"])) == 1
+    assert emulator_available() == 25000
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 0, "failed": 0, "still_unknown": 0}
+    assert_ledger_balanced()
+
+
+def test_stripe_frozen_during_funding_answers_503_within_the_timeout_then_reconciles(private_stripe,
+                                                                                    pending_milestone):
+    api, milestone = pending_milestone
+    private_stripe.freeze()
+    started = time.monotonic()
+    response = fund(api, milestone["id"])
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.json()
+    assert response.json()["error_type"] == "payment_provider_unavailable"
+    assert elapsed < longest_wait() + 2, elapsed
+    nothing_visible_changed(milestone["id"])
+    # Nothing is locked meanwhile: another attempt is told a payment may be on its way, it does not wait.
+    assert PaymentOperation.objects.get().status == "unknown"
+
+    private_stripe.thaw()  # the frozen Stripe now answers the requests it had received
+    assert operations_reconcile(left_for=timedelta(0))["booked"] == 1
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+    assert len(funding_intents(milestone["id"])) == 1
+    assert LedgerTransaction.objects.filter(kind="funding").count() == 1
+    assert emulator_available() == 25000
+    assert_ledger_balanced()
+
+
+def test_after_a_day_the_reconciler_finds_what_stripe_did_by_metadata(private_stripe, pending_milestone):
+    api, milestone = pending_milestone
+    private_stripe.freeze()
+    assert fund(api, milestone["id"]).status_code == 503
+    private_stripe.thaw()
+    deadline = time.monotonic() + 10
+    while not funding_intents(milestone["id"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=True):
+        # Stripe no longer keeps the key: asking again could charge twice, so the reconciler searches.
+        assert operations_reconcile()["booked"] == 1
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+    assert len(funding_intents(milestone["id"])) == 1
+    assert LedgerTransaction.objects.filter(kind="funding").count() == 1
+    assert_ledger_balanced()
+
+
+def test_after_a_day_an_operation_stripe_never_saw_is_failed_and_nothing_is_booked(private_stripe,
+                                                                                   pending_milestone):
+    api, milestone = pending_milestone
+    private_stripe.kill()
+    assert fund(api, milestone["id"]).status_code == 503
+    private_stripe.restart()
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=True):
+        assert operations_reconcile() == {"booked": 0, "failed": 1, "still_unknown": 0}
+    assert PaymentOperation.objects.get().status == "failed"
+    nothing_visible_changed(milestone["id"])
+    assert funding_intents(milestone["id"]) == []
+    # The client can fund again afterwards.
+    assert fund(api, milestone["id"]).status_code == 200
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+
+
+@pytest.mark.usefixtures("stripe_clean")
+def test_a_process_killed_after_stripe_refunded_is_booked_once_by_the_reconciler(
+        client_user, freelancer_user, client_for, stripe_emulator):
+    contract = make_contract(client_user, freelancer_user)
+    api = client_for(client_user)
+    milestone = add_milestone(api, contract.id, "400.00")
+    assert fund(api, milestone["id"]).status_code == 200
+    intent_id = Milestone.objects.get(pk=milestone["id"]).payment_intent_id
+
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", "PAYMENT_CRASH_POINT": "after_stripe",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "STRIPE_API_BASE": stripe_emulator.url}
+    script = ("import django; django.setup()\n"
+              "from accounts.models import User\nfrom contracts.escrow import milestone_refund\n"
+              "from contracts.models import Milestone\n"
+              f"milestone_refund(milestone=Milestone.objects.get(pk={milestone['id']}), "
+              f"by=User.objects.get(pk={freelancer_user.pk}))\n")
+    worker = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, timeout=120,  # noqa: S603
+                            capture_output=True)
+    assert worker.returncode == -signal.SIGKILL, worker.stderr.decode()[-2000:]
+
+    # Stripe refunded; nothing is booked yet.
+    refunds = stripe_sdk().Refund.list(payment_intent=intent_id)["data"]
+    assert [r["amount"] for r in refunds] == [40000]
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 0
+    assert PaymentOperation.objects.get(kind="refund").status == "pending"
+
+    assert operations_reconcile(left_for=timedelta(0))["booked"] == 1
+    assert operations_reconcile(left_for=timedelta(0))["booked"] == 0
+    assert Milestone.objects.get(pk=milestone["id"]).status == "refunded"
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 1
+    assert len(stripe_sdk().Refund.list(payment_intent=intent_id)["data"]) == 1
+    assert Payment.objects.filter(kind="refund", amount=40000).count() == 1
+    assert emulator_available() == 0
+    assert_ledger_balanced()
