@@ -33,7 +33,7 @@ def _start(port: int, directory) -> StripeEmulator:
     log_file = directory / "emulator.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", "PYTHONUNBUFFERED": "1"}
     with log_file.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own emulator command
+        process = subprocess.Popen(
             [sys.executable, str(BASE_DIR / "manage.py"), "stripe_emulator", "--port", str(port),
              "--state", str(directory / "state.pickle")], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     from django.conf import settings
@@ -198,7 +198,7 @@ def test_a_process_killed_after_stripe_refunded_is_booked_once_by_the_reconciler
               "from contracts.models import Milestone\n"
               f"milestone_refund(milestone=Milestone.objects.get(pk={milestone['id']}), "
               f"by=User.objects.get(pk={freelancer_user.pk}))\n")
-    worker = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, timeout=120,  # noqa: S603
+    worker = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, timeout=120,
                             capture_output=True)
     assert worker.returncode == -signal.SIGKILL, worker.stderr.decode()[-2000:]
 
@@ -217,3 +217,39 @@ def test_a_process_killed_after_stripe_refunded_is_booked_once_by_the_reconciler
     assert Payment.objects.filter(kind="refund", amount=40000).count() == 1
     assert emulator_available() == 0
     assert_ledger_balanced()
+
+
+@pytest.mark.usefixtures("stripe_clean")
+def test_an_earlier_attempt_that_succeeds_late_funds_the_milestone_instead_of_being_refunded(
+        client_user, freelancer_user, client_for, stripe_emulator):
+    from payments.tasks import reconcile
+    from tests.helpers.money import DECLINED_CARD, THREE_D_SECURE_CARD, card
+
+    contract = make_contract(client_user, freelancer_user)
+    api = client_for(client_user)
+    milestone = add_milestone(api, contract.id, "300.00")
+    first = fund(api, milestone["id"], card(THREE_D_SECURE_CARD)).json()
+    assert first["status"] == "requires_action"
+    first_intent = Milestone.objects.get(pk=milestone["id"]).payment_intent_id
+    assert fund(api, milestone["id"], card(DECLINED_CARD)).status_code == 402  # a second attempt, declined
+    # The bank's check of the first attempt passes after all.
+    stripe_emulator.request("POST", f"/v1/payment_intents/{first_intent}/_authenticate",
+                            [("client_secret", first["client_secret"]), ("success", "true")])
+    reconcile()
+    assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+    assert Milestone.objects.get(pk=milestone["id"]).payment_intent_id == first_intent
+    assert stripe_sdk().Refund.list(payment_intent=first_intent)["data"] == []
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 0
+    assert emulator_available() == 30000
+    assert_ledger_balanced()
+
+
+def test_the_emulator_searches_payment_intents_by_metadata(stripe_clean):
+    sdk = stripe_sdk()
+    mine = sdk.PaymentIntent.create(amount=500, currency="usd", metadata={"operation": "op-1", "x": "y"})
+    sdk.PaymentIntent.create(amount=700, currency="usd", metadata={"operation": "op-2"})
+    found = sdk.PaymentIntent.search(query="metadata['operation']:'op-1'")
+    assert [pi.id for pi in found["data"]] == [mine.id] and found["object"] == "search_result"
+    both = sdk.PaymentIntent.search(query="metadata['operation']:'op-1' AND amount:'500'")
+    assert [pi.id for pi in both["data"]] == [mine.id]
+    assert sdk.PaymentIntent.search(query="metadata['operation']:'none'")["data"] == []
