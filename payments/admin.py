@@ -71,12 +71,21 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
     """Sends each freelancer's held payouts now (those whose Stripe account can receive), audited."""
 
     def send(user_id: int) -> None:
-        sent = payouts.payouts_send(user_id=user_id)
-        audit("payout.retry", actor=request.user, new={"user_id": user_id, "sent": sent})
-        if not sent:
-            modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, the payout "
-                                             "account cannot receive yet, or Stripe refused: see the payout's "
-                                             "last error).", "warning")
+        result = payouts.payouts_send(user_id=user_id)
+        audit("payout.retry", actor=request.user, new={"user_id": user_id, **result.as_dict()})
+        if result.unavailable:
+            modeladmin.message_user(request, f"User {user_id}: Stripe is not answering; {result.unavailable} "
+                                             "payout(s) stay held and their transfer is finished automatically "
+                                             "once it answers.", "warning")
+        if result.in_progress:
+            modeladmin.message_user(request, f"User {user_id}: {result.in_progress} payout(s) are already being "
+                                             "transferred.", "info")
+        if result.refused:
+            modeladmin.message_user(request, f"User {user_id}: Stripe refused {result.refused} payout(s); see "
+                                             "each payout's last error.", "warning")
+        if not (result.sent or result.unavailable or result.in_progress or result.refused):
+            modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, or the payout "
+                                             "account cannot receive yet).", "warning")
 
     run_for_each(modeladmin, request, sorted(user_ids), send,
                  done="Tried again for {n} freelancer(s); see each payout's status.")

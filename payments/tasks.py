@@ -18,8 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="payments.send_payouts", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_payouts(user_id: int) -> int:
-    return payouts.payouts_send(user_id=user_id)
+def send_payouts(user_id: int) -> dict[str, int]:
+    """Sends a freelancer's held payouts. A Stripe that does not answer is an outcome, not an error: those
+    payouts stay held and reconciliation finishes their transfers once Stripe answers."""
+    result = payouts.payouts_send(user_id=user_id)
+    if result.unavailable:
+        logger.warning("Stripe did not answer for %s payout(s) of user %s", result.unavailable, user_id)
+    return result.as_dict()
 
 
 @shared_task(name="payments.settle_operation", autoretry_for=(PaymentProviderUnavailable,), retry_backoff=True,
@@ -56,7 +61,10 @@ def reconcile(days: int = 3) -> dict[str, int]:
             logger.warning("Could not refresh %s", account.stripe_account_id, exc_info=True)
     paid = 0
     for user_id in set(Payout.objects.filter(status=Payout.Status.HELD).values_list("user_id", flat=True)):
-        paid += payouts.payouts_send(user_id=user_id)
+        try:
+            paid += payouts.payouts_send(user_id=user_id).sent
+        except Exception:  # one freelancer's payouts failing must not stop the others'
+            logger.exception("Could not send the held payouts of user %s", user_id)
     # Client Pro subscriptions whose webhooks may have been lost.
     try:
         subscriptions = billing.reconcile_subscriptions()

@@ -1,5 +1,5 @@
 """Stripe stopped, frozen, or answering to a process that dies before booking: funding and refunds answer
-503 and change nothing visible, and reconciliation books what Stripe did exactly once.
+503 and change nothing visible, payouts stay held, and reconciliation books what Stripe did exactly once.
 
 A private emulator process is started for the tests that stop or freeze Stripe (SIGKILL, SIGSTOP/SIGCONT);
 the crash test kills a real process running the refund between Stripe's answer and the booking."""
@@ -19,11 +19,21 @@ from django.utils import timezone
 from contracts.models import Milestone
 from contracts.tests.factories import make_contract
 from payments.customers import customer_id_for
-from payments.models import LedgerTransaction, Payment, PaymentOperation
+from payments.models import LedgerAccount, LedgerTransaction, Payment, PaymentOperation, Payout
 from payments.operations import operations_reconcile
 from payments.stripe_client import longest_wait
 from payments.stripe_client import sdk as stripe_sdk
-from tests.helpers.money import add_milestone, assert_ledger_balanced, emulator_available, fund
+from payments.tasks import reconcile, send_payouts
+from tests.helpers.money import (
+    add_milestone,
+    assert_ledger_balanced,
+    balance,
+    emulator_available,
+    fund,
+    held_payout,
+    payout_account_ready,
+    transfers_to,
+)
 from tests.helpers.stripe_emulator import BASE_DIR, StripeEmulator, _free_port, _wait_until_listening
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -253,3 +263,100 @@ def test_the_emulator_searches_payment_intents_by_metadata(stripe_clean):
     both = sdk.PaymentIntent.search(query="metadata['operation']:'op-1' AND amount:'500'")
     assert [pi.id for pi in both["data"]] == [mine.id]
     assert sdk.PaymentIntent.search(query="metadata['operation']:'none'")["data"] == []
+
+
+# --- payouts --------------------------------------------------------------------------------------
+
+# A milestone of 500.00 less the 10% platform fee.
+PAYOUT_MINOR = 45000
+
+
+@pytest.fixture
+def payout_parties(client_user, freelancer_user, client_for):
+    return make_contract(client_user, freelancer_user), client_for(client_user), client_for(freelancer_user)
+
+
+def payout_untouched(payout: Payout) -> None:
+    """The payout is still held, and nothing of it is booked."""
+    now = Payout.objects.get(pk=payout.pk)
+    assert (now.status, now.stripe_transfer_id, now.paid_at) == ("held", "", None)
+    assert Payment.objects.get(pk=payout.payment_id).payout_status == "held"
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 0
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=payout.user) == -PAYOUT_MINOR
+
+
+def paid_once(payout: Payout, account_id: str) -> None:
+    """One transfer at Stripe, one payout movement in the ledger, both of the payout's amount, and the
+    platform's balance in the ledger equal to Stripe's: 500.00 in, 450.00 out."""
+    transfers = transfers_to(account_id)
+    assert [(t["amount"], t["currency"]) for t in transfers] == [(PAYOUT_MINOR, "usd")]
+    now = Payout.objects.get(pk=payout.pk)
+    assert now.status == "paid" and now.stripe_transfer_id == transfers[0]["id"] and now.paid_at is not None
+    release = Payment.objects.get(pk=payout.payment_id)
+    assert (release.payout_status, release.stripe_transfer) == ("paid", transfers[0]["id"])
+    movements = LedgerTransaction.objects.filter(kind="payout")
+    assert movements.count() == 1
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, transaction__kind="payout") == sum(
+        t["amount"] for t in transfers)
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=payout.user) == 0
+    assert balance(LedgerAccount.PLATFORM_CASH) == emulator_available() == 50000 - PAYOUT_MINOR
+    assert_ledger_balanced()
+
+
+def test_stripe_frozen_during_a_payout_keeps_it_held_and_the_reconciler_pays_it_once(
+        private_stripe, payout_parties, freelancer_user):
+    contract, client_api, freelancer_api = payout_parties
+    payout = held_payout(client_api, freelancer_api, contract.id, "500.00")
+    account = payout_account_ready(private_stripe.emulator, freelancer_user)
+
+    private_stripe.freeze()
+    started = time.monotonic()
+    result = send_payouts(freelancer_user.pk)  # the task, as a worker runs it: an answer, not an exception
+    elapsed = time.monotonic() - started
+    assert result == {"sent": 0, "refused": 0, "unavailable": 1, "in_progress": 0}
+    assert elapsed < longest_wait() + 2, elapsed
+    payout_untouched(payout)
+    operation = PaymentOperation.objects.get(kind="transfer")
+    assert (operation.status, operation.amount, operation.subject_type, operation.subject_id) == (
+        "unknown", PAYOUT_MINOR, "payout", str(payout.pk))
+    assert "not answer" in Payout.objects.get(pk=payout.pk).last_error
+
+    private_stripe.thaw()  # the frozen Stripe now answers what it had received
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+        first = reconcile()
+        again = reconcile()
+    assert (first["operations_booked"], first["payouts_sent"]) == (1, 0)
+    assert (again["operations_booked"], again["payouts_sent"], again["operations_unknown"]) == (0, 0, 0)
+    assert PaymentOperation.objects.get(kind="transfer").status == "booked"
+    paid_once(payout, account.stripe_account_id)
+
+
+@pytest.mark.parametrize("crash_point", ["after_stripe", "before_booking"])
+@pytest.mark.usefixtures("stripe_clean")
+def test_a_process_killed_after_stripe_transferred_is_booked_once_by_the_reconciler(
+        crash_point, payout_parties, freelancer_user, stripe_emulator):
+    contract, client_api, freelancer_api = payout_parties
+    payout = held_payout(client_api, freelancer_api, contract.id, "500.00")
+    account = payout_account_ready(stripe_emulator, freelancer_user)
+
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.test", "PAYMENT_CRASH_POINT": crash_point,
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "STRIPE_API_BASE": stripe_emulator.url}
+    script = ("import django; django.setup()\n"
+              "from payments.payouts import payouts_send\n"
+              f"payouts_send(user_id={freelancer_user.pk})\n")
+    worker = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, timeout=120,
+                            capture_output=True)
+    assert worker.returncode == -signal.SIGKILL, worker.stderr.decode()[-2000:]
+
+    # Stripe transferred; nothing is booked yet.
+    assert [t["amount"] for t in transfers_to(account.stripe_account_id)] == [PAYOUT_MINOR]
+    payout_untouched(payout)
+    expected = "pending" if crash_point == "after_stripe" else "succeeded"
+    assert PaymentOperation.objects.get(kind="transfer").status == expected
+
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 1, "failed": 0, "still_unknown": 0}
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 0, "failed": 0, "still_unknown": 0}
+    assert send_payouts(freelancer_user.pk) == {"sent": 0, "refused": 0, "unavailable": 0, "in_progress": 0}
+    paid_once(payout, account.stripe_account_id)
