@@ -16,6 +16,7 @@ from .models import (
     LedgerEntry,
     LedgerTransaction,
     Payment,
+    PaymentOperation,
     Payout,
     StripeCustomer,
 )
@@ -138,6 +139,24 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def retry_held_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         _retry_payouts(self, request, set(queryset.filter(status=Payout.Status.HELD)
                                           .values_list("user_id", flat=True)))
+
+
+@admin.register(PaymentOperation)
+class PaymentOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each movement of money asked of Stripe: one left unknown (Stripe did not answer) or succeeded and not yet
+    booked is finished by reconciliation."""
+
+    list_display = ["id", "created_at", "kind", "purpose", "subject_type", "subject_id", "money", "status",
+                    "attempts", "stripe_id", "idempotency_key"]
+    list_filter = ["status", "kind", "purpose", "currency"]
+    search_fields = ["idempotency_key", "stripe_id", "=subject_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    readonly_fields = all_fields(PaymentOperation)
+
+    @admin.display(description="amount", ordering="amount")
+    def money(self, obj: PaymentOperation) -> str:
+        return minor_money(obj.amount, obj.currency)
 
 
 @admin.register(ConnectedAccount)
