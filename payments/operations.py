@@ -130,8 +130,12 @@ def _write(operation: PaymentOperation, **fields: Any) -> None:
     fields["updated_at"] = timezone.now()
     if fields.get("status") in (Status.SUCCEEDED, Status.FAILED):
         fields["settled_at"] = fields["updated_at"]
-    # Never overwrite what a booking (by another process) already finished.
-    PaymentOperation.objects.filter(pk=operation.pk).exclude(status=Status.BOOKED).update(**fields)
+    # Never overwrite what a booking (by another process) already finished, nor undo what Stripe was seen to
+    # have done with a later "failed" or "unknown" from a simultaneous ask with the same key.
+    rows = PaymentOperation.objects.filter(pk=operation.pk).exclude(status=Status.BOOKED)
+    if fields.get("status") in (Status.FAILED, Status.UNKNOWN):
+        rows = rows.exclude(status=Status.SUCCEEDED)
+    rows.update(**fields)
     for name, value in fields.items():
         setattr(operation, name, value)
 
@@ -153,8 +157,10 @@ def operation_execute(operation: PaymentOperation) -> Outcome:
         _write(operation, status=Status.FAILED, stripe_id=intent.get("id", ""), last_error=message[:2000],
                result={"status": "declined", "code": exc.code or ""})
         return Outcome(operation=operation, status=Status.FAILED, error=message, declined=True)
-    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
-        # No answer, or Stripe's own failure: it may or may not have done it. Reconciliation finds out.
+    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.IdempotencyError) as exc:
+        # No answer, Stripe's own failure, or the same key in use by another request at this moment (a
+        # reconciliation and a retry asking together): it may or may not have done it. Written down as failed,
+        # the next try would use a new key and could move the money twice; reconciliation finds out instead.
         _write(operation, status=Status.UNKNOWN, last_error=f"{type(exc).__name__}: {exc}"[:2000])
         logger.warning("Stripe did not answer operation %s", operation.idempotency_key, exc_info=True)
         raise PaymentProviderUnavailable() from exc
