@@ -6,15 +6,16 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from core.audit import audit
+from core.clientip import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit("login", target=user, actor=user, new={"via": "page"},
-          ip=request.META.get("REMOTE_ADDR") if request is not None else None)
+          ip=client_ip(request) if request is not None else None)
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.audit_login_failed")
 def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     audit("login.failed", new={"email": str(credentials.get("username", ""))[:254]},
-          ip=request.META.get("REMOTE_ADDR") if request is not None else None)
+          ip=client_ip(request) if request is not None else None)

@@ -44,7 +44,7 @@ from contracts.models import Contract, ContractStatus, Dispute
 from core.money import CENT
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus, Review
 from messaging.models import Message
-from payments.models import LedgerAccount, LedgerEntry, Payment
+from payments.models import LedgerAccount, LedgerEntry, Payment, ReconciliationMismatch
 from support.models import SupportTicket, TicketStatus
 
 REPORTING_CURRENCY = "usd"
@@ -230,9 +230,16 @@ def _payment_totals(period: Period) -> dict[str, dict[str, int]]:
             .annotate(fundings=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.FUNDING)), 0),
                       transaction_count=Count("id", filter=Q(kind=Payment.Kind.FUNDING)),
                       refunds=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.REFUND)), 0),
+                      subscriptions=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.SUBSCRIPTION)), 0),
                       releases=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.RELEASE)), 0))
             .order_by("currency"))
     return {row["currency"]: row for row in rows}
+
+
+def _revenue_of(payments: dict[str, int]) -> int:
+    """Money clients paid the platform in the period, net of what went back to them: escrow fundings and
+    Client Pro subscriptions, less refunds."""
+    return payments.get("fundings", 0) + payments.get("subscriptions", 0) - payments.get("refunds", 0)
 
 
 def _fee_totals(period: Period) -> dict[str, int]:
@@ -279,6 +286,7 @@ def _dashboard_summary(period: Period) -> dict[str, Any]:
     pending_tickets, response_hours = _support_figures(period)
 
     fundings = payments.get("fundings", 0)
+    revenue = _revenue_of(payments)
     count = payments.get("transaction_count", 0)
     posted_projects = projects["total"] - projects[ProjectStatus.DRAFT]
     return {
@@ -298,9 +306,11 @@ def _dashboard_summary(period: Period) -> dict[str, Any]:
             "average_proposals_per_project": ratio(proposals["total"], posted_projects) or 0.0,
         },
         "revenue": {
-            "total_revenue": money(fundings),
+            "total_revenue": money(revenue),
             "platform_fees": money(fees),
-            "net_revenue": money(fundings - fees),
+            "net_revenue": money(revenue - fees),
+            "subscriptions": money(payments.get("subscriptions", 0)),
+            "refunds": money(payments.get("refunds", 0)),
             "transaction_count": count,
             "average_transaction": money_decimal(Decimal(fundings) / count / 100) if count else money(0),
             "payment_methods": {"stripe": money(fundings)},
@@ -444,11 +454,13 @@ def revenue_analytics(*, days: int = DEFAULT_DAYS, interval: str = "day") -> dic
 
 def _currency_totals(currency: str, payments: dict[str, int], fees: int) -> dict[str, Any]:
     fundings, count = payments.get("fundings", 0), payments.get("transaction_count", 0)
+    revenue = _revenue_of(payments)
     return {
         "currency": currency,
-        "total_revenue": money(fundings),
+        "total_revenue": money(revenue),
         "platform_fees": money(fees),
-        "net_revenue": money(fundings - fees),
+        "net_revenue": money(revenue - fees),
+        "subscriptions": money(payments.get("subscriptions", 0)),
         "refunds": money(payments.get("refunds", 0)),
         "releases": money(payments.get("releases", 0)),
         "transaction_count": count,
@@ -592,3 +604,17 @@ def _top_clients(period: Period, by: str, limit: int) -> dict[str, Any]:
             for row in rows
         ],
     }
+
+
+# --- reconciliation with Stripe -------------------------------------------------------------------
+
+
+def reconciliation_mismatches(*, limit: int = 10) -> dict[str, Any]:
+    """The differences between the ledger and Stripe the daily comparison found and that are still open."""
+    open_ = ReconciliationMismatch.objects.filter(resolved_at__isnull=True)
+    return {"open": open_.count(),
+            "latest": [{"kind": m.get_kind_display(), "key": m.key, "detail": m.detail,
+                        "stripe": money_decimal(Decimal(m.stripe_amount) / 100),
+                        "ledger": money_decimal(Decimal(m.ledger_amount) / 100), "currency": m.currency,
+                        "last_seen_at": m.last_seen_at}
+                       for m in open_.order_by("-last_seen_at", "-id")[:limit]]}

@@ -18,6 +18,7 @@ from marketplace.models import ProjectStatus, ProposalStatus
 
 from . import charts, exports, selectors
 from .api import serializers as api_serializers
+from .replica import replica_reads
 
 PERIOD_CHOICES = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 365 days")]
 INTERVAL_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -184,6 +185,7 @@ def _funnel_charts(projects: dict[str, Any], days: int) -> dict[str, Any]:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_only
+@replica_reads
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET if request.GET else None)
     status = 200
@@ -220,6 +222,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
         "series_rows": _series_rows(users, projects, revenue, interval),
         "exports": {table.replace("-", "_"): export_url(table) for table in exports.TABLES},
         "currency": revenue["currency"].upper(),
+        "mismatches": selectors.reconciliation_mismatches(),
     }
     return render(request, "analytics/dashboard.html", context, status=status)
 
@@ -237,6 +240,7 @@ def _series_rows(users: dict[str, Any], projects: dict[str, Any], revenue: dict[
 
 @require_http_methods(["GET", "HEAD"])
 @staff_only
+@replica_reads
 def staff_dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     if table not in exports.TABLES:
         raise Http404

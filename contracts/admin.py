@@ -18,6 +18,7 @@ from .models import (
     Contract,
     ContractStatusChange,
     Dispute,
+    DisputeStatusChange,
     Milestone,
     MilestoneStatusChange,
     Submission,
@@ -111,9 +112,10 @@ class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
-    list_display = ["title", "contract", "money", "status", "due_date", "funded_at", "released_at", "created_at"]
+    list_display = ["title", "contract", "money", "status", "chargeback", "due_date", "funded_at", "released_at",
+                    "created_at"]
     list_select_related = ["contract"]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "chargeback", "currency"]
     search_fields = ["title", "contract__title", "contract__client__email", "contract__freelancer__email",
                      "payment_intent_id"]
     date_hierarchy = "created_at"
@@ -210,6 +212,13 @@ class DisputeSplitForm(forms.Form):
         help_text="Released to the freelancer (less the platform fee); the rest of the milestone is refunded.")
     note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+@admin.register(DisputeStatusChange)
+class DisputeStatusChangeAdmin(StatusChangeAdmin):
+    subject_field = "dispute"
+    list_select_related = ["dispute__milestone", "changed_by"]
+    search_fields = ["dispute__milestone__title", "dispute__contract__title", "changed_by__email"]
 
 
 @admin.register(Dispute)

@@ -1,8 +1,11 @@
 """Milestones and the money in them: fund, submit, approve (release), request changes, refund, dispute.
 
-Each step locks the milestone row, checks the move against MILESTONE_TRANSITIONS, records it, and
+Each step locks the milestone row, checks the move against MILESTONE_MOVES, records it, and
 moves money through payments' services, whose ledger references and Stripe idempotency keys are derived
 from the milestone's id: two clicks, two tabs or a retried request never charge, release or refund twice.
+A step that needs Stripe (funding, a refund, a dispute's refund or split) checks its move under the lock,
+writes the payment operation down, asks Stripe outside any transaction, and makes the move when the
+operation is booked.
 """
 
 import logging
@@ -22,39 +25,58 @@ from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.money import from_minor, money_text, to_minor
-from core.status import move
+from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments
 from payments import signals as payment_signals
+from payments import stripe_events
 from payments.models import Payment
 
 from .models import (
     Contract,
     ContractStatus,
     Dispute,
+    DisputeStatusChange,
     Milestone,
     MilestoneStatus,
     MilestoneStatusChange,
     Submission,
     SubmissionFile,
 )
-from .services import contract_set_status
+from .services import contract_act, role_of
 
 logger = logging.getLogger(__name__)
 
-MILESTONE_TRANSITIONS: dict[str, set[str]] = {
-    MilestoneStatus.PENDING: {MilestoneStatus.FUNDED},
-    MilestoneStatus.FUNDED: {MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
-                             MilestoneStatus.DISPUTED},
-    MilestoneStatus.SUBMITTED: {MilestoneStatus.FUNDED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED,
-                                MilestoneStatus.DISPUTED},
-    MilestoneStatus.DISPUTED: {MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.RELEASED,
-                               MilestoneStatus.REFUNDED},
-    MilestoneStatus.RELEASED: set(),
-    MilestoneStatus.REFUNDED: set(),
-}
+_M = MilestoneStatus
+# Every move a milestone may make, by whom. A disputed milestone accepts only staff's resolution and the
+# opener's withdrawal (back to the status it had before the dispute).
+MILESTONE_MOVES: dict[tuple[str, str], Move] = moves(
+    (_M.PENDING, "fund", _M.FUNDED, (CLIENT,)),  # the client pays now, or Stripe tells us later
+    (_M.FUNDED, "submit", _M.SUBMITTED, (FREELANCER,)),
+    (_M.SUBMITTED, "request_changes", _M.FUNDED, (CLIENT,)),
+    (_M.SUBMITTED, "approve", _M.RELEASED, (CLIENT,)),
+    (_M.SUBMITTED, "auto_release", _M.RELEASED, (SYSTEM,)),
+    # The client asks for a refund (the milestone stays where it is); the freelancer or staff give it back.
+    (_M.FUNDED, "request_refund", _M.FUNDED, (CLIENT,)),
+    (_M.SUBMITTED, "request_refund", _M.SUBMITTED, (CLIENT,)),
+    ((_M.FUNDED, _M.SUBMITTED), "refund", _M.REFUNDED, (FREELANCER, STAFF)),
+    ((_M.FUNDED, _M.SUBMITTED), "open_dispute", _M.DISPUTED, (CLIENT, FREELANCER)),
+    (_M.DISPUTED, "resolve_release", _M.RELEASED, (STAFF,)),
+    (_M.DISPUTED, "resolve_refund", _M.REFUNDED, (STAFF,)),
+    (_M.DISPUTED, "resolve_split", _M.RELEASED, (STAFF,)),
+    (_M.DISPUTED, "withdraw_dispute", PREVIOUS, (CLIENT, FREELANCER)),
+)
+
+_D = Dispute.Status
+DISPUTE_MOVES: dict[tuple[str, str], Move] = moves(
+    (_D.OPEN, "resolve", _D.RESOLVED, (STAFF,)),
+    (_D.OPEN, "withdraw", _D.WITHDRAWN, (CLIENT, FREELANCER)),  # the one who opened it
+)
+# The milestone action each resolution takes.
+RESOLUTION_ACTIONS = {Dispute.Resolution.RELEASE: "resolve_release", Dispute.Resolution.REFUND: "resolve_refund",
+                      Dispute.Resolution.SPLIT: "resolve_split"}
 REMINDER_DAYS_BEFORE = 5
 
 
@@ -62,17 +84,37 @@ def _not_found() -> ApplicationError:
     return ApplicationError("Not found.", code="not_found", status_code=404)
 
 
-def _only(role: str) -> ApplicationError:
-    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
-
-
 def _lock(milestone: Milestone) -> Milestone:
     return Milestone.objects.select_for_update().select_related("contract").get(pk=milestone.pk)
 
 
-def _move(milestone: Milestone, to: str, by: User | None, note: str = "") -> None:
-    """Moves a locked milestone to `to`, checked against the table and recorded."""
-    move(milestone, to, allowed=MILESTONE_TRANSITIONS, history=MilestoneStatusChange, by=by, note=note[:2000])
+def _only(role: str) -> ApplicationError:
+    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
+
+
+def _allowed(milestone: Milestone, action: str, by: User | None) -> str:
+    """Who may ask for `action` on this milestone at all (404 outside the contract, 403 for the other party);
+    returns the caller's role. The status is checked under the lock, by `_move`."""
+    contract = milestone.contract
+    actor = role_of(contract, by)
+    authorize(MILESTONE_MOVES, action, actor, party=contract.is_party(by))
+    return actor
+
+
+def _move(milestone: Milestone, action: str, by: User | None, note: str = "", *, actor: str = "",
+          back_to: str = "") -> None:
+    """Takes `action` on a locked milestone, checked against MILESTONE_MOVES and recorded (409 if not allowed)."""
+    apply(milestone, action, table=MILESTONE_MOVES, actor=actor or role_of(milestone.contract, by),
+          history=MilestoneStatusChange, by=by, back_to=back_to, note=note[:2000])
+
+
+def _check(obj: Milestone | Dispute, action: str, actor: str,
+           table: dict[tuple[str, str], Move] = MILESTONE_MOVES) -> None:
+    """Under the lock: whether `action` is allowed now (409 if not), for a move made once money has moved."""
+    if not may(table, obj.status, action, actor):
+        noun = obj._meta.verbose_name
+        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} does not allow this.",
+                       code="invalid_transition")
 
 
 def _titles(milestone: Milestone) -> dict[str, str]:
@@ -181,10 +223,7 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
     payer is handed back, and a canceled one is replaced.
     """
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.client_id:
-        raise _only("client")
+    _allowed(milestone, "fund", by)
     intent = _last_attempt(milestone)
     customer = payments.customer_for(by) if intent is None or intent.status not in ("succeeded", "processing") else ""
     with transaction.atomic():
@@ -234,6 +273,10 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     contract = milestone.contract
     if intent.amount != to_minor(milestone.amount) or intent.currency != milestone.currency:
         logger.error("PaymentIntent %s does not match milestone %s", intent.id, milestone.pk)
+        expected, currency, intent_id = to_minor(milestone.amount), milestone.currency, intent.id
+        # Returned in full once the milestone's lock is let go; staff are told.
+        transaction.on_commit(lambda: stripe_events.unexpected_payment_return(
+            payment_intent_id=intent_id, expected_minor=expected, expected_currency=currency))
         return
     payment, created = payments.funding_record(
         payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
@@ -252,10 +295,11 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
             subject_type=SUBJECT, subject_id=milestone.pk, **_titles(milestone))
         transaction.on_commit(lambda: payments.operation_settle_later(operation.pk))
         return
-    _move(milestone, MilestoneStatus.FUNDED, contract.client)
+    _move(milestone, "fund", contract.client, actor=CLIENT)
     milestone.payment_intent_id = intent.id
     milestone.funded_at = timezone.now()
-    milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "updated_at"])
+    milestone.fee_percent = Decimal(str(settings.PLATFORM_FEE_PERCENT))  # fixed now, taken at release
+    milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "fee_percent", "updated_at"])
     _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, f"“{milestone.title}” is funded: start work",
           milestone, "milestone_funded")
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
@@ -300,15 +344,19 @@ def _on_operation_booked(sender: Any, operation: Any, stripe_object: Any, **kwar
     by = User.objects.filter(pk=decision.get("by_id")).first() if decision.get("by_id") else None
     if operation.purpose == REFUND:
         before = milestone.status
-        _refunded(milestone, by, operation.amount, decision.get("note", ""))
+        _refunded(milestone, by, operation.amount, decision.get("note", ""), action=decision.get("action", "refund"),
+                  actor=decision.get("actor", ""))
         audit("milestone.refund", target=milestone, actor=by, old={"status": before},
               new={"status": milestone.status})
         return
     dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=decision["dispute_id"])
+    action = RESOLUTION_ACTIONS[decision["resolution"]]
     if operation.purpose == DISPUTE_REFUND:
-        _refunded(milestone, by, operation.amount, decision.get("note") or "dispute resolved: refunded")
+        _refunded(milestone, by, operation.amount, decision.get("note") or "dispute resolved: refunded",
+                  action=action, actor=STAFF)
     else:
-        _release(milestone, by, int(decision["freelancer_minor"]), decision.get("note") or "dispute resolved: split")
+        _release(milestone, by, int(decision["freelancer_minor"]), decision.get("note") or "dispute resolved: split",
+                 action=action, actor=STAFF)
     freelancer_amount = Decimal(decision["freelancer_amount"]) if decision.get("freelancer_amount") else None
     _dispute_close(dispute, by, decision["resolution"], freelancer_amount, decision.get("note", ""))
 
@@ -317,16 +365,14 @@ def _on_operation_booked(sender: Any, operation: Any, stripe_object: Any, **kwar
 
 
 def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[UploadedFile]) -> Milestone:
+    """The freelancer delivers funded work; the client's review window (and its automatic approval) starts."""
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.freelancer_id:
-        raise _only("freelancer")
+    _allowed(milestone, "submit", by)
     for upload in files:
         file_check(upload, field="files")
     with transaction.atomic():
         locked = _lock(milestone)
-        _move(locked, MilestoneStatus.SUBMITTED, by, note)
+        _move(locked, "submit", by, note)
         locked.submitted_at = timezone.now()
         locked.auto_release_at = locked.submitted_at + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
         locked.reminder_sent_at = None
@@ -347,15 +393,12 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
 
 def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> Milestone:
     contract = milestone.contract
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.client_id:
-        raise _only("client")
+    _allowed(milestone, "request_changes", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.SUBMITTED:
             raise Conflict("Changes can be requested on submitted work.", code="invalid_transition")
-        _move(locked, MilestoneStatus.FUNDED, by, note)
+        _move(locked, "request_changes", by, note)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
         _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, f"Changes requested on “{locked.title}”",
@@ -364,33 +407,51 @@ def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> M
 
 
 def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
-    """Releases escrow to the freelancer less the platform fee. `by=None` is the automatic approval."""
-    contract = milestone.contract
-    if by is not None:
-        if not contract.is_party(by):
-            raise _not_found()
-        if by.pk != contract.client_id:
-            raise _only("client")
+    """The client approves submitted work: escrow is released to the freelancer less the milestone's fee.
+
+    `by=None` is the automatic approval, which acts only if the work is still submitted and due."""
+    if by is None:
+        milestone_auto_release(milestone=milestone, now=timezone.now())
+        return milestone
+    _allowed(milestone, "approve", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.RELEASED:
             raise Conflict("This milestone is already approved and paid.", code="already_released")
-        if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved.",
-                           code="invalid_transition")
+        if locked.status != MilestoneStatus.SUBMITTED:
+            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
+                           "only submitted work is.", code="invalid_transition")
         _no_money_in_flight(locked)
-        _release(locked, by, to_minor(locked.amount), note="automatic approval" if by is None else "")
+        _release(locked, by, to_minor(locked.amount), action="approve")
     return locked
 
 
-def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "") -> None:
+def milestone_auto_release(*, milestone: Milestone, now: Any) -> bool:
+    """Approves work the client left alone until its `auto_release_at`. Decided under the row lock: work sent
+    back, submitted again (a new window), disputed, or on a contract that is not active since the job chose it
+    is left alone. Returns whether it released."""
+    with transaction.atomic():
+        locked = _lock(milestone)
+        due = (locked.status == MilestoneStatus.SUBMITTED and locked.auto_release_at is not None
+               and locked.auto_release_at <= now and locked.contract.status == ContractStatus.ACTIVE)
+        if not due:
+            return False
+        _release(locked, None, to_minor(locked.amount), note="automatic approval", action="auto_release")
+    return True
+
+
+def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "", *, action: str,
+             actor: str = "") -> None:
+    """Moves a locked milestone by `action` and releases `gross_minor` of its escrow, less the fee fixed at
+    funding, to the freelancer."""
     contract = milestone.contract
-    _move(milestone, MilestoneStatus.RELEASED, by, note)
+    _move(milestone, action, by, note, actor=actor)
     milestone.released_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=gross_minor, currency=milestone.currency, contract_id=contract.pk,
+        fee_percent=milestone.fee_percent_applied,
         milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
         description=f"Payment for “{milestone.title}”", **_titles(milestone),
     )
@@ -408,18 +469,15 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
 # --- refunds and disputes -----------------------------------------------------------------------
 
 
-def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -> Milestone:
+def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Milestone:
     """Returns a funded, unreleased milestone to the client's card.
 
     The freelancer may give it back at any time; the client asks, and it happens when the freelancer
-    agrees (the freelancer's refund) or staff decide (`by=None` or a staff user).
+    agrees (the freelancer's refund) or staff decide.
     """
-    contract = milestone.contract
-    if by is not None and not by.is_staff:
-        if not contract.is_party(by):
-            raise _not_found()
-        if by.pk == contract.client_id:
-            return _refund_request(milestone, by, note)
+    if role_of(milestone.contract, by) == CLIENT:
+        return _refund_request(milestone, by, note)
+    actor = _allowed(milestone, "refund", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
@@ -429,8 +487,9 @@ def milestone_refund(*, milestone: Milestone, by: User | None, note: str = "") -
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
         _no_money_in_flight(locked)
+        _check(locked, "refund", actor)
         operation = _refund_begin(locked, to_minor(locked.amount), REFUND,
-                                  {"by_id": by.pk if by else None, "note": note})
+                                  {"by_id": by.pk if by else None, "note": note, "action": "refund", "actor": actor})
     _refund_run(operation)
     locked.refresh_from_db()
     return locked
@@ -465,11 +524,9 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
         if locked.refund_requested_at is None:
+            _move(locked, "request_refund", by, f"refund requested: {note}", actor=CLIENT)
             locked.refund_requested_at = timezone.now()
             locked.save(update_fields=["refund_requested_at", "updated_at"])
-            MilestoneStatusChange.objects.create(milestone=locked, from_status=locked.status,
-                                                 to_status=locked.status, changed_by=by,
-                                                 note=f"refund requested: {note}"[:2000])
             _tell(locked.contract.freelancer, NotificationKind.MILESTONE_CHANGES,
                   f"{by.get_full_name()} asks for a refund of “{locked.title}”", locked,
                   "milestone_changes_requested",
@@ -477,10 +534,11 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
     return locked
 
 
-def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: str = "") -> None:
-    """A locked milestone's refund is booked: it moves to refunded and the client is told."""
+def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: str = "", *, action: str,
+              actor: str = "") -> None:
+    """A locked milestone's refund is booked: it moves to refunded by `action` and the client is told."""
     contract = milestone.contract
-    _move(milestone, MilestoneStatus.REFUNDED, by, note)
+    _move(milestone, action, by, note, actor=actor)
     milestone.refunded_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
@@ -492,9 +550,11 @@ def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: st
 
 def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: str,
                  evidence: UploadedFile | None = None) -> Dispute:
-    """Either party disputes a funded or submitted milestone: releases and auto-approval stop."""
-    if not contract.is_party(by) or milestone.contract_id != contract.pk:
+    """Either party disputes a funded or submitted milestone: releases and auto-approval stop, and the milestone
+    then accepts nothing but staff's resolution or the opener's withdrawal."""
+    if milestone.contract_id != contract.pk:
         raise _not_found()
+    _allowed(milestone, "open_dispute", by)
     if not reason.strip():
         raise ApplicationError("Invalid input: say what went wrong.", code="validation_error",
                                errors={"reason": ["Say what went wrong."]})
@@ -504,8 +564,9 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
             raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
+        _no_money_in_flight(locked)
         before = locked.status
-        _move(locked, MilestoneStatus.DISPUTED, by, reason)
+        _move(locked, "open_dispute", by, reason)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
         dispute = Dispute(contract=contract, milestone=locked, opened_by=by, reason=reason.strip(),
@@ -513,7 +574,9 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         if evidence is not None:
             dispute.evidence.save(f"dispute-{locked.pk}-{evidence.name}"[:100], evidence, save=False)
         dispute.save()
-        contract_set_status(contract=contract, to=ContractStatus.DISPUTED, by=by)
+        DisputeStatusChange.objects.create(dispute=dispute, from_status="", to_status=Dispute.Status.OPEN,
+                                           changed_by=by)
+        contract_act(contract=contract, action="open_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         for person in (other, by):
             notify(user=person, kind=NotificationKind.DISPUTE_OPENED, title=f"Dispute opened on “{locked.title}”",
@@ -529,21 +592,29 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
     """Staff decide: release to the freelancer, refund to the client, or split the milestone's amount."""
     if not by.is_staff:
         raise _not_found()
+    if resolution not in RESOLUTION_ACTIONS:
+        raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
+                               errors={"resolution": ["Choose release, refund or split."]})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
-            raise Conflict("This dispute is already resolved.", code="already_resolved")
+            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
+                           code="already_resolved")
         milestone = _lock(dispute.milestone)
         _no_money_in_flight(milestone)
         total = to_minor(milestone.amount)
+        action = RESOLUTION_ACTIONS[resolution]
+        # Both moves are checked now (409 before any money moves) and made once the money has moved.
+        _check(dispute, "resolve", STAFF, table=DISPUTE_MOVES)
+        _check(milestone, action, STAFF)
         decision = {"by_id": by.pk, "note": note, "resolution": resolution, "dispute_id": dispute.pk}
         if resolution == Dispute.Resolution.RELEASE:
-            _release(milestone, by, total, note or "dispute resolved: released")
+            _release(milestone, by, total, note or "dispute resolved: released", action=action, actor=STAFF)
             _dispute_close(dispute, by, resolution, None, note)
             return dispute
         if resolution == Dispute.Resolution.REFUND:
             operation = _refund_begin(milestone, total, DISPUTE_REFUND, decision)
-        elif resolution == Dispute.Resolution.SPLIT:
+        else:
             part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
             if not 0 < part < total:
                 raise ApplicationError(
@@ -551,9 +622,6 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
                     code="validation_error", errors={"freelancer_amount": ["Between 0 and the milestone amount."]})
             operation = _refund_begin(milestone, total - part, DISPUTE_SPLIT, {
                 **decision, "freelancer_minor": part, "freelancer_amount": str(freelancer_amount)})
-        else:
-            raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
-                                   errors={"resolution": ["Choose release, refund or split."]})
     # The client's money goes back through Stripe outside the locks; the booking resolves the dispute.
     _refund_run(operation)
     dispute.refresh_from_db()
@@ -563,7 +631,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
 def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelancer_amount: Decimal | None,
                    note: str) -> None:
     """Records staff's decision on a locked dispute whose money has moved, and tells both parties."""
-    dispute.status = Dispute.Status.RESOLVED
+    apply(dispute, "resolve", table=DISPUTE_MOVES, actor=STAFF, history=DisputeStatusChange, by=by)
     dispute.resolution = resolution
     dispute.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
     dispute.resolution_note = note
@@ -574,7 +642,7 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
           new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
     contract = dispute.contract
     if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
-        contract_set_status(contract=contract, to=ContractStatus.ACTIVE, by=by)
+        contract_act(contract=contract, action="close_dispute", by=by)
     label = Dispute.Resolution(resolution).label.lower()
     for person in (contract.client, contract.freelancer):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
@@ -584,43 +652,89 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
                               "resolution": label})
 
 
+def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
+    """The party who opened a dispute takes it back: the milestone returns to the status it had before (submitted
+    work gets a new review window), its money stays in escrow, and the contract is active again once no other
+    dispute is open. 404 outside the contract, 403 for the other party, 409 once the dispute is closed."""
+    contract = dispute.contract
+    if not contract.is_party(by):
+        raise _not_found()
+    if by.pk != dispute.opened_by_id:
+        raise ApplicationError("Only the person who opened the dispute can withdraw it.", code="permission_denied",
+                               status_code=403)
+    actor = role_of(contract, by)
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
+        if dispute.status != Dispute.Status.OPEN:
+            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
+                           code="already_resolved")
+        milestone = _lock(dispute.milestone)
+        _no_money_in_flight(milestone)
+        apply(dispute, "withdraw", table=DISPUTE_MOVES, actor=actor, history=DisputeStatusChange, by=by)
+        dispute.save(update_fields=["status"])
+        _move(milestone, "withdraw_dispute", by, "dispute withdrawn", actor=actor,
+              back_to=dispute.milestone_status_before)
+        fields = ["status", "updated_at"]
+        if milestone.status == MilestoneStatus.SUBMITTED:
+            milestone.auto_release_at = timezone.now() + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
+            milestone.reminder_sent_at = None
+            fields += ["auto_release_at", "reminder_sent_at"]
+        milestone.save(update_fields=fields)
+        audit("dispute.withdraw", target=dispute, actor=by, old={"status": "open"}, new={"status": dispute.status})
+        if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
+            contract_act(contract=contract, action="close_dispute", by=by)
+        other = contract.freelancer if by.pk == contract.client_id else contract.client
+        notify(user=other, kind=NotificationKind.DISPUTE_RESOLVED,
+               title=f"{by.get_full_name()} withdrew the dispute on “{milestone.title}”",
+               message=f"The milestone is {milestone.get_status_display().lower()} again.",
+               data={"contract_id": contract.pk, "dispute_id": dispute.pk})
+    return dispute
+
+
 # --- time ---------------------------------------------------------------------------------------
 
 
 def auto_release_due(now: Any = None) -> dict[str, int]:
     """Approves submitted work the client left alone for ESCROW_AUTO_RELEASE_DAYS, and reminds them 5 days
-    before. Disputed milestones are never touched."""
+    before. The selections only propose: each milestone is decided again under its row lock, since the client
+    may have asked for changes, the freelancer submitted again or someone opened a dispute meanwhile."""
     now = now or timezone.now()
     released = reminded = 0
     due = Milestone.objects.filter(status=MilestoneStatus.SUBMITTED, auto_release_at__lte=now,
                                    contract__status=ContractStatus.ACTIVE)
-    for milestone in due.select_related("contract"):
-        try:
-            milestone_approve(milestone=milestone, by=None)
+    for milestone in due.select_related("contract").order_by("pk"):
+        if milestone_auto_release(milestone=milestone, now=now):
             released += 1
-        except Conflict:
-            continue
     remind = Milestone.objects.filter(
         status=MilestoneStatus.SUBMITTED, reminder_sent_at__isnull=True, contract__status=ContractStatus.ACTIVE,
         auto_release_at__lte=now + timedelta(days=REMINDER_DAYS_BEFORE), auto_release_at__gt=now,
-    ).select_related("contract", "contract__client")
+    ).select_related("contract", "contract__client").order_by("pk")
     for milestone in remind:
-        with transaction.atomic():
-            locked = _lock(milestone)
-            if locked.reminder_sent_at is not None or locked.status != MilestoneStatus.SUBMITTED:
-                continue
-            locked.reminder_sent_at = now
-            locked.save(update_fields=["reminder_sent_at"])
-            days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
-            contract = locked.contract
-            notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
-                   title=f"“{locked.title}” will be approved automatically in {days} days",
-                   message="Review the work, approve it or ask for changes before then.",
-                   data={"contract_id": contract.pk, "milestone_id": locked.pk},
-                   email_template="milestone_auto_release_reminder",
-                   email_context={"milestone_title": locked.title, "contract_title": contract.title,
-                                  "contract_url": _url(contract), "days": days,
-                                  "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
-                                  "amount": money_text(to_minor(locked.amount), locked.currency)})
+        if _remind(milestone, now):
             reminded += 1
     return {"released": released, "reminded": reminded}
+
+
+def _remind(milestone: Milestone, now: Any) -> bool:
+    """Tells the client their approval is near, once per submission, if it still is (checked under the lock)."""
+    with transaction.atomic():
+        locked = _lock(milestone)
+        window_open = (locked.auto_release_at is not None
+                       and now < locked.auto_release_at <= now + timedelta(days=REMINDER_DAYS_BEFORE))
+        if (locked.reminder_sent_at is not None or locked.status != MilestoneStatus.SUBMITTED or not window_open
+                or locked.contract.status != ContractStatus.ACTIVE):
+            return False
+        locked.reminder_sent_at = now
+        locked.save(update_fields=["reminder_sent_at"])
+        days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
+        contract = locked.contract
+        notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
+               title=f"“{locked.title}” will be approved automatically in {days} days",
+               message="Review the work, approve it or ask for changes before then.",
+               data={"contract_id": contract.pk, "milestone_id": locked.pk},
+               email_template="milestone_auto_release_reminder",
+               email_context={"milestone_title": locked.title, "contract_title": contract.title,
+                              "contract_url": _url(contract), "days": days,
+                              "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
+                              "amount": money_text(to_minor(locked.amount), locked.currency)})
+    return True

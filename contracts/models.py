@@ -1,7 +1,11 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
 from core.models import StatusChange
+from core.money import fee_minor, to_minor
 
 
 class ContractStatus(models.TextChoices):
@@ -60,6 +64,12 @@ class MilestoneStatus(models.TextChoices):
     DISPUTED = "disputed", "In dispute"
 
 
+class ChargebackStatus(models.TextChoices):
+    OPEN = "open", "Chargeback open"
+    WON = "won", "Chargeback won"
+    LOST = "lost", "Chargeback lost"
+
+
 class Milestone(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones")
     title = models.CharField(max_length=200)
@@ -80,6 +90,11 @@ class Milestone(models.Model):
     refunded_at = models.DateTimeField(null=True, blank=True)
     # The client asked for the money back; it is refunded when the freelancer agrees (or staff decide).
     refund_requested_at = models.DateTimeField(null=True, blank=True)
+    # A chargeback on the card payment that funded the milestone, as Stripe last said: for staff to act on.
+    chargeback = models.CharField(max_length=8, choices=ChargebackStatus.choices, blank=True, db_index=True)
+    # The platform fee fixed when the milestone is funded and taken at release; empty until then, when today's
+    # PLATFORM_FEE_PERCENT is what the client is shown.
+    fee_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,6 +104,46 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def fee_percent_applied(self) -> Decimal:
+        """The fee this milestone pays: fixed at funding, today's setting before."""
+        if self.fee_percent is not None:
+            return self.fee_percent
+        return Decimal(str(settings.PLATFORM_FEE_PERCENT))
+
+    def settlement(self) -> "Settlement":
+        """Where the milestone's money went or will go, in minor units (uses prefetched disputes if any).
+
+        Released in full: the amount, less its fee. Refunded: all of it to the client. Split by staff: the
+        freelancer's share (less its fee) released, the rest refunded. Not settled yet: what approval would pay.
+        """
+        gross = to_minor(self.amount)
+        percent = self.fee_percent_applied
+        released = refunded = 0
+        split = False
+        if self.status == MilestoneStatus.RELEASED:
+            released = gross
+            for dispute in self.disputes.all():
+                if dispute.resolution == Dispute.Resolution.SPLIT and dispute.freelancer_amount is not None:
+                    released, split = to_minor(dispute.freelancer_amount), True
+            refunded = gross - released
+        elif self.status == MilestoneStatus.REFUNDED:
+            refunded = gross
+        paid_on = 0 if self.status == MilestoneStatus.REFUNDED else released or gross
+        fee = fee_minor(paid_on, percent)
+        return Settlement(fee_percent=percent, released=released, refunded=refunded, fee=fee,
+                          freelancer_receives=paid_on - fee, split=split)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    fee_percent: Decimal
+    released: int
+    refunded: int
+    fee: int
+    freelancer_receives: int
+    split: bool
 
 
 class MilestoneStatusChange(StatusChange):
@@ -127,6 +182,7 @@ class Dispute(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Resolution(models.TextChoices):
         RELEASE = "release", "Released to the freelancer"
@@ -158,3 +214,9 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.milestone}"
+
+
+class DisputeStatusChange(StatusChange):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=Dispute.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Dispute.Status.choices)

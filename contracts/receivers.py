@@ -1,8 +1,14 @@
-"""What contracts tell the apps below them (connected in `ContractsConfig.ready`)."""
+"""What contracts tell the apps below them, and what they hear from them (connected in `ContractsConfig.ready`)."""
 
+from typing import Any
+
+from django.db import transaction
+
+from core.audit import audit
 from messaging import subjects
+from payments import signals as payment_signals
 
-from .models import Contract, ContractStatus
+from .models import ChargebackStatus, Contract, ContractStatus, Milestone
 
 
 def pair_has_contract(client_id: int, freelancer_id: int) -> bool:
@@ -11,5 +17,26 @@ def pair_has_contract(client_id: int, freelancer_id: int) -> bool:
         status=ContractStatus.CANCELLED).exists()
 
 
+def chargeback_changed(sender: Any, payment_intent_id: str, dispute_id: str, status: str, metadata: dict[str, Any],
+                       **kwargs: Any) -> None:
+    """A chargeback on the payment that funded a milestone: the milestone shows it to staff (open, won, lost).
+    The money itself is booked by payments; staff settle the milestone."""
+    milestone_id = str(metadata.get("milestone_id") or "")
+    if metadata.get("purpose") != "escrow_funding" or not milestone_id.isdigit():
+        return
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().filter(pk=int(milestone_id)).first()
+        if milestone is None or milestone.chargeback == status:
+            return
+        before = milestone.chargeback
+        if before in (ChargebackStatus.WON, ChargebackStatus.LOST) and status == ChargebackStatus.OPEN:
+            return  # a late "created" event after the decision
+        milestone.chargeback = status
+        milestone.save(update_fields=["chargeback", "updated_at"])
+        audit("milestone.chargeback", target=milestone, old={"chargeback": before},
+              new={"chargeback": status, "dispute_id": dispute_id, "payment_intent_id": payment_intent_id})
+
+
 def connect() -> None:
     subjects.register_contract_lookup(pair_has_contract)
+    payment_signals.chargeback_changed.connect(chargeback_changed, dispatch_uid="contracts.chargeback")

@@ -5,18 +5,34 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
-from core.status import move
+from core.status import CLIENT, FREELANCER, STAFF, SYSTEM, Move, apply, authorize, moves
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
 from marketplace.services import project_set_status, proposal_set_status
 
 from .models import Contract, ContractStatus, ContractStatusChange
 
-CONTRACT_TRANSITIONS: dict[str, set[str]] = {
-    ContractStatus.ACTIVE: {ContractStatus.COMPLETED, ContractStatus.DISPUTED, ContractStatus.CANCELLED},
-    ContractStatus.DISPUTED: {ContractStatus.ACTIVE, ContractStatus.COMPLETED, ContractStatus.CANCELLED},
-    ContractStatus.COMPLETED: set(),
-    ContractStatus.CANCELLED: set(),
-}
+_C = ContractStatus
+# Every move a contract may make, by whom. A contract is disputed while any of its milestones is; it becomes
+# active again when the last open dispute is resolved (staff) or withdrawn (its opener). It completes only
+# once its money is settled, so never while disputed.
+CONTRACT_MOVES: dict[tuple[str, str], Move] = moves(
+    (_C.ACTIVE, "complete", _C.COMPLETED, (CLIENT,)),
+    ((_C.ACTIVE, _C.DISPUTED), "open_dispute", _C.DISPUTED, (CLIENT, FREELANCER)),
+    (_C.DISPUTED, "close_dispute", _C.ACTIVE, (STAFF, CLIENT, FREELANCER)),
+    (_C.ACTIVE, "cancel", _C.CANCELLED, (CLIENT, STAFF)),
+)
+
+
+def role_of(contract: Contract, user: User | None) -> str:
+    """The part a user plays on a contract: client, freelancer, staff, or system (no user: a timed job or what
+    Stripe told us); "" for anyone else."""
+    if user is None:
+        return SYSTEM
+    if user.pk == contract.client_id:
+        return CLIENT
+    if user.pk == contract.freelancer_id:
+        return FREELANCER
+    return STAFF if user.is_staff else ""
 
 
 def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
@@ -83,12 +99,18 @@ def _tell_contract_started(contract: Contract, rejected: list[Proposal]) -> None
         notices.proposal_rejected(proposal)
 
 
-def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Contract:
+def contract_act(*, contract: Contract, action: str, by: User | None) -> Contract:
+    """Takes `action` on the contract, checked against CONTRACT_MOVES (409 if its status does not allow it).
+
+    A move to the status it already has (a second milestone disputed) writes no history."""
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        if contract.status == to:
+        rule = CONTRACT_MOVES.get((contract.status, action))
+        if rule is not None and rule.to == contract.status and role_of(contract, by) in rule.actors:
             return contract
-        move(contract, to, allowed=CONTRACT_TRANSITIONS, history=ContractStatusChange, by=by)
+        apply(contract, action, table=CONTRACT_MOVES, actor=role_of(contract, by), history=ContractStatusChange,
+              by=by)
+        to = contract.status
         fields = ["status", "updated_at"]
         if to == ContractStatus.COMPLETED:
             contract.completed_at = timezone.now()
@@ -101,19 +123,28 @@ def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Cont
     return contract
 
 
+def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Contract:
+    """Moves the contract to `to` by the action the table has for it from its status (409 if none)."""
+    current = Contract.objects.only("status").get(pk=contract.pk).status
+    actions = [action for (source, action), rule in CONTRACT_MOVES.items() if source == current and rule.to == to]
+    if not actions:
+        raise Conflict(f"A {current} contract cannot become {to}.", code="invalid_transition")
+    return contract_act(contract=contract, action=actions[0], by=by)
+
+
 def contract_complete(*, contract: Contract, by: User) -> Contract:
     """The client closes the contract once the work is done."""
-    if not contract.is_party(by):
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
-    if by.pk != contract.client_id:
-        raise ApplicationError("Only the client completes a contract.", code="permission_denied", status_code=403)
+    authorize(CONTRACT_MOVES, "complete", role_of(contract, by), party=contract.is_party(by))
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if contract.status != ContractStatus.ACTIVE:
+            raise Conflict(f"A {contract.get_status_display().lower()} contract cannot be completed.",
+                           code="invalid_transition")
         open_money = contract.milestones.filter(status__in=["funded", "submitted", "disputed"])
         if open_money.exists():
             raise Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
                            "first.", code="escrow_not_settled")
-        return contract_set_status(contract=contract, to=ContractStatus.COMPLETED, by=by)
+        return contract_act(contract=contract, action="complete", by=by)
 
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:

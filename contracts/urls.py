@@ -21,6 +21,8 @@ urlpatterns = [
     path(f"{MILESTONE}/refund/", views.milestone_refund_view, name="milestone_refund"),
     path(f"{MILESTONE}/dispute/", views.milestone_dispute_view, name="milestone_dispute"),
     path("contracts/<int:pk>/files/<int:file_pk>/", views.submission_file_download, name="submission_file"),
+    path("contracts/<int:pk>/disputes/<int:dispute_pk>/withdraw/", views.dispute_withdraw_view,
+         name="dispute_withdraw"),
     path("contracts/<int:pk>/disputes/<int:dispute_pk>/evidence/", views.dispute_evidence_download,
          name="dispute_evidence"),
 ]

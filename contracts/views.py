@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
 from core.exceptions import ApplicationError
-from core.money import fee_minor, money_text, to_minor
+from core.money import fee_minor, money_text, percent_text, to_minor
 from marketplace import selectors as marketplace_selectors
 from marketplace import views as marketplace_views
 from marketplace.models import Review
@@ -151,11 +151,22 @@ def card_mode() -> str:
 
 
 def fee_lines(amount: Decimal, currency: str) -> dict[str, str]:
-    """The amount, the platform fee and what the freelancer receives, as people read them."""
+    """The amount, today's platform fee and what the freelancer receives, as people read them."""
     gross = to_minor(amount)
     fee = fee_minor(gross, settings.PLATFORM_FEE_PERCENT)
     return {"amount": money_text(gross, currency), "fee": money_text(fee, currency),
             "net": money_text(gross - fee, currency)}
+
+
+def milestone_money(milestone: Milestone) -> dict[str, Any]:
+    """A milestone's money as people read it: its fee as fixed at funding, and once settled what was released
+    to the freelancer and refunded to the client (both, for a staff split)."""
+    settled = milestone.settlement()
+    currency = milestone.currency
+    return {"amount": money_text(to_minor(milestone.amount), currency), "fee": money_text(settled.fee, currency),
+            "net": money_text(settled.freelancer_receives, currency), "fee_percent": percent_text(settled.fee_percent),
+            "released": money_text(settled.released, currency), "refunded": money_text(settled.refunded, currency),
+            "has_released": settled.released > 0, "has_refunded": settled.refunded > 0, "split": settled.split}
 
 
 def _intent_state(milestone: Milestone) -> dict[str, Any] | None:
@@ -182,10 +193,11 @@ def _money_context(request: HttpRequest, contract: Contract, bound: dict[tuple[A
         "status_changes",
     ))
     for milestone in milestones:
-        milestone.money = fee_lines(milestone.amount, milestone.currency)
+        milestone.money = milestone_money(milestone)
         disputes = list(milestone.disputes.all())
         milestone.open_dispute = next((d for d in disputes if d.status == Dispute.Status.OPEN), None)
         milestone.resolved_disputes = [d for d in disputes if d.status == Dispute.Status.RESOLVED]
+        milestone.withdrawn_disputes = [d for d in disputes if d.status == Dispute.Status.WITHDRAWN]
         sent_back = [change for change in milestone.status_changes.all()
                      if change.from_status == MilestoneStatus.SUBMITTED and change.to_status == MilestoneStatus.FUNDED]
         waiting = sent_back and milestone.status == MilestoneStatus.FUNDED
@@ -436,10 +448,11 @@ def milestone_approve_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
             raise Http404 from None
         messages.error(request, str(exc.detail))
         return _back(contract, milestone)
-    money = fee_lines(milestone.amount, milestone.currency)
+    milestone.refresh_from_db()
+    money = milestone_money(milestone)
     messages.success(request, f"You approved “{milestone.title}”: {money['amount']} is released to "
                               f"{contract.freelancer.get_full_name()}, who receives {money['net']} after the "
-                              f"{settings.PLATFORM_FEE_PERCENT}% platform fee of {money['fee']}.")
+                              f"{money['fee_percent']}% platform fee of {money['fee']}.")
     return _back(contract, milestone)
 
 
@@ -483,6 +496,27 @@ def milestone_dispute_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
     messages.success(request, f"A dispute is open on “{milestone.title}”. Its money stays in escrow, and nothing "
                               "is approved automatically, until our staff settle it; they may contact you both.")
     return _back(contract, milestone)
+
+
+@login_required
+@require_POST
+def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
+    """The party who opened a dispute takes it back from the contract page."""
+    contract = _contract_or_404(request, pk)
+    dispute = Dispute.objects.select_related("contract", "milestone").filter(pk=dispute_pk, contract=contract).first()
+    if dispute is None:
+        raise Http404
+    try:
+        escrow.dispute_withdraw(dispute=dispute, by=request.user)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise Http404 from None
+        messages.error(request, str(exc.detail))
+        return _back(contract, dispute.milestone)
+    dispute.milestone.refresh_from_db()
+    messages.success(request, f"You withdrew the dispute on “{dispute.milestone.title}”: it is back to "
+                              f"“{dispute.milestone.get_status_display()}” and its money stays in escrow.")
+    return _back(contract, dispute.milestone)
 
 
 @login_required

@@ -30,14 +30,26 @@ class Conflict(ApplicationError):
     default_code = "conflict"
 
 
-def _flatten(detail: Any) -> Any:
+def _messages(detail: Any, where: str = "") -> list[str]:
+    """Every message under one field, as plain strings. A message about an item of a list or a key of an
+    object names it: `"Item 2: Ensure this field has no more than 50 characters."`, `"name: This field is
+    required."`; items without an error are left out."""
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
+        found: list[str] = []
+        for key, value in detail.items():
+            label = f"Item {int(key) + 1}" if isinstance(key, int) or str(key).isdigit() else str(key)
+            found += _messages(value, f"{where}, {label}" if where else label)
+        return found
     if isinstance(detail, list):
-        if all(not isinstance(item, (dict, list)) for item in detail):
-            return [str(item) for item in detail]
-        return [_flatten(item) for item in detail]
-    return [str(detail)]
+        if any(isinstance(item, (dict, list)) for item in detail):
+            return _messages({index: item for index, item in enumerate(detail) if item}, where)
+        return [f"{where}: {item}" if where else str(item) for item in detail]
+    return [f"{where}: {detail}" if where else str(detail)]
+
+
+def _flatten(detail: dict) -> dict[str, list[str]]:
+    """`{field: [message, ...]}` whatever the depth of the serializer's errors (lists, nested objects)."""
+    return {str(key): _messages(value) for key, value in detail.items()}
 
 
 def _error_type(exc: exceptions.APIException) -> str:

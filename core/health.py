@@ -1,5 +1,7 @@
 """Liveness, readiness (database, cache, broker) and Prometheus metrics."""
 
+import hmac
+import ipaddress
 import uuid
 
 from celery import current_app
@@ -9,11 +11,13 @@ from django.db import connection
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from .clientip import client_ip, through_proxy
 
 
 def check_database() -> None:
@@ -30,6 +34,19 @@ def check_cache() -> None:
     cache.delete(key)
 
 
+def check_redis() -> None:
+    """The Redis that carries sockets between processes (channels-redis), presence and the cache."""
+    if not settings.REDIS_URL:
+        return  # the embedded default: one process, in-memory layer
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 def check_broker() -> None:
     """The broker of the project's Celery application (the current one: the settings package creates it)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -38,7 +55,7 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
 
 
-CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+CHECKS = {"database": check_database, "redis": check_redis, "cache": check_cache, "broker": check_broker}
 
 _status = inline_serializer("HealthStatus", {"status": serializers.CharField()})
 _ready = inline_serializer(
@@ -64,7 +81,7 @@ def live(request: Request) -> Response:
 @permission_classes([AllowAny])
 @throttle_classes([])
 def ready(request: Request) -> Response:
-    """Database, cache and broker are reachable; 503 names the ones that are not."""
+    """Database, Redis, cache and broker are reachable; 503 names the ones that are not."""
     results: dict[str, str] = {}
     failed: list[str] = []
     for name, check in CHECKS.items():
@@ -78,12 +95,40 @@ def ready(request: Request) -> Response:
     return Response(body, status=503 if failed else 200)
 
 
-@extend_schema(tags=["health"], responses={(200, "text/plain"): OpenApiResponse(description="Prometheus text format")},
+def _in(address: str | None, entries: list[str]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(parsed in ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def metrics_allowed(request: Request) -> bool:
+    """As Prometheus set-ups do: the scraper presents `METRICS_TOKEN` as a bearer token, or comes from an
+    address in `METRICS_ALLOWED_IPS`. With neither set, only this machine may read them (loopback, and not
+    relayed by a proxy on this machine for someone else)."""
+    token: str = settings.METRICS_TOKEN
+    allowed: list[str] = settings.METRICS_ALLOWED_IPS
+    if token:
+        presented = request.headers.get("Authorization", "")
+        if hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+            return True
+    if allowed:
+        return _in(client_ip(request), allowed)
+    if token:
+        return False
+    return _in(client_ip(request), ["127.0.0.0/8", "::1/128"]) and not through_proxy(request)
+
+
+@extend_schema(tags=["health"], responses={(200, "text/plain"): OpenApiResponse(description="Prometheus text format"),
+                                          403: OpenApiResponse(description="Not the monitoring system")},
                auth=[])
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
 def metrics(request: Request) -> HttpResponse:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics of this process, for the scraper only (see `metrics_allowed`)."""
+    if not metrics_allowed(request):
+        raise exceptions.PermissionDenied("Metrics are only for the monitoring system.")
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -1,7 +1,8 @@
-"""A request id that follows one request through logs, Celery tasks and consumers."""
+"""A request id that follows one request through logs, Celery tasks and consumers; secrets kept out of logs."""
 
 import contextvars
 import logging
+import re
 from typing import Any
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -31,6 +32,38 @@ def request_id_of(record: logging.LogRecord) -> str:
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_of(record)
+        return True
+
+
+# `token=`, `ticket=`, `access_token=` and `refresh_token=` values in a query string (sockets' addresses).
+_SECRET_QUERY = re.compile(r"(?i)([?&;](?:access_|refresh_)?(?:token|ticket)=)[^&\s\"'#]*")
+
+
+def redact_secrets(text: str) -> str:
+    """The text with every token or ticket value of a query string replaced by `[redacted]`."""
+    return _SECRET_QUERY.sub(r"\1[redacted]", text)
+
+
+def _redacted(value: Any) -> Any:
+    return redact_secrets(value) if isinstance(value, str) else value
+
+
+class RedactQueryFilter(logging.Filter):
+    """Removes token and ticket values from a record's message and its arguments.
+
+    Installed on the console handler, it covers every line written there: ours, Django's, and the ASGI
+    server's access and connection lines ("WebSocket /ws/chat/1/?ticket=…"), whose loggers the settings
+    route to the same handler. The arguments are redacted one by one because the server's access formatter
+    reads them, not the formatted message.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redacted(arg) for key, arg in record.args.items()}
         return True
 
 

@@ -18,5 +18,14 @@ OPEN_SOCKETS = Gauge("megilance_websocket_connections", "WebSocket connections o
                      ["consumer"])
 
 
+# The methods a label may name; anything else a client makes up is counted as "other", so that no request
+# can add a series (each one is memory kept for the life of the process).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def method_label(method: str | None) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
 def task_outcome(task_name: str, outcome: str) -> None:
     TASKS.labels(task_name or "unknown", outcome).inc()

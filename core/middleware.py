@@ -1,6 +1,7 @@
 """Request id, metrics, and JSON errors for every `/api/` path (never an HTML page or a traceback)."""
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooB
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from .logging import reset_request_id, set_request_id
-from .metrics import LATENCY, REQUESTS
+from .metrics import LATENCY, REQUESTS, method_label
 
 logger = logging.getLogger("megilance.errors")
 
@@ -46,8 +47,9 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         route = match.route if match is not None else "unmatched"
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        method = method_label(request.method)
+        REQUESTS.labels(method, route, str(response.status_code)).inc()
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
         return response
 
 
@@ -98,9 +100,10 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from .audit import reset_context, set_context
+        from .clientip import client_ip
 
         user = getattr(request, "user", None)
-        tokens = set_context(ip=request.META.get("REMOTE_ADDR"),
+        tokens = set_context(ip=client_ip(request),
                              actor=user if user is not None and user.is_authenticated else None)
         try:
             return self.get_response(request)
@@ -122,4 +125,49 @@ class NullCharacterMiddleware:
                 return json_error(400, "Invalid input: null characters are not allowed.", "validation_error")
             return HttpResponse("Null characters are not allowed in the address.", status=400,
                                 content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+# Deeper JSON than this is refused before any parser sees it: Python's parser recurses once per level and a
+# body of 50,000 brackets would exhaust the stack. Nothing the product sends comes near it.
+MAX_JSON_DEPTH = 64
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays and objects more than `limit` deep (brackets inside strings ignored)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot be deeper than the brackets it holds: the common case costs two C-level scans
+    depth = 0
+    for match in _JSON_TOKEN.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class JsonDepthMiddleware:
+    """Refuses request bodies nested too deeply to parse safely, with a clear 400, for every view (the API's
+    parsers and any page that reads JSON alike). Form and file uploads are not JSON and are left alone."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        content_type = request.META.get("CONTENT_TYPE", "").lower()
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not content_type.startswith(_FORM_TYPES):
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                body = b""  # the view meets the same limit and answers it as it always has
+            if json_depth_exceeds(body):
+                detail = f"Invalid input: JSON nested more than {MAX_JSON_DEPTH} levels deep."
+                if _is_api(request):
+                    return json_error(400, detail, "parse_error")
+                return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -25,3 +25,9 @@ def fee_minor(gross_minor: int, percent: int | Decimal) -> int:
 def money_text(minor: int, currency: str) -> str:
     """150000, "usd" -> "1,500.00 USD" for people to read."""
     return f"{from_minor(minor):,.2f} {currency.upper()}"
+
+
+def percent_text(percent: int | Decimal) -> str:
+    """Decimal("10.00") -> "10", Decimal("12.50") -> "12.5": a percentage as people write it."""
+    text = f"{Decimal(str(percent)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

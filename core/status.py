@@ -1,10 +1,91 @@
-"""Status machines: each model has a table of allowed moves and a history table of every move made."""
+"""Status machines: each model has a table of allowed moves and a history table of every move made.
 
+A table is data, written once per machine: `(status, action) -> Move(to, actors)`, where the actors are the
+roles that may take that action from that status (`client`, `freelancer`, `staff`, `system` for timed jobs and
+what Stripe tells us). `apply` checks a move against its table and makes it through `move`, the one place
+that changes a status and writes its history row.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
-from .exceptions import Conflict
+from .exceptions import ApplicationError, Conflict
+
+CLIENT, FREELANCER, STAFF, SYSTEM = "client", "freelancer", "staff", "system"
+ACTORS = (CLIENT, FREELANCER, STAFF, SYSTEM)
+# A target meaning "the status the object had before": the caller names it (e.g. a withdrawn dispute's).
+PREVIOUS = "previous"
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str
+    actors: frozenset[str]
+
+
+def moves(*rows: tuple[str | tuple[str, ...], str, str, tuple[str, ...]]) -> dict[tuple[str, str], Move]:
+    """Builds a table from rows `(from status or statuses, action, to, actors)`, refusing a row given twice."""
+    table: dict[tuple[str, str], Move] = {}
+    for sources, action, to, actors in rows:
+        for source in (sources,) if isinstance(sources, str) else sources:
+            if (source, action) in table:
+                raise ValueError(f"({source}, {action}) is in the table twice")
+            unknown = set(actors) - set(ACTORS)
+            if unknown:
+                raise ValueError(f"unknown actors {unknown}")
+            table[(str(source), action)] = Move(to=str(to), actors=frozenset(actors))
+    return table
+
+
+def actors_of(table: Mapping[tuple[str, str], Move], action: str) -> frozenset[str]:
+    """Every role that may take `action` from some status."""
+    return frozenset().union(*(rule.actors for (_, name), rule in table.items() if name == action))
+
+
+def targets(table: Mapping[tuple[str, str], Move]) -> dict[str, set[str]]:
+    """The table as `status -> statuses it may become` (PREVIOUS stands for any earlier status)."""
+    allowed: dict[str, set[str]] = {}
+    for (source, _), rule in table.items():
+        allowed.setdefault(source, set()).add(rule.to)
+    return allowed
+
+
+def may(table: Mapping[tuple[str, str], Move], status: str, action: str, actor: str) -> bool:
+    rule = table.get((status, action))
+    return rule is not None and actor in rule.actors
+
+
+def authorize(table: Mapping[tuple[str, str], Move], action: str, actor: str, *, party: bool) -> None:
+    """Who may ask at all, before the status is looked at: someone outside the object (staff included, unless
+    the action is theirs) gets 404 as if it did not exist; the other party gets 403."""
+    allowed = actors_of(table, action)
+    if actor in allowed:
+        return
+    if not party:
+        raise ApplicationError("Not found.", code="not_found", status_code=404)
+    roles = " or ".join(sorted(allowed)) or "nobody"
+    raise ApplicationError(f"Only the {roles} can do this.", code="permission_denied", status_code=403)
+
+
+def apply(obj: Any, action: str, *, table: Mapping[tuple[str, str], Move], actor: str, history: type[models.Model],
+          by: Any, back_to: str = "", **history_fields: Any) -> str:
+    """Takes `action` on a locked object if the table allows it from its status for `actor`; raises Conflict
+    (409) otherwise. Returns the status it had before. The caller saves the object.
+
+    A move whose target is PREVIOUS goes to `back_to`, which must be a status the object may return to."""
+    before = obj.status
+    rule = table.get((before, action))
+    if rule is None or actor not in rule.actors:
+        noun = obj._meta.verbose_name
+        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} does not allow this.",
+                       code="invalid_transition")
+    to = back_to if rule.to == PREVIOUS else rule.to
+    if not to:
+        raise ValueError(f"{action} returns to the previous status: name it")
+    return move(obj, to, allowed={before: {to}}, history=history, by=by, **history_fields)
 
 
 def move(obj: Any, to: str, *, allowed: dict[str, set[str]], history: type[models.Model], by: Any,
@@ -14,7 +95,7 @@ def move(obj: Any, to: str, *, allowed: dict[str, set[str]], history: type[model
     The caller saves the object. Returns the status it had before; raises Conflict (409) on a bad move.
     """
     before = obj.status
-    if to not in allowed[before]:
+    if to not in allowed.get(before, ()):
         noun = obj._meta.verbose_name
         label = dict(obj._meta.get_field("status").choices).get(to, to)
         raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} cannot become {str(label).lower()}.",

@@ -40,8 +40,10 @@ from localstripe.errors import UserError
 from localstripe.resources import (
     Balance,
     BalanceTransaction,
+    Charge,
     Event,
     List,
+    Refund,
     StripeObject,
     random_id,
     store,
@@ -630,8 +632,11 @@ class Transfer(StripeObject):
     @classmethod
     def _api_list_reversals(cls, id: str, limit: Any = None, starting_after: Any = None, **kwargs: Any) -> List:
         _unknown(kwargs, set())
-        cls._api_retrieve(id)
-        return List(f"/v1/transfers/{id}/reversals", limit=limit, starting_after=starting_after)
+        transfer = cls._api_retrieve(id)
+        li = List(f"/v1/transfers/{id}/reversals", limit=limit, starting_after=starting_after)
+        li._list = _newest_first([store["transfer_reversal:" + item["id"]] for item in transfer.reversals["data"]
+                                  if "transfer_reversal:" + item["id"] in store])
+        return li
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -905,6 +910,7 @@ def _install(app: Any) -> None:
         router.add_get(base + "/{id}", server.api_retrieve(cls, base))
         router.add_post(base + "/{id}", server.api_update(cls, base))
         router.add_delete(base + "/{id}", server.api_delete(cls, base))
+    _install_money_events(router)
     _install_middlewares(app)
     _install_search(app)
 
@@ -946,5 +952,292 @@ def serve(*, host: str = "127.0.0.1", port: int = 8420, state_file: Path | None 
     sock.bind((host, port))
     web.run_app(app, sock=sock, print=None, access_log=None)
 
+# === Fees, disputes, refunds made in the dashboard, transfer reversals ===============================
+#
+# - Stripe's processing fee on a card charge, on the charge's balance transaction (`fee`, `fee_details`),
+#   once pricing is set with `POST /_config/pricing` (`card_percent` in hundredths of a percent,
+#   `card_fixed` and `dispute_fee` in minor units; Stripe's US card pricing is 290, 30 and 1500). Without
+#   it nothing is charged, as before. The pricing is part of the data: `DELETE /_config/data` forgets it.
+# - Every refund sends `charge.refunded` (the charge, with its refunds), as Stripe does for refunds made
+#   through the API and in the dashboard; `POST /_config/charges/<id>/refund` (optional `amount`) is a refund
+#   made in the dashboard: no metadata, no idempotency key.
+# - Chargebacks: `POST /_config/charges/<id>/dispute` (optional `amount`, `reason`) opens a dispute as the
+#   card network does: the disputed amount and the dispute fee are withdrawn (a balance transaction of type
+#   `adjustment`, reporting category `dispute`), `charge.dispute.created` and `charge.dispute.funds_withdrawn`
+#   are sent. `POST /_config/disputes/<id>/close` with `outcome=won|lost` decides it: won returns the amount
+#   and the fee (`dispute_reversal`) and sends `charge.dispute.funds_reinstated`; both send
+#   `charge.dispute.closed`. `GET /v1/disputes`, `GET /v1/disputes/<id>`.
+# - `POST /v1/transfers/<id>/reversals` (optional `amount`, `metadata`, `description`): the money comes
+#   back from the connected account (a `transfer_refund` balance transaction) and `transfer.reversed` is sent.
 
-__all__ = ["Account", "Transfer", "build_app", "serve"]
+PRICING_KEY = "emulator_config:pricing"
+
+
+def _pricing() -> dict[str, int]:
+    return dict(store.get(PRICING_KEY) or {"card_percent": 0, "card_fixed": 0, "dispute_fee": 0})
+
+
+def _card_fee(amount: int) -> int:
+    """Stripe's fee on a card charge: a percentage rounded to the nearest minor unit (halves up), plus a fixed part."""
+    pricing = _pricing()
+    if not pricing["card_percent"] and not pricing["card_fixed"]:
+        return 0
+    return (amount * pricing["card_percent"] + 5_000) // 10_000 + pricing["card_fixed"]
+
+
+def _fee_details(amount: int, currency: str, description: str) -> list[dict[str, Any]]:
+    return [{"amount": amount, "application": None, "currency": currency, "description": description,
+             "type": "stripe_fee"}] if amount else []
+
+
+def _charge_the_fee(charge: Any) -> None:
+    txn = store.get("balance_transaction:" + (charge.balance_transaction or ""))
+    if txn is None or getattr(txn, "_fee_charged", False):
+        return
+    fee = _card_fee(txn.amount)
+    txn._fee_charged = True
+    txn.fee = fee
+    txn.fee_details = _fee_details(fee, txn.currency, "Stripe processing fees")
+    store["balance_transaction:" + txn.id] = txn
+
+
+_localstripe_trigger_payment = Charge._trigger_payment
+
+
+def _trigger_payment_with_fee(self: Any, on_success: Any = None) -> None:
+    def charged() -> None:
+        _charge_the_fee(self)
+        if on_success:
+            on_success()
+
+    _localstripe_trigger_payment(self, on_success=charged)
+    _charge_the_fee(self)
+
+
+_localstripe_refund_init = Refund.__init__
+
+
+def _refund_init_announced(self: Any, *args: Any, **kwargs: Any) -> None:
+    _localstripe_refund_init(self, *args, **kwargs)
+    _send_event("charge.refunded", Charge._api_retrieve(self.charge))
+
+
+class AdjustmentBalanceTransaction(BalanceTransaction):
+    """A balance transaction localstripe's own does not make (disputes, transfer reversals)."""
+
+    def __init__(self, *, amount: int, currency: str, fee: int, fee_description: str, source: str,
+                 txn_type: str, reporting_category: str, description: str) -> None:
+        StripeObject.__init__(self)
+        self.amount = amount
+        self.available_on = self.created
+        self.currency = currency
+        self.description = description
+        self.exchange_rate = None
+        self.fee = fee
+        self.fee_details = _fee_details(fee, currency, fee_description)
+        self.reporting_category = reporting_category
+        self.source = source
+        self.status = "available"
+        self.type = txn_type
+
+
+class Dispute(StripeObject):
+    object = "dispute"
+    _id_prefix = "dp_"
+
+    def __init__(self, *, charge: Any, amount: int, reason: str) -> None:
+        super().__init__("dp_" + random_id(24))
+        fee = _pricing()["dispute_fee"]
+        withdrawal = AdjustmentBalanceTransaction(
+            amount=-amount, currency=charge.currency, fee=fee, fee_description="Dispute fee", source=self.id,
+            txn_type="adjustment", reporting_category="dispute", description=f"Chargeback withdrawal for {charge.id}")
+        self.amount = amount
+        self.balance_transactions = [withdrawal]
+        self.charge = charge.id
+        self.currency = charge.currency
+        self.evidence = {}
+        self.is_charge_refundable = False
+        self.metadata = {}
+        self.payment_intent = charge.payment_intent
+        self.reason = reason
+        self.status = "needs_response"
+
+    def _close(self, outcome: str) -> None:
+        if self.status in ("won", "lost"):
+            raise StripeError(400, f"This dispute is already closed ({self.status}).", code="dispute_already_closed")
+        if outcome == "won":
+            withdrawal = self.balance_transactions[0]
+            self.balance_transactions = [*self.balance_transactions, AdjustmentBalanceTransaction(
+                amount=self.amount, currency=self.currency, fee=-withdrawal.fee, fee_description="Dispute fee returned",
+                source=self.id, txn_type="adjustment", reporting_category="dispute_reversal",
+                description=f"Chargeback reversal for {self.charge}")]
+        self.status = outcome
+        store["dispute:" + self.id] = self
+        if outcome == "won":
+            _send_event("charge.dispute.funds_reinstated", self)
+        _send_event("charge.dispute.closed", self)
+
+    @classmethod
+    def _api_create(cls, **data: Any) -> Any:
+        raise UserError(405, "Method Not Allowed")
+
+    @classmethod
+    def _api_update(cls, id: str, **data: Any) -> Any:
+        dispute = cls._api_retrieve(id)
+        _unknown(data, {"metadata", "evidence", "submit"})
+        dispute.metadata = _metadata(data.get("metadata"), dispute.metadata)
+        return dispute
+
+    @classmethod
+    def _api_delete(cls, id: str) -> Any:
+        raise UserError(405, "Method Not Allowed")
+
+    @classmethod
+    def _api_retrieve(cls, id: str) -> Any:
+        dispute = store.get("dispute:" + id)
+        if dispute is None:
+            raise StripeError(404, f"No such dispute: '{id}'", code="resource_missing", param="id")
+        return dispute
+
+    @classmethod
+    def _api_list_all(cls, url: str, limit: Any = None, starting_after: Any = None, charge: Any = None,
+                      payment_intent: Any = None, **kwargs: Any) -> List:
+        _unknown(kwargs, set())
+        li = List(url, limit=limit, starting_after=starting_after)
+        li._list = _newest_first([value for key, value in store.items() if key.startswith("dispute:")
+                                  and (charge is None or value.charge == charge)
+                                  and (payment_intent is None or value.payment_intent == payment_intent)])
+        return li
+
+
+class TransferReversal(StripeObject):
+    object = "transfer_reversal"
+    _id_prefix = "trr_"
+
+    def __init__(self, *, transfer: Any, amount: int, metadata: dict[str, str], description: str | None) -> None:
+        super().__init__("trr_" + random_id(24))
+        txn = AdjustmentBalanceTransaction(
+            amount=amount, currency=transfer.currency, fee=0, fee_description="", source=self.id,
+            txn_type="transfer_refund", reporting_category="transfer_reversal",
+            description=description or f"Reversal of {transfer.id}")
+        self.amount = amount
+        self.balance_transaction = txn.id
+        self.currency = transfer.currency
+        self.destination_payment_refund = "pyr_" + random_id(24)
+        self.metadata = metadata
+        self.source_refund = None
+        self.transfer = transfer.id
+
+
+def _config_pricing(data: dict[str, Any]) -> dict[str, int]:
+    pricing = _pricing()
+    for name in ("card_percent", "card_fixed", "dispute_fee"):
+        if name in data:
+            value = try_convert_to_int(data[name])
+            if not isinstance(value, int) or value < 0:
+                raise _invalid(name, f"Invalid non-negative integer: {name}")
+            pricing[name] = value
+    store[PRICING_KEY] = pricing
+    return pricing
+
+
+async def config_pricing(request: Any) -> Any:
+    return server.json_response(_config_pricing(await server.get_post_data(request) or {}))
+
+
+def _succeeded_charge(charge_id: str) -> Any:
+    charge = store.get("charge:" + charge_id)
+    if charge is None:
+        raise StripeError(404, f"No such charge: '{charge_id}'", code="resource_missing", param="charge")
+    if charge.status != "succeeded" or not charge.balance_transaction:
+        raise StripeError(400, "Only a captured, succeeded charge can be refunded or disputed.", param="charge")
+    if charge.amount_refunded >= charge.amount:
+        raise StripeError(400, f"Charge {charge_id} has already been refunded.", code="charge_already_refunded")
+    return charge
+
+
+def _amount(data: dict[str, Any], default: int) -> int:
+    if data.get("amount") in (None, ""):
+        return default
+    amount = try_convert_to_int(data["amount"])
+    if not isinstance(amount, int) or amount <= 0:
+        raise StripeError(400, "Invalid positive integer", code="parameter_invalid_integer", param="amount")
+    return amount
+
+
+async def config_dashboard_refund(request: Any) -> Any:
+    """A refund made by hand in Stripe's dashboard."""
+    charge = _succeeded_charge(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    left = charge.amount - charge.amount_refunded
+    amount = _amount(data, left)
+    if amount > left:
+        raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                          code="amount_too_large", param="amount")
+    refund = Refund(charge=charge.id, amount=amount)
+    return server.json_response(refund._export())
+
+
+async def config_open_dispute(request: Any) -> Any:
+    """The card holder disputes a charge with their bank (a chargeback)."""
+    charge = _succeeded_charge(request.match_info["id"])
+    if any(key.startswith("dispute:") and value.charge == charge.id for key, value in list(store.items())):
+        raise StripeError(400, f"Charge {charge.id} is already disputed.", code="charge_disputed")
+    data = await server.get_post_data(request) or {}
+    amount = _amount(data, charge.amount - charge.amount_refunded)
+    if amount > charge.amount - charge.amount_refunded:
+        raise StripeError(400, "A charge can be disputed for at most what was not refunded.", param="amount")
+    dispute = Dispute(charge=charge, amount=amount, reason=_string(data, "reason") or "fraudulent")
+    charge.disputed = True
+    store["charge:" + charge.id] = charge
+    _send_event("charge.dispute.created", dispute)
+    _send_event("charge.dispute.funds_withdrawn", dispute)
+    return server.json_response(dispute._export())
+
+
+async def config_close_dispute(request: Any) -> Any:
+    dispute = Dispute._api_retrieve(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    outcome = _string(data, "outcome", required=True)
+    if outcome not in ("won", "lost"):
+        raise _invalid("outcome", "Invalid outcome: must be one of won or lost")
+    dispute._close(outcome)
+    return server.json_response(dispute._export())
+
+
+async def create_transfer_reversal(request: Any) -> Any:
+    transfer = Transfer._api_retrieve(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    _unknown(data, {"amount", "metadata", "description", "refund_application_fee", "expand"})
+    left = transfer.amount - transfer.amount_reversed
+    amount = _amount(data, left)
+    if amount > left:
+        raise StripeError(400, f"You cannot reverse more than the remaining amount of the transfer ({left}).",
+                          param="amount")
+    reversal = TransferReversal(transfer=transfer, amount=amount, metadata=_metadata(data.get("metadata")),
+                                description=_string(data, "description"))
+    transfer.amount_reversed += amount
+    transfer.reversed = transfer.amount_reversed >= transfer.amount
+    items = [reversal._export(), *transfer.reversals["data"]]
+    transfer.reversals = {**transfer.reversals, "data": items, "total_count": len(items)}
+    store["transfer:" + transfer.id] = transfer
+    _send_event("transfer.reversed", transfer)
+    return server.json_response(reversal._export())
+
+
+def _install_money_events(router: Any) -> None:
+    Charge._trigger_payment = _trigger_payment_with_fee
+    Refund.__init__ = _refund_init_announced
+    router.add_post("/_config/pricing", config_pricing)
+    router.add_post("/_config/charges/{id}/refund", config_dashboard_refund)
+    router.add_post("/_config/charges/{id}/dispute", config_open_dispute)
+    router.add_post("/_config/disputes/{id}/close", config_close_dispute)
+    router.add_post("/v1/transfers/{id}/reversals", create_transfer_reversal)
+    router.add_get("/v1/disputes", server.api_list_all(Dispute, "/v1/disputes"))
+    router.add_get("/v1/disputes/{id}", server.api_retrieve(Dispute, "/v1/disputes"))
+    router.add_post("/v1/disputes/{id}", server.api_update(Dispute, "/v1/disputes"))
+
+# === end of fees, disputes, refunds made in the dashboard, transfer reversals ========================
+
+
+__all__ = ["Account", "Dispute", "Transfer", "TransferReversal", "build_app", "serve"]

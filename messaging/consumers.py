@@ -1,14 +1,22 @@
 """WebSocket consumers: they authenticate, join groups and relay; everything else is a service call.
 
-Pages authenticate with the session cookie, apps with `?token=<access_token>`. A bad token closes with
-4401, someone who is not a party with 4403.
+Pages authenticate with the session cookie, apps with `?ticket=<ticket>` (or `?token=<access_token>`). A bad
+ticket or token closes with 4401, someone who is not a party with 4403.
+
+A frame the server cannot use (not JSON, binary, an unknown type, bad content) is answered with an
+`error {detail}` frame and the socket stays open. So is a frame over the send limit (`FrameLimit`).
 """
 
+import json
+import logging
+import time
 import uuid
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from core.exceptions import ApplicationError
 from core.logging import set_request_id
@@ -20,10 +28,102 @@ from .realtime import chat_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# The channel layer (Redis) cannot be reached: come back later, with `?after=` to catch up.
+CLOSE_TRY_AGAIN_LATER = 1013
+
+logger = logging.getLogger(__name__)
+
+
+class FrameLimit:
+    """At most `FRAMES` frames from one user in any `SECONDS` seconds, across their sockets on this process.
+
+    20 frames in 5 seconds is far above what a person types (chat's own limit is 30 messages a minute, see
+    `services.SEND_LIMIT_PER_MINUTE`) and keeps a runaway client from flooding a chat with typing frames.
+    Frames over the limit are answered with an `error` frame and dropped; the socket stays open.
+    """
+
+    FRAMES = 20
+    SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._seen: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        from django.conf import settings
+
+        if not settings.THROTTLE_ENABLED:
+            return True
+        now = time.monotonic()
+        seen = self._seen.setdefault(user_id, deque())
+        while seen and seen[0] <= now - self.SECONDS:
+            seen.popleft()
+        if len(seen) >= self.FRAMES:
+            return False
+        seen.append(now)
+        return True
+
+    def forget(self, user_id: int) -> None:
+        seen = self._seen.get(user_id)
+        if seen is not None and (not seen or seen[-1] <= time.monotonic() - self.SECONDS):
+            self._seen.pop(user_id, None)
+
+
+frame_limit = FrameLimit()
 
 
 class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
     user: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Runs the consumer; if the channel layer (Redis) fails, the socket is closed with 1013 rather than
+        dropped with no close code, and the client reconnects later with `?after=`."""
+        self._handshake_sent = False
+
+        async def tracking_send(message: dict) -> None:
+            if message.get("type") in ("websocket.accept", "websocket.close"):
+                self._handshake_sent = True
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, tracking_send)
+        except (RedisError, OSError) as exc:
+            logger.warning("Socket closed: channel layer unreachable (%s)", type(exc).__name__)
+            try:
+                if not self._handshake_sent:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+            except Exception:  # the client is gone already
+                logger.debug("Could not close the socket", exc_info=True)
+            if self.user is not None:
+                await self._left()
+
+    async def _left(self) -> None:
+        """What a socket leaves behind when it goes (presence): overridden by each consumer."""
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self.user is None:
+            return
+        if not frame_limit.allow(self.user.pk):
+            await self.send_error("Too many frames: slow down.")
+            return
+        if text_data is None:
+            await self.send_error("Binary frames are not read: send JSON text frames.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("Frames must be JSON objects with a type.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("Send JSON objects with a type.")
+            return
+        try:
+            await self.receive_json(content)
+        except (RedisError, OSError):
+            raise  # the layer is down: closed with 1013 by __call__
+        except Exception:  # a frame must not take the socket down with it
+            logger.exception("Frame %r failed", str(content.get("type"))[:40])
+            await self.send_error("Something went wrong with that frame. Try again.")
 
     async def _authenticate(self) -> bool:
         user = self.scope.get("user")
@@ -62,7 +162,7 @@ class ChatConsumer(_AuthenticatedConsumer):
         await self.accept()
         OPEN_SOCKETS.labels("chat").inc()
         came_online = await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id)
-        other_id = self.chat.other_id(self.user.pk)
+        other_id = self.chat.other_id(self.user.pk)  # online is None (unknown) while Redis is unreachable
         other_online = await database_sync_to_async(presence.is_online)(other_id)
         await self.send_json({"type": "presence", "user_id": other_id, "online": other_online})
         # Whoever is in this chat learns we are here (we may have been online elsewhere already).
@@ -78,16 +178,20 @@ class ChatConsumer(_AuthenticatedConsumer):
     async def disconnect(self, code: int) -> None:
         if self.chat is None or self.user is None:
             return
-        OPEN_SOCKETS.labels("chat").dec()
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._left()
+
+    async def _left(self) -> None:
+        if self.chat is None or getattr(self, "_gone", False):
+            return
+        self._gone = True
+        OPEN_SOCKETS.labels("chat").dec()
+        frame_limit.forget(self.user.pk)
         went_offline = await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id)
         if went_offline:
             await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
-            await self.send_error("Send JSON objects with a type.")
-            return
         await database_sync_to_async(presence.refresh)(self.user.pk, self.connection_id)
         kind = content.get("type")
         try:
@@ -154,14 +258,21 @@ class NotificationConsumer(_AuthenticatedConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.joined:
-            OPEN_SOCKETS.labels("notifications").dec()
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-            if await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id):
-                await _announce_presence(self.channel_layer, self.user.pk, online=False)
+            await self._left()
+
+    async def _left(self) -> None:
+        if not self.joined or getattr(self, "_gone", False):
+            return
+        self._gone = True
+        OPEN_SOCKETS.labels("notifications").dec()
+        frame_limit.forget(self.user.pk)
+        if await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id):
+            await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await database_sync_to_async(presence.refresh)(self.user.pk, self.connection_id)
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def notification_push(self, event: dict[str, Any]) -> None:

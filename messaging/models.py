@@ -133,6 +133,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_RECEIVED = "review_received", "New review"
     MESSAGE_RECEIVED = "message_received", "New message"
     SECURITY = "security", "Account security"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    MONEY_ALERT = "money_alert", "Money that needs staff attention"
 
 
 class Notification(models.Model):

@@ -3,14 +3,40 @@
 A crashed process cannot leave anyone "online" forever: its entries stop counting when they expire,
 and live sockets refresh theirs on every frame and heartbeat. Without Redis (the embedded default,
 one process) the same is kept in memory.
+
+When Redis is unreachable presence is unknown, never an error: `is_online` answers None, a socket's
+arrival or departure announces nothing, and chat goes on (messages are stored in PostgreSQL).
 """
 
+import functools
+import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
+from redis.exceptions import RedisError
 
 TTL_SECONDS = 90
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+def _unknown_without_redis(fallback: Any) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Answers `fallback` (and logs once per call, without the stack) when Redis cannot be reached."""
+
+    def decorate(function: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> _T:
+            try:
+                return function(*args, **kwargs)
+            except (RedisError, OSError) as exc:
+                logger.warning("Presence unknown: Redis unreachable (%s)", type(exc).__name__)
+                return fallback
+        return wrapper
+
+    return decorate
 _local: dict[int, dict[str, float]] = {}
 _lock = threading.Lock()
 
@@ -27,6 +53,7 @@ def _key(user_id: int) -> str:
     return f"presence:{user_id}"
 
 
+@_unknown_without_redis(False)
 def connect(user_id: int, connection_id: str) -> bool:
     """Records a socket; returns True when the user just came online."""
     now = time.time()
@@ -47,6 +74,7 @@ def connect(user_id: int, connection_id: str) -> bool:
     return before == 0
 
 
+@_unknown_without_redis(None)
 def refresh(user_id: int, connection_id: str) -> None:
     now = time.time()
     client = _redis()
@@ -60,6 +88,7 @@ def refresh(user_id: int, connection_id: str) -> None:
     pipe.execute()
 
 
+@_unknown_without_redis(False)
 def disconnect(user_id: int, connection_id: str) -> bool:
     """Forgets a socket; returns True when the user has no other live socket (went offline)."""
     now = time.time()
@@ -77,7 +106,9 @@ def disconnect(user_id: int, connection_id: str) -> bool:
     return remaining == 0
 
 
-def is_online(user_id: int) -> bool:
+@_unknown_without_redis(None)
+def is_online(user_id: int) -> bool | None:
+    """Whether the user has a live socket; None when that cannot be known (Redis unreachable)."""
     now = time.time()
     client = _redis()
     if client is None:
@@ -86,6 +117,7 @@ def is_online(user_id: int) -> bool:
     return client.zcount(_key(user_id), now, "+inf") > 0
 
 
+@_unknown_without_redis(set())
 def online_among(user_ids: list[int]) -> set[int]:
     now = time.time()
     client = _redis()

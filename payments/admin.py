@@ -18,6 +18,7 @@ from .models import (
     Payment,
     PaymentOperation,
     Payout,
+    ReconciliationMismatch,
     StripeCustomer,
 )
 
@@ -196,3 +197,24 @@ class ClientSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-updated_at", "-id"]
     readonly_fields = all_fields(ClientSubscription)
+
+
+@admin.register(ReconciliationMismatch)
+class ReconciliationMismatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the daily comparison with Stripe found: open ones first."""
+
+    list_display = ["kind", "key", "stripe_money", "ledger_money", "detail", "first_seen_at", "last_seen_at",
+                    "resolved_at"]
+    list_filter = ["kind", "currency", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key", "stripe_object", "detail"]
+    ordering = ["-resolved_at", "-last_seen_at"]
+    fields = all_fields(ReconciliationMismatch)
+    readonly_fields = fields
+
+    @admin.display(description="Stripe")
+    def stripe_money(self, obj: ReconciliationMismatch) -> str:
+        return minor_money(obj.stripe_amount, obj.currency)
+
+    @admin.display(description="ledger")
+    def ledger_money(self, obj: ReconciliationMismatch) -> str:
+        return minor_money(obj.ledger_amount, obj.currency)

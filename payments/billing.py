@@ -29,7 +29,9 @@ from core.exceptions import ApplicationError, Conflict
 from . import stripe_client
 from .customers import customer_id_for
 from .exceptions import PaymentError
-from .models import ClientSubscription, StripeCustomer
+from .ledger import ledger_record
+from .models import ClientSubscription, LedgerAccount, LedgerTransaction, Payment, StripeCustomer
+from .stripe_events import charge_fee_book
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +216,14 @@ def _apply(user: User, row: ClientSubscription | None, subscription: Any) -> Cli
 
 
 def sync(target: User | str) -> ClientSubscription | None:
+    """Re-fetches a subscription and records what Stripe says now (`_sync`), then books its paid invoices."""
+    row = _sync(target)
+    if row is not None:
+        subscription_invoices_book(row.user, row.stripe_subscription_id)
+    return row
+
+
+def _sync(target: User | str) -> ClientSubscription | None:
     """Re-fetches a subscription (by id, or the user's own) and records what Stripe says now.
 
     The user's row is locked before the fetch, so concurrent syncs run one after another and the last
@@ -306,6 +316,57 @@ def reconcile_subscriptions(*, older_than: timedelta = timedelta(hours=6)) -> in
     except stripe.StripeError:
         logger.warning("Could not list subscriptions at Stripe", exc_info=True)
     return synced
+
+
+# --- the money: each paid invoice is a ledger movement and a payment in the client's list ----------
+
+
+def invoice_book(user: User, invoice: Any) -> Payment | None:
+    """A paid Client Pro invoice: the platform's balance up, subscription revenue earned; the client's
+    payments list shows it (`kind: "subscription"`) with its receipt; Stripe's fee on it is booked. Once."""
+    amount = int(invoice.get("amount_paid") or 0)
+    if invoice.get("status") != "paid" or amount <= 0:
+        return None
+    currency = invoice.get("currency") or CURRENCY
+    intent = invoice.get("payment_intent")
+    intent_id = intent if isinstance(intent, str) else ((intent or {}).get("id") or "")
+    with transaction.atomic():
+        ledger_tx, created = ledger_record(
+            kind=LedgerTransaction.Kind.SUBSCRIPTION, reference=f"subscription:{invoice['id']}", currency=currency,
+            entries=[(LedgerAccount.PLATFORM_CASH, amount, None), (LedgerAccount.SUBSCRIPTION_REVENUE, -amount, None)],
+            description=f"{PLAN_NAME} for {user.email} ({invoice['id']})",
+        )
+        if not created:
+            return Payment.objects.filter(ledger_transaction=ledger_tx, kind=Payment.Kind.SUBSCRIPTION).first()
+        start, end = invoice.get("period_start"), invoice.get("period_end")
+        period = ""
+        if start and end and end > start:
+            period = (f", {datetime.fromtimestamp(start, tz=UTC):%d %b %Y} to "
+                      f"{datetime.fromtimestamp(end, tz=UTC):%d %b %Y}")
+        payment = Payment.objects.create(
+            user=user, kind=Payment.Kind.SUBSCRIPTION, amount=amount, currency=currency,
+            description=f"{PLAN_NAME} subscription{period}"[:255], ledger_transaction=ledger_tx,
+            stripe_payment_intent=intent_id,
+        )
+    charge = invoice.get("charge")
+    if charge:
+        charge_id = charge if isinstance(charge, str) else charge.get("id")
+        charge_fee_book(stripe_client.sdk().Charge.retrieve(charge_id, expand=["balance_transaction"]))
+    return payment
+
+
+def subscription_invoices_book(user: User, subscription_id: str) -> int:
+    """Books every paid invoice of a subscription not booked yet. Returns how many were booked now."""
+    booked = 0
+    invoices = stripe_client.sdk().Invoice.list(subscription=subscription_id, limit=100)
+    for invoice in invoices.auto_paging_iter():
+        if invoice.get("status") != "paid" or int(invoice.get("amount_paid") or 0) <= 0:
+            continue
+        if LedgerTransaction.objects.filter(reference=f"subscription:{invoice['id']}").exists():
+            continue
+        if invoice_book(user, invoice) is not None:
+            booked += 1
+    return booked
 
 
 # --- subscribe, cancel, resume ------------------------------------------------------------------

@@ -7,12 +7,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .models import LedgerAccount, LedgerEntry
+from .models import LedgerAccount, LedgerEntry, ReconciliationMismatch
 
 logger = logging.getLogger(__name__)
 
@@ -59,5 +59,29 @@ class MoneyCollector(Collector):
         yield from families.values()
 
 
+class ReconciliationCollector(Collector):
+    """Differences between the ledger and Stripe that the daily comparison found and that are still open."""
+
+    NAME = "megilance_reconciliation_mismatches"
+    DOC = "Open differences between the ledger and Stripe, by kind"
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(self.NAME, self.DOC, labels=["kind"])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(self.NAME, self.DOC, labels=["kind"])
+        try:
+            counts = dict(ReconciliationMismatch.objects.filter(resolved_at__isnull=True).order_by()
+                          .values_list("kind").annotate(n=Count("id")))
+        except Exception:  # a scrape must answer even when the database does not
+            logger.warning("Could not count reconciliation mismatches", exc_info=True)
+            counts = {}
+        for kind in ReconciliationMismatch.Kind.values:
+            family.add_metric([kind], counts.get(kind, 0))
+        yield family
+
+
 MONEY = MoneyCollector()
-REGISTRY.register(MONEY)  # this module is imported once per process, so the collector is registered once
+REGISTRY.register(MONEY)
+RECONCILIATION = ReconciliationCollector()
+REGISTRY.register(RECONCILIATION)  # this module is imported once per process, so the collector is registered once

@@ -12,6 +12,11 @@ class LedgerAccount(models.TextChoices):
     ESCROW = "escrow", "Escrow (held for a contract)"
     FREELANCER_PAYABLE = "freelancer_payable", "Owed to a freelancer"
     PLATFORM_FEES = "platform_fees", "Platform fees earned"
+    STRIPE_FEES = "stripe_fees", "Stripe's processing and dispute fees (borne by the platform)"
+    DISPUTED = "disputed", "Withdrawn by Stripe while a chargeback is open"
+    LOSSES = "losses", "Lost to chargebacks and refunds made outside the platform"
+    SUSPENSE = "suspense", "Received but not as expected, to be returned"
+    SUBSCRIPTION_REVENUE = "subscription_revenue", "Client Pro subscriptions"
 
 
 class LedgerTransaction(models.Model):
@@ -22,6 +27,14 @@ class LedgerTransaction(models.Model):
         RELEASE = "release", "Escrow released to freelancer"
         REFUND = "refund", "Escrow refunded to client"
         PAYOUT = "payout", "Transferred to freelancer's account"
+        STRIPE_FEE = "stripe_fee", "Stripe's fee"
+        CHARGEBACK = "chargeback", "Chargeback withdrawn"
+        CHARGEBACK_WON = "chargeback_won", "Chargeback won, funds returned"
+        CHARGEBACK_LOST = "chargeback_lost", "Chargeback lost"
+        OUTSIDE_REFUND = "outside_refund", "Refunded in Stripe's dashboard"
+        TRANSFER_REVERSAL = "reversal", "Transfer reversed"
+        UNEXPECTED = "unexpected", "Payment that did not match, returned"
+        SUBSCRIPTION = "subscription", "Client Pro subscription paid"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reference = models.CharField(max_length=120, unique=True)
@@ -68,6 +81,7 @@ class Payment(models.Model):
         RELEASE = "release", "Payment for a milestone"
         FEE = "fee", "Platform fee"
         REFUND = "refund", "Refund"
+        SUBSCRIPTION = "subscription", "Client Pro subscription"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -80,7 +94,7 @@ class Payment(models.Model):
         PAID = "paid", "Paid out"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField(help_text="minor units")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
@@ -251,3 +265,35 @@ class PaymentOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency} {self.status} ({self.idempotency_key})"
+
+
+class ReconciliationMismatch(models.Model):
+    """A difference the daily comparison of the ledger with Stripe found: one row per difference, seen again
+    on later runs until it is gone (then `resolved_at` is set)."""
+
+    class Kind(models.TextChoices):
+        BALANCE = "balance", "Platform balance differs from Stripe's"
+        MISSING_IN_LEDGER = "missing_in_ledger", "Stripe moved money the ledger does not know"
+        AMOUNT_DIFFERS = "amount_differs", "The ledger booked another amount than Stripe moved"
+        FEE_MISSING = "fee_missing", "Stripe's fee is not booked"
+
+    key = models.CharField(max_length=160, unique=True, help_text="what differs, e.g. the balance transaction")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    stripe_amount = models.BigIntegerField(help_text="minor units, as Stripe says")
+    ledger_amount = models.BigIntegerField(help_text="minor units, as the ledger says")
+    stripe_object = models.CharField(max_length=255, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.key}"
+
+    @property
+    def difference(self) -> int:
+        return self.stripe_amount - self.ledger_amount

@@ -11,6 +11,7 @@ and the payments list show it as it was when the money moved.
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import stripe
@@ -19,7 +20,7 @@ from django.db import transaction
 
 from accounts.models import User
 from core.exceptions import ApplicationError
-from core.money import fee_minor, money_text
+from core.money import fee_minor, money_text, percent_text
 
 from . import payouts, stripe_client
 from .customers import customer_id_for
@@ -152,9 +153,12 @@ def funding_record(*, payer: User, payment_intent_id: str, amount_minor: int, cu
 
 
 def release_record(*, payee: User, gross_minor: int, currency: str, contract_id: int, milestone_id: int,
-                   reference: str, description: str, contract_title: str = "", milestone_title: str = "") -> Payment:
-    """Escrow to the freelancer, less the platform fee. The net is owed until the payout transfers it."""
-    fee = fee_minor(gross_minor, settings.PLATFORM_FEE_PERCENT)
+                   reference: str, description: str, contract_title: str = "", milestone_title: str = "",
+                   fee_percent: Decimal | int | None = None) -> Payment:
+    """Escrow to the freelancer, less the platform fee: `fee_percent` as fixed when the money came in
+    (today's PLATFORM_FEE_PERCENT if not given). The net is owed until the payout transfers it."""
+    percent = settings.PLATFORM_FEE_PERCENT if fee_percent is None else fee_percent
+    fee = fee_minor(gross_minor, percent)
     net = gross_minor - fee
     subject = {"contract_id": contract_id, "milestone_id": milestone_id, "contract_title": contract_title[:255],
                "milestone_title": milestone_title[:255]}
@@ -175,7 +179,7 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
         if fee:
             Payment.objects.create(
                 user=payee, kind=Payment.Kind.FEE, amount=fee, currency=currency,
-                description=f"Platform fee ({settings.PLATFORM_FEE_PERCENT}%) on {money_text(gross_minor, currency)}",
+                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency)}",
                 ledger_transaction=ledger_tx, **subject,
             )
         Payout.objects.create(payment=release, user=payee, amount=net, currency=currency)

@@ -14,3 +14,8 @@ payment_intent_failed = Signal()
 # records, or raises to roll the booking back for reconciliation to try again. kwargs: operation (a
 # PaymentOperation), stripe_object
 payment_operation_booked = Signal()
+
+# A card holder disputed a payment with their bank (a chargeback), or the bank decided it.
+# kwargs: payment_intent_id, dispute_id, status ("open", "won" or "lost"), amount (minor units), currency,
+# metadata (the PaymentIntent's metadata: what the payment was for)
+chargeback_changed = Signal()

@@ -75,3 +75,12 @@ def reconcile(days: int = 3) -> dict[str, int]:
             "operations_unknown": settled["still_unknown"], "payment_intents": seen,
             "accounts_refreshed": refreshed, "payouts_sent": paid,
             "subscriptions_synced": subscriptions}
+
+
+@shared_task(name="payments.reconcile_daily")
+def reconcile_daily() -> dict[str, int]:
+    """The daily comparison of the ledger with Stripe's balance and balance transactions: each difference
+    is a `ReconciliationMismatch` staff see in the admin and on the dashboard."""
+    from .reconciliation import reconcile_daily as compare_and_record
+
+    return compare_and_record()

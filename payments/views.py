@@ -209,7 +209,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
     lines: list[tuple[str, str]] = [
         ("Receipt number", payment.receipt_number),
         ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
-        ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
+        ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.SUBSCRIPTION: "Paid by",
+          Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
         ("What", payment.get_kind_display()),
     ]
     if payment.description:
@@ -229,7 +230,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
             ("You receive", money_text(payment.amount, payment.currency)),
         ]
     total_label = {Payment.Kind.FUNDING: "Amount paid into escrow", Payment.Kind.REFUND: "Amount refunded",
-                   Payment.Kind.FEE: "Platform fee", Payment.Kind.RELEASE: "Amount"}.get(payment.kind, "Amount")
+                   Payment.Kind.FEE: "Platform fee", Payment.Kind.RELEASE: "Amount",
+                   Payment.Kind.SUBSCRIPTION: "Amount paid"}.get(payment.kind, "Amount")
     lines.append((total_label, money_text(payment.amount, payment.currency)))
     lines.append(("Status", payment.get_status_display()))
     if payment.payout_status:

@@ -4,6 +4,8 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import MoneyField
+
 from ..models import User, UserType
 
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
@@ -169,8 +171,7 @@ class MeInput(serializers.Serializer):
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
     company = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=100000,
-                                           required=False, allow_null=True)
+    hourly_rate = MoneyField(max_digits=10, min_value=0, max_value=100000, required=False, allow_null=True)
     available = serializers.BooleanField(required=False)
     skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
     avatar = serializers.FileField(required=False, allow_null=True)

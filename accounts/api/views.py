@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.clientip import client_ip
+
 from .. import services, two_factor
 from ..models import User
 from ..throttling import (
@@ -27,7 +29,7 @@ ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 429: s.ErrorSerializer
 
 
 def client_meta(request: Request) -> dict[str, str | None]:
-    return {"ip_address": request.META.get("REMOTE_ADDR"), "user_agent": request.headers.get("User-Agent", "")}
+    return {"ip_address": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
 
 
 def _valid(serializer_class: type, request: Request, **kwargs: object) -> dict:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ErrorSerializer
 
 from .. import exports, selectors
+from ..replica import ReplicaReadsMixin
 from . import serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
@@ -39,7 +40,9 @@ class CSVRenderer(renderers.BaseRenderer):
         return exports.csv_text(data["header"], data["rows"]).encode(self.charset)
 
 
-class StaffAnalyticsView(APIView):
+class StaffAnalyticsView(ReplicaReadsMixin, APIView):
+    """Staff only; the figures are read from the analytics replica when there is one."""
+
     permission_classes = [IsAdminUser]
     query_serializer: type = s.SummaryQuery
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,7 +31,6 @@ from marketplace.services import project_set_status
 from marketplace.tests.factories import make_project, make_proposal
 from messaging.services import chat_open, message_send
 from payments import signals as payment_signals
-from payments.models import LedgerTransaction, Payment
 from payments.services import funding_record
 
 OLD = timedelta(days=60)
@@ -118,11 +118,9 @@ def build_world(make_user: Any, staff: User) -> World:
     # Olga's activity is 60 days old: outside a 30-day period, inside a 365-day one.
     old_project = make_project(olga, title="An old project")
     Project.objects.filter(pk=old_project.pk).update(created_at=now - OLD, published_at=now - OLD)
-    old_payment, _ = funding_record(payer=olga, payment_intent_id="pi_analytics_old", amount_minor=999900,
-                                    currency="usd", contract_id=999999, milestone_id=999999,
-                                    description="An old funding")
-    Payment.objects.filter(pk=old_payment.pk).update(created_at=now - OLD)
-    LedgerTransaction.objects.filter(pk=old_payment.ledger_transaction_id).update(created_at=now - OLD)
+    with time_machine.travel(now - OLD, tick=False):  # the ledger is never edited: it was written back then
+        funding_record(payer=olga, payment_intent_id="pi_analytics_old", amount_minor=999900, currency="usd",
+                       contract_id=999999, milestone_id=999999, description="An old funding")
     login_issue(user=olga)
     AuthSession.objects.filter(user=olga).update(created_at=now - timedelta(days=40))
     User.objects.filter(pk=olga.pk).update(date_joined=now - OLD, last_login=now - timedelta(days=40))

@@ -50,7 +50,8 @@ class TestSummary:
         }
         assert body["revenue"] == {
             "total_revenue": "1500.00", "platform_fees": "100.00", "net_revenue": "1400.00",
-            "transaction_count": 2, "average_transaction": "750.00", "payment_methods": {"stripe": "1500.00"},
+            "subscriptions": "0.00", "refunds": "0.00", "transaction_count": 2, "average_transaction": "750.00",
+            "payment_methods": {"stripe": "1500.00"},
             "currency": "usd",
         }
         assert body["health"] == {
@@ -292,3 +293,40 @@ def test_support_tickets_pending_and_first_response_time(make_user, staff_user, 
     health = staff_api.get(SUMMARY).json()["health"]
     assert health["pending_support_tickets"] == 2  # one waiting for us, one waiting for its member
     assert health["average_response_time_hours"] == 2.0
+
+
+class TestRevenueNetOfRefunds:
+    def test_subscriptions_count_and_refunds_come_off(self, world, staff_api):
+        from payments.billing import invoice_book
+        from payments.ledger import ledger_record
+        from payments.models import LedgerAccount, Payment
+
+        # A Client Pro month paid by Bob, and 200.00 of Alice's funding refunded to her.
+        invoice_book(world.bob, {"id": "in_analytics_1", "status": "paid", "amount_paid": 5_000, "currency": "usd"})
+        refund_tx, _ = ledger_record(kind="refund", reference="refund:analytics", currency="usd",
+                                     entries=[(LedgerAccount.ESCROW, 20_000, None),
+                                              (LedgerAccount.PLATFORM_CASH, -20_000, None)])
+        Payment.objects.create(user=world.alice, kind="refund", amount=20_000, currency="usd",
+                               ledger_transaction=refund_tx)
+        # 1500.00 funded + 50.00 subscription - 200.00 refunded; fees stay 100.00.
+        revenue = staff_api.get(SUMMARY, {"days": 29}).json()["revenue"]
+        assert revenue["total_revenue"] == "1350.00"
+        assert revenue["net_revenue"] == "1250.00"
+        assert revenue["subscriptions"] == "50.00" and revenue["refunds"] == "200.00"
+        totals = staff_api.get("/api/analytics/revenue", {"days": 7}).json()["totals"]
+        assert totals["total_revenue"] == "1350.00" and totals["subscriptions"] == "50.00"
+
+    def test_the_dashboard_shows_open_differences_with_stripe(self, world, client):
+        from django.utils import timezone
+
+        from payments.models import ReconciliationMismatch
+
+        client.force_login(world.staff)
+        page = client.get("/staff/dashboard/")
+        assert page.status_code == 200 and b"no open differences" in page.content
+        ReconciliationMismatch.objects.create(key="balance:usd", kind="balance", currency="usd", stripe_amount=100,
+                                              ledger_amount=350, detail="Stripe holds 100, the ledger 350",
+                                              last_seen_at=timezone.now())
+        page = client.get("/staff/dashboard/")
+        assert b"1 open difference" in page.content and b"Stripe holds 100, the ledger 350" in page.content
+        assert b"1.00 USD" in page.content and b"3.50 USD" in page.content

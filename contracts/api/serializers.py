@@ -1,8 +1,12 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Contract, Dispute, Milestone, Submission, SubmissionFile
+from core.fields import MoneyField
+from core.money import from_minor
+
+from ..models import Contract, Dispute, Milestone, Settlement, Submission, SubmissionFile
 
 
 class ContractPartySerializer(serializers.Serializer):
@@ -27,8 +31,7 @@ class ContractSerializer(serializers.ModelSerializer):
 class MilestoneInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("1.00"),
-                                      max_value=Decimal("1000000"))
+    amount = MoneyField(min_value=Decimal("1.00"), max_value=Decimal("1000000"))
     currency = serializers.ChoiceField(choices=["usd", "eur", "gbp"], required=False)
     due_date = serializers.DateField(required=False, allow_null=True)
 
@@ -48,34 +51,50 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone and its money. `fee_percent` is fixed when it is funded (today's fee before). Once settled,
+    `released_amount` went to the freelancer (who receives it less `platform_fee`) and `refunded_amount` back
+    to the client: a staff split has both. Before, `freelancer_receives` is what approval would pay."""
+
     contract_id = serializers.IntegerField(read_only=True)
     submissions = SubmissionSerializer(many=True, read_only=True)
+    fee_percent = serializers.SerializerMethodField()
     platform_fee = serializers.SerializerMethodField()
     freelancer_receives = serializers.SerializerMethodField()
+    released_amount = serializers.SerializerMethodField()
+    refunded_amount = serializers.SerializerMethodField()
 
     class Meta:
         model = Milestone
-        fields = ["id", "contract_id", "title", "description", "amount", "currency", "platform_fee",
-                  "freelancer_receives", "due_date", "position", "status", "funded_at", "submitted_at",
-                  "auto_release_at", "released_at", "refunded_at", "refund_requested_at", "created_at",
-                  "submissions"]
+        fields = ["id", "contract_id", "title", "description", "amount", "currency", "fee_percent", "platform_fee",
+                  "freelancer_receives", "released_amount", "refunded_amount", "due_date", "position", "status",
+                  "funded_at", "submitted_at", "auto_release_at", "released_at", "refunded_at",
+                  "refund_requested_at", "created_at", "submissions"]
 
-    def _fee(self, obj: Milestone) -> int:
-        from django.conf import settings
+    def _settlement(self, obj: Milestone) -> Settlement:
+        cached = getattr(obj, "_settlement_cache", None)
+        if cached is None:
+            cached = obj._settlement_cache = obj.settlement()  # type: ignore[attr-defined]
+        return cached
 
-        from core.money import fee_minor, to_minor
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2))
+    def get_fee_percent(self, obj: Milestone) -> str:
+        return f"{self._settlement(obj).fee_percent:.2f}"
 
-        return fee_minor(to_minor(obj.amount), settings.PLATFORM_FEE_PERCENT)
-
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
     def get_platform_fee(self, obj: Milestone) -> str:
-        from core.money import from_minor
+        return f"{from_minor(self._settlement(obj).fee):.2f}"
 
-        return f"{from_minor(self._fee(obj)):.2f}"
-
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
     def get_freelancer_receives(self, obj: Milestone) -> str:
-        from core.money import from_minor, to_minor
+        return f"{from_minor(self._settlement(obj).freelancer_receives):.2f}"
 
-        return f"{from_minor(to_minor(obj.amount) - self._fee(obj)):.2f}"
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
+    def get_released_amount(self, obj: Milestone) -> str:
+        return f"{from_minor(self._settlement(obj).released):.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
+    def get_refunded_amount(self, obj: Milestone) -> str:
+        return f"{from_minor(self._settlement(obj).refunded):.2f}"
 
 
 class FundInput(serializers.Serializer):
@@ -112,7 +131,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 class ResolveInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Dispute.Resolution.choices)
-    freelancer_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    freelancer_amount = MoneyField(required=False, allow_null=True)
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("disputes", views.DisputeListView.as_view(), name="api-disputes"),
     path("disputes/<int:pk>", views.DisputeDetailView.as_view(), name="api-dispute-detail"),
     path("disputes/<int:pk>/resolve", views.DisputeResolveView.as_view(), name="api-dispute-resolve"),
+    path("disputes/<int:pk>/withdraw", views.DisputeWithdrawView.as_view(), name="api-dispute-withdraw"),
     path("proposals/<int:pk>/accept", views.ProposalAcceptView.as_view(), name="api-proposal-accept"),
     path("reviews", views.ReviewListView.as_view(), name="api-reviews"),
 ]

@@ -39,7 +39,8 @@ def _contract(request: Request, pk: int) -> Contract:
 
 def milestones_visible_to(user: object):
     milestones = Milestone.objects.select_related("contract", "contract__client", "contract__freelancer")
-    milestones = milestones.prefetch_related(Prefetch("submissions", Submission.objects.prefetch_related("files")))
+    milestones = milestones.prefetch_related(Prefetch("submissions", Submission.objects.prefetch_related("files")),
+                                             "disputes")
     if getattr(user, "is_staff", False):
         return milestones
     return milestones.filter(Q(contract__client=user) | Q(contract__freelancer=user))
@@ -264,6 +265,19 @@ class DisputeResolveView(APIView):
         data = _valid(s.ResolveInput, request)
         dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
                                          freelancer_amount=data.get("freelancer_amount"), note=data["note"])
+        return Response(s.DisputeSerializer(dispute).data)
+
+
+@extend_schema(tags=["disputes"], request=None, responses={200: s.DisputeSerializer, **ERRORS},
+               description="The party who opened the dispute takes it back: the milestone returns to the status it "
+                           "had before (submitted work gets a new review window) and its money stays in escrow. "
+                           "403 for the other party, 409 once the dispute is resolved or withdrawn.")
+class DisputeWithdrawView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
+        if dispute is None:
+            raise NotFound()
+        dispute = escrow.dispute_withdraw(dispute=dispute, by=request.user)
         return Response(s.DisputeSerializer(dispute).data)
 
 

@@ -302,6 +302,7 @@ def test_completing_needs_settled_escrow(contract, client_api, freelancer_api):
     fund(client_api, milestone["id"])
     blocked = client_api.post(f"/api/contracts/{contract.id}/complete")
     assert blocked.status_code == 409 and blocked.json()["error_type"] == "escrow_not_settled"
+    submit(freelancer_api, milestone["id"])
     client_api.post(f"/api/milestones/{milestone['id']}/approve")
     assert client_api.post(f"/api/contracts/{contract.id}/complete").json()["status"] == "completed"
 

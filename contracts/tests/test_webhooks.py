@@ -142,3 +142,19 @@ def test_reconciliation_repairs_a_lost_webhook(pending_funding):
     assert state(milestone["id"]) == ("funded", 1)
     reconcile()
     assert state(milestone["id"]) == ("funded", 1)
+
+
+def test_an_event_about_a_customer_stripe_no_longer_has_is_accepted(client, captured_events, stripe_emulator):
+    """Stripe re-sends an event until it is answered 200: one about a since-deleted customer must not fail."""
+    customer = stripe_sdk().Customer.create(email="gone@example.com")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        created = [(body, signature) for body, signature in captured_events
+                   if json.loads(body)["type"] == "customer.created"
+                   and json.loads(body)["data"]["object"]["id"] == customer.id]
+        if created:
+            break
+        time.sleep(0.1)
+    assert created, "no customer.created webhook arrived"
+    stripe_sdk().Customer.delete(customer.id)
+    assert deliver(client, *created[0]).status_code == 200

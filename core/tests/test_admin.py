@@ -190,6 +190,7 @@ def test_refunding_a_milestone_from_the_admin(staff, staff_user, funded, client_
 
 def test_retrying_held_payouts_transfers_them(staff, staff_user, stripe, funded, client_for, client_user,
                                              freelancer_user) -> None:
+    escrow.milestone_submit(milestone=funded, by=freelancer_user, note="Done.", files=[])
     escrow.milestone_approve(milestone=funded, by=client_user)
     payout = Payout.objects.get(user=freelancer_user)
     assert payout.status == "held"

@@ -68,7 +68,7 @@ class TestHealth:
         settings.CELERY_TASK_ALWAYS_EAGER = False  # check the real broker (Redis)
         response = api_client.get("/api/health/ready")
         assert response.status_code == 200, response.json()
-        assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+        assert response.json()["checks"] == {"database": "ok", "redis": "ok", "cache": "ok", "broker": "ok"}
 
     def test_ready_names_what_failed(self, api_client, settings):
         from megilance.celery import app
@@ -135,7 +135,25 @@ def test_production_settings_pass_the_deploy_check():
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
            "DJANGO_ALLOWED_HOSTS": "megilance.example",
            "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
-           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0",
+           "USE_SES": "1", "AWS_SES_REGION_NAME": "eu-west-1"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_does_not_install_the_development_tools():
+    """The Stripe emulator, `serve`, `seed_demo` and the dev inbox exist only where devtools is installed."""
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
+           "DJANGO_ALLOWED_HOSTS": "megilance.example",
+           "DJANGO_SECRET_KEY": "k3J9xq2LmZp8Vt4Rw7Yb1Nc6Hd5Fg0Sa-Qe_Ui+Oo=Pl&Ak*Jm^Xn%Bv",
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    script = ("import django; django.setup()\n"
+              "from django.apps import apps; from django.urls import resolve, Resolver404\n"
+              "from django.core.management import get_commands\n"
+              "tools = {'serve', 'seed_demo', 'stripe_emulator'} & set(get_commands())\n"
+              "print(apps.is_installed('devtools'), sorted(tools))\n"
+              "try:\n    resolve('/dev/inbox/'); print('inbox')\nexcept Resolver404:\n    print('no inbox')")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False []", "no inbox"]

@@ -106,7 +106,7 @@ def test_the_json_formatter_writes_one_json_object_per_record() -> None:
 
 def test_production_settings_log_json() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "megilance.settings.production", "DJANGO_SECRET_KEY": "x" * 64,
-           "DJANGO_ALLOWED_HOSTS": "megilance.example", "DJANGO_DEBUG": "0"}
+           "DJANGO_ALLOWED_HOSTS": "megilance.example", "DJANGO_DEBUG": "0", "USE_SES": "1"}
     code = ("import django, logging; django.setup(); "
             "from django.conf import settings; print(settings.LOGGING['handlers']['console']['formatter']); "
             "logging.getLogger('megilance.check').warning('hello from production')")

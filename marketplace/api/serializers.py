@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import SkillNamesField
 from accounts.models import User
+from core.fields import MoneyField
 
 from ..models import (
     CURRENCIES,
@@ -57,8 +58,8 @@ class ProjectInput(serializers.Serializer):
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True)
     skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
     budget_type = serializers.ChoiceField(choices=BudgetType.choices, required=False)
-    budget_min = serializers.DecimalField(**MONEY)
-    budget_max = serializers.DecimalField(**MONEY)
+    budget_min = MoneyField(**MONEY)
+    budget_max = MoneyField(**MONEY)
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     deadline = serializers.DateField(required=False, allow_null=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
@@ -67,8 +68,9 @@ class ProjectInput(serializers.Serializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     client = PersonSerializer(read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
+                                            help_text="The category's slug; null for a project without one")
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     skills = SkillNamesField(read_only=True)
     proposal_count = serializers.IntegerField(read_only=True)
     has_contract = serializers.SerializerMethodField()
@@ -93,8 +95,7 @@ class ProjectDetailSerializer(ProjectSerializer):
 class ProposalInput(serializers.Serializer):
     project_id = serializers.IntegerField(min_value=1)
     cover_letter = serializers.CharField(max_length=10000, min_length=20)
-    bid_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("1.00"),
-                                          max_value=Decimal("10000000"))
+    bid_amount = MoneyField(min_value=Decimal("1.00"), max_value=Decimal("10000000"))
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     estimated_duration_days = serializers.IntegerField(min_value=1, max_value=3650)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "channels",
+    "csp",
     "djstripe",
     "core",
     "accounts",
@@ -51,7 +53,9 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.MetricsMiddleware",
     "core.middleware.NullCharacterMiddleware",
+    "core.middleware.JsonDepthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +90,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
+# --- Read replica for the staff analytics (docs/deploy.md) -------------------------------------------
+# With DATABASE_REPLICA_URL set, the analytics pages and API read that replica (core/db_routers.py); every
+# other read and every write stays on the primary. Unset, there is one database and the router does nothing.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+ANALYTICS_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["core.db_routers.AnalyticsReplicaRouter"]
+# --- end of the read replica ---------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -139,16 +151,48 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------
+# Scripts only from this site, Stripe.js, and inline blocks that carry the request's nonce
+# (`nonce="{{ request.csp_nonce }}"`); never inline event handlers. Inline styles stay allowed: style
+# attributes cannot run code. Stripe's hosts are the ones its documentation lists for Elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, "https://js.stripe.com"],
+        "style-src": [SELF, "'unsafe-inline'", "https://fonts.googleapis.com"],
+        "font-src": [SELF, "data:", "https://fonts.gstatic.com"],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [SELF, "https://js.stripe.com", "https://hooks.stripe.com"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+
 # --- Redis, cache, channels, Celery -------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+
+
+def _redis_retry() -> object:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
+    return Retry(ExponentialBackoff(cap=0.2, base=0.05), 2)
+
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8's 5 s socket timeout kills the layer's blocking reads, and its default
-            # pool overflows with many sockets: both are lifted here.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000}]},
+            # pool overflows with many sockets: both are lifted here. After Redis restarts, the pool still
+            # holds connections to the old server: a command that meets one reconnects and tries again
+            # (twice, 50-200 ms apart) instead of failing the socket that asked.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000,
+                                  "retry": _redis_retry()}]},
         }
     }
 else:
@@ -171,6 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
+    "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -182,7 +227,22 @@ if env.bool("USE_SES", default=False):
     AWS_SES_REGION_ENDPOINT_URL = env("AWS_SES_REGION_ENDPOINT_URL", default=None)
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# For the SMTP backend (`EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend`).
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+
+# --- Clients behind proxies, and who may read the metrics --------------------------------------
+# Addresses or networks of the proxies in front of the web processes (e.g. "10.0.0.0/8,127.0.0.1"): only
+# their X-Forwarded-For is believed. Empty: the connecting address is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# /api/health/metrics: a bearer token for the scraper and/or addresses allowed; neither: loopback only.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
 # --- API ---------------------------------------------------------------------------------------
 THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
@@ -202,13 +262,21 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {
+        # Per client (address), per (account, client), and per account: past the account-wide ceiling
+        # each client's allowance for that account is slowed, never closed (accounts/throttling.py).
         "login_ip": "20/min",
         "login_account": "10/min",
+        "login_account_wide": "30/hour",
+        "login_account_slowed": "1/min",
         "register_ip": "10/hour",
         "password_reset_ip": "10/hour",
-        "password_reset_account": "5/hour",
+        "password_reset_account": "3/hour",
+        "password_reset_account_wide": "10/hour",
+        "password_reset_account_slowed": "1/hour",
         "mfa_ip": "20/min",
         "mfa_account": "10/min",
+        "mfa_account_wide": "30/hour",
+        "mfa_account_slowed": "1/min",
         "verify_resend_account": "5/hour",
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -279,11 +347,21 @@ ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"},
+                "redact": {"()": "core.logging.RedactQueryFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id", "redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The ASGI and WSGI servers' own lines (access log, "WebSocket /ws/...?ticket=... [accepted]") go through
+        # the console handler too, so its filter keeps tickets and tokens out of them. Their levels stay as
+        # the server's command line set them.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "propagate": False},
+    },
 }

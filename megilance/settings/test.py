@@ -30,6 +30,10 @@ LOGGING["root"]["level"] = "WARNING"
 _RUN = env("TEST_DATABASE_NAME", default="")
 if _RUN:
     DATABASES["default"]["TEST"] = {"NAME": _RUN}
+# A second alias on the test database itself stands for the analytics read replica. Nothing reads it unless a
+# test sets ANALYTICS_DATABASE = "replica" (and lists "replica" in its databases).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+ANALYTICS_DATABASE = "default"
 if REDIS_URL:
     import zlib
 

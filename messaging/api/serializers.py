@@ -147,3 +147,8 @@ class PreferencesSerializer(serializers.Serializer):
 
 class BlockInput(serializers.Serializer):
     user_id = serializers.IntegerField(min_value=1)
+
+
+class WsTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_at = serializers.DateTimeField()

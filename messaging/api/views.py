@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import DetailSerializer, ErrorSerializer
 from accounts.models import User
+from accounts.ws_auth import ws_ticket_issue
 
 from .. import notifications, services
 from ..models import Chat, Message, Notification
@@ -215,3 +216,18 @@ class PreferencesView(APIView):
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(notifications.preferences_update(user=request.user, changes=serializer.validated_data))
+
+
+@extend_schema(tags=["presence"], request=None, responses={200: s.WsTicketSerializer, **ERRORS})
+class WsTicketView(APIView):
+    """A one-use ticket for opening one socket (`?ticket=`) within 60 seconds.
+
+    Apps use it instead of putting their access token in the socket's address, where it could be recorded.
+    """
+
+    def post(self, request: Request) -> Response:
+        token = request.auth
+        ticket, expires_at = ws_ticket_issue(
+            user=request.user, session_id=token.get("sid") if token is not None else None,
+            token_version=token.get("ver") if token is not None else request.user.token_version)
+        return Response(s.WsTicketSerializer({"ticket": ticket, "expires_at": expires_at}).data)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0005_payment_titles'),
+        ('payments', '0007_ledger_transactions_append_only'),
     ]
 
     operations = [
