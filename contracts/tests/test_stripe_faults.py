@@ -16,7 +16,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from contracts.models import Milestone
+from contracts.models import Dispute, Milestone
 from contracts.tests.factories import make_contract
 from payments.customers import customer_id_for
 from payments.models import LedgerAccount, LedgerTransaction, Payment, PaymentOperation, Payout
@@ -188,6 +188,52 @@ def test_after_a_day_an_operation_stripe_never_saw_is_failed_and_nothing_is_book
     # The client can fund again afterwards.
     assert fund(api, milestone["id"]).status_code == 200
     assert Milestone.objects.get(pk=milestone["id"]).status == "funded"
+
+
+@pytest.mark.parametrize("resolution", ["refund", "split"])
+def test_a_dispute_resolution_stripe_did_not_answer_stays_open_then_is_booked_through_the_tables(
+        private_stripe, pending_milestone, freelancer_user, staff_user, client_for, resolution):
+    api, milestone = pending_milestone
+    assert fund(api, milestone["id"]).status_code == 200
+    contract_id = milestone["contract_id"]
+    opened = api.post(f"/api/contracts/{contract_id}/dispute", {"milestone_id": milestone["id"],
+                                                                 "reason": "Not what we agreed."}, format="json")
+    assert opened.status_code == 201, opened.json()
+    dispute = Dispute.objects.get()
+    body = {"resolution": resolution, **({"freelancer_amount": "100.00"} if resolution == "split" else {})}
+
+    private_stripe.kill()
+    staff_api = client_for(staff_user)
+    response = staff_api.post(f"/api/disputes/{dispute.pk}/resolve", body, format="json")
+    assert response.status_code == 503, response.json()
+    assert response.json()["error_type"] == "payment_provider_unavailable"
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.milestone.status, dispute.contract.status) == ("open", "disputed", "disputed")
+    assert not dispute.status_changes.exclude(from_status="").exists()
+    # While the client's money may be on its way back, the dispute is neither withdrawn nor decided again.
+    for attempt in (api.post(f"/api/disputes/{dispute.pk}/withdraw", {}, format="json"),
+                    staff_api.post(f"/api/disputes/{dispute.pk}/resolve", body, format="json")):
+        assert attempt.status_code == 409, attempt.json()
+        assert attempt.json()["error_type"] == "payment_in_progress"
+
+    private_stripe.restart()
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 1, "failed": 0, "still_unknown": 0}
+    dispute.refresh_from_db()
+    milestone_row = Milestone.objects.get(pk=milestone["id"])
+    assert (dispute.status, dispute.resolution, dispute.contract.status) == ("resolved", resolution, "active")
+    change = dispute.status_changes.get(from_status="open")
+    assert (change.to_status, change.changed_by_id) == ("resolved", staff_user.pk)
+    action_target = {"refund": "refunded", "split": "released"}[resolution]
+    assert milestone_row.status == action_target
+    assert milestone_row.status_changes.filter(from_status="disputed", to_status=action_target,
+                                               changed_by=staff_user).count() == 1
+    shown = client_for(freelancer_user).get(f"/api/milestones/{milestone['id']}").json()
+    expected = {"refund": ("0.00", "250.00"), "split": ("100.00", "150.00")}[resolution]
+    assert (shown["released_amount"], shown["refunded_amount"]) == expected
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 1
+    assert LedgerTransaction.objects.filter(kind="release").count() == (1 if resolution == "split" else 0)
+    assert operations_reconcile(left_for=timedelta(0)) == {"booked": 0, "failed": 0, "still_unknown": 0}
+    assert_ledger_balanced()
 
 
 @pytest.mark.usefixtures("stripe_clean")
