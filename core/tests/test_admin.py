@@ -220,6 +220,7 @@ def test_retrying_a_payout_while_stripe_is_unreachable_says_so_and_keeps_it_held
     from payments.models import LedgerTransaction, PaymentOperation
     from tests.helpers.stripe_emulator import _free_port
 
+    escrow.milestone_submit(milestone=funded, by=freelancer_user, note="Done.", files=[])
     escrow.milestone_approve(milestone=funded, by=client_user)
     payout = Payout.objects.get(user=freelancer_user)
     account = payments.connect_account_for(freelancer_user)
