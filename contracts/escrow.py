@@ -1,8 +1,11 @@
 """Milestones and the money in them: fund, submit, approve (release), request changes, refund, dispute.
 
-Each step locks the milestone row, checks the move against MILESTONE_TRANSITIONS, records it, and
+Each step locks the milestone row, checks the move against MILESTONE_MOVES, records it, and
 moves money through payments' services, whose ledger references and Stripe idempotency keys are derived
 from the milestone's id: two clicks, two tabs or a retried request never charge, release or refund twice.
+A step that needs Stripe (funding, a refund, a dispute's refund or split) checks its move under the lock,
+writes the payment operation down, asks Stripe outside any transaction, and makes the move when the
+operation is booked.
 """
 
 import logging
@@ -22,13 +25,14 @@ from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.money import from_minor, money_text, to_minor
-from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, moves
+from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments
 from payments import signals as payment_signals
 from payments import stripe_events
+from payments.models import Payment
 
 from .models import (
     Contract,
@@ -106,6 +110,15 @@ def _move(milestone: Milestone, action: str, by: User | None, note: str = "", *,
           history=MilestoneStatusChange, by=by, back_to=back_to, note=note[:2000])
 
 
+def _check(obj: Milestone | Dispute, action: str, actor: str,
+           table: dict[tuple[str, str], Move] = MILESTONE_MOVES) -> None:
+    """Under the lock: whether `action` is allowed now (409 if not), for a move made once money has moved."""
+    if not may(table, obj.status, action, actor):
+        noun = obj._meta.verbose_name
+        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} does not allow this.",
+                       code="invalid_transition")
+
+
 def _titles(milestone: Milestone) -> dict[str, str]:
     """What a payment for this milestone is for, as its receipt names it."""
     return {"contract_title": milestone.contract.title, "milestone_title": milestone.title}
@@ -171,54 +184,94 @@ class FundResult:
         return self.status == "succeeded"
 
 
-def _fund_result(milestone: Milestone, outcome: payments.ChargeOutcome | None) -> FundResult:
-    if outcome is None or outcome.succeeded or milestone.status == MilestoneStatus.FUNDED:
-        return FundResult(milestone=milestone, status="succeeded", client_secret=None,
-                          payment_intent_id=milestone.payment_intent_id)
-    return FundResult(milestone=milestone, status=outcome.status, client_secret=outcome.client_secret,
-                      payment_intent_id=outcome.payment_intent_id)
+# What a payment operation is for, as payments hands it back; money for a milestone moves one at a time.
+SUBJECT = "milestone"
+FUNDING = "escrow_funding"
+REFUND = "milestone_refund"
+DISPUTE_REFUND = "dispute_refund"
+DISPUTE_SPLIT = "dispute_split"
+DUPLICATE_REFUND = "duplicate_refund"
+MONEY_IN_FLIGHT = (FUNDING, REFUND, DISPUTE_REFUND, DISPUTE_SPLIT)
+AWAITING_THE_PAYER = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+def _no_money_in_flight(milestone: Milestone) -> None:
+    """Under the milestone's lock: refuses (409) while a charge or refund of it is on its way to Stripe."""
+    payments.operation_guard(subject_type=SUBJECT, subject_id=milestone.pk, purposes=MONEY_IN_FLIGHT)
+
+
+def _funded(milestone: Milestone) -> FundResult:
+    return FundResult(milestone=milestone, status="succeeded", client_secret=None,
+                      payment_intent_id=milestone.payment_intent_id)
+
+
+def _last_attempt(milestone: Milestone) -> Any:
+    """The PaymentIntent of the milestone's last funding attempt, as Stripe has it now (asked outside locks)."""
+    intent_id = Milestone.objects.filter(pk=milestone.pk).values_list("payment_intent_id", flat=True).first()
+    if not intent_id:
+        return None
+    return payments.payment_intent_fetch(intent_id)
 
 
 def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None) -> FundResult:
     """Charges the client into escrow. With a payment method the card is charged now; without one the
     answer carries the PaymentIntent's client secret for Stripe Elements, and the webhook finishes it.
     A declined card raises PaymentError (402) and leaves the milestone unfunded.
+
+    The charge is written down under the milestone's lock, asked of Stripe outside any transaction, and
+    booked in a transaction of its own. A Stripe that does not answer raises PaymentProviderUnavailable (503)
+    and changes nothing visible; the next attempt, or reconciliation, asks again with the same key. The last
+    attempt is reused while it may still succeed: a processing PaymentIntent is waited for, one awaiting the
+    payer is handed back, and a canceled one is replaced.
     """
     contract = milestone.contract
     _allowed(milestone, "fund", by)
+    intent = _last_attempt(milestone)
+    customer = payments.customer_for(by) if intent is None or intent.status not in ("succeeded", "processing") else ""
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.PENDING:
             raise Conflict("This milestone is already funded.", code="already_funded")
         if locked.contract.status != ContractStatus.ACTIVE:
             raise Conflict("Milestones can be funded while the contract is active.", code="contract_not_active")
-        if locked.payment_intent_id and not payment_method:
-            intent = payments.payment_intent_retrieve(locked.payment_intent_id)
-            if intent.status == "succeeded":
-                _funding_succeeded(locked, intent)
-                return _fund_result(locked, None)
-            if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
-                return _fund_result(locked, payments.ChargeOutcome(
-                    status=intent.status, payment_intent_id=intent.id, client_secret=intent.client_secret))
-        locked.funding_attempts += 1
-        outcome = payments.charge_start(
-            payer=by, amount_minor=to_minor(locked.amount), currency=locked.currency, payment_method=payment_method,
-            idempotency_key=f"fund-milestone-{locked.pk}-{locked.funding_attempts}",
-            metadata={"purpose": "escrow_funding", "milestone_id": str(locked.pk), "contract_id": str(contract.pk)},
-            description=f"Escrow for “{locked.title}” ({contract.title})",
-        )
-        if outcome.payment_intent_id:
-            locked.payment_intent_id = outcome.payment_intent_id
-        locked.save(update_fields=["funding_attempts", "payment_intent_id", "updated_at"])
-        if outcome.succeeded:
-            _funding_succeeded(locked, payments.payment_intent_retrieve(outcome.payment_intent_id))
-    if outcome.status == "declined":
+        left = payments.operation_open(subject_type=SUBJECT, subject_id=locked.pk, purposes=MONEY_IN_FLIGHT)
+        if left is not None:
+            # An attempt Stripe did not answer (or a process that died): asked again with its own key.
+            operation = payments.operation_take_over(left)
+        elif intent is not None and intent.status == "succeeded":
+            _funding_succeeded(locked, intent)
+            return _funded(locked)
+        elif intent is not None and intent.status == "processing":
+            return FundResult(milestone=locked, status="processing", client_secret=None, payment_intent_id=intent.id)
+        elif intent is not None and intent.status in AWAITING_THE_PAYER and not payment_method:
+            return FundResult(milestone=locked, status=intent.status, client_secret=intent.client_secret,
+                              payment_intent_id=intent.id)
+        else:
+            locked.funding_attempts += 1
+            locked.save(update_fields=["funding_attempts", "updated_at"])
+            operation = payments.charge_begin(
+                payer=by, customer_id=customer, amount_minor=to_minor(locked.amount), currency=locked.currency,
+                payment_method=payment_method, idempotency_key=f"fund-milestone-{locked.pk}-{locked.funding_attempts}",
+                metadata={"purpose": FUNDING, "milestone_id": str(locked.pk), "contract_id": str(contract.pk)},
+                description=f"Escrow for “{locked.title}” ({contract.title})", purpose=FUNDING,
+                subject_type=SUBJECT, subject_id=locked.pk,
+            )
+    outcome = payments.operation_run(operation)
+    locked.refresh_from_db()
+    if outcome.declined:
         raise payments.PaymentError(f"{outcome.error} The milestone is not funded.", code="card_declined")
-    return _fund_result(locked, outcome)
+    if not outcome.succeeded:
+        raise payments.PaymentError(outcome.error or "The payment details are not valid.", code="invalid_payment")
+    if locked.status == MilestoneStatus.FUNDED:
+        return _funded(locked)
+    intent = outcome.stripe_object
+    return FundResult(milestone=locked, status=intent.status, client_secret=intent.client_secret,
+                      payment_intent_id=intent.id)
 
 
 def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
-    """Records a succeeded PaymentIntent for a locked milestone, once."""
+    """Records a succeeded PaymentIntent for a locked milestone, once. The first PaymentIntent to succeed
+    funds a pending milestone, whichever attempt it was; one succeeding after that is given back."""
     contract = milestone.contract
     if intent.amount != to_minor(milestone.amount) or intent.currency != milestone.currency:
         logger.error("PaymentIntent %s does not match milestone %s", intent.id, milestone.pk)
@@ -234,14 +287,15 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     )
     if not created:
         return
-    if milestone.status != MilestoneStatus.PENDING or (milestone.payment_intent_id
-                                                       and milestone.payment_intent_id != intent.id):
+    if milestone.status != MilestoneStatus.PENDING:
         # A second PaymentIntent succeeded for a milestone already funded (an abandoned 3-D Secure attempt
-        # finished late): give that money straight back.
-        payments.refund_issue(payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount,
-                              currency=intent.currency, contract_id=contract.pk, milestone_id=milestone.pk,
-                              reference=f"refund:duplicate:{intent.id}",
-                              description=f"Duplicate payment for “{milestone.title}” returned", **_titles(milestone))
+        # finished late): give that money straight back, through Stripe once this transaction has committed.
+        operation = payments.refund_begin(
+            payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
+            contract_id=contract.pk, milestone_id=milestone.pk, reference=f"refund:duplicate:{intent.id}",
+            description=f"Duplicate payment for “{milestone.title}” returned", purpose=DUPLICATE_REFUND,
+            subject_type=SUBJECT, subject_id=milestone.pk, **_titles(milestone))
+        transaction.on_commit(lambda: payments.operation_settle_later(operation.pk))
         return
     _move(milestone, "fund", contract.client, actor=CLIENT)
     milestone.payment_intent_id = intent.id
@@ -261,7 +315,7 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
 def _on_payment_intent_succeeded(sender: Any, payment_intent: Any, **kwargs: Any) -> None:
     """A webhook (or reconciliation) says a PaymentIntent succeeded: fund its milestone, once."""
     metadata = payment_intent.get("metadata") or {}
-    if metadata.get("purpose") != "escrow_funding" or not str(metadata.get("milestone_id", "")).isdigit():
+    if metadata.get("purpose") != FUNDING or not str(metadata.get("milestone_id", "")).isdigit():
         return
     with transaction.atomic():
         milestone = Milestone.objects.select_for_update().select_related("contract", "contract__client",
@@ -269,6 +323,44 @@ def _on_payment_intent_succeeded(sender: Any, payment_intent: Any, **kwargs: Any
             pk=int(metadata["milestone_id"])).first()
         if milestone is not None:
             _funding_succeeded(milestone, payment_intent)
+
+
+@receiver(payment_signals.payment_operation_booked, dispatch_uid="contracts.escrow_operation_booked")
+def _on_operation_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs: Any) -> None:
+    """Stripe did what a milestone's operation asked: move the milestone, in the booking's transaction."""
+    if operation.subject_type != SUBJECT or operation.purpose == DUPLICATE_REFUND:
+        return
+    milestone = Milestone.objects.select_for_update().select_related(
+        "contract", "contract__client", "contract__freelancer").filter(pk=int(operation.subject_id)).first()
+    if milestone is None:
+        logger.error("Payment operation %s is for a milestone that does not exist", operation.idempotency_key)
+        return
+    if operation.purpose == FUNDING:
+        if stripe_object.status == "succeeded":
+            _funding_succeeded(milestone, stripe_object)
+        elif milestone.status == MilestoneStatus.PENDING:
+            milestone.payment_intent_id = stripe_object.id  # the attempt the payer is to finish
+            milestone.save(update_fields=["payment_intent_id", "updated_at"])
+        return
+    decision = operation.context
+    by = User.objects.filter(pk=decision.get("by_id")).first() if decision.get("by_id") else None
+    if operation.purpose == REFUND:
+        before = milestone.status
+        _refunded(milestone, by, operation.amount, decision.get("note", ""), action=decision.get("action", "refund"),
+                  actor=decision.get("actor", ""))
+        audit("milestone.refund", target=milestone, actor=by, old={"status": before},
+              new={"status": milestone.status})
+        return
+    dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=decision["dispute_id"])
+    action = RESOLUTION_ACTIONS[decision["resolution"]]
+    if operation.purpose == DISPUTE_REFUND:
+        _refunded(milestone, by, operation.amount, decision.get("note") or "dispute resolved: refunded",
+                  action=action, actor=STAFF)
+    else:
+        _release(milestone, by, int(decision["freelancer_minor"]), decision.get("note") or "dispute resolved: split",
+                 action=action, actor=STAFF)
+    freelancer_amount = Decimal(decision["freelancer_amount"]) if decision.get("freelancer_amount") else None
+    _dispute_close(dispute, by, decision["resolution"], freelancer_amount, decision.get("note", ""))
 
 
 # --- the work -----------------------------------------------------------------------------------
@@ -331,6 +423,7 @@ def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
         if locked.status != MilestoneStatus.SUBMITTED:
             raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
                            "only submitted work is.", code="invalid_transition")
+        _no_money_in_flight(locked)
         _release(locked, by, to_minor(locked.amount), action="approve")
     return locked
 
@@ -349,9 +442,12 @@ def milestone_auto_release(*, milestone: Milestone, now: Any) -> bool:
     return True
 
 
-def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "", *, action: str) -> None:
+def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str = "", *, action: str,
+             actor: str = "") -> None:
+    """Moves a locked milestone by `action` and releases `gross_minor` of its escrow, less the fee fixed at
+    funding, to the freelancer."""
     contract = milestone.contract
-    _move(milestone, action, by, note)
+    _move(milestone, action, by, note, actor=actor)
     milestone.released_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
@@ -383,7 +479,7 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
     """
     if role_of(milestone.contract, by) == CLIENT:
         return _refund_request(milestone, by, note)
-    _allowed(milestone, "refund", by)
+    actor = _allowed(milestone, "refund", by)
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
@@ -392,10 +488,34 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
             raise Conflict("Only funded milestones that are not paid out can be refunded.",
                            code="invalid_transition")
-        before = locked.status
-        _refund(locked, by, to_minor(locked.amount), note, action="refund")
-        audit("milestone.refund", target=locked, actor=by, old={"status": before}, new={"status": locked.status})
+        _no_money_in_flight(locked)
+        _check(locked, "refund", actor)
+        operation = _refund_begin(locked, to_minor(locked.amount), REFUND,
+                                  {"by_id": by.pk if by else None, "note": note, "action": "refund", "actor": actor})
+    _refund_run(operation)
+    locked.refresh_from_db()
     return locked
+
+
+def _refund_begin(milestone: Milestone, amount_minor: int, purpose: str, decision: dict[str, Any]) -> Any:
+    """Writes down the refund of (part of) a locked milestone's escrow; the milestone moves once it is booked."""
+    contract = milestone.contract
+    description = (f"Refund of the client's share of “{milestone.title}”" if purpose == DISPUTE_SPLIT
+                   else f"Refund for “{milestone.title}”")
+    return payments.refund_begin(
+        payer=contract.client, payment_intent_id=milestone.payment_intent_id, amount_minor=amount_minor,
+        currency=milestone.currency, contract_id=contract.pk, milestone_id=milestone.pk,
+        reference=f"refund:milestone:{milestone.pk}", description=description, purpose=purpose,
+        subject_type=SUBJECT, subject_id=milestone.pk, decision=decision, **_titles(milestone),
+    )
+
+
+def _refund_run(operation: Any) -> None:
+    """Asks Stripe for a written-down refund, outside any transaction, and books it (moving the milestone)."""
+    outcome = payments.operation_run(operation)
+    if not outcome.succeeded:
+        raise payments.PaymentError(f"The refund was refused: {outcome.error} Nothing changed.",
+                                    code="refund_failed")
 
 
 def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
@@ -416,21 +536,18 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
     return locked
 
 
-def _refund(milestone: Milestone, by: User | None, amount_minor: int, note: str = "", *, action: str) -> None:
+def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: str = "", *, action: str,
+              actor: str = "") -> None:
+    """A locked milestone's refund is booked: it moves to refunded by `action` and the client is told."""
     contract = milestone.contract
-    _move(milestone, action, by, note)
+    _move(milestone, action, by, note, actor=actor)
     milestone.refunded_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
-    refund = payments.refund_issue(
-        payer=contract.client, payment_intent_id=milestone.payment_intent_id, amount_minor=amount_minor,
-        currency=milestone.currency, contract_id=contract.pk, milestone_id=milestone.pk,
-        reference=f"refund:milestone:{milestone.pk}", description=f"Refund for “{milestone.title}”",
-        **_titles(milestone),
-    )
+    refund = Payment.objects.filter(kind=Payment.Kind.REFUND, milestone_id=milestone.pk).order_by("-id").first()
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"{money_text(refund.amount, refund.currency)} refunded for “{milestone.title}”",
-           data={"payment_id": refund.pk, "contract_id": contract.pk})
+           title=f"{money_text(amount_minor, milestone.currency)} refunded for “{milestone.title}”",
+           data={"payment_id": refund.pk if refund else None, "contract_id": contract.pk})
 
 
 def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: str,
@@ -449,6 +566,7 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
             raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
+        _no_money_in_flight(locked)
         before = locked.status
         _move(locked, "open_dispute", by, reason)
         locked.auto_release_at = None
@@ -485,45 +603,55 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
             raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
                            code="already_resolved")
         milestone = _lock(dispute.milestone)
+        _no_money_in_flight(milestone)
         total = to_minor(milestone.amount)
         action = RESOLUTION_ACTIONS[resolution]
-        apply(dispute, "resolve", table=DISPUTE_MOVES, actor=STAFF, history=DisputeStatusChange, by=by)
+        # Both moves are checked now (409 before any money moves) and made once the money has moved.
+        _check(dispute, "resolve", STAFF, table=DISPUTE_MOVES)
+        _check(milestone, action, STAFF)
+        decision = {"by_id": by.pk, "note": note, "resolution": resolution, "dispute_id": dispute.pk}
         if resolution == Dispute.Resolution.RELEASE:
-            _release(milestone, by, total, note or "dispute resolved: released", action=action)
-        elif resolution == Dispute.Resolution.REFUND:
-            _refund(milestone, by, total, note or "dispute resolved: refunded", action=action)
+            _release(milestone, by, total, note or "dispute resolved: released", action=action, actor=STAFF)
+            _dispute_close(dispute, by, resolution, None, note)
+            return dispute
+        if resolution == Dispute.Resolution.REFUND:
+            operation = _refund_begin(milestone, total, DISPUTE_REFUND, decision)
         else:
             part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
             if not 0 < part < total:
                 raise ApplicationError(
                     f"Invalid input: the freelancer's part must be between 0 and {from_minor(total)}.",
                     code="validation_error", errors={"freelancer_amount": ["Between 0 and the milestone amount."]})
-            _release(milestone, by, part, note or "dispute resolved: split", action=action)
-            payments.refund_issue(
-                payer=dispute.contract.client, payment_intent_id=milestone.payment_intent_id,
-                amount_minor=total - part, currency=milestone.currency, contract_id=dispute.contract_id,
-                milestone_id=milestone.pk, reference=f"refund:milestone:{milestone.pk}",
-                description=f"Refund of the client's share of “{milestone.title}”", **_titles(milestone),
-            )
-        dispute.resolution = resolution
-        dispute.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
-        dispute.resolution_note = note
-        dispute.resolved_by = by
-        dispute.resolved_at = timezone.now()
-        dispute.save()
-        audit("dispute.resolve", target=dispute, actor=by, old={"status": "open"},
-              new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
-        contract = dispute.contract
-        if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
-            contract_act(contract=contract, action="close_dispute", by=by)
-        label = Dispute.Resolution(resolution).label.lower()
-        for person in (contract.client, contract.freelancer):
-            notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
-                   message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
-                   email_template="dispute_resolved",
-                   email_context={"contract_title": contract.title, "contract_url": _url(contract),
-                                  "resolution": label})
+            operation = _refund_begin(milestone, total - part, DISPUTE_SPLIT, {
+                **decision, "freelancer_minor": part, "freelancer_amount": str(freelancer_amount)})
+    # The client's money goes back through Stripe outside the locks; the booking resolves the dispute.
+    _refund_run(operation)
+    dispute.refresh_from_db()
     return dispute
+
+
+def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelancer_amount: Decimal | None,
+                   note: str) -> None:
+    """Records staff's decision on a locked dispute whose money has moved, and tells both parties."""
+    apply(dispute, "resolve", table=DISPUTE_MOVES, actor=STAFF, history=DisputeStatusChange, by=by)
+    dispute.resolution = resolution
+    dispute.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
+    dispute.resolution_note = note
+    dispute.resolved_by = by
+    dispute.resolved_at = timezone.now()
+    dispute.save()
+    audit("dispute.resolve", target=dispute, actor=by, old={"status": "open"},
+          new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
+    contract = dispute.contract
+    if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
+        contract_act(contract=contract, action="close_dispute", by=by)
+    label = Dispute.Resolution(resolution).label.lower()
+    for person in (contract.client, contract.freelancer):
+        notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
+               message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
+               email_template="dispute_resolved",
+               email_context={"contract_title": contract.title, "contract_url": _url(contract),
+                              "resolution": label})
 
 
 def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
@@ -543,6 +671,7 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
             raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
                            code="already_resolved")
         milestone = _lock(dispute.milestone)
+        _no_money_in_flight(milestone)
         apply(dispute, "withdraw", table=DISPUTE_MOVES, actor=actor, history=DisputeStatusChange, by=by)
         dispute.save(update_fields=["status"])
         _move(milestone, "withdraw_dispute", by, "dispute withdrawn", actor=actor,

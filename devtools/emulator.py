@@ -15,6 +15,8 @@ On top of localstripe this adds, kept in localstripe's store so it persists and 
 - Idempotency keys on every `POST /v1/...`, as Stripe keeps them (same key and parameters: the saved
   response again, with `Idempotent-Replayed: true`; same key, other parameters or endpoint: an
   `idempotency_error`).
+- Search by query: `GET /v1/payment_intents/search` (and charges, customers), e.g.
+  `query=metadata['operation']:'fund-milestone-7-1'`, in Stripe's `search_result` shape.
 - An unknown `Stripe-Account` header is refused; `DELETE /_config/webhooks/<name>` removes a webhook.
 """
 
@@ -26,6 +28,7 @@ import hashlib
 import html
 import json
 import pickle
+import re
 import socket
 import time
 from pathlib import Path
@@ -811,6 +814,81 @@ def _install_middlewares(app: Any) -> None:
     middlewares.append(connect_and_idempotency)
 
 
+# --- search by query (Stripe's Search API: `GET /v1/<objects>/search?query=...`) ---------------------
+#
+# Stripe's query language, for what MegiLance asks: clauses `field:'value'` (exact match), `metadata['key']:'value'`,
+# `-field:'value'` (negation), joined by `AND` (or all by `OR`). Results newest first, in Stripe's
+# `search_result` shape; `limit` (1-100) and `page` (the `next_page` token of the previous answer).
+
+_SEARCHABLE = {"/v1/payment_intents/search": "payment_intent", "/v1/charges/search": "charge",
+               "/v1/customers/search": "customer"}
+_CLAUSE = re.compile(r"""^(-?)(metadata\[['"]([^'"]+)['"]\]|[a-z_]+)\s*:\s*(['"])(.*)\4$""")
+
+
+def _search_clauses(query: str) -> tuple[str, list[tuple[bool, str | None, str, str]]]:
+    text = query.strip()
+    joiner = "OR" if re.search(r"\sOR\s", text) else "AND"
+    if joiner == "OR" and re.search(r"\sAND\s", text):
+        raise StripeError(400, "Search queries cannot mix AND and OR.", param="query")
+    clauses = []
+    for part in re.split(rf"\s+{joiner}\s+", text):
+        match = _CLAUSE.match(part.strip())
+        if match is None:
+            raise StripeError(400, f"Invalid search query: could not parse `{part.strip()}`.", param="query")
+        negated, field, key, _, value = match.groups()
+        clauses.append((bool(negated), key, "metadata" if key else field, value))
+    return joiner, clauses
+
+
+def _search_matches(obj: Any, joiner: str, clauses: list[tuple[bool, str | None, str, str]]) -> bool:
+    results = []
+    for negated, key, field, value in clauses:
+        if field == "metadata":
+            found = (getattr(obj, "metadata", None) or {}).get(key)
+            hit = found is not None and str(found) == value
+        else:
+            found = getattr(obj, field, None)
+            found = getattr(found, "id", found)
+            hit = found is not None and str(found).lower() == value.lower()
+        results.append(hit != negated)
+    return all(results) if joiner == "AND" else any(results)
+
+
+def _search(request: Any, prefix: str) -> Any:
+    query = request.query.get("query")
+    if not query:
+        raise _missing("query")
+    limit = try_convert_to_int(request.query.get("limit", 10))
+    if not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise _invalid("limit", "This value must be between 1 and 100.")
+    offset = try_convert_to_int(request.query.get("page") or 0)
+    joiner, clauses = _search_clauses(query)
+    found = [value for key, value in store.items() if key.startswith(prefix + ":")
+             and _search_matches(value, joiner, clauses)]
+    found = _newest_first(found)
+    page = found[offset:offset + limit]
+    more = len(found) > offset + limit
+    return server.json_response({
+        "object": "search_result", "url": request.path, "has_more": more,
+        "next_page": str(offset + limit) if more else None, "data": [item._export() for item in page],
+    })
+
+
+def _install_search(app: Any) -> None:
+    """Answers the search routes before localstripe's `/v1/<objects>/{id}` takes `search` for an id."""
+
+    @web.middleware
+    async def search(request: Any, handler: Any) -> Any:
+        prefix = _SEARCHABLE.get(request.path)
+        if request.method == "GET" and prefix is not None:
+            return _search(request, prefix)
+        return await handler(request)
+
+    app.middlewares.append(search)
+
+# --- end of search by query ---------------------------------------------------------------------------
+
+
 def _install(app: Any) -> None:
     if _state["installed"]:
         return
@@ -834,6 +912,7 @@ def _install(app: Any) -> None:
         router.add_delete(base + "/{id}", server.api_delete(cls, base))
     _install_money_events(router)
     _install_middlewares(app)
+    _install_search(app)
 
 
 def _platform_id() -> str:

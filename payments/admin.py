@@ -16,6 +16,7 @@ from .models import (
     LedgerEntry,
     LedgerTransaction,
     Payment,
+    PaymentOperation,
     Payout,
     ReconciliationMismatch,
     StripeCustomer,
@@ -72,12 +73,21 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
     """Sends each freelancer's held payouts now (those whose Stripe account can receive), audited."""
 
     def send(user_id: int) -> None:
-        sent = payouts.payouts_send(user_id=user_id)
-        audit("payout.retry", actor=request.user, new={"user_id": user_id, "sent": sent})
-        if not sent:
-            modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, the payout "
-                                             "account cannot receive yet, or Stripe refused: see the payout's "
-                                             "last error).", "warning")
+        result = payouts.payouts_send(user_id=user_id)
+        audit("payout.retry", actor=request.user, new={"user_id": user_id, **result.as_dict()})
+        if result.unavailable:
+            modeladmin.message_user(request, f"User {user_id}: Stripe is not answering; {result.unavailable} "
+                                             "payout(s) stay held and their transfer is finished automatically "
+                                             "once it answers.", "warning")
+        if result.in_progress:
+            modeladmin.message_user(request, f"User {user_id}: {result.in_progress} payout(s) are already being "
+                                             "transferred.", "info")
+        if result.refused:
+            modeladmin.message_user(request, f"User {user_id}: Stripe refused {result.refused} payout(s); see "
+                                             "each payout's last error.", "warning")
+        if not (result.sent or result.unavailable or result.in_progress or result.refused):
+            modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, or the payout "
+                                             "account cannot receive yet).", "warning")
 
     run_for_each(modeladmin, request, sorted(user_ids), send,
                  done="Tried again for {n} freelancer(s); see each payout's status.")
@@ -130,6 +140,24 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def retry_held_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         _retry_payouts(self, request, set(queryset.filter(status=Payout.Status.HELD)
                                           .values_list("user_id", flat=True)))
+
+
+@admin.register(PaymentOperation)
+class PaymentOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each movement of money asked of Stripe: one left unknown (Stripe did not answer) or succeeded and not yet
+    booked is finished by reconciliation."""
+
+    list_display = ["id", "created_at", "kind", "purpose", "subject_type", "subject_id", "money", "status",
+                    "attempts", "stripe_id", "idempotency_key"]
+    list_filter = ["status", "kind", "purpose", "currency"]
+    search_fields = ["idempotency_key", "stripe_id", "=subject_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    readonly_fields = all_fields(PaymentOperation)
+
+    @admin.display(description="amount", ordering="amount")
+    def money(self, obj: PaymentOperation) -> str:
+        return minor_money(obj.amount, obj.currency)
 
 
 @admin.register(ConnectedAccount)

@@ -211,6 +211,63 @@ class ClientSubscription(models.Model):
         return f"{self.stripe_subscription_id} {self.status} of {self.user}"
 
 
+class PaymentOperation(models.Model):
+    """One movement of money asked of Stripe, written down before Stripe is called.
+
+    The record is committed first (under the lock of what it pays for), Stripe is called outside any
+    database transaction with the record's idempotency key, and what Stripe did is booked in a transaction
+    of its own. An operation left pending or unknown (Stripe did not answer, or the process died) is
+    finished by reconciliation: with the same key while Stripe keeps it (24 hours), by the metadata search
+    after that. `subject_type`/`subject_id` name what the money is for ("milestone", "42"), as the app that
+    asked for it calls it; payments does not look inside.
+    """
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge (PaymentIntent)"
+        REFUND = "refund", "Refund"
+        TRANSFER = "transfer", "Transfer to a connected account"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Written down, Stripe not yet answered"
+        SUCCEEDED = "succeeded", "Stripe did it; not yet booked"
+        FAILED = "failed", "Stripe refused it, or never did it"
+        UNKNOWN = "unknown", "Stripe did not answer"
+        BOOKED = "booked", "Booked in the ledger"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    purpose = models.CharField(max_length=40)
+    amount = models.BigIntegerField(help_text="minor units")
+    currency = models.CharField(max_length=3)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_id = models.CharField(max_length=255, blank=True)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=64)
+    # The parameters of the Stripe call, sent again unchanged when the call is repeated with the same key.
+    params = models.JSONField(default=dict)
+    # What booking the result needs (who paid, the contract, the receipt's titles, the decision it finishes).
+    context = models.JSONField(default=dict, blank=True)
+    # What Stripe answered: its status of the object, or the refusal.
+    result = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="payop_subject_idx"),
+            models.Index(fields=["status", "updated_at"], name="payop_status_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payop_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} {self.status} ({self.idempotency_key})"
+
+
 class ReconciliationMismatch(models.Model):
     """A difference the daily comparison of the ledger with Stripe found: one row per difference, seen again
     on later runs until it is gone (then `resolved_at` is set)."""

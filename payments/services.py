@@ -1,9 +1,11 @@
 """Charges, escrow movements and payout accounts: what the apps above payments call to move money.
 
 Every movement of money is one `LedgerTransaction` whose entries sum to zero (`payments.ledger`), with a
-`reference` derived from our own ids, so recording it twice is impossible. Every Stripe call that creates
-something carries an idempotency key derived from the same ids, so a retried request never charges, refunds
-or transfers twice. The caller says what the money was for (`contract_title`, `milestone_title`): receipts
+`reference` derived from our own ids, so recording it twice is impossible. Every Stripe call that moves money
+is a `PaymentOperation` (`payments.operations`): written down first with an idempotency key derived from the
+same ids, asked of Stripe outside any transaction, and booked in a transaction of its own, so a retried
+request, a Stripe that does not answer or a process that dies midway never charges, refunds or transfers
+twice and never loses a booking. The caller says what the money was for (`contract_title`, `milestone_title`): receipts
 and the payments list show it as it was when the money moved.
 """
 
@@ -22,10 +24,19 @@ from core.money import fee_minor, money_text, percent_text
 
 from . import payouts, stripe_client
 from .customers import customer_id_for
-from .exceptions import PaymentError, PaymentServiceUnavailable
+from .exceptions import PaymentError, PaymentInProgress, PaymentProviderUnavailable, PaymentServiceUnavailable
 from .ledger import ledger_record
-from .models import ConnectedAccount, LedgerAccount, LedgerTransaction, Payment, Payout
-from .tasks import send_payouts
+from .models import ConnectedAccount, LedgerAccount, LedgerTransaction, Payment, PaymentOperation, Payout
+from .operations import (
+    Outcome,
+    operation_create,
+    operation_guard,
+    operation_open,
+    operation_run,
+    operation_settle,
+    operation_take_over,
+)
+from .tasks import send_payouts, settle_operation
 
 logger = logging.getLogger(__name__)
 
@@ -33,47 +44,50 @@ logger = logging.getLogger(__name__)
 # --- charges ------------------------------------------------------------------------------------
 
 
-@dataclass
-class ChargeOutcome:
-    status: str
-    payment_intent_id: str
-    client_secret: str | None
-    error: str | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "succeeded"
-
-
-def charge_start(*, payer: User, amount_minor: int, currency: str, payment_method: str | None,
-                 idempotency_key: str, metadata: dict[str, str], description: str) -> ChargeOutcome:
-    """Creates (and with a payment method, confirms) a PaymentIntent charging the payer on the platform.
-
-    A declined card is not an exception here: the outcome says what happened.
-    """
-    customer = customer_id_for(payer)
+def charge_begin(*, payer: User, amount_minor: int, currency: str, payment_method: str | None,
+                 idempotency_key: str, metadata: dict[str, str], description: str, purpose: str, subject_type: str,
+                 subject_id: Any, customer_id: str) -> PaymentOperation:
+    """Writes down a PaymentIntent to create (and with a payment method, confirm) for the payer, in the caller's
+    transaction. `customer_id` comes from `customer_for`, asked before the transaction began."""
     params: dict[str, Any] = {
-        "amount": amount_minor, "currency": currency, "customer": customer,
+        "amount": amount_minor, "currency": currency, "customer": customer_id,
         "metadata": {**metadata, "description": description[:255]}, "payment_method_types": ["card"],
     }
     if payment_method:
         params.update(payment_method=payment_method, confirm=True)
+    return operation_create(kind=PaymentOperation.Kind.CHARGE, purpose=purpose, subject_type=subject_type,
+                            subject_id=subject_id, amount_minor=amount_minor, currency=currency,
+                            idempotency_key=idempotency_key, params=params, context={"payer_id": payer.pk})
+
+
+def customer_for(payer: User) -> str:
+    """The payer's Stripe customer id (created at Stripe the first time). Call it outside any transaction."""
     try:
-        intent = stripe_client.sdk().PaymentIntent.create(**params, idempotency_key=idempotency_key)
-    except stripe.CardError as exc:
-        intent_data = getattr(exc.error, "payment_intent", None) or {}
-        return ChargeOutcome(status="declined", payment_intent_id=intent_data.get("id", ""), client_secret=None,
-                             error=exc.user_message or "Your card was declined.")
-    except stripe.InvalidRequestError as exc:
-        raise PaymentError(exc.user_message or "The payment details are not valid.", code="invalid_payment") from exc
-    except stripe.StripeError as exc:
-        logger.warning("Stripe refused a charge", exc_info=True)
-        raise PaymentServiceUnavailable() from exc
-    return ChargeOutcome(status=intent.status, payment_intent_id=intent.id, client_secret=intent.client_secret)
+        return customer_id_for(payer)
+    except (stripe.APIConnectionError, stripe.APIError) as exc:
+        raise PaymentProviderUnavailable() from exc
 
 
 def payment_intent_retrieve(payment_intent_id: str) -> Any:
     return stripe_client.sdk().PaymentIntent.retrieve(payment_intent_id)
+
+
+def payment_intent_fetch(payment_intent_id: str) -> Any:
+    """A PaymentIntent as Stripe has it now; 503 (PaymentProviderUnavailable) when Stripe cannot be reached."""
+    try:
+        return payment_intent_retrieve(payment_intent_id)
+    except (stripe.APIConnectionError, stripe.APIError) as exc:
+        raise PaymentProviderUnavailable() from exc
+    except stripe.StripeError as exc:
+        raise PaymentServiceUnavailable() from exc
+
+
+def operation_settle_later(operation_id: int) -> None:
+    """Queues a written-down operation to be asked of Stripe and booked (after the caller's commit)."""
+    try:
+        settle_operation.delay(operation_id)
+    except Exception:  # the broker is down: reconciliation settles it
+        logger.warning("Could not queue payment operation %s", operation_id, exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -173,37 +187,22 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
     return release
 
 
-def refund_issue(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str, contract_id: int,
-                 milestone_id: int, reference: str, description: str, contract_title: str = "",
-                 milestone_title: str = "") -> Payment:
-    """Escrow back to the client's card, through a Stripe refund made once (keyed by `reference`)."""
-    existing = LedgerTransaction.objects.filter(reference=reference).first()
-    if existing is not None:
-        return Payment.objects.get(ledger_transaction=existing, kind=Payment.Kind.REFUND)
-    try:
-        refund = stripe_client.sdk().Refund.create(
-            payment_intent=payment_intent_id, amount=amount_minor,
-            metadata={"contract_id": str(contract_id), "milestone_id": str(milestone_id)},
-            idempotency_key=f"refund:{reference}")
-    except stripe.StripeError as exc:
-        logger.warning("Stripe refused a refund", exc_info=True)
-        raise PaymentError("The refund could not be made right now. Nothing changed; try again shortly.",
-                           code="refund_failed", status_code=503) from exc
-    with transaction.atomic():
-        ledger_tx, created = ledger_record(
-            kind=LedgerTransaction.Kind.REFUND, reference=reference, currency=currency,
-            entries=[(LedgerAccount.ESCROW, amount_minor, None),
-                     (LedgerAccount.PLATFORM_CASH, -amount_minor, None)],
-            contract_id=contract_id, milestone_id=milestone_id, description=description,
-        )
-        if not created:
-            return Payment.objects.get(ledger_transaction=ledger_tx, kind=Payment.Kind.REFUND)
-        return Payment.objects.create(
-            user=payer, kind=Payment.Kind.REFUND, amount=amount_minor, currency=currency, description=description,
-            contract_id=contract_id, milestone_id=milestone_id, contract_title=contract_title[:255],
-            milestone_title=milestone_title[:255], ledger_transaction=ledger_tx,
-            stripe_payment_intent=payment_intent_id, stripe_refund=refund.id,
-        )
+def refund_begin(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str, contract_id: int,
+                 milestone_id: int, reference: str, description: str, purpose: str, subject_type: str,
+                 subject_id: Any, contract_title: str = "", milestone_title: str = "",
+                 decision: dict[str, Any] | None = None) -> PaymentOperation:
+    """Writes down a refund of escrow to the client's card, in the caller's transaction. Once Stripe made it,
+    booking records the ledger movement (`reference`) and the payer's payments row; `decision` is handed
+    back to the caller's receiver with the operation."""
+    return operation_create(
+        kind=PaymentOperation.Kind.REFUND, purpose=purpose, subject_type=subject_type, subject_id=subject_id,
+        amount_minor=amount_minor, currency=currency, idempotency_key=f"refund:{reference}",
+        params={"payment_intent": payment_intent_id, "amount": amount_minor,
+                "metadata": {"contract_id": str(contract_id), "milestone_id": str(milestone_id)}},
+        context={"payer_id": payer.pk, "contract_id": contract_id, "milestone_id": milestone_id,
+                 "reference": reference, "description": description, "contract_title": contract_title,
+                 "milestone_title": milestone_title, **(decision or {})},
+    )
 
 
 # --- Connect and payouts ------------------------------------------------------------------------
@@ -265,3 +264,7 @@ def _queue_payouts(user_id: int) -> None:
     except Exception:  # the broker is down: reconciliation sends held payouts later
         logger.warning("Could not queue payouts for user %s", user_id, exc_info=True)
 
+
+
+__all__ = ["Outcome", "PaymentError", "PaymentInProgress", "PaymentProviderUnavailable", "PaymentServiceUnavailable",
+           "operation_guard", "operation_open", "operation_run", "operation_settle", "operation_take_over"]

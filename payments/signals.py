@@ -9,6 +9,12 @@ payment_intent_succeeded = Signal()
 # A PaymentIntent failed. kwargs: payment_intent, error_message
 payment_intent_failed = Signal()
 
+# A payment operation (asked for by an app above payments, or a payout's transfer) is done at Stripe and
+# being booked, inside the booking's transaction (the operation row locked): the receiver moves its own
+# records, or raises to roll the booking back for reconciliation to try again. kwargs: operation (a
+# PaymentOperation), stripe_object
+payment_operation_booked = Signal()
+
 # A card holder disputed a payment with their bank (a chargeback), or the bank decided it.
 # kwargs: payment_intent_id, dispute_id, status ("open", "won" or "lost"), amount (minor units), currency,
 # metadata (the PaymentIntent's metadata: what the payment was for)

@@ -10,21 +10,39 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import billing, payouts, signals, stripe_client
-from .models import ConnectedAccount, Payout
+from . import billing, operations, payouts, signals, stripe_client
+from .exceptions import PaymentProviderUnavailable
+from .models import ConnectedAccount, PaymentOperation, Payout
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="payments.send_payouts", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_payouts(user_id: int) -> int:
-    return payouts.payouts_send(user_id=user_id)
+def send_payouts(user_id: int) -> dict[str, int]:
+    """Sends a freelancer's held payouts. A Stripe that does not answer is an outcome, not an error: those
+    payouts stay held and reconciliation finishes their transfers once Stripe answers."""
+    result = payouts.payouts_send(user_id=user_id)
+    if result.unavailable:
+        logger.warning("Stripe did not answer for %s payout(s) of user %s", result.unavailable, user_id)
+    return result.as_dict()
+
+
+@shared_task(name="payments.settle_operation", autoretry_for=(PaymentProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def settle_operation(operation_id: int) -> str:
+    """Asks Stripe for a written-down operation and books it (reconciliation does it if this never runs)."""
+    operation = PaymentOperation.objects.filter(pk=operation_id).first()
+    if operation is None:
+        return "missing"
+    return operations.operation_settle(operation).operation.status
 
 
 @shared_task(name="payments.reconcile")
 def reconcile(days: int = 3) -> dict[str, int]:
-    """Repairs what lost webhooks left behind: succeeded PaymentIntents not yet recorded, onboarding that
-    finished unseen, and held payouts whose account can now receive them (sent here, in the same run)."""
+    """Repairs what lost webhooks and lost answers left behind: payment operations Stripe did not answer or
+    that were never booked (finished or found failed, booked once), succeeded PaymentIntents not yet recorded,
+    onboarding that finished unseen, and held payouts whose account can now receive them."""
+    settled = operations.operations_reconcile()
     stripe = stripe_client.sdk()
     since = int((timezone.now() - timedelta(days=days)).timestamp())
     seen = 0
@@ -43,14 +61,19 @@ def reconcile(days: int = 3) -> dict[str, int]:
             logger.warning("Could not refresh %s", account.stripe_account_id, exc_info=True)
     paid = 0
     for user_id in set(Payout.objects.filter(status=Payout.Status.HELD).values_list("user_id", flat=True)):
-        paid += payouts.payouts_send(user_id=user_id)
+        try:
+            paid += payouts.payouts_send(user_id=user_id).sent
+        except Exception:  # one freelancer's payouts failing must not stop the others'
+            logger.exception("Could not send the held payouts of user %s", user_id)
     # Client Pro subscriptions whose webhooks may have been lost.
     try:
         subscriptions = billing.reconcile_subscriptions()
     except Exception:  # Stripe not answering: the next run tries again
         logger.warning("Could not reconcile subscriptions", exc_info=True)
         subscriptions = 0
-    return {"payment_intents": seen, "accounts_refreshed": refreshed, "payouts_sent": paid,
+    return {"operations_booked": settled["booked"], "operations_failed": settled["failed"],
+            "operations_unknown": settled["still_unknown"], "payment_intents": seen,
+            "accounts_refreshed": refreshed, "payouts_sent": paid,
             "subscriptions_synced": subscriptions}
 
 

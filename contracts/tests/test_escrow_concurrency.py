@@ -1,4 +1,5 @@
-"""Twenty simultaneous approvals, or fundings, of one milestone move money once (real PostgreSQL locks)."""
+"""Twenty simultaneous approvals, or fundings, of one milestone, or sends of one payout, move money once (real
+PostgreSQL locks)."""
 
 import threading
 
@@ -8,9 +9,20 @@ from django.db import connections
 from accounts.tokens import login_issue
 from contracts.models import Milestone
 from contracts.tests.factories import make_contract
-from payments.models import LedgerTransaction, Payment
+from payments.models import LedgerAccount, LedgerTransaction, Payment, PaymentOperation, Payout
+from payments.payouts import payouts_send
 from payments.stripe_client import sdk as stripe_sdk
-from tests.helpers.money import add_milestone, assert_ledger_balanced, emulator_available, fund, submit
+from tests.helpers.money import (
+    add_milestone,
+    assert_ledger_balanced,
+    balance,
+    emulator_available,
+    fund,
+    held_payout,
+    payout_account_ready,
+    submit,
+    transfers_to,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stripe_clean")]
 
@@ -79,4 +91,45 @@ def test_twenty_simultaneous_approvals_release_once(setup):
     assert Payment.objects.filter(kind="release").count() == 1
     assert LedgerTransaction.objects.filter(kind="release").count() == 1
     assert Payment.objects.get(kind="release").amount == 72000  # 800.00 less 10%
+    assert_ledger_balanced()
+
+
+def test_twenty_simultaneous_sends_of_one_payout_transfer_it_once(setup, freelancer_user, stripe_clean):
+    contract, _, client_api, freelancer_api, _ = setup
+    payout = held_payout(client_api, freelancer_api, contract.id, "800.00")
+    account = payout_account_ready(stripe_clean, freelancer_user)
+    barrier = threading.Barrier(CALLERS)
+    results: list = []
+    failures: list = []
+    lock = threading.Lock()
+
+    def send():
+        try:
+            barrier.wait()
+            result = payouts_send(user_id=freelancer_user.pk)
+            with lock:
+                results.append(result)
+        except Exception as exc:  # a crash of any caller fails the test below
+            with lock:
+                failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(CALLERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(results) == CALLERS
+    assert sum(r.sent for r in results) == 1 and sum(r.refused + r.unavailable for r in results) == 0
+    transfers = transfers_to(account.stripe_account_id)
+    assert [(t["amount"], t["currency"]) for t in transfers] == [(72000, "usd")]  # 800.00 less 10%
+    payout.refresh_from_db()
+    assert payout.status == "paid" and payout.stripe_transfer_id == transfers[0]["id"]
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 1
+    assert PaymentOperation.objects.filter(kind="transfer").count() == 1
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=freelancer_user) == 0
+    assert balance(LedgerAccount.PLATFORM_CASH) == emulator_available() == 80000 - 72000
+    assert Payout.objects.filter(status="held").count() == 0
     assert_ledger_balanced()

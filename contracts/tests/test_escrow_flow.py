@@ -94,6 +94,39 @@ def test_fund_submit_approve_pays_the_freelancer_less_the_fee(
     assert -balance(LedgerAccount.PLATFORM_FEES) == 10000
 
 
+
+def test_a_transfer_stripe_refuses_changes_nothing_and_the_next_try_asks_with_a_new_key(
+    contract, client_api, freelancer_api, freelancer_user, stripe_emulator
+):
+    from payments.models import LedgerTransaction, PaymentOperation
+    from payments.payouts import payouts_send
+    from tests.helpers.money import held_payout, payout_account_ready, transfers_to
+
+    payout = held_payout(client_api, freelancer_api, contract.id, "500.00")
+    # The app believes the account can receive; Stripe has not finished onboarding it and refuses.
+    account = payout_account_ready(stripe_emulator, freelancer_user, onboarded_at_stripe=False)
+    result = payouts_send(user_id=freelancer_user.pk)
+    assert (result.sent, result.refused, result.unavailable) == (0, 1, 0)
+    payout.refresh_from_db()
+    assert (payout.status, payout.stripe_transfer_id, payout.refusals) == ("held", "", 1)
+    assert "transfers" in payout.last_error
+    assert Payment.objects.get(kind="release").payout_status == "held"
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 0
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=freelancer_user) == -45000
+    assert transfers_to(account.stripe_account_id) == []
+
+    # Stripe keeps a refusal under its key: once onboarding is finished, the next try uses a new one.
+    stripe_emulator.complete_onboarding(account.stripe_account_id)
+    assert payouts_send(user_id=freelancer_user.pk).sent == 1
+    assert [(op.idempotency_key, op.status) for op in PaymentOperation.objects.filter(kind="transfer")] == [
+        (f"payout-{payout.pk}-0", "failed"), (f"payout-{payout.pk}-1", "booked")]
+    assert [t["amount"] for t in transfers_to(account.stripe_account_id)] == [45000]
+    payout.refresh_from_db()
+    assert payout.status == "paid"
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=freelancer_user) == 0
+    assert balance(LedgerAccount.PLATFORM_CASH) == emulator_available() == 5000
+    assert_ledger_balanced()
+
 def test_a_declined_card_leaves_the_milestone_unfunded(contract, client_api):
     milestone = add_milestone(client_api, contract.id)
     response = fund(client_api, milestone["id"], card(DECLINED_CARD))

@@ -52,6 +52,9 @@ class _Capture(BaseHTTPRequestHandler):
 def stripe_events(stripe_clean):
     """Stripe's events of the test, captured to be delivered to the webhook endpoint; Stripe's pricing on."""
     stripe_emulator = stripe_clean
+    # Stripe sends each event a second after it happened: the last ones of an earlier test go out first, or they
+    # would be delivered here about objects the reset has removed.
+    time.sleep(1.2)
     server = HTTPServer(("127.0.0.1", 0), _Capture)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stripe_emulator.register_webhook("property-capture", f"http://127.0.0.1:{server.server_port}/",

@@ -213,6 +213,40 @@ def test_retrying_held_payouts_transfers_them(staff, staff_user, stripe, funded,
     assert [e.new_value["sent"] for e in retries] == [0, 1]
 
 
+def test_retrying_a_payout_while_stripe_is_unreachable_says_so_and_keeps_it_held(
+        staff, staff_user, stripe, funded, client_user, freelancer_user, settings) -> None:
+    import stripe as stripe_sdk
+
+    from payments.models import LedgerTransaction, PaymentOperation
+    from tests.helpers.stripe_emulator import _free_port
+
+    escrow.milestone_submit(milestone=funded, by=freelancer_user, note="Done.", files=[])
+    escrow.milestone_approve(milestone=funded, by=client_user)
+    payout = Payout.objects.get(user=freelancer_user)
+    account = payments.connect_account_for(freelancer_user)
+    stripe.complete_onboarding(account.stripe_account_id)
+    ConnectedAccount.objects.filter(pk=account.pk).update(details_submitted=True, transfers_active=True)
+    payouts_before = LedgerTransaction.objects.filter(kind="payout").count()
+
+    saved = stripe_sdk.api_base
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{_free_port()}"  # nothing listens there: refused
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    try:
+        response = run_action(staff, "payments.payout", "retry_held_payouts", [payout.pk])
+    finally:
+        stripe_sdk.api_base = saved
+    assert response.status_code == 302
+    assert any("not answering" in text for text in shown_messages(response)), shown_messages(response)
+    payout.refresh_from_db()
+    assert (payout.status, payout.stripe_transfer_id, payout.paid_at) == ("held", "", None)
+    assert Payment.objects.get(kind="release").payout_status == "held"
+    assert LedgerTransaction.objects.filter(kind="payout").count() == payouts_before == 0
+    assert balance(LedgerAccount.FREELANCER_PAYABLE, user=freelancer_user) == -36000  # 400.00 less 10%
+    assert PaymentOperation.objects.get(kind="transfer").status == "unknown"
+    retry = AuditEvent.objects.get(action="payout.retry", actor=staff_user)
+    assert (retry.new_value["sent"], retry.new_value["unavailable"]) == (0, 1)
+
+
 # --- moderation -----------------------------------------------------------------------------------
 
 

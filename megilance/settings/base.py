@@ -332,6 +332,10 @@ STRIPE_LIVE_PUBLIC_KEY = STRIPE_PUBLISHABLE_KEY
 if STRIPE_API_BASE:
     STRIPE_API_HOST = STRIPE_API_BASE
 STRIPE_API_VERSION = "2026-05-27.dahlia"
+# Each Stripe call gives up after this many seconds per try, and is tried again this many times on a
+# network error (with the same idempotency key): a Stripe that does not answer costs seconds, not minutes.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

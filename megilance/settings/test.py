@@ -43,3 +43,7 @@ if REDIS_URL:
     if _RUN:
         CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_RUN}"
         CELERY_TASK_DEFAULT_QUEUE = f"celery-{_RUN}"
+
+# Where a process running a payment dies on purpose (`payments.operations._crash_point`): set only in the
+# environment of a process a fault test starts, to kill it between Stripe's answer and the booking.
+PAYMENT_CRASH_POINT = env("PAYMENT_CRASH_POINT", default="")

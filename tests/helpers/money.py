@@ -60,3 +60,36 @@ def emulator_available(currency: str = "usd") -> int:
     available = data["available"]
     rows = available if isinstance(available, list) else [available]
     return sum(row["amount"] for row in rows if row["currency"] == currency)
+
+
+def held_payout(client_api, freelancer_api, contract_id: int, amount: str = "500.00"):
+    """A milestone funded, submitted and approved: the payout of its release, held because the freelancer
+    has no payout account yet."""
+    from payments.models import Payout
+
+    milestone = add_milestone(client_api, contract_id, amount)
+    assert fund(client_api, milestone["id"]).status_code == 200
+    assert submit(freelancer_api, milestone["id"]).status_code == 200
+    assert client_api.post(f"/api/milestones/{milestone['id']}/approve").status_code == 200
+    payout = Payout.objects.get(payment__milestone_id=milestone["id"])
+    assert payout.status == "held"
+    return payout
+
+
+def payout_account_ready(emulator, user, *, onboarded_at_stripe: bool = True):
+    """The freelancer's Connect account, onboarding finished at the emulator (unless told otherwise), and the
+    app told it can receive, as the `account.updated` webhook would."""
+    from payments.models import ConnectedAccount
+    from payments.services import connect_account_for
+
+    account = connect_account_for(user)
+    if onboarded_at_stripe:
+        emulator.complete_onboarding(account.stripe_account_id)
+    ConnectedAccount.objects.filter(pk=account.pk).update(details_submitted=True, transfers_active=True)
+    account.refresh_from_db()
+    return account
+
+
+def transfers_to(account_id: str) -> list:
+    """The transfers the emulator made to a connected account."""
+    return list(stripe_sdk().Transfer.list(destination=account_id, limit=100)["data"])
