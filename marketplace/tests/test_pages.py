@@ -641,6 +641,26 @@ def test_a_client_without_open_projects_is_asked_to_post_one(client, other_clien
     assert 'href="/projects/new/"' in html
 
 
+def test_every_picture_on_a_profile_is_served_as_an_image(client, freelancer) -> None:
+    """Each <img> and each full-size link on a profile with a portfolio answers 200 with an image, through the
+    same /media/ route as the local-disk default; thumbnails load with the page and keep their box's size."""
+    portfolio_item_create(freelancer=freelancer, images=[png("one.png", (900, 600)), png("two.png", (600, 900))],
+                          data={"title": "Clinic booking site", "description": "", "project_url": ""})
+    html = html_of(client.get(f"/freelancers/{freelancer.pk}/"))
+    thumbs = re.findall(r"<img [^>]*alt=\"Clinic booking site, image \d[^\"]*\"[^>]*>", html)
+    assert len(thumbs) == 2, html
+    for tag in thumbs:
+        assert 'loading="lazy"' not in tag and 'width="160"' in tag and 'height="120"' in tag, tag
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', html) + re.findall(r'<a href="(/media/[^"]+)"', html)
+    assert len(sources) >= 4, sources
+    for src in sources:
+        response = client.get(src)
+        assert response.status_code == 200, src
+        assert response["Content-Type"].startswith("image/"), (src, response["Content-Type"])
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert Image.open(io.BytesIO(body)).size[0] > 0
+
+
 def test_a_freelancer_manages_their_portfolio(client, freelancer, make_user) -> None:
     as_user(client, freelancer)
     response = client.post("/portfolio/", {"title": "Clinic booking site", "description": "Built in 2024.",

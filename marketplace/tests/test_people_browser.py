@@ -123,6 +123,11 @@ def test_proposals_fit_the_screen_sort_and_compare(live_server, demo, browser, v
     page = open_page(browser, viewport)
     log_in(page, live_server.url, "bob@northwind.test")
     if viewport is PHONE:
+        # Avatars are round badges beside the name at every width, not loose initials above the heading.
+        box = page.locator(".dash-hello .avatar-initials").bounding_box()
+        assert box and box["width"] == box["height"] >= 40, box
+        heading = page.get_by_role("heading", level=1).bounding_box()
+        assert heading and heading["x"] > box["x"] + box["width"], (box, heading)
         screenshot(page, "phone-header")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     proposals = page.get_by_role("region", name=re.compile(r"^Proposals \("))
