@@ -18,6 +18,7 @@ from .models import (
     Contract,
     ContractStatusChange,
     Dispute,
+    DisputeMessage,
     DisputeStatusChange,
     Milestone,
     MilestoneStatusChange,
@@ -221,6 +222,28 @@ class DisputeStatusChangeAdmin(StatusChangeAdmin):
     search_fields = ["dispute__milestone__title", "dispute__contract__title", "changed_by__email"]
 
 
+class DisputeMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The dispute's thread: answers of both parties, staff notes and evidence files, as they were written."""
+
+    model = DisputeMessage
+    fields = ["created_at", "author", "author_role", "body", "original_name"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    extra = 0
+
+
+@admin.register(DisputeMessage)
+class DisputeMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "author", "author_role", "original_name", "created_at"]
+    list_select_related = ["dispute__milestone", "author"]
+    list_filter = ["author_role"]
+    search_fields = ["body", "original_name", "author__email", "dispute__milestone__title"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    fields = ["dispute", "author", "author_role", "body", "original_name", "content_type", "size", "created_at"]
+    readonly_fields = fields
+
+
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Staff resolve a dispute with the actions: release, refund or split, through contracts.escrow, which moves
@@ -234,6 +257,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     actions = ["resolve_release", "resolve_refund", "resolve_split"]
+    inlines = [DisputeMessageInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Dispute | None = None) -> list[str]:
         return _all_fields_but(Dispute, set())

@@ -380,6 +380,8 @@ PAGES.update({
                           post=OUTSIDERS_POST | {"freelancer": "404"}, body={"body": "An outsider"}),
     "support:ticket_resolve": Row("L 405 405 405 405 405", lambda w: {"ticket_id": w.ticket.pk},
                                   post=OUTSIDERS_POST | {"freelancer": "404"}),
+    # Each member's own home; staff are sent on to their dashboard.
+    "dashboard": Row("L ok ok ok ok 302"),
     "staff_dashboard": Row(STAFF_ONLY_PAGE),
     "staff_dashboard_export": Row(STAFF_ONLY_PAGE, lambda w: {"table": "revenue"}),
 })

@@ -111,7 +111,9 @@ def test_post_a_project_propose_accept_and_both_see_the_contract(live_server, tr
             client_page.get_by_role("button", name=re.compile("^Accept and create contract")).click()
             expect(client_page.get_by_role("heading", level=1)).to_have_text(TITLE)
             expect(client_page.get_by_text("You hired Finn Worker.", exact=False)).to_be_visible()
-            expect(client_page.get_by_role("button", name="Mark contract as completed")).to_be_visible()
+            # Nothing paid yet: instead of the button, the page says what completing needs.
+            expect(client_page.get_by_text("Nothing has been paid on this contract yet")).to_be_visible()
+            expect(client_page.get_by_role("button", name="Mark contract as completed")).to_have_count(0)
             contract = Contract.objects.get(project=project)
             assert client_page.url.endswith(f"/contracts/{contract.pk}/")
 

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0007_ledger_transactions_append_only'),
+        ('payments', '0008_payment_operation'),
     ]
 
     operations = [
