@@ -135,3 +135,16 @@ def test_the_api_gives_the_thread_and_takes_answers(dispute, client_for, client_
     empty = client_for(client_user).post(f"/api/disputes/{dispute.pk}/messages", {"body": ""}, format="json")
     assert empty.status_code == 400 and empty.json()["error_type"] == "validation_error"
     assert DisputeMessage.objects.count() == 1
+
+
+def test_page_titles_are_plain_text():
+    """A page's <title> holds words only: markup there shows in the browser tab as text."""
+    from pathlib import Path
+
+    for template in sorted((Path(__file__).resolve().parents[2] / "templates").rglob("*.html")):
+        text = template.read_text()
+        start = text.find("{% block title %}")
+        if start == -1:
+            continue
+        title = text[start:text.find("{% endblock", start)]
+        assert "<" not in title, f"{template}: markup in the page title"
