@@ -31,7 +31,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import form_add_service_error
-from accounts.models import User, UserType
+from accounts.models import User, UserType, billing_details_lines
 from core.exceptions import ApplicationError
 from core.money import money_text
 
@@ -300,6 +300,7 @@ def receipt(payment: Payment) -> dict[str, Any]:
         lines.append(("Payout", payment.get_payout_status_display()))
     lines.append(("Stripe reference", payment.stripe_reference or "—"))
     return {"number": payment.receipt_number, "lines": lines, "fees": fees, "payment": payment,
+            "billed_to": billing_details_lines(payment.billing_details or {}),
             "contract": _contract_link(payment), "amount": money_text(payment.amount, payment.currency)}
 
 
@@ -359,6 +360,16 @@ def receipt_pdf(data: dict[str, Any]) -> bytes:
 
     for label, value in data["lines"]:
         line(label, value)
+    if data["billed_to"]:
+        y -= 4 * mm
+        pdf.setFont(bold, 12)
+        pdf.drawString(left, y, "Billing details")
+        y -= 8 * mm
+        pdf.setFont(regular, 10)
+        for text in data["billed_to"]:
+            for part in simpleSplit(text, regular, 10, width - left * 2) or [""]:
+                pdf.drawString(left, y, part)
+                y -= 6 * mm
     if data["fees"]:
         y -= 4 * mm
         pdf.setFont(bold, 12)

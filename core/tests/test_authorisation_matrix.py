@@ -288,6 +288,7 @@ PAGES: dict[str, Row] = {
     "settings_profile": Row(SIGNED_IN),
     "settings_password": Row(SIGNED_IN),
     "settings_security": Row(SIGNED_IN),
+    "settings_billing_details": Row(SIGNED_IN, post={"anonymous": "L"}, body={"name": "Someone"}),
     "settings_billing": Row("L ok 403 ok 403 any"),
     "project_list": Row(PUBLIC),
     "project_create": Row("L ok 403 ok 403 403"),
