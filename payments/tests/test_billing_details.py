@@ -60,6 +60,8 @@ def test_the_settings_tabs_link_to_billing_details_for_everyone(client_user, fre
     for user in (client_user, freelancer_user):
         html = browser_for(user).get("/settings/profile/").content.decode()
         assert 'href="/settings/billing-details/"' in html
+    assert "your <a href=\"/settings/billing-details/\">billing details</a>" in \
+        browser_for(client_user).get("/settings/billing/").content.decode()
 
 
 def test_a_payment_keeps_the_details_it_was_recorded_with_and_its_receipt_prints_them(client_user, freelancer_user,
