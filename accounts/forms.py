@@ -190,3 +190,22 @@ class ProfileForm(forms.Form):
         if "skills" in data:
             data["skills"] = [name.strip() for name in data["skills"].split(",") if name.strip()]
         return data
+
+
+class BillingDetailsForm(forms.Form):
+    """The name, address and tax ID printed on one's receipts and statements, kept as typed."""
+
+    name = forms.CharField(label="Name or company", max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False,
+                                    widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False,
+                                    widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    city = forms.CharField(label="City", max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    postcode = forms.CharField(label="Postcode", max_length=20, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    country = forms.CharField(label="Country", max_length=100, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+    tax_id = forms.CharField(label="Tax ID", max_length=50, required=False,
+                             help_text="A VAT number, GST number or other tax ID, as it should appear.")

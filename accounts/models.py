@@ -159,3 +159,41 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code of {self.user}"
+
+
+class BillingProfile(models.Model):
+    """The name, address and tax ID a person wants on their receipts and statements, exactly as they typed
+    them. Each payment keeps a copy of them as they were when it was recorded."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="billing_profile")
+    name = models.CharField("Name or company", max_length=200, blank=True)
+    address_line1 = models.CharField("Address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("Address line 2", max_length=200, blank=True)
+    city = models.CharField("City", max_length=100, blank=True)
+    postcode = models.CharField("Postcode", max_length=20, blank=True)
+    country = models.CharField("Country", max_length=100, blank=True)
+    tax_id = models.CharField("Tax ID", max_length=50, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    FIELDS = ("name", "address_line1", "address_line2", "city", "postcode", "country", "tax_id")
+
+    def __str__(self) -> str:
+        return f"billing details of {self.user_id}"
+
+    def snapshot(self) -> dict[str, str]:
+        """The details as a plain dict, empty when nothing is filled in."""
+        details = {field: getattr(self, field).strip() for field in self.FIELDS}
+        return details if any(details.values()) else {}
+
+
+def billing_details_lines(details: dict[str, str]) -> list[str]:
+    """A billing details dict as the lines of an address block: name, address, city with postcode, country,
+    and the tax ID last. Empty for an empty dict."""
+    if not details:
+        return []
+    place = " ".join(part for part in (details.get("postcode", ""), details.get("city", "")) if part)
+    lines = [details.get("name", ""), details.get("address_line1", ""), details.get("address_line2", ""), place,
+             details.get("country", "")]
+    if details.get("tax_id"):
+        lines.append(f"Tax ID: {details['tax_id']}")
+    return [line for line in lines if line]

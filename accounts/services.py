@@ -23,7 +23,7 @@ from core.exceptions import ApplicationError
 from core.images import image_clean
 
 from . import emails, two_factor
-from .models import Skill, User, UserType, normalize_email
+from .models import BillingProfile, Skill, User, UserType, normalize_email
 from .signals import security_changed
 from .tokens import login_issue, sessions_revoke_all
 
@@ -306,3 +306,26 @@ def user_set_active(*, user: User, active: bool) -> User:
             if not active:
                 emails.security_email(user=user, template="account_deactivated")
     return user
+
+
+# --- billing details ----------------------------------------------------------------------------
+
+
+def billing_details_get(user: User) -> BillingProfile:
+    """The person's billing details (unsaved and empty when they never gave any)."""
+    return BillingProfile.objects.filter(user=user).first() or BillingProfile(user=user)
+
+
+def billing_details_update(*, user: User, data: dict[str, str]) -> BillingProfile:
+    """Saves the billing details as typed (surrounding spaces trimmed). Payments recorded from now on carry
+    them; earlier receipts keep the details they were recorded with."""
+    values = {field: (data.get(field) or "").strip() for field in BillingProfile.FIELDS}
+    profile, _ = BillingProfile.objects.update_or_create(user=user, defaults=values)
+    audit("billing_details.update", actor=user, target=user)
+    return profile
+
+
+def billing_details_snapshot(user_id: int) -> dict[str, str]:
+    """The person's billing details as a plain dict to keep with a record; empty when they gave none."""
+    profile = BillingProfile.objects.filter(user_id=user_id).first()
+    return profile.snapshot() if profile is not None else {}

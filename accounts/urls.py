@@ -17,4 +17,5 @@ urlpatterns = [
     path("settings/profile/", views.settings_profile, name="settings_profile"),
     path("settings/password/", views.settings_password, name="settings_password"),
     path("settings/security/", views.settings_security, name="settings_security"),
+    path("settings/billing-details/", views.settings_billing_details, name="settings_billing_details"),
 ]

@@ -22,6 +22,7 @@ from core.exceptions import ApplicationError
 
 from . import services, two_factor
 from .forms import (
+    BillingDetailsForm,
     CodeForm,
     LoginForm,
     PasswordChangeForm,
@@ -358,3 +359,23 @@ def settings_security(request: HttpRequest) -> HttpResponse:
         "code_form": code_form,
     }
     return render(request, "accounts/settings_security.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_billing_details(request: HttpRequest) -> HttpResponse:
+    """The name, address and tax ID on the caller's receipts and statements; every member has them."""
+    user = request.user
+    if request.method == "POST":
+        form = BillingDetailsForm(request.POST)
+        if form.is_valid():
+            services.billing_details_update(user=user, data=form.cleaned_data)
+            messages.success(request, "Your billing details have been saved. Payments from now on carry them; "
+                                      "earlier receipts keep the details they were made with.")
+            return redirect("settings_billing_details")
+        status = 400
+    else:
+        profile = services.billing_details_get(user)
+        form = BillingDetailsForm(initial={field: getattr(profile, field) for field in profile.FIELDS})
+        status = 200
+    return render(request, "accounts/settings_billing_details.html", {"form": form}, status=status)

@@ -2,6 +2,8 @@
 it what a movement is for through plain references (`contract_id`, `milestone_id`) and listens to its
 signals."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -112,6 +114,9 @@ class Payment(models.Model):
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
     stripe_refund = models.CharField(max_length=255, blank=True)
     stripe_transfer = models.CharField(max_length=255, blank=True)
+    # The person's billing details (name, address, tax ID) as they were when the payment was recorded, so a
+    # receipt keeps what it said when they change them later. Empty when they had given none.
+    billing_details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,6 +126,14 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency} for {self.user}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.billing_details and self.user_id:
+            from accounts.models import BillingProfile
+
+            profile = BillingProfile.objects.filter(user_id=self.user_id).first()
+            self.billing_details = profile.snapshot() if profile is not None else {}
+        super().save(*args, **kwargs)
 
     @property
     def receipt_number(self) -> str:

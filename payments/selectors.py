@@ -4,9 +4,11 @@ Balances are in integer minor units, per currency. A person's payments are their
 person's payment is not found, never forbidden (its existence is not told).
 """
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 
@@ -87,6 +89,37 @@ def payments_in_month(*, user: User, year: int, month: int) -> QuerySet[Payment]
     """The person's own payments made in one calendar month (UTC), oldest first."""
     return Payment.objects.filter(user=user, created_at__year=year, created_at__month=month).order_by("created_at",
                                                                                                     "id")
+
+
+@dataclass(frozen=True)
+class StatementMonth:
+    month: datetime.date  # the first day of the month
+    payments: int
+
+
+@dataclass(frozen=True)
+class StatementTotal:
+    currency: str
+    kind: str
+    payments: int
+    total: int  # minor units, succeeded payments only
+
+
+def statement_months(*, user: User) -> list[StatementMonth]:
+    """The calendar months (site time zone, as `payments_in_month`) in which the person has payments, newest
+    first, with how many."""
+    rows = (Payment.objects.filter(user=user).annotate(month=TruncMonth("created_at")).values("month")
+            .annotate(payments=Count("id")).order_by("-month"))
+    return [StatementMonth(month=row["month"].date(), payments=row["payments"]) for row in rows]
+
+
+def statement_totals(*, user: User, year: int, month: int) -> list[StatementTotal]:
+    """The month's succeeded payments summed per currency and kind, by the database."""
+    rows = (payments_in_month(user=user, year=year, month=month).filter(status=Payment.Status.SUCCEEDED)
+            .order_by().values("currency", "kind").annotate(payments=Count("id"), total=Sum("amount"))
+            .order_by("currency", "kind"))
+    return [StatementTotal(currency=row["currency"], kind=row["kind"], payments=row["payments"],
+                           total=row["total"] or 0) for row in rows]
 
 
 def payment_get_own(*, user: User, pk: int) -> Payment | None:

@@ -9,6 +9,7 @@ the PaymentMethod); against the local emulator a plain test-card form is posted 
 made at the emulator. Card details are never stored, logged or sent back in the page.
 """
 
+import datetime
 import io
 import logging
 from collections import defaultdict
@@ -31,7 +32,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import form_add_service_error
-from accounts.models import User, UserType
+from accounts.models import User, UserType, billing_details_lines
+from accounts.services import billing_details_snapshot
 from core.exceptions import ApplicationError
 from core.money import money_text
 
@@ -300,6 +302,7 @@ def receipt(payment: Payment) -> dict[str, Any]:
         lines.append(("Payout", payment.get_payout_status_display()))
     lines.append(("Stripe reference", payment.stripe_reference or "—"))
     return {"number": payment.receipt_number, "lines": lines, "fees": fees, "payment": payment,
+            "billed_to": billing_details_lines(payment.billing_details or {}),
             "contract": _contract_link(payment), "amount": money_text(payment.amount, payment.currency)}
 
 
@@ -359,6 +362,16 @@ def receipt_pdf(data: dict[str, Any]) -> bytes:
 
     for label, value in data["lines"]:
         line(label, value)
+    if data["billed_to"]:
+        y -= 4 * mm
+        pdf.setFont(bold, 12)
+        pdf.drawString(left, y, "Billing details")
+        y -= 8 * mm
+        pdf.setFont(regular, 10)
+        for text in data["billed_to"]:
+            for part in simpleSplit(text, regular, 10, width - left * 2) or [""]:
+                pdf.drawString(left, y, part)
+                y -= 6 * mm
     if data["fees"]:
         y -= 4 * mm
         pdf.setFont(bold, 12)
@@ -379,6 +392,141 @@ def payment_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     data = receipt(_own_payment(request, pk))
     response = HttpResponse(receipt_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{data["number"]}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- monthly statements -------------------------------------------------------------------------
+
+KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: "Paid into escrow", Payment.Kind.REFUND: "Refunded to you",
+                     Payment.Kind.RELEASE: "Received (after fees)", Payment.Kind.FEE: "Platform fees deducted",
+                     Payment.Kind.SUBSCRIPTION: "Client Pro subscription"}
+
+
+def statement(user: User, month: str) -> dict[str, Any]:
+    """What a month's statement says, for the page and the PDF alike; 404 for a month that is not one or in
+    which the caller has no payments."""
+    parsed = _month(month)
+    if parsed is None:
+        raise Http404
+    year, number = parsed
+    payments = list(selectors.payments_in_month(user=user, year=year, month=number))
+    if not payments:
+        raise Http404
+    rows = [{"payment": payment, "date": date_format(timezone.localtime(payment.created_at), "j M Y"),
+             "number": payment.receipt_number, "kind": payment.get_kind_display(),
+             "description": payment.description or payment.contract_title or "—",
+             "amount": money_text(payment.amount, payment.currency), "status": payment.get_status_display()}
+            for payment in payments]
+    currencies: dict[str, list[tuple[str, int, str]]] = {}
+    for total in selectors.statement_totals(user=user, year=year, month=number):
+        currencies.setdefault(total.currency.upper(), []).append(
+            (KIND_TOTAL_LABELS.get(total.kind, total.kind), total.payments, money_text(total.total, total.currency)))
+    first = datetime.date(year, number, 1)
+    return {"month": month, "title": date_format(first, "F Y"), "rows": rows,
+            "totals": [{"currency": code, "lines": lines} for code, lines in currencies.items()],
+            "billed_to": billing_details_lines(billing_details_snapshot(user.pk))}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def statement_list(request: HttpRequest) -> HttpResponse:
+    months = [{"key": f"{row.month:%Y-%m}", "title": date_format(row.month, "F Y"), "payments": row.payments}
+              for row in selectors.statement_months(user=request.user)]
+    return render(request, "payments/statement_list.html", {"months": months})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def statement_page(request: HttpRequest, month: str) -> HttpResponse:
+    return render(request, "payments/statement.html", {**statement(request.user, month), "platform": PLATFORM})
+
+
+def statement_pdf(data: dict[str, Any]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    regular, bold = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"{PLATFORM} statement, {data['title']}")
+    pdf.setAuthor(PLATFORM)
+    width, height = A4
+    left, right, bottom = 20 * mm, width - 20 * mm, 25 * mm
+    y = height - 25 * mm
+    columns = (left, left + 24 * mm, left + 60 * mm, left + 96 * mm)  # date, receipt, kind, description
+
+    def room(needed: float) -> None:
+        nonlocal y
+        if y - needed < bottom:
+            pdf.setFont(regular, 8)
+            pdf.drawString(left, 15 * mm, f"{PLATFORM} statement, {data['title']} (continued)")
+            pdf.showPage()
+            y = height - 25 * mm
+
+    pdf.setFont(bold, 18)
+    pdf.drawString(left, y, f"{PLATFORM} statement, {data['title']}")
+    y -= 8 * mm
+    pdf.setFont(regular, 9)
+    pdf.drawString(left, y, "Your payments in the month and their totals per currency. "
+                            "Payments are processed by Stripe.")
+    y -= 10 * mm
+    if data["billed_to"]:
+        pdf.setFont(bold, 10)
+        pdf.drawString(left, y, "Billing details")
+        y -= 6 * mm
+        pdf.setFont(regular, 10)
+        for text in data["billed_to"]:
+            for part in simpleSplit(text, regular, 10, right - left) or [""]:
+                pdf.drawString(left, y, part)
+                y -= 5 * mm
+        y -= 5 * mm
+
+    pdf.setFont(bold, 12)
+    pdf.drawString(left, y, "Payments")
+    y -= 7 * mm
+    for row in data["rows"]:
+        description = simpleSplit(row["description"], regular, 8, right - columns[3] - 30 * mm) or [""]
+        room(5 * mm * len(description) + 2 * mm)
+        pdf.setFont(regular, 8)
+        for x, text in zip(columns[:3], (row["date"], row["number"], row["kind"]), strict=True):
+            pdf.drawString(x, y, text)
+        pdf.drawRightString(right, y, row["amount"])
+        for part in description:
+            pdf.drawString(columns[3], y, part)
+            y -= 4.5 * mm
+        y -= 1.5 * mm
+
+    room(20 * mm)
+    y -= 4 * mm
+    pdf.setFont(bold, 12)
+    pdf.drawString(left, y, "Totals (succeeded payments)")
+    y -= 7 * mm
+    for block in data["totals"]:
+        room(6 * mm * (len(block["lines"]) + 1))
+        pdf.setFont(bold, 10)
+        pdf.drawString(left, y, block["currency"])
+        y -= 6 * mm
+        for label, count, amount in block["lines"]:
+            pdf.setFont(regular, 10)
+            pdf.drawString(left, y, f"{label} ({count})")
+            pdf.drawRightString(right, y, amount)
+            y -= 6 * mm
+    pdf.setFont(regular, 8)
+    pdf.drawString(left, 15 * mm, f"Issued by {PLATFORM} on {date_format(timezone.localdate(), 'j F Y')}.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def statement_pdf_download(request: HttpRequest, month: str) -> HttpResponse:
+    data = statement(request.user, month)
+    response = HttpResponse(statement_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="megilance-statement-{month}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -69,7 +69,8 @@ def test_public_pages_render(client, db, url) -> None:
     assert 'href="/login/"' in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/", "/settings/profile/", "/settings/password/", "/settings/security/", "/logout/"])
+@pytest.mark.parametrize("url", ["/", "/settings/profile/", "/settings/password/", "/settings/security/",
+                                 "/settings/billing-details/", "/logout/"])
 @pytest.mark.parametrize("kind", ["client", "freelancer"])
 def test_signed_in_pages_render(client, make_user, url, kind) -> None:
     user = make_user(kind)
@@ -92,7 +93,8 @@ def test_home_has_search_box_and_featured_section(client, db) -> None:
     assert "No projects are featured yet" in html
 
 
-@pytest.mark.parametrize("url", ["/settings/profile/", "/settings/password/", "/settings/security/"])
+@pytest.mark.parametrize("url", ["/settings/profile/", "/settings/password/", "/settings/security/",
+                                 "/settings/billing-details/"])
 def test_settings_pages_redirect_anonymous_users_to_login(client, db, url) -> None:
     response = client.get(url)
     assert response.status_code == 302
