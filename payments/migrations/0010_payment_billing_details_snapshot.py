@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_plural_names'),
+        ('payments', '0009_plural_names'),
     ]
 
     operations = [
