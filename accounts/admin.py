@@ -3,8 +3,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin_actions import ReadOnlyAdminMixin
+
 from . import services
-from .models import AuthSession, BackupCode, Skill, User
+from .models import AuthSession, BackupCode, BillingProfile, Skill, User
 
 
 @admin.register(User)
@@ -54,6 +56,17 @@ class SkillAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(BillingProfile)
+class BillingProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What members asked to have on their receipts; they change it themselves on their settings page."""
+
+    list_display = ["user", "name", "city", "country", "tax_id", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "name", "tax_id"]
+    ordering = ["-updated_at", "-id"]
+    readonly_fields = ["user", *BillingProfile.FIELDS, "updated_at"]
 
 
 @admin.register(AuthSession)
