@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "payments",
     "marketplace",
     "contracts",
+    "gigs",
     "support",
     "analytics",
 ]
