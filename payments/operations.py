@@ -259,8 +259,15 @@ def _find(operation: PaymentOperation) -> Any:
         candidates = sdk.Refund.list(payment_intent=operation.params["payment_intent"], limit=100)
     else:
         candidates = sdk.Transfer.list(destination=operation.params.get("destination"), limit=100)
-    return next((item for item in candidates.auto_paging_iter()
-                 if (item.get("metadata") or {}).get("operation") == key), None)
+    items = list(candidates.auto_paging_iter())
+    found = next((item for item in items if (item.get("metadata") or {}).get("operation") == key), None)
+    if found is None and operation.kind == PaymentOperation.Kind.TRANSFER:
+        # A transfer for the same payout made under another key (an earlier try, or before operations were
+        # written down) paid it already: finding it is what keeps the payout from being sent twice.
+        payout_id = (operation.params.get("metadata") or {}).get("payout_id")
+        found = next((item for item in items if payout_id
+                      and (item.get("metadata") or {}).get("payout_id") == payout_id), None)
+    return found
 
 
 def operation_settle(operation: PaymentOperation) -> Outcome:
