@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
@@ -53,7 +54,8 @@ def _subject(metadata: Any) -> dict[str, int | None]:
 def tell_staff(*, title: str, message: str, data: dict[str, Any]) -> None:
     """Every active staff member, in the app and by e-mail per their preferences."""
     for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
-        notify(user=user, kind=NotificationKind.MONEY_ALERT, title=title, message=message, data=data)
+        notify(user=user, kind=NotificationKind.MONEY_ALERT, title=title, message=message, data=data,
+               email_template="money_alert", email_context={"admin_url": f"{settings.FRONTEND_URL}/admin/"})
 
 
 # --- Stripe's fees --------------------------------------------------------------------------------
@@ -264,7 +266,9 @@ def payment_failed_tell(payment_intent: Any, error_message: str) -> Notification
                   title=f"Your payment of {amount} did not go through",
                   message=f"{error_message} Nothing was charged for {description}; try again with another card.",
                   data={"payment_intent_id": payment_intent["id"], "attempt": attempt,
-                        **{k: v for k, v in _subject(_get(payment_intent, "metadata", {})).items() if v}})
+                        **{k: v for k, v in _subject(_get(payment_intent, "metadata", {})).items() if v}},
+                  email_template="payment_failed",
+                  email_context={"payments_url": f"{settings.FRONTEND_URL}/payments/"})
 
 
 def unexpected_payment_return(*, payment_intent_id: str, expected_minor: int, expected_currency: str) -> bool:
