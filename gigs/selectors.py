@@ -38,7 +38,7 @@ from .models import Service, ServiceExtra, ServiceImage, ServicePackage, Service
 SEARCH_CANDIDATES = 500
 ORDERINGS = ("relevance", "newest", "price", "-price", "rating")
 FILTERS = ("search", "category", "skills", "min_price", "max_price", "delivery_days", "seller")
-PERSON_FIELDS = ("id", "first_name", "last_name", "user_type", "headline", "avatar", "country")
+PERSON_FIELDS = ("id", "first_name", "last_name", "user_type", "headline", "avatar", "company", "country")
 # What a list shows: never the description, the search vector or the seller's private columns.
 SERVICE_LIST_FIELDS = (
     "id", "title", "status", "currency", "price_from", "fastest_delivery_days", "rating_avg", "rating_count",
