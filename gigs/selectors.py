@@ -56,6 +56,7 @@ PRICE_BUCKETS: tuple[tuple[Decimal | None, Decimal | None], ...] = (
     (Decimal("500.00"), None),
 )
 FACETS_CACHE_SECONDS = 60
+FACETS_CACHE_KEY = "gigs:browse-facets"
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,9 @@ def service_count(*, user: User, params: dict[str, Any], services: QuerySet[Serv
 def service_facets(*, user: User, params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Counts beside the filters: per category, per delivery time and per price range. Each facet counts among
     the services the other filters select, so its numbers say what choosing one of its entries would show.
-    Browsing with no filter at all reads the counts kept for a minute."""
+    Browsing with no filter at all reads the counts kept for up to a minute, or until a service changes."""
     if not any(params.get(name) for name in FILTERS):
-        return cache.get_or_set("gigs:browse-facets", lambda: _facets(user, {}), FACETS_CACHE_SECONDS)
+        return cache.get_or_set(FACETS_CACHE_KEY, lambda: _facets(user, {}), FACETS_CACHE_SECONDS)
     return _facets(user, params)
 
 

@@ -8,6 +8,7 @@ else it does not exist (404).
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, ProtectedError
@@ -31,6 +32,7 @@ from .models import (
     ServiceStatus,
     ServiceStatusChange,
 )
+from .selectors import FACETS_CACHE_KEY
 
 MAX_IMAGES = 8
 MAX_EXTRAS = 10
@@ -86,6 +88,12 @@ def service_figures_refresh(*, service: Service) -> None:
     figures = service.packages.aggregate(price=Min("price"), days=Min("delivery_days"))
     service.price_from, service.fastest_delivery_days = figures["price"], figures["days"]
     Service.objects.filter(pk=service.pk).update(price_from=figures["price"], fastest_delivery_days=figures["days"])
+    browse_changed()
+
+
+def browse_changed() -> None:
+    """After the change commits, browsing counts the services afresh (its unfiltered facets are kept a while)."""
+    transaction.on_commit(lambda: cache.delete(FACETS_CACHE_KEY))
 
 
 # --- validation of the body ----------------------------------------------------------------------
@@ -253,6 +261,7 @@ def service_delete(*, service: Service, by: User) -> None:
     except (ProtectedError, IntegrityError) as exc:
         raise Conflict(_("A service with orders cannot be deleted; pause it instead."),
                        code="not_deletable") from exc
+    browse_changed()
     for file in files:
         file.delete(save=False)
 
@@ -275,6 +284,7 @@ def service_set_status(*, service: Service, to: str, by: User | None, staff: boo
             service.published_at = timezone.now()
             fields.append("published_at")
         service.save(update_fields=fields)
+        browse_changed()
         if staff:
             audit(f"service.{to}", target=service, actor=by, old={"status": before}, new={"status": to})
     return service

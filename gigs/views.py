@@ -86,6 +86,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
         "searching": bool(params.get("search")),
         "facets": None if mine else _facet_links(selectors.service_facets(user=request.user, params=params), params),
         "filtered": any(params.get(name) for name in selectors.FILTERS if name != "seller"),
+        "filters_open": any(params.get(name) for name in (*selectors.FILTERS, "ordering")
+                            if name not in ("seller", "search")),
     }
     return render(request, "gigs/service_list.html", context, status=400 if form.errors else 200)
 

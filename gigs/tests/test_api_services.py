@@ -305,10 +305,20 @@ class TestBrowse:
                       **({"max_price": high} if high else {})}
             assert api_client.get("/api/services", params).json()["count"] == count
 
-    def test_unfiltered_facets_count_every_active_service(self, api_client, catalogue):
+    def test_unfiltered_facets_count_every_active_service(self, api_client, catalogue,
+                                                          django_capture_on_commit_callbacks):
         facets = api_client.get("/api/services").json()["facets"]
         assert sum(entry["count"] for entry in facets["categories"]) == 6  # drafts and paused are not counted
         assert facets["delivery_days"][-1] == {"delivery_days": 14, "count": 6}
+        # Kept between requests, but counted afresh once a service changes.
+        with django_capture_on_commit_callbacks(execute=True):  # as when these changes commit
+            make_service(catalogue["bo"], title="Another web service", category="web-development")
+        with django_capture_on_commit_callbacks(execute=True):
+            service_set_status(service=catalogue["services"][0], to="paused", by=catalogue["ada"])
+        facets = api_client.get("/api/services").json()["facets"]
+        counted = {entry["slug"]: entry["count"] for entry in facets["categories"] if entry["count"]}
+        assert counted == {"design-creative": 1, "web-development": 3, "mobile-development": 1,
+                           "writing-translation": 1}
 
 
 def test_the_schema_lists_every_service_endpoint(api_client):
