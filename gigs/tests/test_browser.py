@@ -140,8 +140,13 @@ def test_a_freelancer_sells_a_service_and_a_client_finds_and_compares_it(live_se
             expect(buyer.get_by_role("button", name="Contact seller")).to_be_visible()
             assert fits_the_screen(buyer)
 
-            # On a desktop screen the same page, as the README shows it.
+            # On a desktop screen: the cards beside the facets, and the same page, as the README shows it.
             desk = browser.new_context(viewport=DESKTOP).new_page()
+            desk.goto(f"{base_url}/services/")
+            facets = desk.get_by_role("complementary", name="Narrow the results")
+            expect(facets.get_by_role("listitem").filter(has_text="Design & creative")).to_contain_text("1")
+            expect(desk.get_by_role("article").filter(has_text=TITLE)).to_contain_text("From 120.00 USD")
+            assert fits_the_screen(desk)
             desk.goto(f"{base_url}/services/{service.pk}/")
             expect(desk.get_by_role("table").get_by_role("columnheader")).to_have_count(3)
             assert fits_the_screen(desk)

@@ -126,6 +126,12 @@ class TestServicePage:
         chat = Chat.objects.get(client=client_user, freelancer=seller)
         assert response.status_code == 302 and response["Location"].endswith(f"/messages/{chat.pk}/")
 
+    def test_only_clients_are_offered_to_contact_the_seller(self, client, seller, make_user):
+        service = make_service(seller)
+        assert "Log in to contact the seller" in text_of(client.get(f"/services/{service.pk}/"))
+        client.force_login(make_user("freelancer"))  # a chat is between a client and a freelancer
+        assert "Contact seller" not in text_of(client.get(f"/services/{service.pk}/"))
+
     def test_drafts_are_the_sellers_own_and_the_seller_sees_no_order_buttons(self, client, seller, make_user):
         draft = make_service(seller, title="Draft copywriting service", status="draft")
         assert client.get(f"/services/{draft.pk}/").status_code == 404
