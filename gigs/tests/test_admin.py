@@ -66,3 +66,39 @@ def test_the_changelist_costs_the_same_for_more_services(staff, make_user):
     add(45)
     assert Service.objects.count() == 50
     assert queries() == few
+
+
+def test_editing_a_package_in_the_admin_keeps_the_cards_figures(staff, freelancer_user):
+    from decimal import Decimal
+
+    from gigs.tests.factories import package
+
+    service = make_service(freelancer_user, packages=[package("basic", "50.00", 3), package("premium", "200.00", 9)])
+    url = f"/admin/gigs/service/{service.pk}/change/"
+    page = staff.get(url)
+    assert page.status_code == 200
+    packages = list(service.packages.order_by("id"))
+    data = {"title": "Logo design, now with a faster premium", "description": service.description,
+            "category": service.category_id, "skills": [skill.pk for skill in service.skills.all()],
+            "requirements": "", "_save": "Save"}
+    for prefix, rows in (("packages", packages), ("extras", []), ("images", []), ("status_changes", [])):
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows),
+                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
+    data["status_changes-TOTAL_FORMS"] = data["status_changes-INITIAL_FORMS"] = service.status_changes.count()
+    for index, change in enumerate(service.status_changes.order_by("created_at", "id")):
+        data[f"status_changes-{index}-id"] = change.pk
+        data[f"status_changes-{index}-service"] = service.pk
+    for index, row in enumerate(packages):
+        data.update({f"packages-{index}-id": row.pk, f"packages-{index}-service": service.pk,
+                     f"packages-{index}-tier": row.tier, f"packages-{index}-title": row.title,
+                     f"packages-{index}-description": row.description,
+                     f"packages-{index}-price": "35.00" if row.tier == "basic" else row.price,
+                     f"packages-{index}-delivery_days": 2 if row.tier == "premium" else row.delivery_days,
+                     f"packages-{index}-revisions": row.revisions})
+    response = staff.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    service.refresh_from_db()
+    assert service.title == "Logo design, now with a faster premium"
+    assert service.price_from == Decimal("35.00") and service.fastest_delivery_days == 2
+    found = staff.get("/api/services", {"search": "faster"}).json()  # the search follows the new title
+    assert [row["id"] for row in found["results"]] == [service.pk]
