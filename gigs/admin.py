@@ -45,7 +45,7 @@ class StatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ServiceStatusChange
     extra = 0
     fields = ["from_status", "to_status", "changed_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["from_status", "to_status", "changed_by", "created_at"]
 
 
 @admin.register(Service)

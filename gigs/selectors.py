@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -62,7 +63,7 @@ FACETS_CACHE_KEY = "gigs:browse-facets"
 @dataclass(frozen=True)
 class Level:
     key: str
-    label: str
+    label: "str | Promise"  # translated when shown
 
 
 LEVELS = (
@@ -107,7 +108,7 @@ def _filtered(user: User, params: dict[str, Any], *, skip: str = "") -> QuerySet
     else:
         services = Service.objects.filter(status=ServiceStatus.ACTIVE)
         if seller:
-            services = services.filter(seller_id=seller) if seller.isdigit() else services.none()
+            services = services.filter(seller_id=int(seller)) if seller.isdigit() else services.none()
     if skip != "category" and (category := params.get("category")):
         services = services.filter(Q(category__slug=category) | Q(category__name__iexact=category))
     skills = _names(params.get("skills"))
@@ -202,7 +203,8 @@ def service_facets(*, user: User, params: dict[str, Any]) -> dict[str, list[dict
     the services the other filters select, so its numbers say what choosing one of its entries would show.
     Browsing with no filter at all reads the counts kept for up to a minute, or until a service changes."""
     if not any(params.get(name) for name in FILTERS):
-        return cache.get_or_set(FACETS_CACHE_KEY, lambda: _facets(user, {}), FACETS_CACHE_SECONDS)
+        kept = cache.get_or_set(FACETS_CACHE_KEY, lambda: _facets(user, {}), FACETS_CACHE_SECONDS)
+        return kept if kept is not None else _facets(user, {})
     return _facets(user, params)
 
 
@@ -266,5 +268,7 @@ def packages_by_tier(service: Service) -> list[ServicePackage | None]:
 
 def seller_services(*, seller: User, exclude: int | None = None, limit: int = 4) -> list[Service]:
     """A few more active services of the same seller, for the service page."""
-    services = Service.objects.filter(seller=seller, status=ServiceStatus.ACTIVE).exclude(pk=exclude)
+    services = Service.objects.filter(seller=seller, status=ServiceStatus.ACTIVE)
+    if exclude is not None:
+        services = services.exclude(pk=exclude)
     return list(with_list_data(services.order_by("-published_at", "-id"))[:limit])

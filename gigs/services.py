@@ -324,7 +324,7 @@ def service_images_add(*, service: Service, by: User, uploads: list[UploadedFile
             start = (service.images.aggregate(top=Max("position"))["top"] or 0) + 1 if count else 0
             for position, content in enumerate(cleaned, start=start):
                 image = ServiceImage(service=service, position=position)
-                image.image.save(content.name, content, save=False)
+                image.image.save(content.name or "image", content, save=False)
                 stored.append(image)
                 image.save()
             Service.objects.filter(pk=service.pk).update(updated_at=timezone.now())
