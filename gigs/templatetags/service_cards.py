@@ -8,11 +8,23 @@
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from gigs import selectors
 from gigs.models import ServiceImage
 
 register = template.Library()
+
+LABELS = {
+    "draft": _("Draft"), "active": _("Active"), "paused": _("Paused"),
+    "basic": _("Basic"), "standard": _("Standard"), "premium": _("Premium"),
+}
+
+
+@register.filter
+def label(value: str) -> str:
+    """A service status or package tier as people read it, translated: `{{ service.status|label }}`."""
+    return str(LABELS.get(value, value))
 
 
 @register.simple_tag
