@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 WORDS = [
@@ -29,18 +30,22 @@ class Scale:
     freelancers: int
     messages: int
     notifications: int
+    services: int = 0
 
     @classmethod
     def full(cls, projects: int = 100_000) -> "Scale":
-        return cls(projects=projects, users=20_000, freelancers=5_000, messages=100_000, notifications=10_000)
+        return cls(projects=projects, users=20_000, freelancers=5_000, messages=100_000, notifications=10_000,
+                   services=projects // 2)
 
     @classmethod
     def quick(cls) -> "Scale":
-        return cls(projects=10_000, users=2_000, freelancers=500, messages=10_000, notifications=1_000)
+        return cls(projects=10_000, users=2_000, freelancers=500, messages=10_000, notifications=1_000,
+                   services=5_000)
 
     def describe(self) -> str:
-        return (f"{self.projects:,} projects, {self.users:,} users ({self.freelancers:,} freelancers), "
-                f"a chat of {self.messages:,} messages, a user with {self.notifications:,} notifications")
+        return (f"{self.projects:,} projects, {self.services:,} services, {self.users:,} users "
+                f"({self.freelancers:,} freelancers), a chat of {self.messages:,} messages, a user with "
+                f"{self.notifications:,} notifications")
 
 
 class Progress:
@@ -181,6 +186,8 @@ def fill(scale: Scale) -> dict[str, int]:
         _batched("proposals", len(project_ids), make_proposals,
                  lambda batch: Proposal.objects.bulk_create([row for rows in batch for row in rows]))
 
+    _fill_services(scale, rng, freelancer_ids, now)
+
     client_id, freelancer_id = client_ids[0], freelancer_ids[0]
     chat, created = Chat.objects.get_or_create(client_id=client_id, freelancer_id=freelancer_id)
     if created:
@@ -208,6 +215,53 @@ def fill(scale: Scale) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else cursor.execute("ANALYZE")
     return {"chat": chat.pk, "client": client_id, "staff": staff.pk, "freelancer": freelancer_id}
+
+
+def _fill_services(scale: Scale, rng: random.Random, freelancer_ids: list[int], now: Any) -> None:
+    """Services of the freelancers: one in ten a draft, the rest active with one to three packages, and the figures
+    a card shows (cheapest price, fastest delivery) on the service's row, as the product keeps them."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db import transaction
+
+    from gigs.models import Service, ServicePackage
+    from marketplace.models import Category
+
+    have = Service.objects.count()
+    if have >= scale.services:
+        return
+    categories = list(Category.objects.all())
+
+    def make_service(n: int) -> Service:
+        n += have
+        words = rng.sample(WORDS, 3) + ([RARE] if n % 2500 == 0 else [])
+        price = rng.randrange(10, 2000)
+        status = "draft" if n % 10 == 0 else "active"
+        return Service(
+            seller_id=rng.choice(freelancer_ids), title=f"I will do your {' '.join(words)}",
+            description=f"Fast and careful help with {' and '.join(words)}. " * 4, category=rng.choice(categories),
+            skills_text=" ".join(rng.sample(SKILLS, 2)), status=status, price_from=price,
+            fastest_delivery_days=rng.randrange(1, 30),
+            rating_avg=Decimal(f"{rng.uniform(3, 5):.2f}") if n % 3 else None, rating_count=rng.randrange(0, 40),
+            published_at=None if status == "draft" else now - timedelta(minutes=scale.services - n),
+        )
+    _batched("services", scale.services - have, make_service, Service.objects.bulk_create)
+    progress = Progress("service search vectors", 1)
+    with transaction.atomic():
+        Service.objects.filter(search_vector__isnull=True).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector("skills_text", weight="A", config="english")
+            + SearchVector("description", weight="B", config="english"))
+    progress.add(1)
+    rows = list(Service.objects.order_by("id").values_list("id", "price_from", "fastest_delivery_days"))[have:]
+
+    def make_packages(n: int) -> list[ServicePackage]:
+        pk, price, days = rows[n]
+        tiers = ("basic", "standard", "premium")[: 1 + n % 3]
+        return [ServicePackage(service_id=pk, tier=tier, title=tier.capitalize(), description="What is included",
+                               price=price * (1 + index), delivery_days=days + 3 * index, revisions=index + 1)
+                for index, tier in enumerate(tiers)]
+    _batched("service packages", len(rows), make_packages,
+             lambda batch: ServicePackage.objects.bulk_create([row for rows in batch for row in rows]))
 
 
 def main() -> None:

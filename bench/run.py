@@ -66,6 +66,9 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
         Endpoint("search-ilike", f"an `ILIKE` scan for `{RARE}` (floor only: what search would cost without its "
                                  "index)", "", f"/floor/ilike?q={RARE}"),
         Endpoint("freelancers", "`GET /api/freelancers?skills=django`", "/api/freelancers?skills=django"),
+        Endpoint("services", "`GET /api/services` page 1 (with facet counts)", "/api/services"),
+        Endpoint("services-search", f"`GET /api/services?search={COMMON}` (with facet counts)",
+                 f"/api/services?search={COMMON}"),
         Endpoint("messages", "`GET /api/chats/{id}/messages` (opens on the newest)", f"/api/chats/{chat}/messages",
                  user="client"),
         Endpoint("messages-before", "`?before=<id>` (paging back, mid-chat)",

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.models import StatusChange
+
 CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
 
 
@@ -56,6 +58,14 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ServiceStatusChange(StatusChange):
+    """Every move of a service's status (published, paused, activated again), with who made it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=8, choices=ServiceStatus.choices, blank=True)
+    to_status = models.CharField(max_length=8, choices=ServiceStatus.choices)
 
 
 class PackageTier(models.TextChoices):

@@ -27,6 +27,7 @@ from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
+from gigs.tests.factories import add_image, make_service
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
 from messaging.notifications import unsubscribe_token
@@ -119,7 +120,10 @@ def build_world(stripe_url: str, settings: Any) -> World:
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
+    service = make_service(freelancer, title="Logo design with three concepts")
+    add_image(service)
     objects = {
+        "service": service, "service_image": service.images.first(),
         "project": project, "open_project": open_project, "invite_project": invite_project,
         "contract": contract, "proposal": proposal, "attachment": attachment, "invite": invite,
         "submitted": submitted, "disputed": disputed, "pending": pending, "dispute": dispute,
@@ -200,6 +204,12 @@ API: dict[str, Row] = {
     "api-portfolio-detail": Row(PUBLIC, lambda w: {"pk": w.portfolio.pk}),
     "api-freelancers": Row(PUBLIC),
     "api-freelancer-detail": Row(PUBLIC, lambda w: {"pk": w.users["freelancer"].pk}),
+    # Services (gigs): freelancers sell; everyone reads the active ones; only the seller changes one.
+    "api-services": Row(PUBLIC, post={"anonymous": "L", "client": "403", "other_client": "403"},
+                        body={"title": "A client cannot sell", "description": "Clients order services, never sell."}),
+    "api-service-detail": Row(PUBLIC, lambda w: {"pk": w.service.pk}),
+    "api-service-images": Row(POST_ONLY_API, lambda w: {"pk": w.service.pk},
+                              post=OUTSIDERS_POST | {"client": "404"}),
     # Contracts and money
     "api-contracts": Row(SIGNED_IN),
     "api-contract-detail": Row("L ok ok 404 404 ok", c),
@@ -322,6 +332,19 @@ PAGES: dict[str, Row] = {
     "portfolio_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.portfolio.pk},
                             post=OUTSIDERS_POST | {"client": "no"}),
     "attachment_download": Row("L ok ok ok ok ok", lambda w: {"pk": w.attachment.pk}),
+    "service_list": Row(PUBLIC),
+    "service_create": Row("L 403 ok 403 ok 403", post={"anonymous": "L", "client": "403", "other_client": "403"},
+                          body={"title": "A client cannot sell"}),
+    "service_detail": Row(PUBLIC, lambda w: {"pk": w.service.pk}),
+    "service_edit": Row("L 404 ok 404 404 404", lambda w: {"pk": w.service.pk},
+                        post=OUTSIDERS_POST | {"client": "404"}, body={"title": "Taken over by someone"}),
+    "service_status": Row("L 405 405 405 405 405", lambda w: {"pk": w.service.pk},
+                          post=OUTSIDERS_POST | {"client": "404"}, body={"action": "pause"}),
+    "service_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.service.pk},
+                          post=OUTSIDERS_POST | {"client": "404"}),
+    "service_image_delete": Row("L 405 405 405 405 405",
+                                lambda w: {"pk": w.service.pk, "image_pk": w.service_image.pk},
+                                post=OUTSIDERS_POST | {"client": "404"}),
     "contract_list": Row(SIGNED_IN),
     "contract_detail": Row(PARTY_PAGE, c),
     "contract_complete": Row("L 405 405 405 405 405", c, post=OUTSIDERS_POST),
@@ -408,7 +431,7 @@ def routes() -> Iterator[tuple[str, str, URLPattern]]:
 def _fingerprint() -> dict[str, tuple]:
     """Row counts and latest changes of every table of the product's apps."""
     seen: dict[str, tuple] = {}
-    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support"):
+    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support", "gigs"):
         for model in apps.get_app_config(label).get_models():
             query = model.objects.all()
             names = {f.name for f in model._meta.concrete_fields}

@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PayoutStatusEnum": "payments.models.Payment.PayoutStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
+        "ServiceStatusEnum": "gigs.models.ServiceStatus",
+        "PackageTierEnum": "gigs.models.PackageTier",
         "CurrencyEnum": "marketplace.models.CURRENCIES",
     },
 }
