@@ -252,6 +252,10 @@ API: dict[str, Row] = {
     "api-notifications-read-all": Row(POST_ONLY_API),
     # A socket ticket is the caller's own: anyone signed in may ask for one, nobody else.
     "api-ws-ticket": Row(POST_ONLY_API, post={"anonymous": "L"}),
+    # Presence: the whole picture is for staff; whether one person is online, for anyone signed in.
+    "api-ws-status": Row(STAFF_ONLY_API),
+    "api-ws-online-users": Row(STAFF_ONLY_API),
+    "api-ws-user-online": Row(SIGNED_IN, lambda w: {"pk": w.users["freelancer"].pk}),
     "api-notification-read": Row(POST_ONLY_API, lambda w: {"pk": w.notification.pk},
                                  post=OUTSIDERS_POST | {"client": "404"}),
     # Support
