@@ -405,7 +405,7 @@ class PaymentMethodSerializer(serializers.Serializer):
     average_payment = _money(allow_null=True)
 
 
-class AnalyticsPaymentMethodsSerializer(AnalyticsPeriodOnlySerializer):
+class AnalyticsPaymentMethodBreakdownSerializer(AnalyticsPeriodOnlySerializer):
     currency = serializers.CharField()
     total = _money()
     methods = PaymentMethodSerializer(many=True)

@@ -176,7 +176,7 @@ RevenueTrendsView = _insight(
     "Revenue per bucket (fundings and subscriptions less refunds), running total, change on the bucket before "
     "and on the period before.", interval=True)
 PaymentMethodsView = _insight(
-    "PaymentMethodsView", insights.payment_methods, s.AnalyticsPaymentMethodsSerializer, "Payment methods",
+    "PaymentMethodsView", insights.payment_methods, s.AnalyticsPaymentMethodBreakdownSerializer, "Payment methods",
     "How clients paid in the period: payments, failures and amounts per way of paying.")
 FreelancerSuccessView = _insight(
     "FreelancerSuccessView", insights.freelancer_success, s.AnalyticsFreelancerSuccessSerializer,

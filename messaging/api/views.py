@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -271,11 +272,14 @@ class WsTicketView(APIView):
 
 
 def _presence_unknown() -> ApplicationError:
-    return ApplicationError("Presence is unknown for now: try again shortly.", code="presence_unavailable",
+    return ApplicationError(_("Presence is unknown for now: try again shortly."), code="presence_unavailable",
                             status_code=503)
 
 
-@extend_schema(tags=["presence"], responses={200: s.PresenceStatusSerializer, **ERRORS, 503: ErrorSerializer})
+PRESENCE_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 503: ErrorSerializer}
+
+
+@extend_schema(tags=["presence"], responses={200: s.PresenceStatusSerializer, **PRESENCE_ERRORS})
 class WsStatusView(APIView):
     """Open sockets and people online, over every live server process (staff only)."""
 
@@ -288,7 +292,7 @@ class WsStatusView(APIView):
             raise _presence_unknown() from None
 
 
-@extend_schema(tags=["presence"], responses={200: s.OnlineUserSerializer(many=True), 503: ErrorSerializer})
+@extend_schema(tags=["presence"], responses={200: s.OnlineUserSerializer(many=True), **PRESENCE_ERRORS})
 class OnlineUsersView(generics.ListAPIView):
     """The accounts with an open socket now, by name (staff only, paginated)."""
 
@@ -302,7 +306,8 @@ class OnlineUsersView(generics.ListAPIView):
             raise _presence_unknown() from None
 
 
-@extend_schema(tags=["presence"], responses={200: s.UserOnlineSerializer, **ERRORS, 503: ErrorSerializer})
+@extend_schema(tags=["presence"], responses={200: s.UserOnlineSerializer, 404: ErrorSerializer,
+                                             **PRESENCE_ERRORS})
 class UserOnlineView(APIView):
     """Whether an account has an open socket; offline at the latest 60 seconds after its last one went."""
 
@@ -312,5 +317,5 @@ class UserOnlineView(APIView):
         except selectors.PresenceUnknown:
             raise _presence_unknown() from None
         if answer is None:
-            raise NotFound("No such user.")
+            raise NotFound(_("No such user."))
         return Response(s.UserOnlineSerializer(answer).data)

@@ -166,3 +166,11 @@ def test_who_may_ask(client_for, api_client, staff_user, client_user, freelancer
     assert member.get("/api/ws/user/999999/online").status_code == 404
     suspended = account_services.user_set_active(user=make_user("freelancer"), active=False)
     assert member.get(f"/api/ws/user/{suspended.pk}/online").status_code == 404
+
+
+def test_in_the_schema(api_client):
+    paths = api_client.get("/api/openapi.json").json()["paths"]
+    status = paths["/api/ws/status"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert status["$ref"].endswith("/PresenceStatus")
+    assert "/api/ws/online-users" in paths
+    assert {"200", "404"} <= set(paths["/api/ws/user/{id}/online"]["get"]["responses"])
