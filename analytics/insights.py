@@ -31,6 +31,7 @@ from contracts.models import Contract, ContractStatus, ContractStatusChange, Dis
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus, Review
 from messaging.models import Chat, Message
 from payments.models import Payment, PaymentOperation, ReconciliationMismatch
+from risk.models import RiskCase
 
 from .selectors import (
     REPORTING_CURRENCY,
@@ -340,7 +341,7 @@ def _freelancer_success(period: Period) -> dict[str, Any]:
 
 
 def platform_health(*, days: int = 30) -> dict[str, Any]:
-    """Disputes, refunds, failed payments, held payouts, support and reconciliation: what needs staff (nine
+    """Disputes, refunds, failed payments, held payouts, support and reconciliation: what needs staff (ten
     queries)."""
     return _cached("health", lambda: _platform_health(period_for(days)), days=days)
 
@@ -364,6 +365,7 @@ def _platform_health(period: Period) -> dict[str, Any]:
         suspended=Count("id", filter=Q(is_active=False)),
         daily_active_users=Count("id", filter=_signed_in_since(timezone.now() - timedelta(hours=24))))
     mismatches = ReconciliationMismatch.objects.filter(resolved_at__isnull=True).count()
+    fraud_cases = RiskCase.objects.filter(status=RiskCase.Status.OPEN).count()
     rating = Review.objects.filter(created_at__gte=period.start).aggregate(average=Avg("rating"))["average"]
     return {
         **_period_fields(period, with_interval=False),
@@ -381,6 +383,7 @@ def _platform_health(period: Period) -> dict[str, Any]:
         "pending_support_tickets": pending_tickets,
         "average_response_time_hours": response_hours,
         "open_reconciliation_mismatches": mismatches,
+        "open_fraud_cases": fraud_cases,
         "suspended_accounts": people["suspended"],
         "daily_active_users": people["daily_active_users"],
         "user_satisfaction_rating": rounded(rating),

@@ -445,6 +445,7 @@ class AnalyticsHealthSerializer(AnalyticsPeriodOnlySerializer):
     pending_support_tickets = serializers.IntegerField()
     average_response_time_hours = _rounded(allow_null=True)
     open_reconciliation_mismatches = serializers.IntegerField()
+    open_fraud_cases = serializers.IntegerField(help_text="Fraud cases waiting for staff (their payouts are held)")
     suspended_accounts = serializers.IntegerField()
     daily_active_users = serializers.IntegerField()
     user_satisfaction_rating = _rounded(allow_null=True)

@@ -15,6 +15,8 @@ from analytics.tests.scenario import build_world
 from contracts.services import contract_set_status
 from contracts.tests.factories import make_contract
 from marketplace.tests.factories import make_project, make_proposal
+from risk.scoring import Score
+from risk.services import case_open
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +162,7 @@ def test_freelancer_success(world, staff_api, make_user):
 
 def test_platform_health(world, staff_api, make_user):
     user_set_active(user=make_user("client"), active=False)
+    case_open(user=world.finn, score=Score(points=60, reasons=[]))
     body = get(staff_api, "health")
     assert {key: value for key, value in body.items() if key not in ("start", "end")} == {
         "period_days": 30, "currency": "usd",
@@ -168,6 +171,7 @@ def test_platform_health(world, staff_api, make_user):
         # Fay's $1,000 less the 10 % fee waits for her payout details.
         "held_payouts": 1, "held_payout_amount": "900.00",
         "pending_support_tickets": 0, "average_response_time_hours": None, "open_reconciliation_mismatches": 0,
+        "open_fraud_cases": 1,
         "suspended_accounts": 1, "daily_active_users": 3, "user_satisfaction_rating": 4.5,
     }
 
