@@ -254,3 +254,30 @@ def test_the_thresholds_are_settings(settings, api_client):
     second = register(api_client, ip="203.0.113.70", device="device-set-0002")
     assert risk_of(second) == (30, ["signup_ip"]) and risk_of(first) == (30, ["signup_ip"])
     assert Decimal(settings.RISK_LARGE_AMOUNT) == Decimal("1000")
+
+
+def test_payments_stripe_reports_failed_later_count_once_each(stripe, make_user):
+    """A payment whose failure Stripe reports by webhook (`payment_intent.payment_failed`, as payments relays
+    it): each failed PaymentIntent counts once, however often the event is delivered."""
+    import stripe as stripe_sdk_module
+
+    from payments import signals as payment_signals
+    from payments.customers import customer_id_for
+    from payments.services import payment_intent_retrieve
+    from payments.stripe_client import sdk
+
+    payer = make_user("client")
+    customer = customer_id_for(payer)
+    declined = card(DECLINED_CARD)
+    for _ in range(3):
+        intent = sdk().PaymentIntent.create(amount=5000, currency="usd", customer=customer, payment_method=declined,
+                                            payment_method_types=["card"])
+        with pytest.raises(stripe_sdk_module.CardError):
+            sdk().PaymentIntent.confirm(intent.id)
+        failed = payment_intent_retrieve(intent.id)
+        assert failed.status != "succeeded"
+        for _delivery in range(2):
+            payment_signals.payment_intent_failed.send(sender=None, payment_intent=failed,
+                                                       error_message="Your card was declined.")
+    assert RiskSignal.objects.filter(user=payer, kind="card_declined").count() == 3
+    assert risk_of(payer) == (20, ["failed_cards"])
