@@ -24,7 +24,7 @@ from core.images import image_clean
 
 from . import emails, two_factor
 from .models import BillingProfile, Skill, User, UserType, normalize_email
-from .signals import security_changed
+from .signals import security_changed, user_registered
 from .tokens import login_issue, sessions_revoke_all
 
 MFA_SALT = "accounts.mfa"
@@ -72,6 +72,7 @@ def user_register(
             emails.send_verification(user)
     except IntegrityError as exc:  # two sign-ups with one address at the same moment
         raise _field_error("email", "An account with this e-mail address already exists.") from exc
+    user_registered.send(sender=User, user=user)
     return user
 
 

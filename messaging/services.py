@@ -27,6 +27,7 @@ from .content_filter import mask_contact_details
 from .models import Block, Chat, ChatMember, Message, NotificationKind, Violation
 from .notifications import notify
 from .realtime import broadcast_on_commit, chat_group
+from .signals import violation_recorded
 
 SEND_LIMIT_PER_MINUTE = 30
 logger = logging.getLogger(__name__)
@@ -234,7 +235,8 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
         Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
         ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
         if kinds:
-            Violation.objects.create(message=message, user=sender, kinds=kinds, original_content=content)
+            violation = Violation.objects.create(message=message, user=sender, kinds=kinds, original_content=content)
+            violation_recorded.send(sender=Violation, violation=violation)
         broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
         if not presence.is_online(recipient_id):
             _tell_offline_recipient(chat, message, recipient_id)

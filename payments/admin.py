@@ -85,7 +85,11 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
         if result.refused:
             modeladmin.message_user(request, f"User {user_id}: Stripe refused {result.refused} payout(s); see "
                                              "each payout's last error.", "warning")
-        if not (result.sent or result.unavailable or result.in_progress or result.refused):
+        if result.held_for_review:
+            modeladmin.message_user(request, f"User {user_id}: {result.held_for_review} payout(s) stay held for a "
+                                             "fraud review; clear the case to release them.", "warning")
+        if not (result.sent or result.unavailable or result.in_progress or result.refused
+                or result.held_for_review):
             modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, or the payout "
                                              "account cannot receive yet).", "warning")
 

@@ -156,6 +156,9 @@ def operation_execute(operation: PaymentOperation) -> Outcome:
         message = exc.user_message or "Your card was declined."
         _write(operation, status=Status.FAILED, stripe_id=intent.get("id", ""), last_error=message[:2000],
                result={"status": "declined", "code": exc.code or ""})
+        if operation.kind == PaymentOperation.Kind.CHARGE:
+            signals.charge_declined.send(sender=PaymentOperation, operation=operation,
+                                         payment_method=str(operation.params.get("payment_method") or ""))
         return Outcome(operation=operation, status=Status.FAILED, error=message, declined=True)
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.IdempotencyError) as exc:
         # No answer, Stripe's own failure, or the same key in use by another request at this moment (a

@@ -258,6 +258,11 @@ def connect_updated(stripe_account_id: str) -> None:
         connect_apply(account, stripe_client.sdk().Account.retrieve(stripe_account_id))
 
 
+def payouts_queue(user_id: int) -> None:
+    """Queues the transfer of the user's held payouts (after the caller's commit, when called in one)."""
+    transaction.on_commit(lambda: _queue_payouts(user_id))
+
+
 def _queue_payouts(user_id: int) -> None:
     try:
         send_payouts.delay(user_id)

@@ -262,6 +262,10 @@ API: dict[str, Row] = {
     "api-notifications-read-all": Row(POST_ONLY_API),
     # A socket ticket is the caller's own: anyone signed in may ask for one, nobody else.
     "api-ws-ticket": Row(POST_ONLY_API, post={"anonymous": "L"}),
+    # Presence: the whole picture is for staff; whether one person is online, for anyone signed in.
+    "api-ws-status": Row(STAFF_ONLY_API),
+    "api-ws-online-users": Row(STAFF_ONLY_API),
+    "api-ws-user-online": Row(SIGNED_IN, lambda w: {"pk": w.users["freelancer"].pk}),
     "api-notification-read": Row(POST_ONLY_API, lambda w: {"pk": w.notification.pk},
                                  post=OUTSIDERS_POST | {"client": "404"}),
     # Support
@@ -278,6 +282,15 @@ API: dict[str, Row] = {
     "api-analytics-revenue": Row(STAFF_ONLY_API),
     "api-analytics-top-clients": Row(STAFF_ONLY_API),
     "api-analytics-top-freelancers": Row(STAFF_ONLY_API),
+    "api-analytics-registrations": Row(STAFF_ONLY_API),
+    "api-analytics-locations": Row(STAFF_ONLY_API),
+    "api-analytics-completion-rates": Row(STAFF_ONLY_API),
+    "api-analytics-categories": Row(STAFF_ONLY_API),
+    "api-analytics-revenue-trends": Row(STAFF_ONLY_API),
+    "api-analytics-payment-methods": Row(STAFF_ONLY_API),
+    "api-analytics-freelancer-success": Row(STAFF_ONLY_API),
+    "api-analytics-health": Row(STAFF_ONLY_API),
+    "api-analytics-engagement": Row(STAFF_ONLY_API),
     # Stripe's webhooks arrive signed; a GET is not one.
     "djstripe:djstripe_webhook_by_uuid": Row("any any any any any any",
                                              lambda w: {"uuid": "00000000-0000-0000-0000-000000000000"}),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "contracts",
     "gigs",
     "support",
+    "risk",
     "analytics",
 ]
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.AuditContextMiddleware",
+    "risk.context.DeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorMiddleware",
@@ -199,6 +201,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# A socket whose server process stops beating (it died) stops counting this long after its last heartbeat;
+# `GET /api/ws/user/<id>/online` then says offline.
+PRESENCE_OFFLINE_SECONDS = env.int("PRESENCE_OFFLINE_SECONDS", default=60)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -342,6 +348,28 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+
+# --- Fraud signals (risk/) -------------------------------------------------------------------------
+# Each rule adds its points to an account's or a payment's score (at most 100); at RISK_HOLD_SCORE or more
+# the account's payouts are held and a case waits for staff in the admin.
+RISK_WINDOW_HOURS = env.int("RISK_WINDOW_HOURS", default=24)  # how far back the velocity rules look
+RISK_SIGNUPS_PER_IP = env.int("RISK_SIGNUPS_PER_IP", default=3)  # more sign-ups than this from one address
+RISK_SIGNUPS_PER_DEVICE = env.int("RISK_SIGNUPS_PER_DEVICE", default=2)  # ... or from one device
+RISK_CARDS_PER_SOURCE = env.int("RISK_CARDS_PER_SOURCE", default=3)  # more cards than this from one address/device
+RISK_FAILED_CARDS = env.int("RISK_FAILED_CARDS", default=3)  # this many declined cards or more
+RISK_CONTACT_VIOLATIONS = env.int("RISK_CONTACT_VIOLATIONS", default=2)  # off-platform contact attempts
+RISK_NEW_ACCOUNT_DAYS = env.int("RISK_NEW_ACCOUNT_DAYS", default=7)  # an account younger than this ...
+RISK_LARGE_AMOUNT = env.int("RISK_LARGE_AMOUNT", default=1000)  # ... moving this much or more (major units)
+RISK_HOLD_SCORE = env.int("RISK_HOLD_SCORE", default=50)
+RISK_POINTS = {
+    "signup_ip": 30,
+    "signup_device": 30,
+    "card_velocity": 25,
+    "failed_cards": 20,
+    "card_country": 20,
+    "off_platform_contact": 20,
+    "new_account_large_amount": 35,
+}
 
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)

@@ -152,3 +152,29 @@ class BlockInput(serializers.Serializer):
 class WsTicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_at = serializers.DateTimeField()
+
+
+class PresenceProcessSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The server process: host name and process id")
+    connections = serializers.IntegerField(help_text="Its open sockets")
+
+
+class PresenceStatusSerializer(serializers.Serializer):
+    connections = serializers.IntegerField(help_text="Open sockets on every live server process")
+    users_online = serializers.IntegerField(help_text="Accounts with at least one open socket")
+    processes = PresenceProcessSerializer(many=True, help_text="Live server processes holding sockets")
+
+
+class OnlineUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    user_type = serializers.CharField()
+
+
+class UserOnlineSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    online = serializers.BooleanField()
+    last_seen = serializers.DateTimeField(
+        allow_null=True, help_text="Now while online; else when the last socket closed (null: never seen)")

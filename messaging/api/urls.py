@@ -18,5 +18,8 @@ urlpatterns = [
     path("notifications/read-all", views.NotificationReadAllView.as_view(), name="api-notifications-read-all"),
     path("notifications/preferences", views.PreferencesView.as_view(), name="api-notification-preferences"),
     path("ws/ticket", views.WsTicketView.as_view(), name="api-ws-ticket"),
+    path("ws/status", views.WsStatusView.as_view(), name="api-ws-status"),
+    path("ws/online-users", views.OnlineUsersView.as_view(), name="api-ws-online-users"),
+    path("ws/user/<int:pk>/online", views.UserOnlineView.as_view(), name="api-ws-user-online"),
     path("notifications/<int:pk>/read", views.NotificationReadView.as_view(), name="api-notification-read"),
 ]

@@ -3,10 +3,12 @@
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -15,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import DetailSerializer, ErrorSerializer
 from accounts.models import User
 from accounts.ws_auth import ws_ticket_issue
+from core.exceptions import ApplicationError
 
 from .. import notifications, selectors, services
 from ..models import Chat, Message, Notification
@@ -266,3 +269,53 @@ class WsTicketView(APIView):
             user=request.user, session_id=token.get("sid") if token is not None else None,
             token_version=token.get("ver") if token is not None else request.user.token_version)
         return Response(s.WsTicketSerializer({"ticket": ticket, "expires_at": expires_at}).data)
+
+
+def _presence_unknown() -> ApplicationError:
+    return ApplicationError(_("Presence is unknown for now: try again shortly."), code="presence_unavailable",
+                            status_code=503)
+
+
+PRESENCE_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 503: ErrorSerializer}
+
+
+@extend_schema(tags=["presence"], responses={200: s.PresenceStatusSerializer, **PRESENCE_ERRORS})
+class WsStatusView(APIView):
+    """Open sockets and people online, over every live server process (staff only)."""
+
+    permission_classes = [IsAdminUser]
+
+    def get(self, request: Request) -> Response:
+        try:
+            return Response(s.PresenceStatusSerializer(selectors.presence_status()).data)
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+
+
+@extend_schema(tags=["presence"], responses={200: s.OnlineUserSerializer(many=True), **PRESENCE_ERRORS})
+class OnlineUsersView(generics.ListAPIView):
+    """The accounts with an open socket now, by name (staff only, paginated)."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = s.OnlineUserSerializer
+
+    def get_queryset(self) -> QuerySet[User]:
+        try:
+            return selectors.online_users()
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+
+
+@extend_schema(tags=["presence"], responses={200: s.UserOnlineSerializer, 404: ErrorSerializer,
+                                             **PRESENCE_ERRORS})
+class UserOnlineView(APIView):
+    """Whether an account has an open socket; offline at the latest 60 seconds after its last one went."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            answer = selectors.user_presence(user_id=pk)
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+        if answer is None:
+            raise NotFound(_("No such user."))
+        return Response(s.UserOnlineSerializer(answer).data)
