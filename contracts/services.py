@@ -69,6 +69,7 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
             terms=proposal.cover_letter,
             contract_type=project.budget_type,
             total_amount=proposal.bid_amount,
+            hourly_rate=proposal.bid_amount if project.budget_type == "hourly" else None,
             currency=proposal.currency,
         )
         ContractStatusChange.objects.create(contract=contract, from_status="", to_status=ContractStatus.ACTIVE,
@@ -162,7 +163,8 @@ def completion_refusal(contract: Contract) -> Conflict | None:
 
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
-    """The client may retitle the contract or reword its terms while it is active."""
+    """The client may retitle the contract or reword its terms while it is active, and set an hourly contract's
+    weekly limit (`contracts.hourly.weekly_limit_set`)."""
     if not contract.is_party(by):
         raise ApplicationError("Not found.", code="not_found", status_code=404)
     if by.pk != contract.client_id:
@@ -175,4 +177,8 @@ def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
             if field in data:
                 setattr(contract, field, data[field].strip())
         contract.save()
+        if "weekly_limit_hours" in data:
+            from .hourly import weekly_limit_set
+
+            contract = weekly_limit_set(contract=contract, by=by, hours=data["weekly_limit_hours"])
     return contract
