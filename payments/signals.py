@@ -19,3 +19,6 @@ payment_operation_booked = Signal()
 # kwargs: payment_intent_id, dispute_id, status ("open", "won" or "lost"), amount (minor units), currency,
 # metadata (the PaymentIntent's metadata: what the payment was for)
 chargeback_changed = Signal()
+
+# A user saved a card (sent outside any transaction): charges that were waiting for one may be tried again. kwargs: user_id
+payment_method_saved = Signal()
