@@ -123,31 +123,6 @@ def _tell(user: User, kind: str, title: str, invoice: WeeklyInvoice, message: st
                           "amount": money_text(to_minor(invoice.amount), invoice.currency)})
 
 
-# --- the contract's terms -----------------------------------------------------------------------
-
-
-def weekly_limit_set(*, contract: Contract, by: User, hours: int | None) -> Contract:
-    """The client sets the hours a week they pay for at most (None: no limit), for every week not closed yet."""
-    if not contract.is_party(by):
-        raise _not_found()
-    if by.pk != contract.client_id:
-        raise ApplicationError("Only the client sets the weekly limit.", code="permission_denied", status_code=403)
-    if hours is not None and not 1 <= hours <= 168:
-        raise _invalid("weekly_limit_hours", "Between 1 and 168 hours.")
-    with transaction.atomic():
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
-        if locked.contract_type != "hourly":
-            raise Conflict("Only an hourly contract has a weekly limit.", code="not_hourly")
-        if locked.status not in (ContractStatus.ACTIVE, ContractStatus.DISPUTED):
-            raise Conflict("Only an active contract can be changed.", code="contract_not_active")
-        old = locked.weekly_limit_hours
-        locked.weekly_limit_hours = hours
-        locked.save(update_fields=["weekly_limit_hours", "updated_at"])
-        audit("contract.weekly_limit", target=locked, actor=by, old={"weekly_limit_hours": old},
-              new={"weekly_limit_hours": hours})
-    return locked
-
-
 # --- time entries -------------------------------------------------------------------------------
 
 

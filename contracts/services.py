@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.status import CLIENT, FREELANCER, STAFF, SYSTEM, Move, apply, authorize, moves
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
@@ -164,7 +165,7 @@ def completion_refusal(contract: Contract) -> Conflict | None:
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
     """The client may retitle the contract or reword its terms while it is active, and set an hourly contract's
-    weekly limit (`contracts.hourly.weekly_limit_set`)."""
+    weekly limit (`weekly_limit_set`)."""
     if not contract.is_party(by):
         raise ApplicationError("Not found.", code="not_found", status_code=404)
     if by.pk != contract.client_id:
@@ -178,7 +179,29 @@ def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
                 setattr(contract, field, data[field].strip())
         contract.save()
         if "weekly_limit_hours" in data:
-            from .hourly import weekly_limit_set
-
             contract = weekly_limit_set(contract=contract, by=by, hours=data["weekly_limit_hours"])
     return contract
+
+
+def weekly_limit_set(*, contract: Contract, by: User, hours: int | None) -> Contract:
+    """The client of an hourly contract sets the hours a week they pay for at most (None: no limit). It applies
+    to every week not closed yet, the one in progress included; a closed week keeps the limit on its invoice."""
+    if not contract.is_party(by):
+        raise ApplicationError("Not found.", code="not_found", status_code=404)
+    if by.pk != contract.client_id:
+        raise ApplicationError("Only the client sets the weekly limit.", code="permission_denied", status_code=403)
+    if hours is not None and not 1 <= hours <= 168:
+        raise ApplicationError("Invalid input: between 1 and 168 hours.", code="validation_error",
+                               errors={"weekly_limit_hours": ["Between 1 and 168 hours."]})
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if locked.contract_type != "hourly":
+            raise Conflict("Only an hourly contract has a weekly limit.", code="not_hourly")
+        if locked.status not in (ContractStatus.ACTIVE, ContractStatus.DISPUTED):
+            raise Conflict("Only an active contract can be changed.", code="contract_not_active")
+        old = locked.weekly_limit_hours
+        locked.weekly_limit_hours = hours
+        locked.save(update_fields=["weekly_limit_hours", "updated_at"])
+        audit("contract.weekly_limit", target=locked, actor=by, old={"weekly_limit_hours": old},
+              new={"weekly_limit_hours": hours})
+    return locked

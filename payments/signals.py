@@ -20,5 +20,6 @@ payment_operation_booked = Signal()
 # metadata (the PaymentIntent's metadata: what the payment was for)
 chargeback_changed = Signal()
 
-# A user saved a card (sent outside any transaction): charges that were waiting for one may be tried again. kwargs: user_id
+# A user saved a card (sent outside any transaction): charges that were waiting for one may be tried again.
+# kwargs: user_id
 payment_method_saved = Signal()

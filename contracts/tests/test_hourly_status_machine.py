@@ -11,8 +11,8 @@ import time_machine
 
 from contracts import hourly
 from contracts.models import WeeklyInvoice, WeeklyInvoiceStatusChange
-from payments.models import Payment, PaymentOperation
 from payments.methods import card_save
+from payments.models import Payment, PaymentOperation
 
 from .hourly_helpers import at, make_hourly_contract
 
