@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
@@ -541,3 +541,20 @@ def _on_card_saved(sender: Any, user_id: int, **kwargs: Any) -> None:
 def invoice_for_week(contract: Contract, week_start: date) -> WeeklyInvoice | None:
     return WeeklyInvoice.objects.filter(contract=contract, week_start=week_start).first()
 
+
+
+def dashboard_summary(user: User) -> dict[str, Any]:
+    """Hours and money on the user's hourly contracts, for their dashboard: this week's logged time, what
+    weeks await review, and what was paid (the client's spend, or the freelancer's gross), per currency."""
+    contracts = Contract.objects.filter(contract_type="hourly").filter(
+        models.Q(client=user) | models.Q(freelancer=user))
+    if not contracts.exists():
+        return {}
+    week = week_start_of(today_utc())
+    minutes = TimeEntry.objects.filter(contract__in=contracts, date__gte=week).aggregate(t=Sum("minutes"))["t"] or 0
+    paid = (WeeklyInvoice.objects.filter(contract__in=contracts, status=_I.PAID).order_by().values("currency")
+            .annotate(total=Sum("charged_amount")))
+    in_review = WeeklyInvoice.objects.filter(contract__in=contracts, status=_I.IN_REVIEW).count()
+    return {"contracts": contracts.count(), "week_minutes": minutes,
+            "week_hours": f"{minutes // 60} h {minutes % 60:02d} min", "in_review": in_review,
+            "paid": [money_text(to_minor(row["total"]), row["currency"]) for row in paid]}
