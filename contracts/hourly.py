@@ -29,6 +29,7 @@ from django.db import models, transaction
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.audit import audit
@@ -103,11 +104,12 @@ def amount_for(billable_minutes: int, rate: Decimal) -> Decimal:
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(_("Not found."), code="not_found", status_code=404)
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(_("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
 def _url(contract: Contract) -> str:
@@ -132,26 +134,27 @@ def _lock_contract_for_time(contract: Contract, by: User) -> Contract:
     if not contract.is_party(by):
         raise _not_found()
     if by.pk != contract.freelancer_id:
-        raise ApplicationError("Only the freelancer logs time.", code="permission_denied", status_code=403)
+        raise ApplicationError(_("Only the freelancer logs time."), code="permission_denied", status_code=403)
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     if locked.contract_type != "hourly":
-        raise Conflict("Time is logged on hourly contracts.", code="not_hourly")
+        raise Conflict(_("Time is logged on hourly contracts."), code="not_hourly")
     if locked.status != ContractStatus.ACTIVE:
-        raise Conflict("Time is logged while the contract is active.", code="contract_not_active")
+        raise Conflict(_("Time is logged while the contract is active."), code="contract_not_active")
     return locked
 
 
 def _check_day(contract: Contract, day: date, minutes: int, *, leaving_out: int | None = None) -> None:
     if not 1 <= minutes <= MINUTES_A_DAY:
-        raise _invalid("minutes", "Between 1 and 1440 minutes.")
+        raise _invalid("minutes", _("Between 1 and 1440 minutes."))
     if day > today_utc():
-        raise _invalid("date", "Time cannot be logged for a day that has not come yet.")
+        raise _invalid("date", _("Time cannot be logged for a day that has not come yet."))
     others = TimeEntry.objects.filter(contract=contract, date=day)
     if leaving_out is not None:
         others = others.exclude(pk=leaving_out)
     logged = others.aggregate(total=Sum("minutes"))["total"] or 0
     if logged + minutes > MINUTES_A_DAY:
-        raise _invalid("minutes", f"A day has 24 hours: {logged} minutes are already logged on {day:%d %B %Y}.")
+        raise _invalid("minutes", _("A day has 24 hours: %(logged)s minutes are already logged on %(day)s.")
+                       % {"logged": logged, "day": f"{day:%d %B %Y}"})
 
 
 def _week_open(contract: Contract, day: date) -> WeeklyInvoice:
@@ -163,7 +166,8 @@ def _week_open(contract: Contract, day: date) -> WeeklyInvoice:
                                                currency=contract.currency)
         WeeklyInvoiceStatusChange.objects.create(weeklyinvoice=invoice, from_status="", to_status=_I.OPEN)
     if invoice.status != _I.OPEN:
-        raise Conflict(f"The week of {week:%d %B %Y} is closed: its time can no longer be changed.",
+        raise Conflict(_("The week of %(week)s is closed: its time can no longer be changed.")
+                       % {"week": f"{week:%d %B %Y}"},
                        code="week_closed")
     return invoice
 
@@ -173,8 +177,8 @@ def time_entry_create(*, contract: Contract, by: User, day: date, minutes: int, 
     with transaction.atomic():
         locked = _lock_contract_for_time(contract, by)
         if not payment_methods.has_saved_card(locked.client_id):
-            raise Conflict("The client has not saved a card yet: time can be billed once they add one on their "
-                           "billing page.", code="no_saved_card")
+            raise Conflict(_("The client has not saved a card yet: time can be billed once they add one on their "
+                             "billing page."), code="no_saved_card")
         _check_day(locked, day, minutes)
         _week_open(locked, day)
         return TimeEntry.objects.create(contract=locked, date=day, minutes=minutes, memo=memo.strip()[:500])
@@ -218,7 +222,7 @@ def week_close(*, contract: Contract, week_start: date, now: datetime | None = N
     Idempotent: a week already closed is returned as it is; a week without time has no invoice (None)."""
     now = now or timezone.now()
     if week_start_of(week_start) != week_start or week_start + timedelta(days=7) > today_utc(now):
-        raise Conflict("A week is closed once it has ended.", code="week_not_ended")
+        raise Conflict(_("A week is closed once it has ended."), code="week_not_ended")
     with transaction.atomic():
         locked_contract = Contract.objects.select_for_update().get(pk=contract.pk)
         invoice = WeeklyInvoice.objects.select_for_update().filter(contract=locked_contract,
@@ -244,12 +248,15 @@ def week_close(*, contract: Contract, week_start: date, now: datetime | None = N
         invoice.save()
         hours = f"{invoice.billable_minutes / 60:.2f}"
         _tell(locked_contract.client, NotificationKind.PAYMENT_RECEIVED,
-              f"Hours for the week of {week_start:%d %B}: {money_text(to_minor(invoice.amount), invoice.currency)}",
-              invoice, message=f"{hours} billable hours. Review them by {invoice.review_ends_at:%A %d %B}; "
-                               "your saved card is charged then unless you dispute them.")
+              _("Hours for the week of %(week)s: %(amount)s") % {
+                  "week": f"{week_start:%d %B}", "amount": money_text(to_minor(invoice.amount), invoice.currency)},
+              invoice, message=_("%(hours)s billable hours. Review them by %(day)s; your saved card is charged then "
+                                 "unless you dispute them.") % {"hours": hours,
+                                                                "day": f"{invoice.review_ends_at:%A %d %B}"})
         _tell(locked_contract.freelancer, NotificationKind.PAYMENT_RECEIVED,
-              f"Your week of {week_start:%d %B} is closed: {hours} billable hours", invoice,
-              message="The client reviews it until Friday; you are paid once their card is charged.")
+              _("Your week of %(week)s is closed: %(hours)s billable hours") % {
+                  "week": f"{week_start:%d %B}", "hours": hours}, invoice,
+              message=_("The client reviews it until Friday; you are paid once their card is charged."))
     return invoice
 
 
@@ -281,9 +288,10 @@ def reviews_remind_due(now: datetime | None = None) -> dict[str, int]:
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at", "updated_at"])
             _tell(locked.contract.client, NotificationKind.MILESTONE_SUBMITTED,
-                  f"Your review of the week of {locked.week_start:%d %B} ends soon", locked,
-                  message=f"Your saved card is charged {money_text(to_minor(locked.amount), locked.currency)} "
-                          f"on {locked.review_ends_at:%A %d %B} unless you dispute the hours.")
+                  _("Your review of the week of %(week)s ends soon") % {"week": f"{locked.week_start:%d %B}"},
+                  locked, message=_("Your saved card is charged %(amount)s on %(day)s unless you dispute the hours.")
+                  % {"amount": money_text(to_minor(locked.amount), locked.currency),
+                     "day": f"{locked.review_ends_at:%A %d %B}"})
             reminded += 1
     return {"reminded": reminded}
 
@@ -303,11 +311,11 @@ def invoice_dispute(*, invoice: WeeklyInvoice, by: User, reason: str, now: datet
     now = now or timezone.now()
     _authorized(invoice, "dispute", by)
     if not reason.strip():
-        raise _invalid("reason", "Say what is wrong with the hours.")
+        raise _invalid("reason", _("Say what is wrong with the hours."))
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.status == _I.IN_REVIEW and locked.review_ends_at and now >= locked.review_ends_at:
-            raise Conflict("The review of this week has ended.", code="review_ended")
+            raise Conflict(_("The review of this week has ended."), code="review_ended")
         payments.operation_guard(subject_type=SUBJECT, subject_id=locked.pk)
         apply(locked, "dispute", table=INVOICE_MOVES, actor=CLIENT, history=WeeklyInvoiceStatusChange, by=by,
               note=reason.strip()[:2000])
@@ -317,7 +325,8 @@ def invoice_dispute(*, invoice: WeeklyInvoice, by: User, reason: str, now: datet
         audit("invoice.dispute", target=locked, actor=by, old={"status": _I.IN_REVIEW}, new={"status": _I.DISPUTED})
         for person in (locked.contract.freelancer, locked.contract.client):
             notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                   title=f"Hours for the week of {locked.week_start:%d %B} are disputed", message=reason[:300],
+                   title=_("Hours for the week of %(week)s are disputed") % {"week": f"{locked.week_start:%d %B}"},
+                   message=reason[:300],
                    data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
                    email_template="dispute_opened",
                    email_context={"contract_title": locked.contract.title, "contract_url": _url(locked.contract),
@@ -332,17 +341,18 @@ def invoice_resolve(*, invoice: WeeklyInvoice, by: User, resolution: str, freela
     if not by.is_staff:
         raise _not_found()
     if resolution not in RESOLUTION_ACTIONS:
-        raise _invalid("resolution", "Choose release, refund or split.")
+        raise _invalid("resolution", _("Choose release, refund or split."))
     action = RESOLUTION_ACTIONS[resolution]
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.status != _I.DISPUTED or locked.resolution:
-            raise Conflict("This week is not waiting for a decision.", code="already_resolved")
+            raise Conflict(_("This week is not waiting for a decision."), code="already_resolved")
         if not may(INVOICE_MOVES, locked.status, action, STAFF):
-            raise Conflict("This week does not allow that.", code="invalid_transition")
+            raise Conflict(_("This week does not allow that."), code="invalid_transition")
         if resolution == Dispute.Resolution.SPLIT and (
                 freelancer_amount is None or not Decimal("0") < freelancer_amount < locked.amount):
-            raise _invalid("freelancer_amount", f"Between 0 and {locked.amount}.")
+            raise _invalid("freelancer_amount", _("Between 0 and %(amount)s.")
+                           % {"amount": locked.amount})
         locked.resolution = resolution
         locked.freelancer_amount = freelancer_amount if resolution == Dispute.Resolution.SPLIT else None
         locked.resolution_note = note
@@ -356,7 +366,8 @@ def invoice_resolve(*, invoice: WeeklyInvoice, by: User, resolution: str, freela
               new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
         label = Dispute.Resolution(resolution).label.lower()
         for person in (locked.contract.client, locked.contract.freelancer):
-            notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Disputed hours resolved: {label}",
+            notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
+                   title=_("Disputed hours resolved: %(label)s") % {"label": label},
                    message=note[:300], data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
                    email_template="dispute_resolved",
                    email_context={"contract_title": locked.contract.title, "contract_url": _url(locked.contract),
@@ -373,7 +384,8 @@ def invoice_approve(*, invoice: WeeklyInvoice, by: User) -> WeeklyInvoice:
     outcome = _charge(invoice, action="approve", by=by, actor=CLIENT)
     invoice.refresh_from_db()
     if outcome is not None and not outcome.succeeded:
-        raise payments.PaymentError(f"{outcome.error} The week is not paid; save another card and try again.",
+        raise payments.PaymentError(_("%(error)s The week is not paid; save another card and try again.")
+                                    % {"error": outcome.error},
                                     code="card_declined")
     return invoice
 
@@ -405,18 +417,19 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
     with transaction.atomic():
         locked = _lock(invoice)
         if locked.status == _I.PAID and action == "approve":
-            raise Conflict("This week is already paid.", code="already_paid")
+            raise Conflict(_("This week is already paid."), code="already_paid")
         if not _due(locked, action, actor, now):
             if actor == SYSTEM:
                 return None
-            raise Conflict(f"A week that is {locked.get_status_display().lower()} cannot be paid now.",
+            raise Conflict(_("A week that is %(status)s cannot be paid now.")
+                           % {"status": locked.get_status_display().lower()},
                            code="invalid_transition")
         left = payments.operation_open(subject_type=SUBJECT, subject_id=locked.pk)
         if left is not None:
             operation = payments.operation_take_over(left)
         else:
             if card is None:
-                _charge_failed(locked, "There is no saved card to charge.")
+                _charge_failed(locked, _("There is no saved card to charge."))
                 return None
             locked.charge_attempts += 1
             locked.payment_error = ""
@@ -433,7 +446,7 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
     outcome = payments.operation_run(operation)
     if not outcome.succeeded:
         with transaction.atomic():
-            _charge_failed(_lock(invoice), outcome.error or "The card was declined.")
+            _charge_failed(_lock(invoice), outcome.error or _("The card was declined."))
     return outcome
 
 
@@ -442,8 +455,9 @@ def _charge_failed(invoice: WeeklyInvoice, error: str) -> None:
     invoice.payment_error = error[:500]
     invoice.save(update_fields=["payment_error", "updated_at"])
     _tell(invoice.contract.client, NotificationKind.PAYMENT_FAILED,
-          f"We could not charge your card for the week of {invoice.week_start:%d %B}", invoice,
-          message=f"{error} Save another card on your billing page and the week is charged again.")
+          _("We could not charge your card for the week of %(week)s") % {"week": f"{invoice.week_start:%d %B}"},
+          invoice, message=_("%(error)s Save another card on your billing page and the week is charged again.")
+          % {"error": error})
 
 
 def invoices_charge_due(now: datetime | None = None) -> dict[str, int]:
@@ -479,14 +493,14 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
         return
     if stripe_object.status != "succeeded":
         invoice.payment_intent_id = stripe_object.id
-        _charge_failed(invoice, "Your bank asks you to confirm this payment.")
+        _charge_failed(invoice, _("Your bank asks you to confirm this payment."))
         return
     contract = invoice.contract
     context = operation.context
     by = User.objects.filter(pk=context.get("by_id")).first() if context.get("by_id") else None
     week = f"Week of {invoice.week_start:%d %B %Y}"
     titles = {"contract_title": contract.title, "milestone_title": week}
-    payment, _ = payments.funding_record(
+    payment, _created = payments.funding_record(
         payer=contract.client, payment_intent_id=stripe_object.id, amount_minor=stripe_object.amount,
         currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
         description=f"Hours for the {week.lower()}", **titles)
@@ -504,14 +518,14 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     invoice.save()
     net = money_text(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You earned {net} for the {week.lower()}",
+           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week.lower()},
            data={"payment_id": release.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
     paid = money_text(payment.amount, payment.currency)
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You paid {paid} for the {week.lower()}",
+           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week.lower()},
            data={"payment_id": payment.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_sent",
            email_context={"amount": paid, "contract_title": contract.title,

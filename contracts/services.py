@@ -152,12 +152,18 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
 
 def completion_refusal(contract: Contract) -> Conflict | None:
     """Why the contract cannot be completed yet (None if it can): money still in escrow or in dispute, or no
-    milestone approved and paid, since a completed contract opens reviews and reviews are for paid work."""
+    milestone approved and paid, since a completed contract opens reviews and reviews are for paid work. An
+    hourly contract completes once no week is left to bill or pay and one was paid."""
     milestones = contract.milestones.all()
+    if contract.contract_type == "hourly" and contract.invoices.filter(
+            status__in=["open", "in_review", "disputed"]).exists():
+        return Conflict("Hours on this contract are still to be billed or paid: weeks are closed on Monday "
+                        "and paid once reviewed.", code="hours_not_settled")
     if milestones.filter(status__in=["funded", "submitted", "disputed"]).exists():
         return Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
                         "first.", code="escrow_not_settled")
-    if not milestones.filter(status="released").exists():
+    paid_hours = contract.contract_type == "hourly" and contract.invoices.filter(status="paid").exists()
+    if not paid_hours and not milestones.filter(status="released").exists():
         return Conflict("Nothing has been paid on this contract yet: a contract is completed once at least one "
                         "milestone is approved and paid.", code="nothing_paid")
     return None

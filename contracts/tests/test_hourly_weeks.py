@@ -123,6 +123,8 @@ def test_three_weeks_of_hours_are_billed_reviewed_charged_and_paid(client_user, 
         log(freelancer, contract.pk, "2026-11-17", 120, "Bug fixes")
     with time_machine.travel(at(23, 0, 30), tick=False):
         assert hourly.weeks_close_due() == {"closed": 1}
+        early = client_for(client_user).post(f"/api/contracts/{contract.pk}/complete")
+        assert early.status_code == 409 and early.json()["error_type"] == "hours_not_settled"
     with time_machine.travel(at(27, 0, 30), tick=False):
         assert hourly.invoices_charge_due() == {"charged": 0, "failed": 1, "skipped": 0}
         assert hourly.invoices_charge_due() == {"charged": 0, "failed": 0, "skipped": 0}  # waits for a new card
@@ -160,3 +162,6 @@ def test_three_weeks_of_hours_are_billed_reviewed_charged_and_paid(client_user, 
         receipt = client_for(client_user).get(f"/api/payments/{Payment.objects.filter(user=client_user).first().pk}"
                                               "/receipt")
         assert receipt.status_code == 200
+        # Every week is paid: the contract can be completed, and reviews open.
+        done = client_for(client_user).post(f"/api/contracts/{contract.pk}/complete")
+        assert done.status_code == 200 and done.json()["status"] == "completed"
