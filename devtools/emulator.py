@@ -1324,8 +1324,12 @@ def _payment_intent_create(cls: Any, confirm: Any = None, off_session: Any = Non
     if not (try_convert_to_bool(off_session) and try_convert_to_bool(confirm) and data.get("payment_method")):
         return _localstripe_pi_create(cls, confirm=confirm, off_session=off_session, **data)
     method = PaymentMethod._api_retrieve(data["payment_method"])
-    if not _needs_the_card_holder(method):
+    if not method._requires_authentication():
         return _localstripe_pi_create(cls, confirm=confirm, off_session=off_session, **data)
+    if not _needs_the_card_holder(method):  # checked when it was set up: charged without asking again
+        intent = _localstripe_pi_create(cls, **data)
+        intent._create_charge(on_failure_now=intent._report_failure)
+        return intent
     intent = _localstripe_pi_create(cls, **data)  # made, then refused without the card holder
     intent._off_session_error = {
         "code": "authentication_required", "decline_code": "authentication_required", "type": "card_error",

@@ -3,8 +3,9 @@ decision. Thin views over `contracts.hourly`."""
 
 from datetime import date, timedelta
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -90,26 +91,32 @@ def _invoice(request: Request, pk: int) -> WeeklyInvoice:
     return invoice
 
 
-class TimeEntryListView(APIView):
-    @extend_schema(tags=["hourly"], responses={200: TimeEntrySerializer(many=True), **ERRORS},
-                   description="The contract's time entries (both parties read them), oldest first. "
-                               "`?week=YYYY-MM-DD` (a Monday) keeps one week.")
-    def get(self, request: Request, pk: int) -> Response:
-        contract = _contract(request, pk)
-        entries = TimeEntry.objects.filter(contract=contract)
-        week = request.query_params.get("week")
+class TimeEntryListView(generics.ListAPIView):
+    serializer_class = TimeEntrySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TimeEntry.objects.none()
+        entries = TimeEntry.objects.filter(contract=_contract(self.request, self.kwargs["pk"]))
+        week = self.request.query_params.get("week")
         if week:
-            field = serializers.DateField()
-            start = hourly.week_start_of(field.run_validation(week))
+            start = hourly.week_start_of(serializers.DateField().run_validation(week))
             entries = entries.filter(date__gte=start, date__lt=start + timedelta(days=7))
-        return Response(TimeEntrySerializer(entries.order_by("date", "id"), many=True).data)
+        return entries.order_by("date", "id")
+
+    @extend_schema(tags=["hourly"], parameters=[OpenApiParameter("week", OpenApiTypes.DATE)],
+                   description="The contract's time entries (both parties read them), oldest first. "
+                               "`?week=YYYY-MM-DD` keeps the week of that day (Monday to Sunday, UTC).")
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(tags=["hourly"], request=TimeEntryInput, responses={201: TimeEntrySerializer, **ERRORS},
                    description="The freelancer logs time: minutes 1-1440 on a day that has come, at most 24 hours "
                                "a day, in a week still open. 409 until the client has saved a card.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(TimeEntryInput, request)
-        entry = hourly.time_entry_create(contract=_contract(request, pk), by=request.user, day=data["date"],
+        entry = hourly.time_entry_create(contract=_contract(request, self.kwargs["pk"]), by=request.user,
+                                         day=data["date"],
                                          minutes=data["minutes"], memo=data["memo"])
         return Response(TimeEntrySerializer(entry).data, status=201)
 
@@ -128,13 +135,18 @@ class TimeEntryDetailView(APIView):
         return Response(status=204)
 
 
-class InvoiceListView(APIView):
-    @extend_schema(tags=["hourly"], responses={200: InvoiceSerializer(many=True), **ERRORS},
-                   description="The contract's weekly invoices, newest week first.")
-    def get(self, request: Request, pk: int) -> Response:
-        contract = _contract(request, pk)
-        invoices = WeeklyInvoice.objects.filter(contract=contract).order_by("-week_start", "-id")
-        return Response(InvoiceSerializer(invoices, many=True).data)
+class InvoiceListView(generics.ListAPIView):
+    serializer_class = InvoiceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WeeklyInvoice.objects.none()
+        contract = _contract(self.request, self.kwargs["pk"])
+        return WeeklyInvoice.objects.filter(contract=contract).order_by("-week_start", "-id")
+
+    @extend_schema(tags=["hourly"], description="The contract's weekly invoices, newest week first.")
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class InvoiceDetailView(APIView):

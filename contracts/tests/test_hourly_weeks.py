@@ -29,7 +29,7 @@ def log(api, contract_id: int, day: str, minutes: int, memo: str = "Booking cale
 def invoices(api, contract_id: int) -> dict[str, dict]:
     response = api.get(f"/api/contracts/{contract_id}/invoices")
     assert response.status_code == 200
-    return {row["week_start"]: row for row in response.json()}
+    return {row["week_start"]: row for row in response.json()["results"]}
 
 
 def test_three_weeks_of_hours_are_billed_reviewed_charged_and_paid(client_user, freelancer_user, staff_user,
@@ -69,7 +69,7 @@ def test_three_weeks_of_hours_are_billed_reviewed_charged_and_paid(client_user, 
         assert OutboundEmail.objects.filter(to_email=client_user.email, template="hourly_invoice").count() == 1
         # The closed week's time can no longer change.
         freelancer = client_for(freelancer_user)
-        entry = freelancer.get(f"/api/contracts/{contract.pk}/time-entries?week=2026-11-02").json()[0]
+        entry = freelancer.get(f"/api/contracts/{contract.pk}/time-entries?week=2026-11-02").json()["results"][0]
         refused = freelancer.patch(f"/api/time-entries/{entry['id']}", {"minutes": 30}, format="json")
         assert refused.status_code == 409 and refused.json()["error_type"] == "week_closed"
         assert freelancer.delete(f"/api/time-entries/{entry['id']}").status_code == 409
