@@ -148,6 +148,8 @@ def _check_day(contract: Contract, day: date, minutes: int, *, leaving_out: int 
         raise _invalid("minutes", _("Between 1 and 1440 minutes."))
     if day > today_utc():
         raise _invalid("date", _("Time cannot be logged for a day that has not come yet."))
+    if day < contract.created_at.astimezone(UTC).date():
+        raise _invalid("date", _("Time cannot be logged for a day before the contract started."))
     others = TimeEntry.objects.filter(contract=contract, date=day)
     if leaving_out is not None:
         others = others.exclude(pk=leaving_out)

@@ -47,10 +47,14 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
 
 def _week_of(request: HttpRequest) -> date:
     value = request.GET.get("week", "")
+    this_week = hourly.week_start_of(hourly.today_utc())
     try:
-        return hourly.week_start_of(date.fromisoformat(value)) if value else hourly.week_start_of(hourly.today_utc())
+        week = hourly.week_start_of(date.fromisoformat(value)) if value else this_week
     except ValueError:
         raise Http404 from None
+    if week > this_week or week.year < 2000:  # no time is logged in weeks to come or before the platform
+        raise Http404
+    return week
 
 
 def _to_week(contract: Contract, week: date) -> HttpResponse:

@@ -100,7 +100,10 @@ class TimeEntryListView(generics.ListAPIView):
         entries = TimeEntry.objects.filter(contract=_contract(self.request, self.kwargs["pk"]))
         week = self.request.query_params.get("week")
         if week:
-            start = hourly.week_start_of(serializers.DateField().run_validation(week))
+            day = serializers.DateField().run_validation(week)
+            if day > hourly.today_utc():
+                return entries.none()  # no time is logged in days to come
+            start = hourly.week_start_of(day)
             entries = entries.filter(date__gte=start, date__lt=start + timedelta(days=7))
         return entries.order_by("date", "id")
 

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean")]
 
 @pytest.fixture
 def contract(client_user, freelancer_user):
-    with time_machine.travel(at(4), tick=False):
+    with time_machine.travel(at(2), tick=False):
         contract = make_hourly_contract(client_user, freelancer_user, "40.00")
         card_save(user=client_user, payment_method="pm_card_visa")
     return contract
@@ -29,6 +29,7 @@ def entries() -> list[tuple]:
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"date": "2026-11-05", "minutes": 30}, "date"),  # tomorrow
+    ({"date": "2026-11-01", "minutes": 30}, "date"),  # before the contract started
     ({"date": "2026-11-04", "minutes": 0}, "minutes"),
     ({"date": "2026-11-04", "minutes": 1441}, "minutes"),
     ({"date": "2026-11-04", "minutes": -5}, "minutes"),

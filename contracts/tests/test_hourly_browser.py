@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from contracts import hourly
 from contracts.models import TimeEntry, WeeklyInvoice
@@ -29,10 +30,11 @@ def test_the_freelancer_times_work_and_the_client_sees_and_approves_the_week(
     base_url = live_server.url
     client = make_user("client", email="hana.hires@example.com", first_name="Hana", last_name="Hires")
     freelancer = make_user("freelancer", email="tomas.times@example.com", first_name="Tomas", last_name="Times")
-    contract = make_hourly_contract(client, freelancer, "50.00")
-    card_save(user=client, payment_method="pm_card_visa")
     today = hourly.today_utc()
     last_week = hourly.week_start_of(today) - timedelta(days=7)
+    with time_machine.travel(last_week, tick=True):  # the contract started last week
+        contract = make_hourly_contract(client, freelancer, "50.00")
+    card_save(user=client, payment_method="pm_card_visa")
     hourly.time_entry_create(contract=contract, by=freelancer, day=last_week + timedelta(days=2), minutes=150,
                              memo="Database migration")
     hourly.weeks_close_due()  # Monday's job: last week is in review
@@ -55,7 +57,9 @@ def test_the_freelancer_times_work_and_the_client_sees_and_approves_the_week(
             expect(phone.get_by_role("heading", level=1)).to_have_text(f"Timesheet: {contract.title}")
 
             # The timer runs, survives a reload, and logs the time when stopped.
+            expect(phone.get_by_role("button", name="Stop the timer and log the time")).to_be_hidden()
             phone.get_by_role("button", name="Start the timer").click()
+            expect(phone.get_by_role("button", name="Start the timer")).to_be_hidden()
             expect(phone.get_by_role("button", name="Stop the timer and log the time")).to_be_visible()
             phone.wait_for_timeout(1500)
             phone.reload()
@@ -73,7 +77,7 @@ def test_the_freelancer_times_work_and_the_client_sees_and_approves_the_week(
             phone.get_by_label("Day").fill(today.isoformat())
             phone.get_by_label("Minutes", exact=True).last.fill("90")
             phone.get_by_label("What you worked on").last.fill("Calendar sync")
-            phone.get_by_role("button", name="Log the time").click()
+            phone.get_by_role("button", name="Log the time", exact=True).click()
             expect(phone.get_by_text("Logged 1 h 30 min", exact=False)).to_be_visible()
             expect(phone.locator("#week-total")).to_have_text("1 h 31 min")
 
