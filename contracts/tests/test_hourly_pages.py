@@ -70,6 +70,7 @@ def test_the_client_reviews_and_disputes_a_week_on_the_page(client, contract, cl
     with time_machine.travel(at(10), tick=False):
         detail = text(client.get(f"/contracts/{contract.pk}/"))
         assert "Hours and weekly invoices" in detail and "In review" in detail
+        assert "Rate 30.00 USD an hour" in detail
         assert "80 min over the limit, not billed" in detail and "60.00 USD" in detail
         page = client.get(f"/contracts/{contract.pk}/timesheet/?week=2026-11-02")
         assert_accessible_page(page)
