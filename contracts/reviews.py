@@ -53,7 +53,10 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
 
 
 def has_paid_work(contract: Contract) -> bool:
-    """At least one milestone of the contract was approved and paid (in full or in part, by a staff split)."""
+    """At least one milestone of the contract was approved and paid (in full or in part, by a staff split), or for
+    an hourly contract at least one week was paid."""
+    if contract.contract_type == "hourly" and contract.invoices.filter(status="paid").exists():
+        return True
     return contract.milestones.filter(status=MilestoneStatus.RELEASED).exists()
 
 

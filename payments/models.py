@@ -205,6 +205,26 @@ class StripeCustomer(models.Model):
         return self.stripe_customer_id
 
 
+class SavedCard(models.Model):
+    """A card the user saved at Stripe (a PaymentMethod attached to their customer through a SetupIntent), charged
+    off-session for hourly work. The newest is the one charged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="saved_cards")
+    stripe_payment_method_id = models.CharField(max_length=255, unique=True)
+    brand = models.CharField(max_length=20, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="saved_card_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ending {self.last4}"
+
+
 class ClientSubscription(models.Model):
     """A client's Client Pro subscription at Stripe Billing, as last fetched from Stripe.
 

@@ -40,6 +40,7 @@ from core.money import money_text
 from . import billing, selectors, services
 from .forms import CARD_FIELDS, TestCardForm
 from .models import ConnectedAccount, Payment
+from .views_cards import cards_context
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "pro_invites": billing.PRO_INVITES_PER_PROJECT,
         "free_invites": billing.FREE_INVITES_PER_PROJECT,
         "live": summary["status"] in billing.LIVE_STATUSES,
+        **cards_context(request, mode),
     }, status=status)
 
 

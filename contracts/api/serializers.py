@@ -25,7 +25,8 @@ class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
         fields = ["id", "project_id", "proposal_id", "title", "terms", "contract_type", "client", "freelancer",
-                  "total_amount", "currency", "status", "created_at", "updated_at", "completed_at"]
+                  "total_amount", "currency", "hourly_rate", "weekly_limit_hours", "status", "created_at",
+                  "updated_at", "completed_at"]
 
 
 class MilestoneInput(serializers.Serializer):
@@ -165,6 +166,9 @@ class ResolveInput(serializers.Serializer):
 class ContractInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     terms = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    weekly_limit_hours = serializers.IntegerField(min_value=1, max_value=168, required=False, allow_null=True,
+                                                  help_text="Hourly contracts: the most hours a week the client pays "
+                                                            "for, from the week in progress on (null: no limit)")
 
 
 class ContractCreateInput(serializers.Serializer):

@@ -114,9 +114,18 @@ def build_world(stripe_url: str, settings: Any) -> World:
     chat, _ = chat_open(user=client, participant=freelancer, project_id=project.pk)
     message, _ = message_send(chat=chat, sender=client, content="Here are the notes",
                               attachment=_text_file("notes.txt", "Notes"))
+    from contracts.hourly import time_entry_create
     from messaging.models import Notification
+    from payments.methods import card_save
     from payments.models import Payment
 
+    hourly_project = make_project(client, title="Hourly maintenance", budget_type="hourly", budget_min="30.00",
+                                  budget_max="60.00")
+    hourly = proposal_accept(proposal=make_proposal(freelancer, hourly_project, bid_amount="45.00"), by=client)
+    saved_card = card_save(user=client, payment_method="pm_card_visa").card
+    time_entry = time_entry_create(contract=hourly, by=freelancer, day=hourly.created_at.date(), minutes=90,
+                                   memo="Fixes")
+    invoice = hourly.invoices.get()
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
@@ -133,6 +142,7 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "chat": chat, "message": message,
         "notification": Notification.objects.filter(user=freelancer).order_by("pk").first(),
         "ticket": ticket, "portfolio": portfolio,
+        "hourly": hourly, "saved_card": saved_card, "time_entry": time_entry, "invoice": invoice,
     }
     assert all(value is not None for value in objects.values()), objects
     return World(users=users, objects=objects)
@@ -236,6 +246,22 @@ API: dict[str, Row] = {
                                post=OUTSIDERS_POST | {"client": "no", "freelancer": "no"},
                                body={"resolution": "release"}),
     "api-reviews": Row(PUBLIC),
+    # Hourly contracts: the freelancer logs, both parties read; the client disputes or approves; staff resolve.
+    "api-contract-time-entries": Row("L ok ok 404 404 ok", lambda w: {"pk": w.hourly.pk},
+                                     post=OUTSIDERS_POST | {"client": "403", "staff": "404"},
+                                     body={"date": "2026-01-05", "minutes": 30}),
+    "api-time-entry-detail": Row(POST_ONLY_API, lambda w: {"pk": w.time_entry.pk}),
+    "api-contract-invoices": Row("L ok ok 404 404 ok", lambda w: {"pk": w.hourly.pk}),
+    "api-invoice-detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.invoice.pk}),
+    "api-invoice-dispute": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"freelancer": "403", "staff": "404"}, body={"reason": "x"}),
+    "api-invoice-approve": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"freelancer": "403", "staff": "404"}),
+    "api-invoice-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                               body={"resolution": "release"}),
+    "api-payment-methods": Row(SIGNED_IN, post={"anonymous": "L"}, body={"payment_method": "pm_card_visa"}),
+    "api-payment-method-detail": Row(POST_ONLY_API, lambda w: {"pk": w.saved_card.pk}),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "api-payment-receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -313,6 +339,25 @@ PAGES: dict[str, Row] = {
     "settings_security": Row(SIGNED_IN),
     "settings_billing_details": Row(SIGNED_IN, post={"anonymous": "L"}, body={"name": "Someone"}),
     "settings_billing": Row("L ok 403 ok 403 any"),
+    "saved_card_add": Row("L 405 405 405 405 405", post={"anonymous": "L"}),
+    "saved_card_confirm": Row("L 405 405 405 405 405", post={"anonymous": "L"}),
+    "saved_card_remove": Row("L 405 405 405 405 405", lambda w: {"pk": w.saved_card.pk},
+                             post={"anonymous": "L", "freelancer": "404", "other_client": "404",
+                                   "other_freelancer": "404", "staff": "404"}),
+    # Hourly contracts: the timesheet is its two parties'; its forms refuse everyone else.
+    "contract_timesheet": Row(PARTY_PAGE, lambda w: {"pk": w.hourly.pk}),
+    "time_entry_add": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk},
+                          post=OUTSIDERS_POST | {"staff": "404"}, body={"date": "2026-01-05", "minutes": "30"}),
+    "time_entry_edit": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "entry_pk": w.time_entry.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}),
+    "time_entry_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "entry_pk": w.time_entry.pk},
+                             post=OUTSIDERS_POST | {"staff": "404"}),
+    "weekly_limit": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk},
+                        post=OUTSIDERS_POST | {"staff": "404"}, body={"weekly_limit_hours": "5"}),
+    "invoice_approve": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}),
+    "invoice_dispute": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}, body={"reason": "Outsider"}),
     "project_list": Row(PUBLIC),
     "project_create": Row("L ok 403 ok 403 403"),
     "project_detail": Row(PUBLIC, lambda w: {"pk": w.open_project.pk}),

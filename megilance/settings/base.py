@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
+    # Hourly contracts: weeks end on Sunday 24:00 UTC and are closed in Monday's first run; each job is
+    # idempotent and runs hourly, so a missed run catches up on the next.
+    "hourly-close-weeks": {"task": "contracts.hourly_close_weeks", "schedule": 60 * 60.0},
+    "hourly-remind-reviews": {"task": "contracts.hourly_remind_reviews", "schedule": 60 * 60.0},
+    "hourly-charge-invoices": {"task": "contracts.hourly_charge_invoices", "schedule": 60 * 60.0},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
