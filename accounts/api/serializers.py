@@ -61,6 +61,16 @@ class MfaLoginInput(serializers.Serializer):
     code = serializers.CharField(max_length=32)
 
 
+class MfaSmsInput(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1000)
+
+
+class MfaSmsOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    phone_number = serializers.CharField(help_text="The verified number the code went to, masked")
+    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid")
+
+
 class RefreshInput(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=2000)
 
@@ -85,6 +95,18 @@ class PasswordChangeInput(serializers.Serializer):
 
 class CodeInput(serializers.Serializer):
     code = serializers.CharField(max_length=32)
+
+
+class PhoneNumberInput(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=32, help_text="International (E.164), e.g. +447700900123")
+
+
+class PhoneNumberOutput(serializers.Serializer):
+    phone_number = serializers.CharField(allow_null=True, help_text="The verified number, or null")
+    verified_at = serializers.DateTimeField(allow_null=True)
+    pending_number = serializers.CharField(allow_null=True, help_text="A number a code was sent to, not yet verified")
+    code_expires_at = serializers.DateTimeField(allow_null=True)
+    sms_available = serializers.BooleanField()
 
 
 class TwoFactorSetupOutput(serializers.Serializer):
