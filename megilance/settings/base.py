@@ -381,6 +381,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # boto3's debug lines carry whole requests: the text of a message with a one-time code, an e-mail with
+        # a reset link. They stay off whatever LOG_LEVEL says.
+        "botocore": {"level": "INFO"},
+        "boto3": {"level": "INFO"},
         # The ASGI and WSGI servers' own lines (access log, "WebSocket /ws/...?ticket=... [accepted]") go through
         # the console handler too, so its filter keeps tickets and tokens out of them. Their levels stay as
         # the server's command line set them.
