@@ -1,6 +1,7 @@
 import re
 import zoneinfo
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -98,7 +99,9 @@ class CodeInput(serializers.Serializer):
 
 
 class PhoneNumberInput(serializers.Serializer):
-    phone_number = serializers.CharField(max_length=32, help_text="International (E.164), e.g. +447700900123")
+    phone_number = serializers.CharField(max_length=32, help_text="International (E.164), e.g. +447700900123",
+                                         error_messages={"blank": _("Enter your mobile number."),
+                                                         "required": _("Enter your mobile number.")})
 
 
 class PhoneNumberOutput(serializers.Serializer):

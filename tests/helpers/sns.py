@@ -15,7 +15,7 @@ class SnsInbox:
     url: str
 
     def _data(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/moto-api/data.json") as response:  # noqa: S310 - moto on loopback
+        with urllib.request.urlopen(f"{self.url}/moto-api/data.json") as response:
             return json.load(response).get("sns", {})
 
     def texts(self, number: str | None = None) -> list[str]:
