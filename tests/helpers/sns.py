@@ -31,12 +31,19 @@ class SnsInbox:
         return found.group(1)
 
     def endpoints(self) -> dict[str, dict[str, Any]]:
-        """Each platform endpoint by ARN: its token, whether it is enabled, and the messages published to it."""
-        return {endpoint["arn"]: endpoint for endpoint in self._data().get("PlatformEndpoint", [])}
+        """Each platform endpoint SNS has now, by ARN: its token, whether it is enabled, and the messages published
+        to it. (moto's data keeps deleted endpoints too; SNS's own list says which still exist.)"""
+        client = self.client()
+        live = {endpoint["EndpointArn"]
+                for application in client.list_platform_applications()["PlatformApplications"]
+                for endpoint in client.list_endpoints_by_platform_application(
+                    PlatformApplicationArn=application["PlatformApplicationArn"])["Endpoints"]}
+        return {endpoint["arn"]: endpoint for endpoint in self._data().get("PlatformEndpoint", [])
+                if endpoint["arn"] in live}
 
     def pushes(self, endpoint_arn: str) -> list[dict[str, Any]]:
         """The messages published to one endpoint, each as SNS's JSON (the `default` and per-platform keys)."""
-        endpoint = self.endpoints().get(endpoint_arn)
+        endpoint = {e["arn"]: e for e in self._data().get("PlatformEndpoint", [])}.get(endpoint_arn)
         return [json.loads(message) for message in (endpoint or {}).get("messages", {}).values()]
 
     def applications(self) -> list[dict[str, Any]]:
