@@ -70,7 +70,7 @@ _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists")
 
 
 def _sns_client() -> Any:
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     return boto3.client("sns", region_name=settings.AWS_SNS_REGION_NAME,
                         endpoint_url=settings.AWS_SNS_ENDPOINT_URL or None)

@@ -11,7 +11,7 @@ re-run skips.
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,8 +27,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 20
 
-Row = TypeVar("Row", OutboundEmail, OutboundMessage)
-
 
 class Dropped(Exception):
     """The row will never be sent (its destination is gone); not an error worth retrying."""
@@ -43,14 +41,16 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _deliver_once(model: type[Row], pk: int, send: Callable[[Row], str]) -> tuple[Row | None, str]:
+def _deliver_once(model: type[OutboundEmail] | type[OutboundMessage], pk: int,
+                  send: Callable[[Any], str]) -> tuple[Any, str]:
     """The shared mechanism. Returns (row, outcome) with outcome "sent", "failed", "dropped" or "skipped"."""
     failure: Exception | None = None
     with transaction.atomic():
-        pending = model.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True)
+        pending: models.QuerySet[Any] = model.objects.select_for_update(skip_locked=True).filter(
+            pk=pk, sent_at__isnull=True)
         if model is OutboundMessage:
             pending = pending.filter(dropped_at__isnull=True)
-        row = pending.first()
+        row: Any = pending.first()
         if row is None:
             return None, "skipped"
         row.attempts += 1

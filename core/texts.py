@@ -45,6 +45,7 @@ def sms_queue(*, to: str, template: str, text: str, sensitive: bool = False,
 def push_message(*, platform: str, title: str, body: str, data: dict[str, Any] | None = None) -> str:
     """SNS's message JSON for one platform: `default` plus the FCM (`GCM`, HTTP v1) or APNs payload."""
     strings = {key: str(value) for key, value in (data or {}).items()}
+    native: dict[str, Any]
     if platform == "fcm":
         native = {"fcmV1Message": {"message": {"notification": {"title": title, "body": body}, "data": strings}}}
         keys = ["GCM"]

@@ -74,7 +74,8 @@ class MfaLoginView(PublicView):
         return Response(services.api_login(user=user, **client_meta(request)))
 
 
-@extend_schema(tags=["2fa"], request=s.MfaSmsInput, responses={200: s.MfaSmsOutput, 409: s.ErrorSerializer, **ERRORS},
+@extend_schema(tags=["2fa"], request=s.MfaSmsInput,
+               responses={200: s.MfaSmsOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS},
                auth=[])
 class MfaSmsView(PublicView):
     """At the second step of signing in, texts a code to the account's verified phone; send it as `code` to

@@ -109,3 +109,13 @@ def test_without_sns_devices_are_refused(client_for, freelancer_user, settings):
     response = register(client_for(freelancer_user))
     assert response.status_code == 503 and response.json()["error_type"] == "push_unavailable"
     assert Device.objects.count() == 0
+
+
+def test_the_new_endpoints_are_described_in_the_schema(api_client, db):
+    paths = api_client.get("/api/openapi.json").json()["paths"]
+    assert set(paths["/api/devices"]) >= {"get", "post"} and "requestBody" in paths["/api/devices"]["post"]
+    assert {"get", "delete"} <= set(paths["/api/devices/{id}"])
+    assert {"get", "post", "delete"} <= set(paths["/api/auth/phone"])
+    for path in ("/api/auth/phone/verify", "/api/auth/2fa/sms"):
+        assert "requestBody" in paths[path]["post"], path
+    assert "post" in paths["/api/auth/phone/resend"]
