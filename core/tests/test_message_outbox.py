@@ -132,3 +132,33 @@ def test_a_push_to_a_disabled_endpoint_is_dropped_not_retried(sns, django_captur
         assert message_flush_outbox() == 0
     outbound.refresh_from_db()
     assert outbound.attempts == 1
+
+
+def test_the_platform_applications_are_created_once_and_then_found(sns):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.mobile import platform_applications_forget
+
+    first = StringIO()
+    call_command("sns_setup", stdout=first)
+    platform_applications_forget()  # another process, later: it finds them by name
+    second = StringIO()
+    call_command("sns_setup", stdout=second)
+    assert first.getvalue() == second.getvalue()
+    assert sorted((app["platform"], app["name"]) for app in sns.applications()) == [
+        ("APNS", "megilance-apns"), ("GCM", "megilance-fcm")]
+    assert ":app/GCM/megilance-fcm" in first.getvalue() and ":app/APNS/megilance-apns" in first.getvalue()
+
+
+def test_without_credentials_a_platform_is_left_alone(sns, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.AWS_SNS_APNS_PRIVATE_KEY = ""
+    out = StringIO()
+    call_command("sns_setup", stdout=out)
+    assert "apns: No SNS platform application" in out.getvalue()
+    assert [app["platform"] for app in sns.applications()] == ["GCM"]
