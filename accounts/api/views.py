@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -85,7 +86,7 @@ class MfaSmsView(PublicView):
 
     def post(self, request: Request) -> Response:
         masked = services.second_factor_sms_send(**_valid(s.MfaSmsInput, request))
-        return Response({"detail": "A code is on its way by text message.", "phone_number": masked,
+        return Response({"detail": gettext("A code is on its way by text message."), "phone_number": masked,
                          "expires_in": settings.PHONE_CODE_MAX_AGE})
 
 

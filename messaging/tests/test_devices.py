@@ -119,3 +119,21 @@ def test_the_new_endpoints_are_described_in_the_schema(api_client, db):
     for path in ("/api/auth/phone/verify", "/api/auth/2fa/sms"):
         assert "requestBody" in paths[path]["post"], path
     assert "post" in paths["/api/auth/phone/resend"]
+
+
+def test_no_device_token_is_logged(sns, client_for, freelancer_user, caplog, django_capture_on_commit_callbacks):
+    import logging
+
+    from messaging.models import NotificationKind
+    from messaging.notifications import notify
+
+    caplog.set_level(logging.DEBUG)
+    api = client_for(freelancer_user)
+    device = Device.objects.get(pk=register(api).json()["id"])
+    register(api, "fcm", "")  # refused: nothing about it logged either
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=freelancer_user, kind=NotificationKind.PROPOSAL_ACCEPTED, title="Hired")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/devices/{device.pk}").status_code == 204
+    assert caplog.records  # the requests and the task were logged ...
+    assert all(ANDROID not in record.getMessage() for record in caplog.records)  # ... never the token
