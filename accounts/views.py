@@ -442,7 +442,7 @@ def _settings_phone(request: HttpRequest, action: str) -> HttpResponse:
     except ApplicationError as exc:
         if number_form is not None:
             form_add_service_error(number_form, exc)
-        elif phone_code_form is not None:
+        elif phone_code_form is not None and exc.error_type != "code_expired":
             form_add_service_error(phone_code_form, exc)
         else:
             messages.error(request, str(exc.detail))
@@ -455,7 +455,6 @@ def _settings_phone(request: HttpRequest, action: str) -> HttpResponse:
         "backup_codes_left": two_factor.backup_codes_left(user) if enabled else 0,
         "code_form": CodeForm(),
         **_phone_context(request, number_form, phone_code_form),
-        "phone_focus": True,
     }
     return render(request, "accounts/settings_security.html", context, status=400)
 

@@ -177,3 +177,13 @@ class TestSecurityPage:
         page = client.get("/settings/security/").content.decode()
         assert f"Your verified number is {NUMBER}" in page
         assert PhoneNumber.objects.get(user=freelancer_user).number == NUMBER
+
+    def test_an_expired_code_on_the_page_says_to_ask_for_a_new_one(self, sns, client, freelancer_user, on_commit):
+        client.force_login(freelancer_user)
+        on_commit(lambda: client.post("/settings/security/", {"action": "phone_start", "phone-phone_number": NUMBER}))
+        code = sns.last_code(NUMBER)
+        with time_machine.travel(time.time() + 601):
+            response = client.post("/settings/security/", {"action": "phone_confirm", "phone-code": code},
+                                   follow=True)
+        assert "Ask for a new code" in response.content.decode()
+        assert not PhoneNumber.objects.exists()
