@@ -22,6 +22,7 @@ from core.exceptions import ApplicationError
 from core.mobile import mobile_available
 from core.texts import sms_queue
 
+from .emails import phone_changed_email
 from .models import PhoneCode, PhoneNumber, User, mask_phone_number
 from .signals import security_changed
 
@@ -165,6 +166,7 @@ def phone_verification_confirm(*, user: User, code: str) -> PhoneNumber:
         security_changed.send(sender=User, user=user, action="phone_verified",
                               description=_("The phone number %(number)s was verified for your account.")
                               % {"number": phone.masked})
+        phone_changed_email(user=user, number=phone.masked, removed=False)
     return phone
 
 
@@ -181,6 +183,7 @@ def phone_number_remove(*, user: User) -> None:
         security_changed.send(sender=User, user=user, action="phone_removed",
                               description=_("The phone number %(number)s was removed from your account.")
                               % {"number": phone.masked})
+        phone_changed_email(user=user, number=phone.masked, removed=True)
 
 
 # --- the second factor's fallback ------------------------------------------------------------------

@@ -6,6 +6,7 @@ import time
 
 import pytest
 import time_machine
+from django.core import mail
 
 from accounts.models import PhoneCode, PhoneNumber
 from core.models import AuditEvent, OutboundMessage
@@ -64,6 +65,8 @@ class TestApi:
         assert verified.json()["phone_number"] == NUMBER and verified.json()["pending_number"] is None
         assert api.get("/api/auth/phone").json()["phone_number"] == NUMBER
         assert AuditEvent.objects.filter(action="phone.verify", target_id=str(freelancer_user.pk)).exists()
+        [told] = [m for m in mail.outbox if "phone number was verified" in m.subject]
+        assert told.to == [freelancer_user.email] and "+447" in told.body and NUMBER not in told.body
         # The security notice about it goes to the new number too (security texts are on by default).
         assert "phone number" in sns.texts(NUMBER)[-1]
         again = api.post("/api/auth/phone/verify", {"code": code}, format="json")
@@ -132,9 +135,10 @@ class TestApi:
     def test_removing_the_number(self, sns, api, on_commit, freelancer_user):
         on_commit(lambda: api.post("/api/auth/phone", {"phone_number": NUMBER}, format="json"))
         on_commit(lambda: api.post("/api/auth/phone/verify", {"code": sns.last_code(NUMBER)}, format="json"))
-        assert api.delete("/api/auth/phone").status_code == 204
+        assert on_commit(lambda: api.delete("/api/auth/phone")).status_code == 204
         assert api.get("/api/auth/phone").json()["phone_number"] is None
         assert AuditEvent.objects.filter(action="phone.remove", target_id=str(freelancer_user.pk)).exists()
+        assert any("phone number was removed" in m.subject for m in mail.outbox)
         assert api.delete("/api/auth/phone").status_code == 404
 
     def test_without_sns_the_server_says_texts_are_unavailable(self, api, settings):
