@@ -149,6 +149,18 @@ class TestPushes:
         assert len(sns.pushes(working.endpoint_arn)) == 1
         assert [d["id"] for d in api.get("/api/devices").json()["results"]] == [working.pk]
 
+    def test_a_push_to_an_endpoint_sns_no_longer_has_forgets_the_device(self, sns, client_for, freelancer_user,
+                                                                          run_commits):
+        from core.models import OutboundMessage
+
+        api = client_for(freelancer_user)
+        gone = device(api)
+        sns.client().delete_endpoint(EndpointArn=gone.endpoint_arn)
+        run_commits(lambda: notify(user=freelancer_user, kind=NotificationKind.PROPOSAL_ACCEPTED, title="Hired"))
+        assert not Device.objects.filter(pk=gone.pk).exists()
+        push = OutboundMessage.objects.get(channel="push")
+        assert push.dropped_at is not None and push.sent_at is None and "NotFound" in push.last_error
+
     def test_the_periodic_check_forgets_disabled_and_missing_endpoints(self, sns, client_for, freelancer_user,
                                                                         client_user, run_commits):
         disabled = device(client_for(freelancer_user))
