@@ -129,10 +129,13 @@ def build_world(stripe_url: str, settings: Any) -> World:
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
+    from messaging.devices import device_register
+
+    device, _created = device_register(user=client, platform="fcm", token="matrix-client-phone")
     service = make_service(freelancer, title="Logo design with three concepts")
     add_image(service)
     objects = {
-        "service": service, "service_image": service.images.first(),
+        "device": device, "service": service, "service_image": service.images.first(),
         "project": project, "open_project": open_project, "invite_project": invite_project,
         "contract": contract, "proposal": proposal, "attachment": attachment, "invite": invite,
         "submitted": submitted, "disputed": disputed, "pending": pending, "dispute": dispute,
@@ -172,6 +175,7 @@ API: dict[str, Row] = {
     "api-register": Row(POST_ONLY_PUBLIC_API),
     "api-login": Row(POST_ONLY_PUBLIC_API),
     "api-2fa-login": Row(POST_ONLY_PUBLIC_API),
+    "api-2fa-sms": Row(POST_ONLY_PUBLIC_API),
     "api-refresh": Row(POST_ONLY_PUBLIC_API),
     "api-logout": Row(POST_ONLY_PUBLIC_API),
     "api-me": Row(SIGNED_IN),
@@ -183,6 +187,10 @@ API: dict[str, Row] = {
     "api-2fa-enable": Row(POST_ONLY_API),
     "api-2fa-verify": Row(POST_ONLY_API),
     "api-2fa-disable": Row(POST_ONLY_API),
+    # Each member's own phone number: reading it, sending a code to a new one, confirming, removing.
+    "api-phone": Row(SIGNED_IN, post={"anonymous": "L"}, body={"phone_number": "+447700900123"}),
+    "api-phone-verify": Row(POST_ONLY_API),
+    "api-phone-resend": Row(POST_ONLY_API),
     "api-users": Row(STAFF_ONLY_API),
     "api-user-detail": Row(PUBLIC, lambda w: {"pk": w.users["freelancer"].pk}),
     # Marketplace
@@ -286,6 +294,9 @@ API: dict[str, Row] = {
     "api-notifications-unread": Row(SIGNED_IN),
     "api-notification-preferences": Row(SIGNED_IN),
     "api-notifications-read-all": Row(POST_ONLY_API),
+    # Devices for pushes: each member lists and registers their own; a device is its owner's alone.
+    "api-devices": Row(SIGNED_IN, post={"anonymous": "L"}, body={"platform": "fcm", "token": "outsider"}),
+    "api-device-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.device.pk}),
     # A socket ticket is the caller's own: anyone signed in may ask for one, nobody else.
     "api-ws-ticket": Row(POST_ONLY_API, post={"anonymous": "L"}),
     # Presence: the whole picture is for staff; whether one person is online, for anyone signed in.

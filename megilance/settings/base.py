@@ -220,6 +220,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
+    "flush-message-outbox": {"task": "core.flush_message_outbox", "schedule": 60.0},
+    "prune-disabled-devices": {"task": "messaging.prune_devices", "schedule": 6 * 60 * 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
@@ -247,6 +249,27 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+
+# --- Text messages and mobile pushes (Amazon SNS) -------------------------------------------------
+# USE_SNS=1 sends text messages (`publish(PhoneNumber=...)`) and pushes (one platform endpoint per device)
+# through SNS; AWS_SNS_ENDPOINT_URL points boto3 elsewhere (moto's server in tests). Without it, production
+# offers no phone numbers, texts or pushes; `make run` sends them to the console and the dev inbox.
+USE_SNS = env.bool("USE_SNS", default=False)
+MOBILE_BACKEND = "core.mobile.SnsBackend" if USE_SNS else env("MOBILE_BACKEND", default="core.mobile.DisabledBackend")
+AWS_SNS_REGION_NAME = env("AWS_SNS_REGION_NAME", default="us-east-1")
+AWS_SNS_ENDPOINT_URL = env("AWS_SNS_ENDPOINT_URL", default="")
+AWS_SNS_SMS_SENDER_ID = env("AWS_SNS_SMS_SENDER_ID", default="")
+# The platform applications for FCM and APNs: given by ARN, or found by name (`<name>-fcm`, `<name>-apns`)
+# and created from the credentials when missing, once per process.
+AWS_SNS_APPLICATION_NAME = env("AWS_SNS_APPLICATION_NAME", default="megilance")
+AWS_SNS_FCM_APPLICATION_ARN = env("AWS_SNS_FCM_APPLICATION_ARN", default="")
+AWS_SNS_FCM_CREDENTIAL = env("AWS_SNS_FCM_CREDENTIAL", default="")
+AWS_SNS_APNS_APPLICATION_ARN = env("AWS_SNS_APNS_APPLICATION_ARN", default="")
+AWS_SNS_APNS_CERTIFICATE = env("AWS_SNS_APNS_CERTIFICATE", default="")
+AWS_SNS_APNS_PRIVATE_KEY = env("AWS_SNS_APNS_PRIVATE_KEY", default="")
+AWS_SNS_APNS_SANDBOX = env.bool("AWS_SNS_APNS_SANDBOX", default=False)
+# One-time codes sent by text message (verifying a phone number, signing in): how long they live.
+PHONE_CODE_MAX_AGE = 60 * 10
 
 # --- Clients behind proxies, and who may read the metrics --------------------------------------
 # Addresses or networks of the proxies in front of the web processes (e.g. "10.0.0.0/8,127.0.0.1"): only
@@ -393,6 +416,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # boto3's debug lines carry whole requests: the text of a message with a one-time code, an e-mail with
+        # a reset link. They stay off whatever LOG_LEVEL says.
+        "botocore": {"level": "INFO"},
+        "boto3": {"level": "INFO"},
         # The ASGI and WSGI servers' own lines (access log, "WebSocket /ws/...?ticket=... [accepted]") go through
         # the console handler too, so its filter keeps tickets and tokens out of them. Their levels stay as
         # the server's command line set them.

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import subjects
-from ..models import Chat, Message, Notification, NotificationKind
+from ..models import Chat, Device, Message, Notification, NotificationKind
 
 
 class ChatPersonSerializer(serializers.Serializer):
@@ -118,6 +118,8 @@ class UnreadCountSerializer(serializers.Serializer):
 class PreferenceSwitchSerializer(serializers.Serializer):
     in_app = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
+    sms = serializers.BooleanField(required=False, help_text="By text message, to a verified phone number")
+    push = serializers.BooleanField(required=False, help_text="By push, to the registered mobile devices")
 
 
 class PreferencesSerializer(serializers.Serializer):
@@ -178,3 +180,15 @@ class UserOnlineSerializer(serializers.Serializer):
     online = serializers.BooleanField()
     last_seen = serializers.DateTimeField(
         allow_null=True, help_text="Now while online; else when the last socket closed (null: never seen)")
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "token", "created_at", "registered_at"]
+        read_only_fields = ["id", "created_at", "registered_at"]
+
+
+class DeviceInput(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Device.Platform.choices)
+    token = serializers.CharField(max_length=1024, trim_whitespace=True)

@@ -19,8 +19,8 @@ from accounts.models import User
 from accounts.ws_auth import ws_ticket_issue
 from core.exceptions import ApplicationError
 
-from .. import notifications, selectors, services
-from ..models import Chat, Message, Notification
+from .. import devices, notifications, selectors, services
+from ..models import Chat, Device, Message, Notification
 from . import serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
@@ -242,7 +242,8 @@ class NotificationReadAllView(APIView):
 
 
 class PreferencesView(APIView):
-    """`{"<kind>": {"in_app": bool, "email": bool}, ...}` for every kind."""
+    """`{"<kind>": {"in_app": bool, "email": bool, "sms": bool, "push": bool}, ...}` for every kind. Text
+    messages go only to a verified phone number; they are on by default for security and money."""
 
     @extend_schema(tags=["notifications"], responses={200: OpenApiResponse(description="Switches per kind")})
     def get(self, request: Request) -> Response:
@@ -254,6 +255,50 @@ class PreferencesView(APIView):
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(notifications.preferences_update(user=request.user, changes=serializer.validated_data))
+
+
+# --- devices (mobile push) -------------------------------------------------------------------------
+
+
+class DeviceListView(generics.ListAPIView):
+    """The caller's devices that get pushes. `POST {platform, token}` registers one: again with the same token
+    changes nothing (200), and a token another member had moves to the caller."""
+
+    serializer_class = s.DeviceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Device.objects.none()
+        return devices.devices_for(self.request.user)
+
+    @extend_schema(tags=["devices"])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["devices"], request=s.DeviceInput,
+                   responses={201: s.DeviceSerializer, 200: s.DeviceSerializer, 503: ErrorSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = s.DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, created = devices.device_register(user=request.user, **data.validated_data)
+        return Response(s.DeviceSerializer(device).data, status=201 if created else 200)
+
+
+class DeviceDetailView(APIView):
+    """One of the caller's devices; anyone else's answers 404."""
+
+    @extend_schema(tags=["devices"], responses={200: s.DeviceSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        device = devices.devices_for(request.user).filter(pk=pk).first()
+        if device is None:
+            raise NotFound()
+        return Response(s.DeviceSerializer(device).data)
+
+    @extend_schema(tags=["devices"], responses={204: None, **ERRORS})
+    def delete(self, request: Request, pk: int) -> Response:
+        if not devices.device_delete(user=request.user, device_id=pk):
+            raise NotFound()
+        return Response(status=204)
 
 
 @extend_schema(tags=["presence"], request=None, responses={200: s.WsTicketSerializer, **ERRORS})
