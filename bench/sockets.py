@@ -20,6 +20,7 @@ with py-spy during the sending. The figures go between the `sockets` markers of 
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
 import secrets
@@ -41,6 +42,9 @@ from bench.run import free_port  # noqa: E402
 
 START, END = "<!-- sockets:start -->", "<!-- sockets:end -->"
 DELIVERY_LIMIT = 15.0
+# How docker-compose.yml starts the ASGI process, less the address.
+UVICORN_FLAGS = ["--lifespan=off", "--no-access-log", "--ws-ping-interval=20", "--ws-ping-timeout=20",
+                 "--ws-per-message-deflate=false"]
 
 
 @dataclass
@@ -129,12 +133,12 @@ def prepare(*, sockets: int, database: str | None) -> tuple[list[Pair], dict[str
 class Servers:
     """Two uvicorn processes of the product, as production's ASGI processes run."""
 
-    def __init__(self, env: dict[str, str], logs: Path, count: int = 2) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, count: int = 2, extra: list[str] | None = None) -> None:
         self.ports = [free_port() for _ in range(count)]
         self.logs = [(logs / f"uvicorn-{n}.log").open("wb") for n in range(count)]
         self.processes = [subprocess.Popen(
             [str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "megilance.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--lifespan", "off", "--no-access-log"],
+             "--port", str(port), "--log-level", "warning", *UVICORN_FLAGS, *(extra or [])],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
             for port, log in zip(self.ports, self.logs, strict=True)]
 
@@ -187,8 +191,8 @@ async def _reader(socket: Any, tally: Tally, *, mine: set[str]) -> None:
             tally.errors[str(frame.get("detail"))[:80]] += 1
 
 
-async def _drive(pairs: list[Pair], ports: list[int], *, rate: int, seconds: int, tally: Tally,
-                 on_open: Any, on_sending: Any) -> dict[str, float]:
+async def _drive(pairs: list[Pair], ports: list[int], *, rate: float, seconds: int, tally: Tally,
+                 opened_event: Any, go_event: Any) -> dict[str, float]:
     import websockets
 
     opened: list[tuple[Any, Any, set[str], set[str]]] = []
@@ -211,11 +215,10 @@ async def _drive(pairs: list[Pair], ports: list[int], *, rate: int, seconds: int
     for n in range(0, len(pairs), 50):  # 100 sockets at a time, as a crowd arriving
         await asyncio.gather(*(open_pair(pair) for pair in pairs[n:n + 50]))
     connect_seconds = time.monotonic() - started
-    await asyncio.sleep(3)  # presence frames settle
-    on_open()
-    on_sending()
+    opened_event.set()
+    await asyncio.get_running_loop().run_in_executor(None, go_event.wait)
 
-    total = rate * seconds
+    total = round(rate * seconds)
     begin = time.monotonic()
     for n in range(total):
         due = begin + n / rate
@@ -224,7 +227,7 @@ async def _drive(pairs: list[Pair], ports: list[int], *, rate: int, seconds: int
             await asyncio.sleep(delay)
         client, freelancer, client_ids, freelancer_ids = opened[n % len(opened)]
         socket, ids = (client, client_ids) if (n // len(opened)) % 2 == 0 else (freelancer, freelancer_ids)
-        client_id = f"b{n}-{secrets.token_hex(3)}"
+        client_id = f"b{n}-{secrets.token_hex(4)}"
         ids.add(client_id)
         tally.sent[client_id] = time.monotonic()
         await socket.send(json.dumps({"type": "message.send", "content": f"Benchmark message {n}",
@@ -240,6 +243,16 @@ async def _drive(pairs: list[Pair], ports: list[int], *, rate: int, seconds: int
         reader.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
     return {"connect_seconds": connect_seconds, "send_seconds": send_seconds}
+
+
+def _client(pairs: list[Pair], ports: list[int], rate: float, seconds: int, opened_event: Any, go_event: Any,
+            results: Any) -> None:
+    """One process of websockets clients: both sockets of its share of the chats, sending its share of the rate."""
+    tally = Tally()
+    timings = asyncio.run(_drive(pairs, ports, rate=rate, seconds=seconds, tally=tally, opened_event=opened_event,
+                                 go_event=go_event))
+    results.put({"sent": len(tally.sent), "latency": list(tally.latency.values()), "errors": dict(tally.errors),
+                 **timings})
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -287,7 +300,8 @@ def report(result: dict[str, Any], *, when: str, machine_line: str, label: str) 
              f"{machine_line}; load average {r['load'][0]:.2f} before and {r['load'][1]:.2f} after. "
              f"{r['sockets']:,} sockets in {r['sockets'] // 2:,} chats on two uvicorn processes (production settings, "
              f"`DJANGO_DB_POOL=1`, request limits off) sharing channels-redis; each chat's two sockets on different "
-             f"processes; {r['rate']} messages/s for {r['seconds']} s from one Python process of websockets clients.",
+             f"processes; {r['rate']} messages/s for {r['seconds']} s from {r['clients']} Python processes of "
+             "websockets clients (each holding both sockets of its chats).",
              "",
              "| messages sent | delivered within 15 s | not delivered within 15 s | delivery p50 / p95 / p99 ms "
              "| slowest ms | `error` frames | memory per socket | sending took |",
@@ -320,6 +334,9 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=1000, help="an even number: two per chat")
     parser.add_argument("--rate", type=int, default=200, help="messages per second")
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--uvicorn", action="append", default=[], help="another uvicorn flag, e.g. "
+                                                                        "--uvicorn=--ws-per-message-deflate=false")
+    parser.add_argument("--clients", type=int, default=2, help="processes of websockets clients")
     parser.add_argument("--database", default=None)
     parser.add_argument("--profile", default=None, help="a directory for py-spy's recording of one server")
     parser.add_argument("--label", default="", help="a note for the report's heading")
@@ -330,39 +347,57 @@ def main() -> None:
     print(f"{len(pairs) * 2} sockets in {len(pairs)} chats, {args.rate} messages/s for {args.seconds} s",
           file=sys.stderr)
     logs = Path(tempfile.mkdtemp(prefix="bench-sockets-"))
-    servers = Servers(env, logs)
-    tally = Tally()
+    servers = Servers(env, logs, extra=args.uvicorn)
     memory: dict[str, int] = {}
     spy: list[subprocess.Popen] = []
     profile_dir = Path(args.profile) if args.profile else None
-
-    def on_open() -> None:
-        memory["open"] = servers.rss_kib()
-
-    def on_sending() -> None:
-        binary = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
-        if profile_dir is None:
-            return
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        spy.append(subprocess.Popen(
-            [binary, "record", "--pid", str(servers.processes[0].pid), "--duration", str(args.seconds), "--rate",
-             "100", "--format", "raw", "--output", str(profile_dir / "sockets.txt"), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    go = context.Event()
+    shares = [pairs[n::args.clients] for n in range(args.clients)]
+    opened = [context.Event() for _ in shares]
+    clients: list[Any] = []
+    outcomes: list[dict[str, Any]] = []
     try:
         servers.wait()
         time.sleep(1)
         memory["idle"] = servers.rss_kib()
-        timings = asyncio.run(_drive(pairs, servers.ports, rate=args.rate, seconds=args.seconds, tally=tally,
-                                     on_open=on_open, on_sending=on_sending))
+        started = time.monotonic()
+        clients = [context.Process(target=_client, args=(share, servers.ports, args.rate * len(share) / len(pairs),
+                                                         args.seconds, event, go, results))
+                   for share, event in zip(shares, opened, strict=True)]
+        for process in clients:
+            process.start()
+        for event in opened:
+            event.wait(600)
+        connect_seconds = time.monotonic() - started
+        time.sleep(3)  # presence frames settle
+        memory["open"] = servers.rss_kib()
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            spy.append(subprocess.Popen(
+                [shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy"), "record", "--pid",
+                 str(servers.processes[0].pid), "--duration", str(args.seconds), "--rate", "100", "--format", "raw",
+                 "--output", str(profile_dir / "sockets.txt"), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        go.set()
+        outcomes = [results.get(timeout=args.seconds + DELIVERY_LIMIT + 120) for _ in clients]
     finally:
+        for process in clients:
+            process.join(30)
         for process in spy:
             process.wait(args.seconds + 60)
         servers.stop()
-    latencies = [seconds * 1000 for seconds in tally.latency.values() if seconds <= DELIVERY_LIMIT]
+    tally = Tally()
+    for outcome in outcomes:
+        tally.errors.update(outcome["errors"])
+    sent = sum(outcome["sent"] for outcome in outcomes)
+    timings = {"connect_seconds": connect_seconds,
+               "send_seconds": max(outcome["send_seconds"] for outcome in outcomes)}
+    latencies = [seconds * 1000 for outcome in outcomes for seconds in outcome["latency"] if seconds <= DELIVERY_LIMIT]
     result: dict[str, Any] = {
-        "sockets": len(pairs) * 2, "rate": args.rate, "seconds": args.seconds, "sent": len(tally.sent),
-        "delivered": len(latencies), "undelivered": len(tally.sent) - len(latencies),
+        "sockets": len(pairs) * 2, "rate": args.rate, "clients": args.clients, "seconds": args.seconds, "sent": sent,
+        "delivered": len(latencies), "undelivered": sent - len(latencies),
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
         "max": max(latencies, default=float("nan")), "errors": dict(tally.errors),
         "kib_per_socket": (memory["open"] - memory["idle"]) / (len(pairs) * 2), "load": (load_before,
