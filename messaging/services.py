@@ -13,21 +13,17 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    Case,
     Count,
-    F,
     IntegerField,
     OuterRef,
-    PositiveBigIntegerField,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -410,19 +406,23 @@ def messages_mark_delivered(*, chat_id: int, user_id: int, message_id: int) -> N
 
 
 def messages_mark_delivered_many(marks: dict[tuple[int, int], int]) -> None:
-    """`{(chat_id, user_id): message_id}`: each membership delivered up to its message, in one UPDATE (a mark
-    never goes back)."""
+    """`{(chat_id, user_id): message_id}`: each membership delivered up to its message (a mark never goes back),
+    in one UPDATE on PostgreSQL."""
     if not marks:
         return
-    which = Q()
-    newest = []
-    for (chat_id, user_id), message_id in marks.items():
-        which |= Q(chat_id=chat_id, user_id=user_id)
-        newest.append(When(chat_id=chat_id, user_id=user_id, then=Value(message_id)))
-    ChatMember.objects.filter(which).update(last_delivered_message_id=Greatest(
-        F("last_delivered_message_id"),
-        Case(*newest, default=F("last_delivered_message_id"), output_field=PositiveBigIntegerField()),
-        output_field=PositiveBigIntegerField()))
+    if connection.vendor != "postgresql":
+        for (chat_id, user_id), message_id in marks.items():
+            messages_mark_delivered(chat_id=chat_id, user_id=user_id, message_id=message_id)
+        return
+    table = connection.ops.quote_name(ChatMember._meta.db_table)
+    chats, users, messages = zip(*((chat_id, user_id, message_id)
+                                   for (chat_id, user_id), message_id in marks.items()), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS m SET last_delivered_message_id = v.message_id "  # noqa: S608 - our own table name
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(chat_id, user_id, message_id) "
+            "WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id AND m.last_delivered_message_id < v.message_id",
+            [list(chats), list(users), list(messages)])
 
 
 def receipts_for(chat: Chat) -> dict[int, dict[str, int]]:
