@@ -10,6 +10,7 @@ that closes writes what is pending first.
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from redis.exceptions import RedisError
@@ -17,6 +18,8 @@ from redis.exceptions import RedisError
 from . import presence, services
 
 logger = logging.getLogger(__name__)
+# Its own two threads, so the writes of all sockets never wait behind the sockets' own calls.
+_db_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="socket-chores")
 
 
 class SocketChores:
@@ -67,7 +70,7 @@ class SocketChores:
         if not delivered and not sockets:
             return
         try:
-            await database_sync_to_async(_write, thread_sensitive=False)(delivered, sockets)
+            await database_sync_to_async(_write, thread_sensitive=False, executor=_db_threads)(delivered, sockets)
         except (RedisError, OSError):
             logger.warning("Presence not refreshed: Redis unreachable", exc_info=True)
         except Exception:  # a lost delivery mark is caught up by the next one

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -46,10 +47,17 @@ CLOSE_TRY_AGAIN_LATER = 1013
 logger = logging.getLogger(__name__)
 
 
+# Threads for the sockets' database calls: as many as the connection pool of an ASGI process holds less a few
+# (production.py: at most 20), so calls waiting on PostgreSQL overlap instead of queueing behind the event loop's
+# default pool (CPU count + 4 threads).
+DB_THREADS = 16
+_db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
+
+
 def _db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """`function` (a whole unit of work: its own queries and transaction) in the thread pool, so the process's
-    sockets do not wait for each other's database calls on one thread."""
-    return database_sync_to_async(function, thread_sensitive=False)
+    """`function` (a whole unit of work: its own queries and transaction) in the sockets' thread pool, so the
+    process's sockets do not wait for each other's database calls on one thread."""
+    return database_sync_to_async(function, thread_sensitive=False, executor=_db_threads)
 
 
 class FrameLimit:
