@@ -260,8 +260,7 @@ def report(rows: list[Endpoint], analytics: dict, *, when: str, machine_line: st
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Analytics summary, uncached (`_dashboard_summary`, in process): p50 {analytics['p50']:.0f} ms, "
                   f"slowest {analytics['max']:.0f} ms over {analytics['rounds']} rounds.", "",
-              "Sockets (1,000 sockets in 500 chats, 200 messages/s) are not driven by this benchmark yet; they are "
-              "the next round's.", END]
+              "Sockets are measured by `make bench-sockets` (below).", END]
     return "\n".join(lines)
 
 
