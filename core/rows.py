@@ -28,6 +28,10 @@ def date_text(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def decimal_text(value: Decimal | None, places: Decimal = CENT) -> str | None:
-    """As DRF's `DecimalField` with two places (strings, never floats)."""
-    return None if value is None else format(Decimal(value).quantize(places), "f")
+def decimal_text(value: Decimal | float | None, places: Decimal = CENT) -> str | None:
+    """As DRF's `DecimalField` with two places (strings, never floats); a float (an average) is read from its
+    shortest text first, as DRF does."""
+    if value is None:
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    return format(number.quantize(places), "f")

@@ -399,6 +399,15 @@ def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
     return users.prefetch_related("skills").order_by(*(order_by or ["id"]))
 
 
+def skill_names_of(user_ids: list[int]) -> dict[int, list[str]]:
+    """{user id: their skills' names, in the skills' own order}, in one query."""
+    names: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    for user_id, name in (User.skills.through.objects.filter(user_id__in=user_ids)
+                          .order_by("skill__name", "skill_id").values_list("user_id", "skill__name")):
+        names[user_id].append(name)
+    return names
+
+
 def freelancer_get(pk: int) -> User | None:
     return with_profile_figures(
         User.objects.filter(user_type=UserType.FREELANCER, is_active=True)

@@ -219,6 +219,20 @@ class FreelancerSerializer(serializers.ModelSerializer):
         return "usd"
 
 
+def freelancer_rows(rows: list[dict[str, Any]], skills: dict[int, list[str]],
+                    request: Request | None) -> list[dict[str, Any]]:
+    """`FreelancerSerializer`'s output, written from `values()` rows of `selectors.freelancer_search` and the
+    skill names of each (`selectors.skill_names_of`)."""
+    return [{
+        "id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
+        "headline": row["headline"], "bio": row["bio"], "avatar": _avatar_url(row["avatar"], request),
+        "country": row["country"], "timezone": row["timezone"], "hourly_rate": decimal_text(row["hourly_rate"]),
+        "currency": "usd", "skills": skills.get(row["id"], []), "available": row["available"],
+        "rating_avg": decimal_text(row["rating_avg"]), "review_count": row["review_count"],
+        "completed_contracts": row["completed_contracts"], "date_joined": datetime_text(row["date_joined"]),
+    } for row in rows]
+
+
 class FreelancerDetailSerializer(FreelancerSerializer):
     portfolio = PortfolioItemSerializer(many=True, read_only=True)
 
