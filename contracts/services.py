@@ -9,6 +9,7 @@ from core.exceptions import ApplicationError, Conflict
 from core.status import CLIENT, FREELANCER, STAFF, SYSTEM, Move, apply, authorize, moves
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
 from marketplace.services import project_set_status, proposal_set_status
+from messaging.services import pair_changed as chat_pair_changed
 
 from .models import Contract, ContractStatus, ContractStatusChange
 
@@ -75,6 +76,7 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
         )
         ContractStatusChange.objects.create(contract=contract, from_status="", to_status=ContractStatus.ACTIVE,
                                             changed_by=by)
+        chat_pair_changed(contract.client_id, contract.freelancer_id)  # their open chats stop masking
         _tell_contract_started(contract, rejected=others)
     return contract
 
@@ -127,6 +129,7 @@ def contract_act(*, contract: Contract, action: str, by: User | None) -> Contrac
             project_set_status(project=contract.project, to=ProjectStatus.COMPLETED, by=by)
         elif to == ContractStatus.CANCELLED:
             project_set_status(project=contract.project, to=ProjectStatus.CANCELLED, by=by)
+            chat_pair_changed(contract.client_id, contract.freelancer_id)
     return contract
 
 

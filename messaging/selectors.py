@@ -3,6 +3,7 @@ counts that do not count a long chat's every message on every page."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
@@ -27,13 +28,14 @@ def chat_of_member(*, user: User, chat_id: int) -> Chat | None:
 
 
 def messages_newest(*, chat: Chat, before: int | None = None, offset: int = 0,
-                    limit: int = 20) -> tuple[list[Message], bool]:
-    """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, and
-    whether older ones exist: a backward scan of the (chat, id) index that stops after one page."""
-    messages = Message.objects.filter(chat=chat).only(*MESSAGE_FIELDS)
+                    limit: int = 20) -> tuple[list[dict[str, Any]], bool]:
+    """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, as
+    `values(*MESSAGE_FIELDS)` rows, and whether older ones exist: a backward scan of the (chat, id) index that
+    stops after one page."""
+    messages = Message.objects.filter(chat=chat)
     if before is not None:
         messages = messages.filter(id__lt=before)
-    rows = list(messages.order_by("-id")[offset:offset + limit + 1])
+    rows = list(messages.order_by("-id").values(*MESSAGE_FIELDS)[offset:offset + limit + 1])
     return rows[:limit][::-1], len(rows) > limit
 
 

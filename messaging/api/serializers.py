@@ -1,5 +1,9 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.rows import datetime_text
 
 from .. import subjects
 from ..models import Chat, Device, Message, Notification, NotificationKind
@@ -81,6 +85,18 @@ class MessageSerializer(serializers.ModelSerializer):
                 "content_type": obj.attachment_type, "size": obj.attachment_size}
 
 
+def message_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`MessageSerializer`'s output, written from `values(*selectors.MESSAGE_FIELDS)` rows."""
+    return [{
+        "id": row["id"], "chat_id": row["chat_id"], "sender_id": row["sender_id"], "content": row["content"],
+        "created_at": datetime_text(row["created_at"]), "client_id": row["client_id"] or None,
+        "is_flagged": row["is_flagged"],
+        "attachment": {"url": f"/api/chats/{row['chat_id']}/messages/{row['id']}/attachment",
+                       "name": row["attachment_name"], "content_type": row["attachment_type"],
+                       "size": row["attachment_size"]} if row["attachment"] else None,
+    } for row in rows]
+
+
 class ReadInput(serializers.Serializer):
     message_id = serializers.IntegerField(min_value=1)
 
@@ -109,6 +125,15 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, obj: Notification) -> bool:
         return obj.read_at is not None
+
+
+def notification_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`NotificationSerializer`'s output, written from `values(*selectors.NOTIFICATION_FIELDS)` rows."""
+    return [{
+        "id": row["id"], "type": row["kind"], "title": row["title"], "message": row["message"], "data": row["data"],
+        "created_at": datetime_text(row["created_at"]), "read_at": datetime_text(row["read_at"]),
+        "is_read": row["read_at"] is not None,
+    } for row in rows]
 
 
 class UnreadCountSerializer(serializers.Serializer):

@@ -139,14 +139,14 @@ class MessageListView(generics.ListCreateAPIView):
         offset = 0 if before is not None else (page - 1) * size
         rows, older = selectors.messages_newest(chat=chat, before=before, offset=offset, limit=size)
         url = request.build_absolute_uri()
-        next_url = replace_query_param(remove_query_param(url, "page"), "before", rows[0].pk) if older else None
+        next_url = replace_query_param(remove_query_param(url, "page"), "before", rows[0]["id"]) if older else None
         previous_url = None
-        if before is not None and rows and selectors.messages_newer_exist(chat=chat, than=rows[-1].pk):
-            previous_url = replace_query_param(remove_query_param(url, "before"), "after", rows[-1].pk)
+        if before is not None and rows and selectors.messages_newer_exist(chat=chat, than=rows[-1]["id"]):
+            previous_url = replace_query_param(remove_query_param(url, "before"), "after", rows[-1]["id"])
         elif before is None and page > 1:
             previous_url = replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
         return Response({"count": selectors.message_count(chat), "next": next_url, "previous": previous_url,
-                         "results": self.get_serializer(rows, many=True).data})
+                         "results": s.message_rows(rows)})
 
     @extend_schema(tags=["chats"], request={"application/json": s.MessageInput, "multipart/form-data": s.MessageInput},
                    responses={201: s.MessageSerializer, 200: s.MessageSerializer, **ERRORS})
@@ -213,6 +213,11 @@ class NotificationListView(generics.ListAPIView):
     def page_count(self, queryset: QuerySet[Notification]) -> int:
         unread = self.request.query_params.get("unread") in ("true", "1")
         return selectors.notification_count(self.request.user, unread_only=unread)(queryset)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # The page's rows as dictionaries, written without a serializer per row (`s.notification_rows`).
+        page = self.paginate_queryset(self.get_queryset().values(*selectors.NOTIFICATION_FIELDS))
+        return self.get_paginated_response(s.notification_rows(list(page or [])))
 
     @extend_schema(tags=["notifications"], parameters=[OpenApiParameter("unread", bool)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
