@@ -6,3 +6,7 @@ class GigsConfig(AppConfig):
 
     name = "gigs"
     verbose_name = "Services and orders"
+
+    def ready(self) -> None:
+        # Orders register themselves as a kind of escrow holder (what Stripe did for one reaches them).
+        from . import orders  # noqa: F401

@@ -20,6 +20,7 @@ api_urlpatterns = [
     path("", include(users_urlpatterns)),
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("gigs.api.order_urls")),
     path("", include("messaging.api.urls")),
     path("", include("support.api.urls")),
     path("", include("payments.api.urls")),

@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
+    "orders-auto-complete": {"task": "gigs.auto_complete_orders", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
 }
 
@@ -343,6 +344,8 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
+# A delivered order the buyer neither accepts nor sends back is accepted for them after this many days.
+ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=3)
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {

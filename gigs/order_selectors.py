@@ -1,0 +1,34 @@
+"""Reading orders: each party sees their own, staff see all (for disputes and the admin)."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+
+from .models import Order, OrderDelivery, OrderDispute, OrderEvent
+
+
+def orders_for(user: User) -> QuerySet[Order]:
+    """The orders the user bought or sold, newest first."""
+    orders = Order.objects.select_related("buyer", "seller", "service")
+    if not getattr(user, "is_authenticated", False):
+        return orders.none()
+    return orders.filter(Q(buyer=user) | Q(seller=user))
+
+
+def orders_visible_to(user: User) -> QuerySet[Order]:
+    """The two parties' orders, and every order for staff."""
+    if getattr(user, "is_staff", False):
+        return Order.objects.select_related("buyer", "seller", "service")
+    return orders_for(user)
+
+
+def order_detail(user: User, pk: int) -> Order | None:
+    return orders_visible_to(user).prefetch_related(
+        Prefetch("deliveries", OrderDelivery.objects.prefetch_related("files")),
+        Prefetch("events", OrderEvent.objects.select_related("actor", "delivery")),
+        Prefetch("disputes", OrderDispute.objects.select_related("opened_by", "resolved_by")),
+    ).filter(pk=pk).first()
+
+
+def open_dispute_of(order: Order) -> OrderDispute | None:
+    return next((d for d in order.disputes.all() if d.status == OrderDispute.Status.OPEN), None)
