@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from core.exceptions import Conflict
 
 from .. import order_selectors as selectors
 from .. import orders
@@ -143,9 +144,10 @@ class OrderDisputeView(APIView):
 
 
 def _open_dispute(request: Request, pk: int) -> OrderDispute:
+    """The order's open dispute; 409 when there is none (404 for an order the caller may not see)."""
     dispute = OrderDispute.objects.filter(order=_order(request, pk), status=OrderDispute.Status.OPEN).first()
     if dispute is None:
-        raise NotFound()
+        raise Conflict("This order has no open dispute.", code="no_open_dispute")
     return dispute
 
 
@@ -166,6 +168,8 @@ class OrderResolveView(APIView):
                description="The party who opened the dispute takes it back.")
 class OrderWithdrawDisputeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
+        if not _order(request, pk).is_party(request.user):
+            raise NotFound()
         orders.order_dispute_withdraw(dispute=_open_dispute(request, pk), by=request.user)
         return _answer(request, pk)
 
