@@ -32,3 +32,31 @@ def order_detail(user: User, pk: int) -> Order | None:
 
 def open_dispute_of(order: Order) -> OrderDispute | None:
     return next((d for d in order.disputes.all() if d.status == OrderDispute.Status.OPEN), None)
+
+
+def actions_for(order: Order, user: User) -> set[str]:
+    """What the viewer may do with the order now: the moves the order's table allows their role from its status,
+    narrowed by the order's own limits (revisions left, who asked to cancel, who opened the dispute)."""
+    from core.status import may
+
+    from .orders import ORDER_MOVES, role_of
+
+    role = role_of(order, user)
+    if not role:
+        return set()
+    status = order.status
+    allowed = {action for action in ("pay", "deliver", "request_revision", "accept", "open_dispute")
+               if may(ORDER_MOVES, status, action, role)}
+    if "request_revision" in allowed and order.revisions_left == 0:
+        allowed.discard("request_revision")
+    if may(ORDER_MOVES, status, "cancel", role) and order.cancel_requested_by_id != user.pk:
+        allowed.add("cancel")
+    dispute = open_dispute_of(order)
+    if dispute is not None:
+        if dispute.opened_by_id == user.pk:
+            allowed.add("withdraw_dispute")
+        if role == "staff":
+            allowed.add("resolve")
+    if order.is_party(user):
+        allowed.add("message")
+    return allowed

@@ -36,6 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),
+    path("", include("gigs.order_urls")),
     path("", include("messaging.urls")),
     path("", include("analytics.urls")),
     path("", include("payments.urls")),
