@@ -39,3 +39,5 @@ class ServiceExtraAdmin(admin.ModelAdmin):
 class ServiceImageAdmin(admin.ModelAdmin):
     list_display = ["service", "position", "created_at"]
     raw_id_fields = ["service"]
+
+from . import order_admin  # noqa: E402, F401  (orders' admin pages)

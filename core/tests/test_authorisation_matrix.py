@@ -27,6 +27,8 @@ from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
+from gigs import orders
+from gigs.models import Service, ServicePackage
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
 from messaging.notifications import unsubscribe_token
@@ -117,6 +119,13 @@ def build_world(stripe_url: str, settings: Any) -> World:
     from payments.models import Payment
 
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
+    service = Service.objects.create(seller=freelancer, title="Logo design", description="Logos.", status="active",
+                                     requirements="Your business's name?")
+    ServicePackage.objects.create(service=service, tier="basic", title="Sketch", description="One concept",
+                                  price="50.00", delivery_days=3, revisions=1)
+    order = orders.order_place(buyer=client, service=service, tier="basic", extra_ids=[], requirements="Acme",
+                               payment_method="pm_card_visa").order
+    orders.order_deliver(order=order, by=freelancer, note="Done", files=[_text_file("logo.txt", "The logo")])
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
     objects = {
@@ -128,7 +137,8 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "payment": Payment.objects.filter(user=client).order_by("pk").first(),
         "chat": chat, "message": message,
         "notification": Notification.objects.filter(user=freelancer).order_by("pk").first(),
-        "ticket": ticket, "portfolio": portfolio,
+        "ticket": ticket, "portfolio": portfolio, "service": service, "order": order,
+        "order_file": order.deliveries.get().files.get(),
     }
     assert all(value is not None for value in objects.values()), objects
     return World(users=users, objects=objects)
@@ -226,6 +236,30 @@ API: dict[str, Row] = {
                                post=OUTSIDERS_POST | {"client": "no", "freelancer": "no"},
                                body={"resolution": "release"}),
     "api-reviews": Row(PUBLIC),
+    # Orders of services: the buyer (client) and the seller (freelancer); staff read them to decide disputes.
+    "api-orders": Row(SIGNED_IN, post={"anonymous": "L", "freelancer": "no", "other_freelancer": "no"},
+                      body={"service_id": 999999, "tier": "basic"}),
+    "api-order": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "api-order-pay": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                         post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-deliver": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "no", "staff": "no"}, body={"note": "Outsider"}),
+    "api-order-request-revision": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"},
+                                      body={"reason": "Outsider"}),
+    "api-order-accept": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                            post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-cancel": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"}),
+    "api-order-dispute": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"},
+                             body={"reason": "Outsider"}),
+    # Nothing to withdraw: no dispute is open on the order.
+    "api-order-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"staff": "no", "freelancer": "409"}),
+    "api-order-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                             body={"resolution": "release"}),
+    "api-order-messages": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST,
+                              body={"text": "An outsider writes"}),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "api-payment-receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -344,6 +378,17 @@ PAGES: dict[str, Row] = {
     "dispute_message_file": Row("L ok ok 404 404 ok",
                                 lambda w: {"pk": w.dispute.pk, "message_pk": w.dispute_message.pk}),
     "staff_dispute_list": Row(STAFF_ONLY_PAGE),
+    "order_new": Row(SIGNED_IN, lambda w: {"service_pk": w.service.pk},
+                     post={"anonymous": "L", "freelancer": "403", "other_freelancer": "403"},
+                     body={"tier": "basic", "requirements": "Outsider", "card-card_number": "4242424242424242",
+                           "card-exp_month": "12", "card-exp_year": "2034", "card-cvc": "123"}),
+    "order_list": Row(SIGNED_IN),
+    "order_detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "order_file": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk, "file_pk": w.order_file.pk}),
+    "order_pay": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_pay_confirm": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_action": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk, "action": "accept"},
+                        post=OUTSIDERS_POST),
     "milestone_fund": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "milestone_pk": w.pending.pk},
                           post=OUTSIDERS_POST),
     "milestone_fund_confirm": Row("L 405 405 405 405 405",
@@ -408,7 +453,7 @@ def routes() -> Iterator[tuple[str, str, URLPattern]]:
 def _fingerprint() -> dict[str, tuple]:
     """Row counts and latest changes of every table of the product's apps."""
     seen: dict[str, tuple] = {}
-    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support"):
+    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support", "gigs"):
         for model in apps.get_app_config(label).get_models():
             query = model.objects.all()
             names = {f.name for f in model._meta.concrete_fields}
