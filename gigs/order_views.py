@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contracts.views import card_mode
 from core.exceptions import ApplicationError
-from core.money import fee_minor, money_text, to_minor
+from core.money import fee_minor, money_text, percent_text, to_minor
 from payments import services as payments
 from payments.billing import card_payment_method
 
@@ -173,7 +173,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "total": _money(gross, order.currency), "fee": _money(fee, order.currency),
         "net": _money((order.released_minor or gross) - fee, order.currency),
         "refunded": _money(order.refunded_minor, order.currency) if order.refunded_minor else "",
-        "fee_percent": percent, "late": order.due_at is not None and now > order.due_at
+        "fee_percent": percent_text(percent), "late": order.due_at is not None and now > order.due_at
         and order.status in (OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED),
         "extras": [{"title": e["title"], "price": _money(to_minor(e["price"]), order.currency),
                     "days": e["delivery_days"]} for e in order.extras],
