@@ -9,4 +9,4 @@ class GigsConfig(AppConfig):
 
     def ready(self) -> None:
         # Orders register themselves as a kind of escrow holder (what Stripe did for one reaches them).
-        from . import orders  # noqa: F401
+        from . import order_reviews, orders  # noqa: F401  (reviews of orders through POST /api/reviews)

@@ -70,3 +70,11 @@ class ResolveForm(forms.Form):
                                            required=False, min_value=0)
     note = forms.CharField(label=_("Note to both parties"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("Rating"), coerce=int, widget=forms.RadioSelect,
+                                    choices=[(n, _("%(n)s of 5") % {"n": n}) for n in range(5, 0, -1)])
+    comment = forms.CharField(label=_("Your review"), max_length=5000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("Shown once you have both reviewed, or 14 days after completion."))

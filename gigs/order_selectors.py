@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
+from marketplace.models import Review
 
 from .models import Order, OrderDelivery, OrderDispute, OrderEvent
 
@@ -59,4 +60,6 @@ def actions_for(order: Order, user: User) -> set[str]:
             allowed.add("resolve")
     if order.is_party(user):
         allowed.add("message")
+        if status == "completed" and not Review.objects.filter(order_id=order.pk, reviewer=user).exists():
+            allowed.add("review")
     return allowed

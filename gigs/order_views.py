@@ -36,9 +36,11 @@ from .order_forms import (
     MessageForm,
     OrderForm,
     ResolveForm,
+    ReviewForm,
     RevisionForm,
     TestCardForm,
 )
+from .order_reviews import order_review_create
 
 CARD_PREFIX = "card"
 
@@ -163,6 +165,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dispute": DisputeForm() if "open_dispute" in can else None,
         "resolve": ResolveForm() if "resolve" in can else None,
         "message": MessageForm() if "message" in can else None,
+        "review": ReviewForm() if "review" in can else None,
         "card": TestCardForm(prefix=CARD_PREFIX) if "pay" in can and mode == "test_card" else None,
     }
     is_buyer = user.pk == order.buyer_id
@@ -217,6 +220,9 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             freelancer_amount=d["freelancer_amount"], note=d["note"]), _("Dispute resolved.")),
         "message": (MessageForm, lambda d: orders.order_message_add(order=order, by=user, text=d["text"]),
                     _("Message added.")),
+        "review": (ReviewForm, lambda d: order_review_create(order_id=order.pk, reviewer=user, rating=d["rating"],
+                                                            comment=d["comment"]),
+                   _("Thank you: your review is shown once you have both reviewed, or after 14 days.")),
     }
     if action not in steps:
         raise Http404

@@ -123,6 +123,11 @@ def test_deliver_revise_accept_on_the_order_page(people, settings):
     payments = text_of(people["seller"].get("/payments/"))
     assert "A logo for your business — Logo pack" in payments
 
+    assert "Review your order with" in text_of(people["buyer"].get(page))
+    reviewed = people["buyer"].post(f"{page}review/", {"rating": "5", "comment": "Spot on."}, follow=True)
+    assert "your review is shown once you have both reviewed" in text_of(reviewed)
+    assert "Review your order with" not in text_of(reviewed)
+
 
 def test_the_orders_list_shows_both_roles(people, make_user):
     mine = place_order(people["buyer_user"], make_service(people["seller_user"]))
