@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import order_views, views
 
 urlpatterns = [
     path("analytics/dashboard/summary", views.DashboardSummaryView.as_view(), name="api-analytics-summary"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("analytics/revenue", views.RevenueAnalyticsView.as_view(), name="api-analytics-revenue"),
     path("analytics/top-freelancers", views.TopFreelancersView.as_view(), name="api-analytics-top-freelancers"),
     path("analytics/top-clients", views.TopClientsView.as_view(), name="api-analytics-top-clients"),
+    path("analytics/orders", order_views.OrderAnalyticsView.as_view(), name="api-analytics-orders"),
 ]

@@ -302,6 +302,7 @@ API: dict[str, Row] = {
     "api-analytics-revenue": Row(STAFF_ONLY_API),
     "api-analytics-top-clients": Row(STAFF_ONLY_API),
     "api-analytics-top-freelancers": Row(STAFF_ONLY_API),
+    "api-analytics-orders": Row(STAFF_ONLY_API),
     # Stripe's webhooks arrive signed; a GET is not one.
     "djstripe:djstripe_webhook_by_uuid": Row("any any any any any any",
                                              lambda w: {"uuid": "00000000-0000-0000-0000-000000000000"}),
