@@ -3,7 +3,7 @@ from rest_framework import serializers
 from ..models import Order, OrderDelivery, OrderDeliveryFile, OrderDispute, OrderEvent
 
 
-class OrderInput(serializers.Serializer):
+class OrderPlaceInput(serializers.Serializer):
     service_id = serializers.IntegerField(min_value=1)
     tier = serializers.ChoiceField(choices=["basic", "standard", "premium"])
     extras = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
@@ -12,30 +12,30 @@ class OrderInput(serializers.Serializer):
     payment_method = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
-class PayInput(serializers.Serializer):
+class OrderPayInput(serializers.Serializer):
     payment_method = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class OrderDeliverInput(serializers.Serializer):
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ReasonInput(serializers.Serializer):
+class OrderReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class MessageInput(serializers.Serializer):
+class OrderMessageInput(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 
 
-class ResolveInput(serializers.Serializer):
+class OrderResolveInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=["release", "refund", "split"])
     freelancer_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
                                                  default=None)
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class DeliveryFileSerializer(serializers.ModelSerializer):
+class OrderDeliveryFileSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,15 +46,15 @@ class DeliveryFileSerializer(serializers.ModelSerializer):
         return f"/orders/{obj.delivery.order_id}/files/{obj.pk}/"
 
 
-class DeliverySerializer(serializers.ModelSerializer):
-    files = DeliveryFileSerializer(many=True, read_only=True)
+class OrderDeliverySerializer(serializers.ModelSerializer):
+    files = OrderDeliveryFileSerializer(many=True, read_only=True)
 
     class Meta:
         model = OrderDelivery
         fields = ["id", "note", "files", "created_at"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class OrderEventSerializer(serializers.ModelSerializer):
     actor_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -62,7 +62,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor_id", "text", "created_at"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+class OrderDisputeSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderDispute
         fields = ["id", "status", "reason", "opened_by", "resolution", "freelancer_amount", "resolution_note",
@@ -93,9 +93,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderDetailSerializer(OrderSerializer):
-    deliveries = DeliverySerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
-    disputes = DisputeSerializer(many=True, read_only=True)
+    deliveries = OrderDeliverySerializer(many=True, read_only=True)
+    events = OrderEventSerializer(many=True, read_only=True)
+    disputes = OrderDisputeSerializer(many=True, read_only=True)
 
     class Meta(OrderSerializer.Meta):
         fields = [*OrderSerializer.Meta.fields, "requirements_questions", "deliveries", "events", "disputes"]

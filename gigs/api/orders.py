@@ -66,10 +66,10 @@ class OrderListView(generics.ListAPIView):
             orders_ = orders_.filter(status=status)
         return orders_
 
-    @extend_schema(tags=["orders"], request=s.OrderInput, responses={201: s.OrderDetailSerializer, **ERRORS},
+    @extend_schema(tags=["orders"], request=s.OrderPlaceInput, responses={201: s.OrderDetailSerializer, **ERRORS},
                    description="Orders a package (and extras) of an active service and pays into escrow.")
     def post(self, request: Request) -> Response:
-        data = _valid(s.OrderInput, request)
+        data = _valid(s.OrderPlaceInput, request)
         service = Service.objects.filter(pk=data["service_id"]).first()
         if service is None:
             raise NotFound()
@@ -86,11 +86,11 @@ class OrderDetailView(APIView):
         return _answer(request, pk)
 
 
-@extend_schema(tags=["orders"], request=s.PayInput, responses={200: s.OrderDetailSerializer, **ERRORS},
+@extend_schema(tags=["orders"], request=s.OrderPayInput, responses={200: s.OrderDetailSerializer, **ERRORS},
                description="Pays an order still waiting for payment (another card, or after 3-D Secure).")
 class OrderPayView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        data = _valid(s.PayInput, request)
+        data = _valid(s.OrderPayInput, request)
         result = orders.order_pay(order=_order(request, pk), by=request.user,
                                   payment_method=data["payment_method"] or None)
         return _answer(request, pk, **_payment(result))
@@ -98,21 +98,21 @@ class OrderPayView(APIView):
 
 @extend_schema(tags=["orders"], request={"multipart/form-data": {"type": "object", "properties": {
     "note": {"type": "string"}, "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}},
-    "application/json": s.NoteInput}, responses={200: s.OrderDetailSerializer, **ERRORS})
+    "application/json": s.OrderDeliverInput}, responses={200: s.OrderDetailSerializer, **ERRORS})
 class OrderDeliverView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request: Request, pk: int) -> Response:
-        note = _valid(s.NoteInput, request)["note"]
+        note = _valid(s.OrderDeliverInput, request)["note"]
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         orders.order_deliver(order=_order(request, pk), by=request.user, note=note, files=files)
         return _answer(request, pk)
 
 
-@extend_schema(tags=["orders"], request=s.ReasonInput, responses={200: s.OrderDetailSerializer, **ERRORS})
+@extend_schema(tags=["orders"], request=s.OrderReasonInput, responses={200: s.OrderDetailSerializer, **ERRORS})
 class OrderRequestRevisionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        reason = _valid(s.ReasonInput, request)["reason"]
+        reason = _valid(s.OrderReasonInput, request)["reason"]
         orders.order_request_revision(order=_order(request, pk), by=request.user, reason=reason)
         return _answer(request, pk)
 
@@ -125,20 +125,20 @@ class OrderAcceptView(APIView):
         return _answer(request, pk)
 
 
-@extend_schema(tags=["orders"], request=s.ReasonInput, responses={200: s.OrderDetailSerializer, **ERRORS},
+@extend_schema(tags=["orders"], request=s.OrderReasonInput, responses={200: s.OrderDetailSerializer, **ERRORS},
                description="Before delivery both parties agree (the first asks, the second confirms), or the buyer "
                            "cancels a late order alone; the buyer is refunded in full.")
 class OrderCancelView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        reason = _valid(s.ReasonInput, request)["reason"]
+        reason = _valid(s.OrderReasonInput, request)["reason"]
         orders.order_cancel(order=_order(request, pk), by=request.user, reason=reason)
         return _answer(request, pk)
 
 
-@extend_schema(tags=["orders"], request=s.ReasonInput, responses={201: s.OrderDetailSerializer, **ERRORS})
+@extend_schema(tags=["orders"], request=s.OrderReasonInput, responses={201: s.OrderDetailSerializer, **ERRORS})
 class OrderDisputeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        reason = _valid(s.ReasonInput, request)["reason"]
+        reason = _valid(s.OrderReasonInput, request)["reason"]
         orders.order_dispute_open(order=_order(request, pk), by=request.user, reason=reason)
         return _answer(request, pk, status=201)
 
@@ -151,13 +151,13 @@ def _open_dispute(request: Request, pk: int) -> OrderDispute:
     return dispute
 
 
-@extend_schema(tags=["orders"], request=s.ResolveInput, responses={200: s.OrderDetailSerializer, **ERRORS},
+@extend_schema(tags=["orders"], request=s.OrderResolveInput, responses={200: s.OrderDetailSerializer, **ERRORS},
                description="Staff resolve the order's open dispute: release, refund or split.")
 class OrderResolveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         if not request.user.is_staff:
             raise NotFound()
-        data = _valid(s.ResolveInput, request)
+        data = _valid(s.OrderResolveInput, request)
         orders.order_dispute_resolve(dispute=_open_dispute(request, pk), by=request.user,
                                      resolution=data["resolution"], freelancer_amount=data["freelancer_amount"],
                                      note=data["note"])
@@ -174,10 +174,10 @@ class OrderWithdrawDisputeView(APIView):
         return _answer(request, pk)
 
 
-@extend_schema(tags=["orders"], request=s.MessageInput, responses={201: s.OrderDetailSerializer, **ERRORS})
+@extend_schema(tags=["orders"], request=s.OrderMessageInput, responses={201: s.OrderDetailSerializer, **ERRORS})
 class OrderMessageView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        text = _valid(s.MessageInput, request)["text"]
+        text = _valid(s.OrderMessageInput, request)["text"]
         order = _order(request, pk)
         orders.order_message_add(order=order, by=request.user, text=text)
         return _answer(request, pk, status=201)
