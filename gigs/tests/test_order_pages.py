@@ -139,3 +139,10 @@ def test_the_orders_list_shows_both_roles(people, make_user):
     assert mine.title in text and other.title not in text
     seller_text = text_of(people["seller"].get("/orders/"))
     assert "Orders of my services" in seller_text and mine.title in seller_text
+
+
+def test_open_orders_are_on_both_dashboards(people):
+    order = place_order(people["buyer_user"], make_service(people["seller_user"]))
+    for who in ("buyer", "seller"):
+        text = text_of(people[who].get("/dashboard/"))
+        assert "Open orders" in text and order.title in text
