@@ -146,3 +146,16 @@ def test_open_orders_are_on_both_dashboards(people):
     for who in ("buyer", "seller"):
         text = text_of(people[who].get("/dashboard/"))
         assert "Open orders" in text and order.title in text
+
+
+def test_a_three_d_secure_card_is_confirmed_from_the_order_page(people):
+    service = make_service(people["seller_user"])
+    placed = people["buyer"].post(f"/services/{service.pk}/order/", {
+        "tier": "basic", "requirements": "Acme.", **GOOD_CARD, "card-card_number": "4000 0025 0000 3155"},
+        follow=True)
+    order = Order.objects.get(buyer=people["buyer_user"])
+    assert order.status == "pending_payment"
+    assert "Your bank asks you to confirm this payment" in text_of(placed)
+    confirmed = people["buyer"].post(f"/orders/{order.pk}/pay/confirm/", follow=True)
+    order.refresh_from_db()
+    assert order.status == "in_progress" and "Paid: 50.00 USD" in text_of(confirmed)
