@@ -171,6 +171,8 @@ class Order(models.Model):
     auto_complete_at = models.DateTimeField(null=True, blank=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A chargeback on the card payment that paid the order, as Stripe last said ("open", "won", "lost"): for staff.
+    chargeback = models.CharField(max_length=8, blank=True, db_index=True)
     released_minor = models.BigIntegerField(default=0, help_text="Released to the seller before the fee")
     refunded_minor = models.BigIntegerField(default=0, help_text="Refunded to the buyer")
 

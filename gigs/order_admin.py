@@ -38,9 +38,9 @@ class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "buyer", "seller", "status", "money", "due_at", "created_at"]
+    list_display = ["__str__", "buyer", "seller", "status", "money", "due_at", "chargeback", "created_at"]
     list_select_related = ["buyer", "seller"]
-    list_filter = ["status", "tier"]
+    list_filter = ["status", "tier", "chargeback"]
     search_fields = ["service_title", "package_title", "buyer__email", "seller__email"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]

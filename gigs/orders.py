@@ -33,6 +33,7 @@ from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments
+from payments import signals as payment_signals
 
 from .models import (
     Order,
@@ -656,3 +657,29 @@ def order_message_add(*, order: Order, by: User, text: str) -> OrderEvent:
                title=_("%(name)s wrote on order “%(title)s”") % {"name": by.get_full_name(), "title": order.title},
                message=text[:300], data={"order_id": order.pk})
     return event
+
+
+# --- what card holders do -------------------------------------------------------------------------
+
+
+def _on_chargeback(sender: Any, payment_intent_id: str, dispute_id: str, status: str, metadata: dict[str, Any],
+                   **kwargs: Any) -> None:
+    """A chargeback on the payment of an order: the order shows it to staff (open, won, lost). The money itself is
+    booked by payments; staff settle the order."""
+    order_id = str(metadata.get("order_id") or "")
+    if metadata.get("purpose") != FUNDING or not order_id.isdigit():
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=int(order_id)).first()
+        if order is None or order.chargeback == status:
+            return
+        before = order.chargeback
+        if before in ("won", "lost") and status == "open":
+            return  # a late "created" event after the decision
+        order.chargeback = status
+        order.save(update_fields=["chargeback", "updated_at"])
+        audit("order.chargeback", target=order, old={"chargeback": before},
+              new={"chargeback": status, "dispute_id": dispute_id, "payment_intent_id": payment_intent_id})
+
+
+payment_signals.chargeback_changed.connect(_on_chargeback, dispatch_uid="gigs.order_chargeback")
