@@ -125,3 +125,6 @@ class ServiceStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["to_status", "from_status"]
     list_select_related = ["service", "changed_by"]
     date_hierarchy = "created_at"
+
+
+from . import order_admin  # noqa: E402, F401  (orders' admin pages)

@@ -43,6 +43,7 @@ class LedgerTransaction(models.Model):
     description = models.CharField(max_length=255, blank=True)
     contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     milestone_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -109,6 +110,9 @@ class Payment(models.Model):
     # the money when it moved, so a receipt keeps saying what was paid for and payments never asks above.
     contract_title = models.CharField(max_length=255, blank=True)
     milestone_title = models.CharField(max_length=255, blank=True)
+    # Or the order of a service it was for (the order's id and what was ordered), written the same way.
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    order_title = models.CharField(max_length=255, blank=True)
     ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="payments")
     stripe_payment_intent = models.CharField(max_length=255, blank=True)

@@ -233,7 +233,7 @@ def _refund_record(operation: PaymentOperation, refund: Any) -> Payment:
         entries=[(LedgerAccount.ESCROW, operation.amount, None),
                  (LedgerAccount.PLATFORM_CASH, -operation.amount, None)],
         contract_id=context.get("contract_id"), milestone_id=context.get("milestone_id"),
-        description=context.get("description", ""),
+        order_id=context.get("order_id"), description=context.get("description", ""),
     )
     if not created:
         return Payment.objects.get(ledger_transaction=ledger_tx, kind=Payment.Kind.REFUND)
@@ -243,6 +243,7 @@ def _refund_record(operation: PaymentOperation, refund: Any) -> Payment:
         contract_id=context.get("contract_id"), milestone_id=context.get("milestone_id"),
         contract_title=context.get("contract_title", "")[:255],
         milestone_title=context.get("milestone_title", "")[:255],
+        order_id=context.get("order_id"), order_title=context.get("order_title", "")[:255],
         ledger_transaction=ledger_tx, stripe_payment_intent=operation.params.get("payment_intent", ""),
         stripe_refund=refund.id,
     )

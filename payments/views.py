@@ -285,6 +285,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
         lines.append(("Contract", payment.contract_title))
     if payment.milestone_title:
         lines.append(("Milestone", payment.milestone_title))
+    if payment.order_title:
+        lines.append(("Order", f"#{payment.order_id} {payment.order_title}"))
     fees: list[tuple[str, str]] = []
     if payment.kind == Payment.Kind.RELEASE:
         fee = Payment.objects.filter(kind=Payment.Kind.FEE, ledger_transaction_id=payment.ledger_transaction_id,

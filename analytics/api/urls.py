@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import order_views, views
 
 urlpatterns = [
     path("analytics/dashboard/summary", views.DashboardSummaryView.as_view(), name="api-analytics-summary"),
@@ -19,4 +19,5 @@ urlpatterns = [
          name="api-analytics-freelancer-success"),
     path("analytics/health", views.HealthView.as_view(), name="api-analytics-health"),
     path("analytics/engagement", views.EngagementView.as_view(), name="api-analytics-engagement"),
+    path("analytics/orders", order_views.OrderAnalyticsView.as_view(), name="api-analytics-orders"),
 ]

@@ -176,6 +176,14 @@ class ContractCreateInput(serializers.Serializer):
 
 
 class ReviewInput(serializers.Serializer):
-    contract_id = serializers.IntegerField(min_value=1)
+    """A review of a completed contract (`contract_id`) or of a completed order of a service (`order_id`)."""
+
+    contract_id = serializers.IntegerField(min_value=1, required=False)
+    order_id = serializers.IntegerField(min_value=1, required=False)
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict) -> dict:
+        if ("contract_id" in data) == ("order_id" in data):
+            raise serializers.ValidationError({"contract_id": ["Name the contract or the order you review."]})
+        return data

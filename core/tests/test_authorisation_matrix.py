@@ -27,6 +27,7 @@ from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
+from gigs import orders
 from gigs.tests.factories import add_image, make_service
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
@@ -127,13 +128,16 @@ def build_world(stripe_url: str, settings: Any) -> World:
                                    memo="Fixes")
     invoice = hourly.invoices.get()
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
+    service = make_service(freelancer, title="Logo design with three concepts", requirements="Your business's name?")
+    add_image(service)
+    order = orders.order_place(buyer=client, service=service, tier="basic", extra_ids=[], requirements="Acme",
+                               payment_method="pm_card_visa").order
+    orders.order_deliver(order=order, by=freelancer, note="Done", files=[_text_file("logo.txt", "The logo")])
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
     from messaging.devices import device_register
 
     device, _created = device_register(user=client, platform="fcm", token="matrix-client-phone")
-    service = make_service(freelancer, title="Logo design with three concepts")
-    add_image(service)
     objects = {
         "device": device, "service": service, "service_image": service.images.first(),
         "project": project, "open_project": open_project, "invite_project": invite_project,
@@ -144,8 +148,9 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "payment": Payment.objects.filter(user=client).order_by("pk").first(),
         "chat": chat, "message": message,
         "notification": Notification.objects.filter(user=freelancer).order_by("pk").first(),
-        "ticket": ticket, "portfolio": portfolio,
+        "ticket": ticket, "portfolio": portfolio, "order": order,
         "hourly": hourly, "saved_card": saved_card, "time_entry": time_entry, "invoice": invoice,
+        "order_file": order.deliveries.get().files.get(),
     }
     assert all(value is not None for value in objects.values()), objects
     return World(users=users, objects=objects)
@@ -270,6 +275,30 @@ API: dict[str, Row] = {
                                body={"resolution": "release"}),
     "api-payment-methods": Row(SIGNED_IN, post={"anonymous": "L"}, body={"payment_method": "pm_card_visa"}),
     "api-payment-method-detail": Row(POST_ONLY_API, lambda w: {"pk": w.saved_card.pk}),
+    # Orders of services: the buyer (client) and the seller (freelancer); staff read them to decide disputes.
+    "api-orders": Row(SIGNED_IN, post={"anonymous": "L", "freelancer": "no", "other_freelancer": "no"},
+                      body={"service_id": 999999, "tier": "basic"}),
+    "api-order": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "api-order-pay": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                         post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-deliver": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "no", "staff": "no"}, body={"note": "Outsider"}),
+    "api-order-request-revision": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"},
+                                      body={"reason": "Outsider"}),
+    "api-order-accept": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                            post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-cancel": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"}),
+    "api-order-dispute": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"},
+                             body={"reason": "Outsider"}),
+    # Nothing to withdraw: no dispute is open on the order.
+    "api-order-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"staff": "no", "freelancer": "409"}),
+    "api-order-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                             body={"resolution": "release"}),
+    "api-order-messages": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST,
+                              body={"text": "An outsider writes"}),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "api-payment-receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -328,6 +357,7 @@ API: dict[str, Row] = {
     "api-analytics-freelancer-success": Row(STAFF_ONLY_API),
     "api-analytics-health": Row(STAFF_ONLY_API),
     "api-analytics-engagement": Row(STAFF_ONLY_API),
+    "api-analytics-orders": Row(STAFF_ONLY_API),
     # Stripe's webhooks arrive signed; a GET is not one.
     "djstripe:djstripe_webhook_by_uuid": Row("any any any any any any",
                                              lambda w: {"uuid": "00000000-0000-0000-0000-000000000000"}),
@@ -436,6 +466,17 @@ PAGES: dict[str, Row] = {
     "dispute_message_file": Row("L ok ok 404 404 ok",
                                 lambda w: {"pk": w.dispute.pk, "message_pk": w.dispute_message.pk}),
     "staff_dispute_list": Row(STAFF_ONLY_PAGE),
+    "order_new": Row(SIGNED_IN, lambda w: {"service_pk": w.service.pk},
+                     post={"anonymous": "L", "freelancer": "403", "other_freelancer": "403"},
+                     body={"tier": "basic", "requirements": "Outsider", "card-card_number": "4242424242424242",
+                           "card-exp_month": "12", "card-exp_year": "2034", "card-cvc": "123"}),
+    "order_list": Row(SIGNED_IN),
+    "order_detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "order_file": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk, "file_pk": w.order_file.pk}),
+    "order_pay": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_pay_confirm": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_action": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk, "action": "accept"},
+                        post=OUTSIDERS_POST),
     "milestone_fund": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "milestone_pk": w.pending.pk},
                           post=OUTSIDERS_POST),
     "milestone_fund_confirm": Row("L 405 405 405 405 405",

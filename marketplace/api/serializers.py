@@ -188,14 +188,16 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    contract_id = serializers.IntegerField(read_only=True)
+    contract_id = serializers.IntegerField(read_only=True, allow_null=True)
+    order_id = serializers.IntegerField(read_only=True, allow_null=True)
     reviewer = PersonSerializer(read_only=True)
     reviewee = PersonSerializer(read_only=True)
     revealed = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
-        fields = ["id", "contract_id", "reviewer", "reviewee", "rating", "comment", "created_at", "revealed"]
+        fields = ["id", "contract_id", "order_id", "reviewer", "reviewee", "rating", "comment", "created_at",
+                  "revealed"]
 
     def get_revealed(self, obj: Review) -> bool:
         return obj.is_visible

@@ -226,6 +226,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-disabled-devices": {"task": "messaging.prune_devices", "schedule": 6 * 60 * 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
+    "orders-auto-complete": {"task": "gigs.auto_complete_orders", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
     # Hourly contracts: weeks end on Sunday 24:00 UTC and are closed in Monday's first run; each job is
     # idempotent and runs hourly, so a missed run catches up on the next.
@@ -403,6 +404,8 @@ RISK_POINTS = {
 
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
+# A delivered order the buyer neither accepts nor sends back is accepted for them after this many days.
+ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=3)
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
