@@ -42,6 +42,7 @@ from payments import methods as payment_methods
 from payments import services as payments
 from payments import signals as payment_signals
 from payments.exceptions import PaymentInProgress, PaymentProviderUnavailable
+from payments.stripe_events import PAYER_TOLD_KEY
 
 from .models import (
     Contract,
@@ -440,7 +441,8 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
             operation = payment_methods.off_session_charge_begin(
                 payer=contract.client, customer_id=customer, card=card, amount_minor=due, currency=locked.currency,
                 idempotency_key=f"hourly-invoice-{locked.pk}-{locked.charge_attempts}",
-                metadata={"purpose": CHARGE, "invoice_id": str(locked.pk), "contract_id": str(contract.pk)},
+                metadata={"purpose": CHARGE, "invoice_id": str(locked.pk), "contract_id": str(contract.pk),
+                          PAYER_TOLD_KEY: "yes"},
                 description=f"Hours for the week of {locked.week_start:%d %B %Y} ({contract.title})",
                 purpose=CHARGE, subject_type=SUBJECT, subject_id=locked.pk,
                 context={"action": action, "actor": actor, "by_id": by.pk if by else None},

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 # Metadata keys the platform puts on what it creates at Stripe: a refund carrying one is the platform's own.
 PLATFORM_METADATA_KEYS = ("contract_id", "milestone_id", "order_id", "purpose", "reference", "operation")
+# Set to "yes" on a charge whose app tells the payer of a decline itself (a weekly invoice charged off-session):
+# the generic "your payment did not go through" notice then stays silent, so the payer hears of it once.
+PAYER_TOLD_KEY = "payer_told"
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -256,6 +259,9 @@ def payment_failed_tell(payment_intent: Any, error_message: str) -> Notification
         "user").first()
     if customer is None:
         return None
+    metadata = _get(payment_intent, "metadata", {}) or {}
+    if str(metadata.get(PAYER_TOLD_KEY, "")) == "yes":
+        return None  # the app that asked for the charge told the payer itself, in its own words
     attempt = _id(_get(payment_intent, "latest_charge")) or payment_intent["id"]
     if Notification.objects.filter(user=customer.user, kind=NotificationKind.PAYMENT_FAILED,
                                    data__attempt=attempt).exists():

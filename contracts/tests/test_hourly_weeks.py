@@ -11,6 +11,8 @@ from contracts.models import WeeklyInvoice
 from core.models import OutboundEmail
 from messaging.models import Notification
 from payments.models import LedgerAccount, Payment, PaymentOperation
+from payments.stripe_client import sdk as stripe_sdk
+from payments.stripe_events import payment_failed_tell
 from tests.helpers.money import assert_ledger_balanced, balance, emulator_available
 
 from .hourly_helpers import at, cents, fee_cents, make_hourly_contract, money
@@ -132,6 +134,12 @@ def test_three_weeks_of_hours_are_billed_reviewed_charged_and_paid(client_user, 
         assert week3.status == "in_review" and "declined" in week3.payment_error
         assert Notification.objects.filter(user=client_user, kind="payment_failed").count() == 1
         assert OutboundEmail.objects.filter(to_email=client_user.email, subject__contains="could not charge").exists()
+        # Stripe's `payment_intent.payment_failed` for the same charge, as the webhook hands it on: the client
+        # was told already, in the week's own words, so the generic notice stays silent.
+        declined = stripe_sdk().PaymentIntent.search(query=f"metadata['invoice_id']:'{week3.pk}'")["data"]
+        assert len(declined) == 1 and declined[0]["status"] != "succeeded"
+        assert payment_failed_tell(declined[0], "Your card was declined.") is None
+        assert Notification.objects.filter(user=client_user, kind="payment_failed").count() == 1
         client = client_for(client_user)
         assert client.post("/api/payments/methods", {"payment_method": "pm_card_visa"},
                            format="json").status_code == 201
