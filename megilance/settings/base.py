@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "marketplace",
     "contracts",
     "gigs",
+    "discovery",
     "support",
     "analytics",
 ]
@@ -217,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
+    # Saved searches' daily digest (once per user and day however often it runs), and every match scored
+    # again as skill rarity and clients' hires drift.
+    "saved-search-digests-daily": {"task": "discovery.daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "refresh-matches-nightly": {"task": "discovery.refresh_all", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
