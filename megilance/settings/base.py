@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups for search that forgives typos (inert on SQLite)
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
