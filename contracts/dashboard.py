@@ -81,9 +81,9 @@ def client_dashboard(user: User) -> dict[str, Any]:
 def best_matches(user: User, limit: int = SHOWN) -> list[Project]:
     """Open public projects sharing at least one of the freelancer's skills, leaving out those they already
     proposed on: ranked by the app that recommends projects (discovery, through marketplace/hooks.py), each with
-    its `match_score` and `match_reasons`; newest first when no app does."""
+    its `match_score` and `match_reasons`; newest first when no app does, or before it has scored them."""
     recommended = marketplace_hooks.recommended_projects(user, limit)
-    if recommended is not None:
+    if recommended:
         return recommended
     skill_ids = list(user.skills.values_list("pk", flat=True))
     if not skill_ids:
