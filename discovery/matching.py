@@ -10,8 +10,8 @@ A pair is a match when the freelancer has at least one of the project's skills. 
   `FIXED_PRICE_HOURS` hours of it);
 - hires (10): how many freelancers the client has hired before (up to `HIRES_FOR_FULL`).
 
-Refreshing one side reads the other side's candidates in a fixed number of queries and writes the pairs with
-one upsert, so a request for recommendations only reads the table.
+Refreshing one side reads the other side's candidates in a fixed number of queries and writes its best
+`BEST_KEPT` pairs with one upsert, so a request for recommendations only reads the table.
 """
 
 import math
@@ -33,6 +33,7 @@ SKILLS_POINTS, TEXT_POINTS, BUDGET_POINTS, HIRES_POINTS = 55, 20, 15, 10
 FIXED_PRICE_HOURS = 10  # a fixed-price project fits a rate when its budget pays at least this many hours
 HIRES_FOR_FULL = 5
 TEXT_FULL_AT = 0.4  # a cosine of this or more earns every text point
+BEST_KEPT = 500  # each refresh keeps its side's best pairs only: nobody pages past a few hundred matches
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,10 @@ def score(freelancer: Side, project: ProjectSide, context: Context) -> tuple[int
 # --- keeping the table fresh --------------------------------------------------------------------
 
 
+def _best(pairs: list[Match], other: str) -> list[Match]:
+    return sorted(pairs, key=lambda pair: (-pair.score, -getattr(pair, other)))[:BEST_KEPT]
+
+
 def _write(pairs: list[Match], *, stale: Q) -> int:
     with transaction.atomic():
         Match.objects.filter(stale).delete()
@@ -201,6 +206,7 @@ def refresh_freelancer(freelancer_id: int) -> int:
         result = score(freelancer, project, context)
         if result is not None:
             pairs.append(Match(freelancer_id=freelancer.pk, project_id=project.pk, score=result[0], facts=result[1]))
+    pairs = _best(pairs, "project_id")
     keep = [pair.project_id for pair in pairs]
     return _write(pairs, stale=Q(freelancer_id=freelancer_id) & ~Q(project_id__in=keep))
 
@@ -220,6 +226,7 @@ def refresh_project(project_id: int) -> int:
         result = score(freelancer, project, context)
         if result is not None:
             pairs.append(Match(freelancer_id=freelancer.pk, project_id=project.pk, score=result[0], facts=result[1]))
+    pairs = _best(pairs, "freelancer_id")
     keep = [pair.freelancer_id for pair in pairs]
     return _write(pairs, stale=Q(project_id=project_id) & ~Q(freelancer_id__in=keep))
 
