@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
@@ -127,6 +128,8 @@ def price_guidance(*, category: str = "", skills: list[str] | None = None, budge
     """`low`, `median` and `high` are the 25th, 50th and 75th percentiles of the sample (continuous, as
     PostgreSQL's percentile_cont), None when the sample is empty."""
     sample = price_sample(category=category, skills=skills, budget_type=budget_type, currency=currency)
+    if connection.vendor != "postgresql":  # SQLite (the embedded default) has no percentile_cont: the same in Python
+        return _guidance_in_python(list(sample.values_list("price", flat=True)), currency)
     figures = sample.order_by().aggregate(
         sample_size=Count("pk"), **{name: PercentileCont("price", fraction) for name, fraction in QUARTILES.items()})
     size = figures["sample_size"] or 0
@@ -136,6 +139,20 @@ def price_guidance(*, category: str = "", skills: list[str] | None = None, budge
 
     return PriceGuidance(currency=currency, low=money(figures["low"]), median=money(figures["median"]),
                          high=money(figures["high"]), sample_size=size)
+
+
+def _guidance_in_python(prices: list[Decimal], currency: str) -> PriceGuidance:
+    import statistics
+
+    if not prices:
+        return PriceGuidance(currency=currency, low=None, median=None, high=None, sample_size=0)
+    if len(prices) == 1:
+        low = median = high = prices[0]
+    else:
+        low, median, high = statistics.quantiles([Decimal(price) for price in prices], n=4, method="inclusive")
+    cent = Decimal("0.01")
+    return PriceGuidance(currency=currency, low=Decimal(low).quantize(cent), median=Decimal(median).quantize(cent),
+                         high=Decimal(high).quantize(cent), sample_size=len(prices))
 
 
 # --- saved searches and skills ------------------------------------------------------------------
@@ -155,7 +172,6 @@ def skills_matching(text: str, *, limit: int = 10) -> QuerySet[Skill]:
     """Skill names for autocomplete: those starting with the text first, then those containing it, then
     (from three letters) those spelled nearly like it."""
     from django.contrib.postgres.search import TrigramWordSimilarity
-    from django.db import connection
 
     text = " ".join(text.split())[:50]
     skills = Skill.objects.all()
