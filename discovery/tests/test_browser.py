@@ -1,5 +1,5 @@
 """In a real browser (Debian's Chromium, headless): a freelancer sees their best matches, a client on a phone
-saves a search from the results and sets its alert."""
+saves a search from the results, sets its alert, and is offered skill names while typing them."""
 
 import os
 from decimal import Decimal
@@ -79,5 +79,10 @@ def test_best_matches_and_a_saved_search(live_server, transactional_db, make_use
             expect(phone.get_by_text("“booking” updated.")).to_be_visible()
             search.refresh_from_db()
             assert search.alert == "daily"
+
+            # Posting a project, the skills field suggests the names people already use.
+            phone.goto(f"{base_url}/projects/new/")
+            phone.get_by_label("Skills").press_sequentially("Postg")
+            expect(phone.locator("datalist option").first).to_have_attribute("value", "PostgreSQL")
         finally:
             browser.close()
