@@ -25,7 +25,7 @@ def _valid(serializer_class: type, request: Request, **kwargs: object) -> dict:
     return dict(serializer.validated_data)
 
 
-@extend_schema(tags=["discovery"], description=(
+@extend_schema(tags=["discovery"], responses={200: s.RecommendedProjectSerializer(many=True), **ERRORS}, description=(
     "Open projects ranked for the signed-in freelancer, best first: `match_score` (0-100) adds up skill overlap "
     "weighted by each skill's rarity, how close the profile's words are to the project's, whether the budget "
     "pays the freelancer's rate, and the client's hires; `match_reasons` says why. Projects already proposed "
