@@ -1,7 +1,9 @@
 """In a real browser (Debian's Chromium, headless): a freelancer sees their best matches, a client on a phone
-saves a search from the results, sets its alert, and is offered skill names while typing them."""
+saves a search from the results, sets its alert, is offered skill names while typing them, and is shown what
+similar work was paid beside the budget."""
 
 import os
+import statistics
 from decimal import Decimal
 
 import pytest
@@ -42,6 +44,15 @@ def test_best_matches_and_a_saved_search(live_server, transactional_db, make_use
                                           "headline": "Django developer"})
     make_project(client, title=TITLE, skills=["Django", "PostgreSQL"])
     make_project(client, title="Logo for a bakery", skills=["Illustrator"])
+    # Five earlier hires of web work, for the price guidance beside the budget.
+    from contracts.services import proposal_accept
+    from marketplace.tests.factories import make_proposal
+
+    bids = ["900.00", "1100.00", "1250.00", "1600.00", "2400.00"]
+    for n, bid in enumerate(bids):
+        hired = make_project(client, title=f"Earlier web work {n}", category="web-development", skills=["Go"])
+        proposal_accept(proposal=make_proposal(freelancer, hired, bid_amount=Decimal(bid)), by=client)
+    low, median, high = statistics.quantiles([Decimal(bid) for bid in bids], n=4, method="inclusive")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -80,9 +91,18 @@ def test_best_matches_and_a_saved_search(live_server, transactional_db, make_use
             search.refresh_from_db()
             assert search.alert == "daily"
 
-            # Posting a project, the skills field suggests the names people already use.
+            # Posting a project, the skills field suggests the names people already use, and the budget is
+            # shown what similar work was paid once the category is chosen.
             phone.goto(f"{base_url}/projects/new/")
             phone.get_by_label("Skills").press_sequentially("Postg")
             expect(phone.locator("datalist option").first).to_have_attribute("value", "PostgreSQL")
+            guidance = phone.locator("#budget-guidance")
+            phone.get_by_label("Skills").fill("")
+            phone.get_by_label("Category").select_option(label="Design & creative")
+            expect(guidance).to_be_hidden()  # nothing hired in design yet: nothing said
+            phone.get_by_label("Category").select_option(label="Web development")
+            expect(guidance).to_have_text(
+                f"Similar work paid {low:.2f}\N{EN DASH}{high:.2f} USD, typically {median:.2f} "
+                "(middle half of 5 hires).")
         finally:
             browser.close()
