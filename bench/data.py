@@ -1,7 +1,8 @@
 """The benchmark's data: a marketplace at the scale of `Scale`, loaded in bulk once and reused between runs.
 
 Everything is made in one database of its own (never the application's): users, freelancers with skills,
-projects with skills and proposals, one long chat, one user's notifications and a sign-in session per user.
+projects with skills and proposals (some accepted), one freelancer's best matches, one long chat, one user's
+notifications and a sign-in session per user.
 """
 
 import os
@@ -139,6 +140,7 @@ def fill(scale: Scale) -> dict[str, int]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.postgres.search import SearchVector
     from django.db import connection, transaction
+    from django.db.models import F
     from django.utils import timezone
     from django.utils.text import slugify
 
@@ -255,6 +257,20 @@ def fill(scale: Scale) -> dict[str, int]:
                                 message="You have a new message.", data={"chat_id": chat.pk},
                                 read_at=now if n % 3 else None)
         _batched("notifications", scale.notifications - have, make_notification, _copy(Notification))
+
+    # Price guidance reads hires: one proposal in seven is an accepted one.
+    if not Proposal.objects.filter(status="accepted").exists():
+        progress = Progress("accepted proposals", 1)
+        Proposal.objects.annotate(m=F("id") % 7).filter(m=0).update(status="accepted")
+        progress.add(1)
+    # Best matches read the Match table, scored for the benchmark's freelancer as the task scores it.
+    from discovery.matching import refresh_freelancer
+    from discovery.models import Match
+
+    if not Match.objects.filter(freelancer_id=freelancer_id).exists():
+        progress = Progress("best matches", 1)
+        refresh_freelancer(freelancer_id)
+        progress.add(1)
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else cursor.execute("ANALYZE")

@@ -2,7 +2,7 @@
 
 It runs under the same gunicorn, on the same database, as the product, so the ratio product / floor says
 what the product costs above one query and a JSON encoding. No authentication, no framework.
-`BENCH_CHAT`, `BENCH_USER` and `DATABASE_URL` come from the environment.
+`BENCH_CHAT`, `BENCH_USER`, `BENCH_FREELANCER` and `DATABASE_URL` come from the environment.
 """
 
 import json
@@ -36,6 +36,14 @@ SQL = {
                 "WHERE chat_id = %(chat)s AND id < %(before)s ORDER BY id DESC LIMIT 20",
     "notifications": "SELECT id, kind, title, message, data, created_at, read_at FROM messaging_notification "
                      "WHERE user_id = %(user)s ORDER BY created_at DESC, id DESC LIMIT 20",
+    "recommended": "SELECT m.score, m.facts, " + ", ".join(f"p.{c.strip()}" for c in PROJECT_COLUMNS.split(","))
+                   + " FROM discovery_match m JOIN marketplace_project p ON p.id = m.project_id "
+                   "WHERE m.freelancer_id = %(freelancer)s ORDER BY m.score DESC, m.project_id DESC LIMIT 20",
+    "price": "SELECT count(*) AS sample_size, percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP "
+             "(ORDER BY pr.bid_amount) AS quartiles FROM marketplace_proposal pr JOIN marketplace_project p "
+             "ON p.id = pr.project_id WHERE pr.status = 'accepted' AND pr.currency = 'usd' "
+             "AND p.budget_type = %(budget_type)s AND EXISTS (SELECT 1 FROM marketplace_project_skills ps "
+             "JOIN accounts_skill s ON s.id = ps.skill_id WHERE ps.project_id = p.id AND s.slug = %(skill)s)",
 }
 
 SERVICE_COLUMNS = ("id, title, status, currency, price_from, fastest_delivery_days, rating_avg, rating_count, "
@@ -77,6 +85,11 @@ def _query(path: str, params: dict[str, str]) -> tuple[str, dict[str, Any]]:
         return "messages", {"chat": chat, "before": int(params.get("before", 2**62))}
     if path == "/api/notifications":
         return "notifications", {"user": user}
+    if path == "/api/projects/recommended":
+        return "recommended", {"freelancer": int(os.environ.get("BENCH_FREELANCER", "0"))}
+    if path == "/api/price-guidance":
+        return "price", {"skill": params.get("skills", "django").lower(),
+                         "budget_type": params.get("budget_type", "fixed")}
     raise KeyError(path)
 
 

@@ -69,6 +69,10 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
         Endpoint("services", "`GET /api/services` page 1 (with facet counts)", "/api/services"),
         Endpoint("services-search", f"`GET /api/services?search={COMMON}` (with facet counts)",
                  f"/api/services?search={COMMON}"),
+        Endpoint("recommended", "`GET /api/projects/recommended` (a freelancer's best matches)",
+                 "/api/projects/recommended", user="freelancer"),
+        Endpoint("price-guidance", "`GET /api/price-guidance?skills=django&budget_type=fixed` (quartiles of hires)",
+                 "/api/price-guidance?skills=django&budget_type=fixed", user="client"),
         Endpoint("messages", "`GET /api/chats/{id}/messages` (opens on the newest)", f"/api/chats/{chat}/messages",
                  user="client"),
         Endpoint("messages-before", "`?before=<id>` (paging back, mid-chat)",
@@ -133,6 +137,7 @@ def prepare(*, quick: bool, projects: int = 100_000, database: str | None = None
     ids["deep_page"] = scale.projects // 50  # 2,000 of 20 at 100,000 projects: the middle of the public ones
     print(f"  ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     env["BENCH_CHAT"], env["BENCH_USER"] = str(ids["chat"]), str(ids["client"])
+    env["BENCH_FREELANCER"] = str(ids["freelancer"])
     return ids, {**env, "_scale": scale.describe()}
 
 
@@ -141,7 +146,7 @@ def tokens(ids: dict[str, int]) -> dict[str, str]:
     from accounts.tokens import login_issue
 
     return {name: login_issue(user=User.objects.get(pk=ids[name]), user_agent="bench")["access_token"]
-            for name in ("client", "staff")}
+            for name in ("client", "staff", "freelancer")}
 
 
 class Server:

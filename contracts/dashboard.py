@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from core.money import money_text
+from marketplace import hooks as marketplace_hooks
 from marketplace import selectors as marketplace_selectors
 from marketplace.models import PortfolioItem, Project, ProjectStatus, Proposal, ProposalStatus, Visibility
 from payments import selectors as payment_selectors
@@ -80,8 +81,12 @@ def client_dashboard(user: User) -> dict[str, Any]:
 
 
 def best_matches(user: User, limit: int = SHOWN) -> list[Project]:
-    """Open public projects sharing at least one of the freelancer's skills, newest first, leaving out those
-    they already proposed on."""
+    """Open public projects sharing at least one of the freelancer's skills, leaving out those they already
+    proposed on: ranked by the app that recommends projects (discovery, through marketplace/hooks.py), each with
+    its `match_score` and `match_reasons`; newest first when no app does, or before it has scored them."""
+    recommended = marketplace_hooks.recommended_projects(user, limit)
+    if recommended:
+        return recommended
     skill_ids = list(user.skills.values_list("pk", flat=True))
     if not skill_ids:
         return []

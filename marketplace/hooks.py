@@ -39,3 +39,38 @@ def hired_summary(project: Any, viewer: Any) -> HiredSummary | None:
         if summary is not None:
             return summary
     return None
+
+
+# --- what apps above add to the marketplace's pages ---------------------------------------------
+
+Recommender = Callable[[Any, int], list[Any]]
+"""`(freelancer, limit)`: open projects ranked for the freelancer, each with `match_score` and `match_reasons`."""
+
+_recommenders: list[Recommender] = []
+
+
+def register_recommender(recommender: Recommender) -> None:
+    if recommender not in _recommenders:
+        _recommenders.append(recommender)
+
+
+def recommended_projects(freelancer: Any, limit: int) -> list[Any] | None:
+    """The first registered recommender's answer, or None when no app recommends projects."""
+    return _recommenders[0](freelancer, limit) if _recommenders else None
+
+
+Panel = Callable[[Any, dict[str, Any]], str]
+"""`(request, template context)`: HTML to show in a named place of a page ("" for nothing)."""
+
+_panels: dict[str, list[Panel]] = {}
+
+
+def register_panel(slot: str, panel: Panel) -> None:
+    panels = _panels.setdefault(slot, [])
+    if panel not in panels:
+        panels.append(panel)
+
+
+def panels(slot: str, request: Any, context: dict[str, Any]) -> list[str]:
+    """What the apps above put in `slot` (`{% panels "slot" %}` in a template)."""
+    return [html for panel in _panels.get(slot, []) if (html := panel(request, context))]

@@ -25,6 +25,7 @@ from accounts.models import User
 from core.exceptions import ApplicationError
 
 from . import hooks, selectors, services
+from . import search as project_search
 from .forms import (
     INVITE_FIELDS,
     FreelancerSearchForm,
@@ -126,8 +127,15 @@ def project_list(request: HttpRequest) -> HttpResponse:
     if mine:
         params["mine"] = "1"
     page = _page(request, selectors.project_list(user=request.user, params=params))
+    did_you_mean = ""
+    if not page.paginator.count and params.get("search") and (
+            corrected := project_search.did_you_mean(str(params["search"])[:200])):
+        # Nothing matched the words as typed: show the matches of the nearest spelling, and say so.
+        did_you_mean, params = corrected, {**params, "search": corrected}
+        page = _page(request, selectors.project_list(user=request.user, params=params))
     context = {"form": form, "page": page, "projects": page.object_list, "mine": mine,
-               "searching": bool(params.get("search"))}
+               "searching": bool(params.get("search")), "did_you_mean": did_you_mean,
+               "search_params": params}
     return render(request, "marketplace/project_list.html", context, status=400 if form.errors else 200)
 
 

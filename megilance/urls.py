@@ -18,6 +18,8 @@ api_urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
     path("auth/", include(auth_urlpatterns)),
     path("", include(users_urlpatterns)),
+    # Discovery first: `projects/recommended` sits beside the marketplace's `projects/<id>`.
+    path("", include("discovery.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("gigs.api.urls")),
@@ -35,6 +37,7 @@ urlpatterns = [
     re_path(r"^admin/messaging/(?P<rest>(?:supportticket|ticketmessage)/.*)$",
             RedirectView.as_view(url="/admin/support/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
+    path("", include("discovery.urls")),
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),
     path("", include("gigs.urls")),

@@ -135,6 +135,8 @@ class NotificationKind(models.TextChoices):
     SECURITY = "security", "Account security"
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     MONEY_ALERT = "money_alert", "Money that needs staff attention"
+    SAVED_SEARCH_MATCH = "saved_search_match", "New project for a saved search"
+    SAVED_SEARCH_DIGEST = "saved_search_digest", "Daily digest of saved searches"
 
 
 class Notification(models.Model):

@@ -15,6 +15,7 @@ from contracts.models import Dispute, Milestone
 from contracts.tests.factories import make_contract
 from core.audit import audit
 from core.models import AuditEvent
+from discovery.services import saved_search_create
 from marketplace.tests.factories import make_project
 from messaging.models import Notification, NotificationKind, Violation
 from messaging.services import block_set, chat_open, message_send
@@ -323,6 +324,7 @@ def platform(dispute, client_user, freelancer_user, staff_user, violations):
     ticket = support.ticket_open(user=client_user, subject="Help", message="Where is my invoice?")
     support.ticket_reply(ticket=ticket, author=staff_user, body="In the payments page.")
     audit("test.event", target=contract, actor=staff_user)
+    saved_search_create(user=freelancer_user, name="Django work", params={"skills": ["Django"]}, alert="daily")
     return {"contract": contract, "milestone": api_milestone, "chat": chat, "ticket": ticket}
 
 
@@ -335,7 +337,7 @@ def test_every_changelist_and_our_change_pages_answer(staff, platform) -> None:
         if response.status_code != 200:
             failures.append((url, response.status_code))
             continue
-        if meta.app_label in ("core", "accounts", "messaging", "payments", "marketplace", "contracts"):
+        if meta.app_label in ("core", "accounts", "messaging", "payments", "marketplace", "contracts", "discovery"):
             first = model_admin.get_queryset(response.wsgi_request).first()
             if first is not None:
                 change = staff.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk]))
@@ -348,7 +350,7 @@ def test_every_model_of_our_apps_is_registered() -> None:
     from django.apps import apps
 
     ours = ("core", "accounts", "messaging", "payments", "marketplace", "contracts", "analytics", "risk",
-            "gigs")
+            "gigs", "discovery")
     missing = [model._meta.label for model in apps.get_models()
                if model._meta.app_label in ours and model not in admin.site._registry]
     assert not missing

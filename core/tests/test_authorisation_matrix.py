@@ -27,6 +27,7 @@ from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
+from discovery.services import saved_search_create
 from gigs import orders
 from gigs.tests.factories import add_image, make_service
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
@@ -138,8 +139,10 @@ def build_world(stripe_url: str, settings: Any) -> World:
     from messaging.devices import device_register
 
     device, _created = device_register(user=client, platform="fcm", token="matrix-client-phone")
+    saved_search = saved_search_create(user=freelancer, name="Django work", params={"skills": ["Django"]},
+                                       alert="daily")
     objects = {
-        "device": device, "service": service, "service_image": service.images.first(),
+        "device": device, "saved_search": saved_search, "service": service, "service_image": service.images.first(),
         "project": project, "open_project": open_project, "invite_project": invite_project,
         "contract": contract, "proposal": proposal, "attachment": attachment, "invite": invite,
         "submitted": submitted, "disputed": disputed, "pending": pending, "dispute": dispute,
@@ -233,6 +236,13 @@ API: dict[str, Row] = {
     "api-service-detail": Row(PUBLIC, lambda w: {"pk": w.service.pk}),
     "api-service-images": Row(POST_ONLY_API, lambda w: {"pk": w.service.pk},
                               post=OUTSIDERS_POST | {"client": "404"}),
+    # Discovery: recommendations both ways, price guidance, saved searches, skill names
+    "api-projects-recommended": Row("L 403 ok 403 ok 403"),
+    "api-project-recommended-freelancers": Row("L ok 404 404 404 404", lambda w: {"pk": w.open_project.pk}),
+    "api-price-guidance": Row(SIGNED_IN),
+    "api-saved-searches": Row(SIGNED_IN, post={"anonymous": "L"}, body={"name": "Nobody's"}),
+    "api-saved-search-detail": Row("L 404 ok 404 404 404", lambda w: {"pk": w.saved_search.pk}),
+    "api-skills": Row(PUBLIC),
     # Contracts and money
     "api-contracts": Row(SIGNED_IN),
     "api-contract-detail": Row("L ok ok 404 404 ok", c),
@@ -419,6 +429,16 @@ PAGES: dict[str, Row] = {
                               post=OUTSIDERS_POST | {"freelancer": "no"}),
     "proposal_withdraw": Row("L 405 405 405 405 405", lambda w: {"pk": w.proposal.pk},
                              post=OUTSIDERS_POST | {"client": "no"}),
+    "discovery:best_matches": Row("L 403 ok 403 ok 403"),
+    "discovery:recommended_invite": Row("L 405 405 405 405 405",
+                                        lambda w: {"pk": w.open_project.pk,
+                                                   "freelancer_pk": w.users["other_freelancer"].pk},
+                                        post=OUTSIDERS_POST | {"freelancer": "404"}),
+    "discovery:saved_searches": Row(SIGNED_IN, post={"anonymous": "L"}, body={"name": "Nobody's"}),
+    "discovery:saved_search_edit": Row("L 405 405 405 405 405", lambda w: {"pk": w.saved_search.pk},
+                                       post=OUTSIDERS_POST | {"client": "404"}, body={"alert": "off"}),
+    "discovery:saved_search_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.saved_search.pk},
+                                         post=OUTSIDERS_POST | {"client": "404"}),
     "freelancer_list": Row(PUBLIC),
     "freelancer_detail": Row(PUBLIC, lambda w: {"pk": w.users["freelancer"].pk}),
     "freelancer_invite": Row("L any any any any any", lambda w: {"pk": w.users["other_freelancer"].pk},
@@ -541,7 +561,8 @@ def routes() -> Iterator[tuple[str, str, URLPattern]]:
 def _fingerprint() -> dict[str, tuple]:
     """Row counts and latest changes of every table of the product's apps."""
     seen: dict[str, tuple] = {}
-    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support", "gigs"):
+    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support", "gigs",
+                  "discovery"):
         for model in apps.get_app_config(label).get_models():
             query = model.objects.all()
             names = {f.name for f in model._meta.concrete_fields}

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 _BELOW_ANALYTICS = {"core", "accounts", "messaging", "payments", "marketplace", "contracts", "support", "gigs",
-                    "risk"}
+                    "risk", "discovery"}
 
 # Lowest first. An app may import itself and the apps listed for it; nothing else of the project.
 ALLOWED: dict[str, set[str]] = {
@@ -33,6 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     # Fraud signals: scores and cases from what payments, messaging and accounts report; payouts wait on it
     # through the hook payments defines (payments/holds.py).
     "risk": {"payments", "messaging", "accounts", "core"},
+    # Best matches both ways, price guidance, saved searches and their alerts; fills marketplace/hooks.py.
+    "discovery": {"contracts", "marketplace", "payments", "messaging", "accounts", "core"},
     "analytics": _BELOW_ANALYTICS,
     # Development only (the Stripe emulator, serve, seed_demo, the dev inbox); production does not install it.
     "devtools": _BELOW_ANALYTICS | {"analytics"},

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ErrorSerializer
 from accounts.models import User, UserType
 
+from .. import search as project_search
 from .. import selectors, services
 from ..models import Attachment, Category, Invite, PortfolioItem, Project, Proposal
 from . import serializers as s
@@ -59,23 +60,37 @@ class ProjectListView(generics.ListCreateAPIView):
         return selectors.project_filtered(user=self.request.user, params=self.request.query_params)
 
     def page_count(self, queryset: QuerySet | selectors.MergedIds) -> int:
-        return selectors.project_filtered_count(user=self.request.user, params=self.request.query_params,
-                                                projects=queryset)
+        params = getattr(self, "search_params", None) or self.request.query_params
+        return selectors.project_filtered_count(user=self.request.user, params=params, projects=queryset)
 
     @extend_schema(tags=["projects"], parameters=PROJECT_FILTERS, description=(
         "Newest first by default. `count` is exact, except that browsing with no filter counts the public "
         "projects as of up to a minute ago (plus the caller's own private ones), and a search by relevance ranks "
         "the newest "
-        f"{selectors.SEARCH_CANDIDATES} matches (its `count` is at most that)."))
+        f"{selectors.SEARCH_CANDIDATES} matches (its `count` is at most that). A search that finds nothing is "
+        "tried again with each misspelled word corrected (one typo: a letter changed, missing, added or two "
+        "swapped); the answer then carries `did_you_mean`, the corrected search its results are for."))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         # The page's ids first (an index scan of narrow rows), then those rows as dictionaries, written without
         # a serializer per row (`s.project_rows`).
-        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=request.query_params))
+        params = request.query_params
+        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))
+        did_you_mean = None
+        if not ids and (search := (params.get("search") or "").strip()) and (
+                did_you_mean := project_search.did_you_mean(search[:200])):
+            # Nothing matched the words as typed: the nearest spelling's matches, and the spelling said.
+            params = params.copy()
+            params["search"] = did_you_mean
+            self.search_params = params
+            ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))
         rows = selectors.project_rows_by_ids(list(ids or []))
-        return self.get_paginated_response(s.project_rows(rows, request))
+        response = self.get_paginated_response(s.project_rows(rows, request))
+        if did_you_mean:
+            response.data["did_you_mean"] = did_you_mean
+        return response
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={201: s.ProjectDetailSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:

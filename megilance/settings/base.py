@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups for search that forgives typos (inert on SQLite)
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "marketplace",
     "contracts",
     "gigs",
+    "discovery",
     "support",
     "risk",
     "analytics",
@@ -233,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
     "hourly-close-weeks": {"task": "contracts.hourly_close_weeks", "schedule": 60 * 60.0},
     "hourly-remind-reviews": {"task": "contracts.hourly_remind_reviews", "schedule": 60 * 60.0},
     "hourly-charge-invoices": {"task": "contracts.hourly_charge_invoices", "schedule": 60 * 60.0},
+    # Saved searches' daily digest (once per user and day however often it runs), and every match scored
+    # again as skill rarity and clients' hires drift.
+    "saved-search-digests-daily": {"task": "discovery.daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "refresh-matches-nightly": {"task": "discovery.refresh_all", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
