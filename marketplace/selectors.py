@@ -244,6 +244,14 @@ PROJECT_ROW_FIELDS = (
 )
 
 
+def projects_by_ids(ids: list[int]) -> list[Project]:
+    """The projects of one page as model rows (for pages that add to each, like best matches), in the order of
+    `ids`, with their list data and only the columns lists show."""
+    rows = with_list_data(Project.objects.filter(pk__in=ids)).only(*PROJECT_LIST_FIELDS)
+    by_id = {project.pk: project for project in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def project_rows_by_ids(ids: list[int]) -> list[dict[str, Any]]:
     """The rows of one page as `values()` dictionaries, in the order of `ids`: the project with its client,
     category and proposal count in one query, and `skills` (names, as the skill's own order) in a second."""
