@@ -200,3 +200,15 @@ def test_the_migration_fills_in_existing_ratings(make_user):
     assert (dev.rating_avg, dev.rating_count) == (Decimal(average([4, 1])), 2)
     hirer.refresh_from_db()
     assert (hirer.rating_avg, hirer.rating_count) == (Decimal("5.00"), 2)
+
+
+def test_a_removed_review_no_longer_counts(api_client, make_user):
+    hirer = make_user("client")
+    dev = make_user("freelancer")
+    rate(hirer, dev, 5)
+    rate(hirer, dev, 2)
+    assert listed(api_client)[dev.id] == ("3.50", 2)
+    Review.objects.filter(reviewee=dev, rating=2).delete()
+    assert listed(api_client)[dev.id] == ("5.00", 1)
+    Review.objects.filter(reviewee=dev).delete()
+    assert listed(api_client)[dev.id] == (None, 0)
