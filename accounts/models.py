@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
@@ -79,6 +80,10 @@ class User(AbstractUser):
     )
     skills = models.ManyToManyField(Skill, blank=True, related_name="users")
     available = models.BooleanField(default=True)
+    # The average and number of this person's reviews that everyone may read, kept by the marketplace whenever
+    # one is written or revealed (marketplace/ratings.py), so that lists order and filter by them.
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
     # clients
     company = models.CharField(max_length=120, blank=True)
     # The paid client plan (kept by payments from Stripe Billing; read here so that apps below
@@ -101,6 +106,10 @@ class User(AbstractUser):
             models.Index(fields=["user_type", "is_active"], name="user_type_active_idx"),
             # The freelancer list: active freelancers in id order, without reading every client's row.
             models.Index(fields=["id"], name="user_active_freelancer_idx",
+                         condition=models.Q(user_type="freelancer", is_active=True)),
+            # The freelancer list best rated first (its default order), and its rating filter.
+            models.Index(F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), F("id"),
+                         name="user_freelancer_rating_idx",
                          condition=models.Q(user_type="freelancer", is_active=True)),
         ]
 

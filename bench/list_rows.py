@@ -78,8 +78,8 @@ def main() -> None:
 
     def freelancers_rows() -> object:
         rows = list(marketplace_selectors.freelancer_search({}).filter(pk__in=freelancer_ids).order_by("id")
-                    .prefetch_related(None).values(*marketplace_selectors.FREELANCER_LIST_FIELDS, "rating_avg",
-                                                   "review_count", "completed_contracts"))
+                    .prefetch_related(None).values(*marketplace_selectors.FREELANCER_LIST_FIELDS, "review_count",
+                                                   "completed_contracts"))
         return freelancer_rows(rows, marketplace_selectors.skill_names_of(freelancer_ids), request)
 
     notifications = Notification.objects.filter(user_id=user_id).order_by("-created_at", "-id")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
 from marketplace.models import Review
+from marketplace.ratings import ratings_refresh
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
@@ -62,6 +63,8 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
         if both.count() == 2:  # both have written: both are shown now (unless they already are)
             both.update(visible_from=Least("visible_from", timezone.now()))
             review.refresh_from_db(fields=["visible_from"])
+        # Shown now (both wrote, or the blind period is over): into the people's ratings at once.
+        ratings_refresh(both.values_list("reviewee_id", flat=True))
         _tell_review_received(review, contract)
     return review
 

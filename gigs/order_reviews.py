@@ -1,7 +1,8 @@
 """Reviewing an order: once it is completed, the buyer and the seller each rate the other once, double-blind as
 contract reviews are (`contracts.reviews`): hidden from all but its author until both have written, or until 14
 days after the order completed. The buyer's revealed reviews count into the seller's rating (the marketplace
-reads every revealed review of a person) and into the service's `rating_avg` and `rating_count`."""
+keeps every person's rating from their revealed reviews, `marketplace.ratings`) and into the service's
+`rating_avg` and `rating_count`."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from accounts.models import User
 from contracts.reviews import REVIEW_BLIND_DAYS, register_review_writer
 from core.exceptions import ApplicationError, Conflict
 from marketplace.models import Review
+from marketplace.ratings import ratings_refresh
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
@@ -47,6 +49,7 @@ def order_review_create(*, order_id: int, reviewer: User, rating: int, comment: 
             review.refresh_from_db(fields=["visible_from"])
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REVIEWED, actor=reviewer)
         service_rating_refresh(order.service_id)
+        ratings_refresh(both.values_list("reviewee_id", flat=True))
         notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
                title=_("%(name)s reviewed order “%(title)s”")
                % {"name": reviewer.get_full_name(), "title": order.title},

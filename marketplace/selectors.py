@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import User, UserType
 
 from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
+from .ratings import rating_of
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -330,24 +331,23 @@ def visible_reviews() -> QuerySet[Review]:
 
 
 def with_profile_figures(users: QuerySet[User]) -> QuerySet[User]:
-    """Average rating, review count and completed contracts, each as one subquery."""
-    reviews = visible_reviews().filter(reviewee=OuterRef("pk")).order_by().values("reviewee")
+    """Average rating and review count (kept on the account, `marketplace.ratings`), and completed contracts as
+    one subquery."""
     completed = (
         User.objects.filter(pk=OuterRef("pk"))
         .annotate(n=Count("freelancer_contracts", filter=Q(freelancer_contracts__status="completed")))
         .values("n")
     )
     return users.annotate(
-        rating_avg=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
-        review_count=Coalesce(Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-                              Value(0)),
+        review_count=F("rating_count"),
         completed_contracts=Subquery(completed, output_field=IntegerField()),
     )
 
 
 # What the freelancer list shows: never the password hash, e-mail or other private columns.
+# The rating is a column of the account; the review count and completed contracts are `with_profile_figures`.
 FREELANCER_LIST_FIELDS = ("id", "first_name", "last_name", "headline", "bio", "avatar", "country", "timezone",
-                          "hourly_rate", "available", "date_joined")
+                          "hourly_rate", "available", "date_joined", "rating_avg")
 
 
 def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
@@ -397,7 +397,8 @@ def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
             users = users.filter(match | skill_match)
     order_by = {
         "rating": [F("rating_avg").asc(nulls_first=True), "id"],
-        "-rating": [F("rating_avg").desc(nulls_last=True), "-review_count", "id"],
+        # As the index user_freelancer_rating_idx reads them.
+        "-rating": [F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "id"],
         "rate": [F("hourly_rate").asc(nulls_last=True), "id"],
         "-rate": [F("hourly_rate").desc(nulls_last=True), "id"],
         "newest": ["-date_joined", "-id"],
@@ -417,11 +418,21 @@ def skill_names_of(user_ids: list[int]) -> dict[int, list[str]]:
 
 
 def freelancer_get(pk: int) -> User | None:
-    return with_profile_figures(
+    """One freelancer's profile. Its rating is read from the reviews visible this minute (one person's, by their
+    index): the kept one reaches reviews revealed by time within the hour (`marketplace.ratings`)."""
+    reviews = visible_reviews().filter(reviewee=OuterRef("pk")).order_by().values("reviewee")
+    freelancer = with_profile_figures(
         User.objects.filter(user_type=UserType.FREELANCER, is_active=True)
+    ).annotate(
+        live_rating=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
+        live_count=Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
     ).prefetch_related(
         "skills", Prefetch("portfolio", queryset=PortfolioItem.objects.prefetch_related("images"))
     ).filter(pk=pk).first()
+    if freelancer is not None:
+        freelancer.rating_avg = rating_of(freelancer.live_rating)
+        freelancer.review_count = freelancer.live_count or 0
+    return freelancer
 
 
 def client_figures(client: User) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from gigs.models import Service
 from gigs.order_reviews import service_ratings_refresh_revealed
 from gigs.tests.order_factories import make_service, place_order, stripe_settings  # noqa: F401
 from marketplace.models import Review
+from marketplace.tasks import refresh_revealed_ratings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_clean", "stripe_settings")]
 
@@ -74,3 +76,25 @@ def test_a_review_left_alone_is_revealed_after_fourteen_days(client_user, freela
     later = timezone.now() + timedelta(days=14, minutes=1)
     assert service_ratings_refresh_revealed(later) == 1
     assert Service.objects.get(pk=service.pk).rating_count == 1
+
+
+def test_the_sellers_rating_in_the_freelancer_list_counts_order_reviews(client_user, freelancer_user, make_user,
+                                                                         client_for, api_client):
+    def listed():
+        rows = api_client.get("/api/freelancers").json()["results"]
+        return {row["id"]: (row["rating_avg"], row["review_count"]) for row in rows}[freelancer_user.pk]
+
+    service = make_service(freelancer_user)
+    both = completed_order(client_user, service)
+    assert review(client_for(client_user), both.pk, 5).status_code == 201
+    assert listed() == (None, 0)  # hidden until the seller writes
+    assert review(client_for(freelancer_user), both.pk, 4).status_code == 201
+    assert listed() == ("5.00", 1)
+
+    other_buyer = make_user("client")
+    alone = completed_order(other_buyer, service)
+    assert review(client_for(other_buyer), alone.pk, 2).status_code == 201
+    assert listed() == ("5.00", 1)
+    with time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)):
+        refresh_revealed_ratings()
+        assert listed() == ("3.50", 2)  # (5 + 2) / 2

@@ -417,7 +417,7 @@ class FreelancerListView(generics.ListAPIView):
         # The page's rows as dictionaries with their figures, and their skills in one more query, written without
         # a serializer per row (`s.freelancer_rows`).
         rows = self.get_queryset().prefetch_related(None).values(
-            *selectors.FREELANCER_LIST_FIELDS, "rating_avg", "review_count", "completed_contracts")
+            *selectors.FREELANCER_LIST_FIELDS, "review_count", "completed_contracts")
         page = list(self.paginate_queryset(rows) or [])
         skills = selectors.skill_names_of([row["id"] for row in page])
         return self.get_paginated_response(s.freelancer_rows(page, skills, request))

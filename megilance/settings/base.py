@@ -230,6 +230,8 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
     "orders-auto-complete": {"task": "gigs.auto_complete_orders", "schedule": 15 * 60.0},
+    # People's ratings as reviews are revealed by time; recomputed from the rows, so a repeated run is harmless.
+    "ratings-revealed-hourly": {"task": "marketplace.refresh_revealed_ratings", "schedule": 60 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
     # Hourly contracts: weeks end on Sunday 24:00 UTC and are closed in Monday's first run; each job is
     # idempotent and runs hourly, so a missed run catches up on the next.
