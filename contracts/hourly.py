@@ -502,16 +502,17 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     contract = invoice.contract
     context = operation.context
     by = User.objects.filter(pk=context.get("by_id")).first() if context.get("by_id") else None
-    week = f"Week of {invoice.week_start:%d %B %Y}"
+    week_of = f"week of {invoice.week_start.day} {invoice.week_start:%B %Y}"
+    week = f"W{week_of[1:]}"
     titles = {"contract_title": contract.title, "milestone_title": week}
     payment, _created = payments.funding_record(
         payer=contract.client, payment_intent_id=stripe_object.id, amount_minor=stripe_object.amount,
         currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        description=f"Hours for the {week.lower()}", **titles)
+        description=f"Hours for the {week_of}", **titles)
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=stripe_object.amount, currency=stripe_object.currency,
         contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        reference=f"release:invoice:{invoice.pk}", description=f"Payment for the {week.lower()}",
+        reference=f"release:invoice:{invoice.pk}", description=f"Hours for the {week_of}",
         fee_percent=invoice.fee_percent, **titles)
     apply(invoice, context.get("action", "charge"), table=INVOICE_MOVES, actor=context.get("actor", SYSTEM),
           history=WeeklyInvoiceStatusChange, by=by)
@@ -522,14 +523,14 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     invoice.save()
     net = money_text(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week.lower()},
+           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week_of},
            data={"payment_id": release.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
     paid = money_text(payment.amount, payment.currency)
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week.lower()},
+           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week_of},
            data={"payment_id": payment.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_sent",
            email_context={"amount": paid, "contract_title": contract.title,
