@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
@@ -81,7 +82,10 @@ def _page(request: HttpRequest, contract: Contract, week: date, *, status: int =
     pending = request.session.get(BANK_PENDING) or {}
     for inv in invoices:
         inv.bank_waiting = is_client and bool(inv.payment_error) and hourly.bank_confirmation_waiting(inv)
-        inv.bank_step = inv.bank_waiting and pending.get("invoice") == inv.pk and pending.get("mode") == "test_card"
+        mine = inv.bank_waiting and pending.get("invoice") == inv.pk
+        inv.bank_step = mine and pending.get("mode") == "test_card"
+        # With real keys, Stripe.js shows the bank's page for the confirmed PaymentIntent, then posts "finish".
+        inv.bank_secret = pending.get("secret", "") if mine and pending.get("mode") == "elements" else ""
     context: dict[str, Any] = {
         "contract": contract, "is_client": is_client, "is_freelancer": is_freelancer,
         "week": week, "week_end": week + timedelta(days=6), "days": days, "invoice": invoice,
@@ -95,6 +99,7 @@ def _page(request: HttpRequest, contract: Contract, week: date, *, status: int =
         "limit_form": limit_form or WeeklyLimitForm(initial={"weekly_limit_hours": contract.weekly_limit_hours}),
         "dispute_form": InvoiceDisputeForm(),
         "days_with_time": bool(entries),
+        "bank_publishable_key": settings.STRIPE_PUBLISHABLE_KEY if any(i.bank_secret for i in invoices) else "",
     }
     return render(request, "contracts/timesheet.html", context, status=status)
 
