@@ -1,15 +1,43 @@
 """Hourly contracts in the admin: staff read time and weekly invoices; a disputed week is decided with the
 actions, which call `contracts.hourly` (the charge, the payment and the notices happen there)."""
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline
 
 from . import hourly
 from .models import TimeEntry, WeeklyInvoice, WeeklyInvoiceStatusChange
+
+
+class WeekSplitForm(forms.Form):
+    """How much of a disputed week the freelancer is paid: more than nothing, less than the week's amount."""
+
+    freelancer_amount = forms.DecimalField(
+        label="Freelancer's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text="Charged to the client's card and paid to the freelancer (less the platform fee); the rest of "
+                  "the week is never charged.")
+    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+    def __init__(self, *args: object, invoice: WeeklyInvoice, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.invoice = invoice
+
+    def clean_freelancer_amount(self) -> Decimal:
+        amount = self.cleaned_data["freelancer_amount"]
+        if amount >= self.invoice.amount:
+            raise forms.ValidationError(
+                f"Less than the week's {amount_money(self.invoice.amount, self.invoice.currency)}: to pay it all, "
+                "resolve by paying in full.")
+        return amount
 
 
 @admin.register(TimeEntry)
@@ -37,7 +65,7 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-week_start", "-id"]
     readonly_fields = all_fields(WeeklyInvoice)
     inlines = [WeeklyInvoiceStatusChangeInline]
-    actions = ["resolve_release", "resolve_refund", "charge_due"]
+    actions = ["resolve_release", "resolve_refund", "resolve_split", "charge_due"]
 
     @admin.display(description="amount", ordering="amount")
     def money(self, obj: WeeklyInvoice) -> str:
@@ -56,6 +84,36 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                      lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="refund",
                                                             note="Cancelled by our team's decision."),
                      done="{n} week(s) decided: cancelled, nothing charged.")
+
+    @admin.action(description="Resolve the dispute: split (the freelancer's part is charged)")
+    def resolve_split(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> TemplateResponse | None:
+        """An intermediate page asks the freelancer's part; its form posts back to this action."""
+        if queryset.count() != 1:
+            self.message_user(request, "Split one week at a time: select exactly one.", "error")
+            return None
+        invoice = queryset.select_related("contract__client", "contract__freelancer").get()
+        form = WeekSplitForm(request.POST if "apply" in request.POST else None, invoice=invoice)
+        if form.is_bound and form.is_valid():
+            amount = form.cleaned_data["freelancer_amount"]
+            part = amount_money(amount, invoice.currency)
+            note = form.cleaned_data["note"] or f"Split by our team: {part} for the freelancer."
+            decided = run_for_each(self, request, [invoice],
+                                   lambda week: hourly.invoice_resolve(invoice=week, by=request.user,
+                                                                       resolution="split", freelancer_amount=amount,
+                                                                       note=note),
+                                   done=f"Week split: {part} charged and paid to the freelancer, the rest not "
+                                        "charged.")
+            if decided:
+                return None
+        return TemplateResponse(request, "admin/contracts/weeklyinvoice/split.html", {
+            **self.admin_site.each_context(request),
+            "title": f"Resolve {invoice} by splitting",
+            "opts": self.model._meta,
+            "invoice": invoice,
+            "total": amount_money(invoice.amount, invoice.currency),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
 
     @admin.action(description="Charge the weeks whose review has ended now")
     def charge_due(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:

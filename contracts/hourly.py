@@ -449,19 +449,90 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
             )
     outcome = payments.operation_run(operation)
     if not outcome.succeeded:
+        asks = payment_methods.charge_awaiting_card_holder(subject_type=SUBJECT, subject_id=invoice.pk) is not None
         with transaction.atomic():
-            _charge_failed(_lock(invoice), outcome.error or _("The card was declined."))
+            _charge_failed(_lock(invoice), outcome.error or _("The card was declined."), bank_asks=asks)
     return outcome
 
 
-def _charge_failed(invoice: WeeklyInvoice, error: str) -> None:
-    """A locked invoice's charge did not go through: written down, the client told; it waits for a new card."""
+def _charge_failed(invoice: WeeklyInvoice, error: str, *, bank_asks: bool = False) -> None:
+    """A locked invoice's charge did not go through: written down, the client told; it waits for a new card, or,
+    when the bank wants the card holder, for the client to confirm the charge on the week's page."""
     invoice.payment_error = error[:500]
     invoice.save(update_fields=["payment_error", "updated_at"])
+    if bank_asks:
+        message = _("%(error)s Confirm the payment with your bank on the week's page.") % {"error": error}
+    else:
+        message = _("%(error)s Save another card on your billing page and the week is charged again.") % {
+            "error": error}
     _tell(invoice.contract.client, NotificationKind.PAYMENT_FAILED,
           _("We could not charge your card for the week of %(week)s") % {"week": f"{invoice.week_start:%d %B}"},
-          invoice, message=_("%(error)s Save another card on your billing page and the week is charged again.")
-          % {"error": error})
+          invoice, message=message)
+
+
+# --- the client confirms a charge their bank asked about (3-D Secure) -----------------------------
+
+
+def _waiting_for_bank(invoice: WeeklyInvoice) -> bool:
+    """Under the lock: whether the week waits for a charge its client is to confirm with their bank."""
+    if not invoice.payment_error:
+        return False
+    if invoice.status == _I.IN_REVIEW:
+        return True
+    return invoice.status == _I.DISPUTED and RESOLUTION_ACTIONS.get(invoice.resolution) in (
+        "resolve_release", "resolve_split")
+
+
+def bank_confirmation_waiting(invoice: WeeklyInvoice) -> bool:
+    """Whether the week's last charge waits for its client to confirm it with their bank (for the pages)."""
+    return _waiting_for_bank(invoice) and payment_methods.charge_awaiting_card_holder(
+        subject_type=SUBJECT, subject_id=invoice.pk) is not None
+
+
+def invoice_confirm_begin(*, invoice: WeeklyInvoice, by: User) -> Any:
+    """The client confirms, present, the week's charge their bank refused while they were away: the same
+    PaymentIntent of the same payment operation is confirmed on-session (so the week can never be charged twice).
+    Returns the PaymentIntent: `requires_action` while the bank's check is to be done, then
+    `invoice_confirm_finish`. Refused (409) when the week waits for no such confirmation."""
+    _authorized(invoice, "approve", by)
+    with transaction.atomic():
+        locked = _lock(invoice)
+        operation = payment_methods.charge_awaiting_card_holder(subject_type=SUBJECT, subject_id=locked.pk)
+        if operation is None or not _waiting_for_bank(locked):
+            raise Conflict(_("This week has no payment waiting for your bank."), code="invalid_transition")
+        payment_methods.charge_hold_for_card_holder(operation)
+    intent = payment_methods.charge_confirm_on_session(operation)
+    if intent.status == "succeeded":  # the bank did not ask this time
+        invoice_confirm_finish(invoice=locked, by=by)
+    return intent
+
+
+def invoice_confirm_test_bank(*, invoice: WeeklyInvoice, by: User) -> WeeklyInvoice:
+    """The emulator's stand-in of the bank's 3-D Secure page, then `invoice_confirm_finish`."""
+    _authorized(invoice, "approve", by)
+    operation = payment_methods.charge_awaiting_card_holder(subject_type=SUBJECT, subject_id=invoice.pk)
+    if operation is not None:
+        payment_methods.charge_authenticate_test(operation)
+    return invoice_confirm_finish(invoice=invoice, by=by)
+
+
+def invoice_confirm_finish(*, invoice: WeeklyInvoice, by: User) -> WeeklyInvoice:
+    """After the bank's check: the week is booked as paid if the PaymentIntent succeeded (the booking of an
+    off-session success, once); if the bank did not confirm, the week waits as before."""
+    _authorized(invoice, "approve", by)
+    operation = payment_methods.charge_awaiting_card_holder(subject_type=SUBJECT, subject_id=invoice.pk)
+    if operation is None:
+        invoice.refresh_from_db()
+        if invoice.status == _I.PAID:
+            return invoice
+        raise Conflict(_("This week has no payment waiting for your bank."), code="invalid_transition")
+    intent = payment_methods.charge_confirmed_book(operation)
+    invoice.refresh_from_db()
+    if invoice.status != _I.PAID:
+        raise payments.PaymentError(_("Your bank did not confirm the payment. The week is not paid; confirm it "
+                                      "again or save another card."), code="card_declined")
+    logger.info("Week %s paid after its client confirmed %s", invoice.pk, intent.id)
+    return invoice
 
 
 def invoices_charge_due(now: datetime | None = None) -> dict[str, int]:
@@ -502,16 +573,17 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     contract = invoice.contract
     context = operation.context
     by = User.objects.filter(pk=context.get("by_id")).first() if context.get("by_id") else None
-    week = f"Week of {invoice.week_start:%d %B %Y}"
+    week_of = f"week of {invoice.week_start.day} {invoice.week_start:%B %Y}"
+    week = f"W{week_of[1:]}"
     titles = {"contract_title": contract.title, "milestone_title": week}
     payment, _created = payments.funding_record(
         payer=contract.client, payment_intent_id=stripe_object.id, amount_minor=stripe_object.amount,
         currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        description=f"Hours for the {week.lower()}", **titles)
+        description=f"Hours for the {week_of}", **titles)
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=stripe_object.amount, currency=stripe_object.currency,
         contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        reference=f"release:invoice:{invoice.pk}", description=f"Payment for the {week.lower()}",
+        reference=f"release:invoice:{invoice.pk}", description=f"Hours for the {week_of}",
         fee_percent=invoice.fee_percent, **titles)
     apply(invoice, context.get("action", "charge"), table=INVOICE_MOVES, actor=context.get("actor", SYSTEM),
           history=WeeklyInvoiceStatusChange, by=by)
@@ -522,14 +594,14 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     invoice.save()
     net = money_text(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week.lower()},
+           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week_of},
            data={"payment_id": release.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
     paid = money_text(payment.amount, payment.currency)
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week.lower()},
+           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week_of},
            data={"payment_id": payment.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_sent",
            email_context={"amount": paid, "contract_title": contract.title,

@@ -42,4 +42,6 @@ urlpatterns = [
          name="invoice_approve"),
     path("contracts/<int:pk>/invoices/<int:invoice_pk>/dispute/", views_hourly.invoice_dispute,
          name="invoice_dispute"),
+    path("contracts/<int:pk>/invoices/<int:invoice_pk>/confirm/", views_hourly.invoice_bank_confirm,
+         name="invoice_bank_confirm"),
 ]

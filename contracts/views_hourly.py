@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
@@ -78,6 +79,13 @@ def _page(request: HttpRequest, contract: Contract, week: date, *, status: int =
     today = hourly.today_utc()
     editable = is_freelancer and not closed and contract.status == ContractStatus.ACTIVE and week <= today
     invoices = list(WeeklyInvoice.objects.filter(contract=contract).order_by("-week_start", "-id"))
+    pending = request.session.get(BANK_PENDING) or {}
+    for inv in invoices:
+        inv.bank_waiting = is_client and bool(inv.payment_error) and hourly.bank_confirmation_waiting(inv)
+        mine = inv.bank_waiting and pending.get("invoice") == inv.pk
+        inv.bank_step = mine and pending.get("mode") == "test_card"
+        # With real keys, Stripe.js shows the bank's page for the confirmed PaymentIntent, then posts "finish".
+        inv.bank_secret = pending.get("secret", "") if mine and pending.get("mode") == "elements" else ""
     context: dict[str, Any] = {
         "contract": contract, "is_client": is_client, "is_freelancer": is_freelancer,
         "week": week, "week_end": week + timedelta(days=6), "days": days, "invoice": invoice,
@@ -91,6 +99,7 @@ def _page(request: HttpRequest, contract: Contract, week: date, *, status: int =
         "limit_form": limit_form or WeeklyLimitForm(initial={"weekly_limit_hours": contract.weekly_limit_hours}),
         "dispute_form": InvoiceDisputeForm(),
         "days_with_time": bool(entries),
+        "bank_publishable_key": settings.STRIPE_PUBLISHABLE_KEY if any(i.bank_secret for i in invoices) else "",
     }
     return render(request, "contracts/timesheet.html", context, status=status)
 
@@ -205,6 +214,43 @@ def invoice_approve(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespo
     else:
         messages.success(request, _("You approved the week: %(amount)s %(currency)s is charged to your card.")
                          % {"amount": invoice.charged_amount, "currency": invoice.currency.upper()})
+    return _to_week(contract, invoice.week_start)
+
+
+BANK_PENDING = "hourly_bank_confirmation"
+
+
+@login_required
+@require_POST
+def invoice_bank_confirm(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    """A weekly charge the bank wants the card holder to confirm (3-D Secure): "start" confirms it on-session;
+    the bank's check follows (the emulator's test bank here, step "bank"; Stripe.js with real keys, then step
+    "finish"), and the week is booked as paid once."""
+    from .views import card_mode
+
+    contract = _contract_or_404(request, pk)
+    invoice = _invoice_or_404(contract, invoice_pk)
+    step = request.POST.get("step", "start")
+    try:
+        if step == "start":
+            intent = hourly.invoice_confirm_begin(invoice=invoice, by=request.user)
+            if intent.status == "requires_action":
+                request.session[BANK_PENDING] = {"invoice": invoice.pk, "secret": intent.client_secret,
+                                                 "mode": card_mode()}
+                messages.info(request, _("Your bank asks you to confirm the payment."))
+                return _to_week(contract, invoice.week_start)
+        elif step == "bank" and card_mode() == "test_card":
+            hourly.invoice_confirm_test_bank(invoice=invoice, by=request.user)
+        else:
+            hourly.invoice_confirm_finish(invoice=invoice, by=request.user)
+    except ApplicationError as exc:
+        request.session.pop(BANK_PENDING, None)
+        _refused(request, exc)
+        return _to_week(contract, invoice.week_start)
+    request.session.pop(BANK_PENDING, None)
+    invoice.refresh_from_db()
+    messages.success(request, _("Your bank confirmed the payment: %(amount)s %(currency)s is charged for the week.")
+                     % {"amount": invoice.charged_amount, "currency": invoice.currency.upper()})
     return _to_week(contract, invoice.week_start)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import stripe
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -20,7 +21,7 @@ from core.exceptions import ApplicationError, Conflict
 from . import signals, stripe_client
 from .exceptions import PaymentError, PaymentProviderUnavailable
 from .models import PaymentOperation, SavedCard
-from .operations import operation_create
+from .operations import operation_book, operation_create
 from .services import customer_for
 
 logger = logging.getLogger(__name__)
@@ -180,3 +181,77 @@ def off_session_charge_begin(*, payer: User, customer_id: str, card: SavedCard, 
                             subject_id=subject_id, amount_minor=amount_minor, currency=currency,
                             idempotency_key=idempotency_key, params=params,
                             context={"payer_id": payer.pk, **context})
+
+
+# --- a charge the bank wants the card holder to confirm (3-D Secure) ------------------------------
+
+AUTHENTICATION_REQUIRED = "authentication_required"
+WAITING = (PaymentOperation.Status.FAILED, PaymentOperation.Status.PENDING)
+
+
+def charge_awaiting_card_holder(*, subject_type: str, subject_id: Any) -> PaymentOperation | None:
+    """The subject's last charge, when the bank refused it off-session for want of the card holder
+    (`authentication_required`): the one the payer confirms on the page, with the same PaymentIntent. None when
+    the last charge is anything else (a later charge with a new card replaces it)."""
+    operation = PaymentOperation.objects.filter(subject_type=subject_type, subject_id=str(subject_id),
+                                                kind=PaymentOperation.Kind.CHARGE).order_by("-id").first()
+    if (operation is None or not operation.stripe_id or operation.status not in WAITING
+            or (operation.result or {}).get("code") != AUTHENTICATION_REQUIRED):
+        return None
+    return operation
+
+
+def charge_hold_for_card_holder(operation: PaymentOperation) -> None:
+    """Marks the waiting charge as on its way again, under the caller's lock of the subject: while the payer
+    confirms it, no other charge of the subject starts (they see it in flight), and the reconciler asking the
+    same key again only gets the first refusal back."""
+    PaymentOperation.objects.filter(pk=operation.pk, status__in=WAITING).update(
+        status=PaymentOperation.Status.PENDING, updated_at=timezone.now())
+    operation.refresh_from_db()
+
+
+def charge_confirm_on_session(operation: PaymentOperation) -> Any:
+    """Confirms the waiting PaymentIntent with the card holder present (outside any transaction): the same
+    PaymentIntent, with the card it was refused for. Returns it; `requires_action` while the bank's check is to
+    be done (Stripe.js with real keys, `charge_authenticate_test` against the emulator)."""
+    sdk = stripe_client.sdk()
+    try:
+        intent = sdk.PaymentIntent.retrieve(operation.stripe_id)
+        if intent.status == "requires_payment_method":
+            intent = sdk.PaymentIntent.modify(intent.id, payment_method=operation.params["payment_method"])
+        if intent.status == "requires_confirmation":
+            intent = sdk.PaymentIntent.confirm(intent.id)
+    except stripe.CardError as exc:
+        raise PaymentError(exc.user_message or "Your card was declined.", code="card_declined") from exc
+    except stripe.StripeError as exc:
+        raise PaymentProviderUnavailable() from exc
+    return intent
+
+
+def charge_authenticate_test(operation: PaymentOperation) -> None:
+    """The test-mode stand-in of the bank's 3-D Secure page for a waiting charge (the local emulator only)."""
+    from .services import payment_intent_authenticate_test, payment_intent_state
+
+    state = payment_intent_state(operation.stripe_id)
+    if state.status == "requires_action":
+        payment_intent_authenticate_test(payment_intent_id=operation.stripe_id, client_secret=state.client_secret or "")
+
+
+def charge_confirmed_book(operation: PaymentOperation) -> Any:
+    """After the card holder's confirmation: asks Stripe (outside any transaction) how the PaymentIntent ended;
+    if it succeeded, the operation is booked through the same path as an off-session success, once (the
+    operation's row lock and status decide; a second call books nothing). Returns the PaymentIntent."""
+    try:
+        intent = stripe_client.sdk().PaymentIntent.retrieve(operation.stripe_id)
+    except stripe.StripeError as exc:
+        raise PaymentProviderUnavailable() from exc
+    if intent.status == "succeeded":
+        PaymentOperation.objects.filter(pk=operation.pk, status__in=WAITING, stripe_id=intent.id).update(
+            status=PaymentOperation.Status.SUCCEEDED, result={"status": intent.status}, last_error="",
+            updated_at=timezone.now())
+        operation_book(operation, intent)
+    elif intent.status == "requires_payment_method":  # the bank's check failed: it waits again
+        PaymentOperation.objects.filter(pk=operation.pk, status=PaymentOperation.Status.PENDING).update(
+            status=PaymentOperation.Status.FAILED, updated_at=timezone.now())
+    operation.refresh_from_db()
+    return intent

@@ -149,6 +149,24 @@ class Payment(models.Model):
         """The Stripe object that moved the money: the refund, the transfer or the PaymentIntent."""
         return self.stripe_refund or self.stripe_transfer or self.stripe_payment_intent
 
+    @property
+    def kind_label(self) -> str:
+        """What the payment was, as people read it: the kind's label, said for what was paid for. A payment for
+        a contract without a milestone is a week of hours (hourly contracts charge and pay by the week); one
+        for an order, an order of a service. The API's `kind` stays the kind."""
+        from django.utils.translation import gettext
+
+        if self.order_id:
+            labels = {self.Kind.FUNDING: gettext("Order paid"), self.Kind.RELEASE: gettext("Payment for an order"),
+                      self.Kind.REFUND: gettext("Order refunded")}
+        elif self.contract_id and not self.milestone_id:
+            labels = {self.Kind.FUNDING: gettext("Weekly hours charged"),
+                      self.Kind.RELEASE: gettext("Payment for weekly hours"),
+                      self.Kind.REFUND: gettext("Weekly hours refunded")}
+        else:
+            labels = {}
+        return labels.get(self.kind) or self.get_kind_display()
+
 
 class ConnectedAccount(models.Model):
     """A freelancer's Stripe Connect Express account, where released money is transferred."""

@@ -246,7 +246,7 @@ def payment_export_csv(request: HttpRequest) -> HttpResponse:
         yield writer.writerow(CSV_COLUMNS)
         for payment in rows.iterator(chunk_size=500):
             yield writer.writerow([
-                payment.receipt_number, payment.created_at.isoformat(), payment.get_kind_display(),
+                payment.receipt_number, payment.created_at.isoformat(), payment.kind_label,
                 _cell(payment.description), _cell(payment.contract_title), _cell(payment.milestone_title),
                 str(from_minor(payment.amount)), payment.currency.upper(), payment.get_status_display(),
                 payment.get_payout_status_display() if payment.payout_status else "",
@@ -277,14 +277,14 @@ def receipt(payment: Payment) -> dict[str, Any]:
         ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
         ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.SUBSCRIPTION: "Paid by",
           Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
-        ("What", payment.get_kind_display()),
+        ("What", payment.kind_label),
     ]
     if payment.description:
         lines.append(("Description", payment.description))
     if payment.contract_title:
         lines.append(("Contract", payment.contract_title))
     if payment.milestone_title:
-        lines.append(("Milestone", payment.milestone_title))
+        lines.append(("Milestone" if payment.milestone_id else "Hours", payment.milestone_title))
     if payment.order_title:
         lines.append(("Order", f"#{payment.order_id} {payment.order_title}"))
     fees: list[tuple[str, str]] = []
@@ -418,7 +418,7 @@ def statement(user: User, month: str) -> dict[str, Any]:
     if not payments:
         raise Http404
     rows = [{"payment": payment, "date": date_format(timezone.localtime(payment.created_at), "j M Y"),
-             "number": payment.receipt_number, "kind": payment.get_kind_display(),
+             "number": payment.receipt_number, "kind": payment.kind_label,
              "description": payment.description or payment.contract_title or "—",
              "amount": money_text(payment.amount, payment.currency), "status": payment.get_status_display()}
             for payment in payments]

@@ -57,3 +57,38 @@ def test_staff_remove_a_saved_card(client, staff_user, client_user):
     assert any("1 card(s) removed" in str(m) for m in get_messages(response.wsgi_request))
     assert not SavedCard.objects.filter(pk=card.pk).exists()
     assert stripe_sdk().PaymentMethod.retrieve(card.stripe_payment_method_id)["customer"] is None
+
+
+def test_staff_split_a_disputed_week_through_the_form(client, staff_user, client_user, freelancer_user):
+    invoice = disputed_week(client_user, freelancer_user)
+    week_gross = cents(150, "60.00")  # 2 h 30 min at 60.00 an hour
+    client.force_login(staff_user)
+    url = "/admin/contracts/weeklyinvoice/"
+    with time_machine.travel(at(11), tick=False):
+        form = run_action(client, "contracts.weeklyinvoice", "resolve_split", [invoice.pk])
+        assert form.status_code == 200
+        assert "150.00 USD" in form.content.decode() and "Half of it was a call we skipped." in form.content.decode()
+        for amount, error in (("0", "greater than or equal to 0.01"), ("150.00", "Less than the week"),
+                              ("200", "Less than the week"), ("", "This field is required")):
+            refused = client.post(url, {"action": "resolve_split", "_selected_action": [invoice.pk],
+                                        "apply": "yes", "freelancer_amount": amount})
+            assert refused.status_code == 200 and error in refused.content.decode()
+            invoice.refresh_from_db()
+            assert (invoice.status, invoice.resolution) == ("disputed", "")
+            assert not Payment.objects.exists()
+        done = client.post(url, {"action": "resolve_split", "_selected_action": [invoice.pk], "apply": "yes",
+                                 "freelancer_amount": "92.40", "note": "One call did not happen."})
+        assert done.status_code == 302
+        assert any("Week split: 92.40 USD" in str(m) for m in get_messages(done.wsgi_request))
+        again = client.post(url, {"action": "resolve_split", "_selected_action": [invoice.pk], "apply": "yes",
+                                  "freelancer_amount": "50.00"})
+        assert any("not waiting for a decision" in str(m) for m in get_messages(again.wsgi_request))
+    invoice.refresh_from_db()
+    part = 9240
+    assert part < week_gross
+    assert (invoice.status, invoice.resolution, invoice.resolved_by) == ("paid", "split", staff_user)
+    assert list(Payment.objects.filter(user=client_user, kind="funding").values_list("amount", flat=True)) == [part]
+    assert list(Payment.objects.filter(user=freelancer_user, kind="release").values_list("amount", flat=True)) == [
+        part - fee_cents(part)]
+    assert stripe_sdk().PaymentIntent.retrieve(invoice.payment_intent_id)["amount"] == part
+    assert_ledger_balanced()

@@ -409,6 +409,8 @@ PAGES: dict[str, Row] = {
                            post=OUTSIDERS_POST | {"staff": "404"}),
     "invoice_dispute": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
                            post=OUTSIDERS_POST | {"staff": "404"}, body={"reason": "Outsider"}),
+    "invoice_bank_confirm": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
+                                post=OUTSIDERS_POST | {"staff": "404"}, body={"step": "bank"}),
     "project_list": Row(PUBLIC),
     "project_create": Row("L ok 403 ok 403 403"),
     "project_detail": Row(PUBLIC, lambda w: {"pk": w.open_project.pk}),

@@ -112,6 +112,11 @@ def test_order_deliver_revise_accept_pays_the_seller_less_the_fee(parties, setti
     listed = seller_api.get("/api/payments").json()["results"]
     assert any(row["kind"] == "release" and row["order"] == order.pk
                and row["amount"] == f"{Decimal(total - fee) / 100:.2f}" for row in listed)
+    # What people read: an order, not a milestone; the kinds stay the API's.
+    assert {(row["kind"], row["label"]) for row in listed if row["order"] == order.pk} == {
+        ("release", "Payment for an order"), ("fee", "Platform fee")}
+    bought = [row for row in buyer_api.get("/api/payments").json()["results"] if row["order"] == order.pk]
+    assert [(row["kind"], row["label"], row["amount"]) for row in bought] == [("funding", "Order paid", "160.00")]
     kinds = [event.kind for event in OrderEvent.objects.filter(order=order)]
     assert kinds == ["placed", "requirements", "paid", "delivered", "revision_requested", "delivered", "accepted"]
     assert_ledger_balanced()

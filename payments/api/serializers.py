@@ -21,10 +21,12 @@ class PaymentSerializer(serializers.ModelSerializer):
     milestone = serializers.IntegerField(source="milestone_id", read_only=True)
     order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
     payout_status = serializers.SerializerMethodField()
+    label = serializers.CharField(source="kind_label", read_only=True,
+                                  help_text="What the payment was, for people, e.g. “Weekly hours charged”")
 
     class Meta:
         model = Payment
-        fields = ["id", "kind", "amount", "currency", "status", "payout_status", "description", "contract",
+        fields = ["id", "kind", "label", "amount", "currency", "status", "payout_status", "description", "contract",
                   "milestone", "order", "created_at"]
 
     def get_payout_status(self, obj: Payment) -> str | None:
