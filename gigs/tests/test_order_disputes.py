@@ -183,3 +183,28 @@ def test_staff_split_an_order_dispute_in_the_admin(disputed, settings):
     assert Payment.objects.get(kind="release", order_id=order.pk).amount == (
         part - fee_of(part, settings.PLATFORM_FEE_PERCENT))
     assert_ledger_balanced()
+
+
+def test_the_api_lists_order_disputes_and_takes_messages_from_the_parties_only(disputed, client_for, staff_user,
+                                                                               make_user):
+    order, buyer, seller = disputed["order"], disputed["buyer_user"], disputed["seller_user"]
+    outsider = client_for(make_user("freelancer"))
+    answered = client_for(seller).post(f"/api/orders/{order.pk}/dispute/messages", {
+        "body": "Started on time.", "evidence": SimpleUploadedFile("log.txt", b"day 1: sketches\n")},
+        format="multipart")
+    assert answered.status_code == 201, answered.json()
+    assert answered.json()["author_role"] == "freelancer" and answered.json()["original_name"] == "log.txt"
+    assert Notification.objects.filter(user=buyer, title__contains="answered in the dispute").count() == 1
+
+    refused = outsider.post(f"/api/orders/{order.pk}/dispute/messages", {"body": "Me too."}, format="json")
+    assert refused.status_code == 404
+    assert OrderDisputeMessage.objects.count() == 1
+
+    listed = client_for(staff_user).get("/api/order-disputes?status=open")
+    assert listed.status_code == 200
+    [row] = listed.json()["results"]
+    assert row["order_id"] == order.pk and row["status"] == "open"
+    assert row["page_url"] == f"/orders/{order.pk}/#dispute-thread"
+    assert row["resolve_url"] == f"/api/orders/{order.pk}/resolve"
+    assert [r["id"] for r in client_for(buyer).get("/api/order-disputes").json()["results"]] == [row["id"]]
+    assert outsider.get("/api/order-disputes").json()["results"] == []
