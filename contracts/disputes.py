@@ -4,6 +4,8 @@ Who may write and when is DISPUTE_MOVES' "answer" row (the status stays open); s
 `escrow.dispute_resolve`, the opener takes it back with `escrow.dispute_withdraw`.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -12,7 +14,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
 from core.status import STAFF, authorize, may
-from core.uploads import file_check
+from core.uploads import FileKind, file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
@@ -36,6 +38,28 @@ def dispute_url(dispute: Dispute) -> str:
     return f"{settings.FRONTEND_URL}/disputes/{dispute.pk}/"
 
 
+def thread_message_check(body: str, evidence: UploadedFile | None) -> tuple[str, FileKind | None]:
+    """A thread message's body and evidence, checked as every upload is (shared by milestone and order disputes):
+    the trimmed body and the file's kind. 400 for an empty message or a refused file."""
+    body = body.strip()
+    if not body and evidence is None:
+        raise ApplicationError("Invalid input: write an answer or add a file.", code="validation_error",
+                               errors={"body": ["Write an answer or add a file."]})
+    return body, (file_check(evidence, field="evidence") if evidence is not None else None)
+
+
+def attach_evidence(message: Any, evidence: UploadedFile | None, kind: FileKind | None, *, prefix: str) -> None:
+    """Stores a checked evidence file on an unsaved thread message (a model with file, original_name,
+    content_type and size)."""
+    if evidence is None or kind is None:
+        return
+    name = (evidence.name or f"evidence.{kind.extension}").rsplit("/", 1)[-1][:200]
+    message.original_name = name
+    message.content_type = kind.content_type
+    message.size = evidence.size or 0
+    message.file.save(f"{prefix}-{name}"[:100], evidence, save=False)
+
+
 def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: UploadedFile | None = None
                         ) -> DisputeMessage:
     """Adds an answer (a party) or a note (staff) to an open dispute, with an optional evidence file checked as
@@ -43,23 +67,14 @@ def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: Uplo
     contract = dispute.contract
     actor = role_of(contract, by)
     authorize(DISPUTE_MOVES, "answer", actor, party=contract.is_party(by))
-    body = body.strip()
-    if not body and evidence is None:
-        raise ApplicationError("Invalid input: write an answer or add a file.", code="validation_error",
-                               errors={"body": ["Write an answer or add a file."]})
-    kind = file_check(evidence, field="evidence") if evidence is not None else None
+    body, kind = thread_message_check(body, evidence)
     with transaction.atomic():
         locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if not may(DISPUTE_MOVES, locked.status, "answer", actor):
             raise Conflict(f"This dispute is {locked.get_status_display().lower()}: its thread is closed.",
                            code="dispute_closed")
         message = DisputeMessage(dispute=locked, author=by, author_role=actor, body=body)
-        if evidence is not None and kind is not None:
-            name = (evidence.name or f"evidence.{kind.extension}").rsplit("/", 1)[-1][:200]
-            message.original_name = name
-            message.content_type = kind.content_type
-            message.size = evidence.size or 0
-            message.file.save(f"dispute-{locked.pk}-{name}"[:100], evidence, save=False)
+        attach_evidence(message, evidence, kind, prefix=f"dispute-{locked.pk}")
         message.save()
         who = "Our staff" if actor == STAFF else by.get_full_name()
         for person in (contract.client, contract.freelancer):

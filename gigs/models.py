@@ -320,3 +320,25 @@ class OrderDisputeStatusChange(StatusChange):
     orderdispute = models.ForeignKey(OrderDispute, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=10, choices=OrderDispute.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=OrderDispute.Status.choices)
+
+
+class OrderDisputeMessage(models.Model):
+    """A message in an order dispute's thread: an answer from the buyer or the seller, or a note from staff, with an
+    optional file of evidence. Both parties and staff read the whole thread; nobody else sees it."""
+
+    dispute = models.ForeignKey(OrderDispute, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The part the author played when writing: client (the buyer), freelancer (the seller) or staff.
+    author_role = models.CharField(max_length=10)
+    body = models.TextField(max_length=5000, blank=True)
+    file = models.FileField(upload_to="attachments/order-disputes/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} in {self.dispute}"

@@ -1,10 +1,15 @@
 """Orders in the admin: read-only records (the money moves only through the order services), with actions that
-call those services: complete due deliveries now, and resolve disputes by release or refund (a split is decided
-on the order's page, which asks for the seller's part)."""
+call those services: complete due deliveries now, and resolve disputes by release, refund or split (an intermediate page
+asks for the seller's part)."""
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
@@ -16,6 +21,7 @@ from .models import (
     OrderDelivery,
     OrderDeliveryFile,
     OrderDispute,
+    OrderDisputeMessage,
     OrderDisputeStatusChange,
     OrderEvent,
     OrderStatusChange,
@@ -96,6 +102,33 @@ class OrderDeliveryFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(OrderDeliveryFile)
 
 
+class OrderDisputeMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The dispute's thread: answers of the buyer and the seller, staff notes and evidence files."""
+
+    model = OrderDisputeMessage
+    fields = ["created_at", "author", "author_role", "body", "original_name"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    extra = 0
+
+
+@admin.register(OrderDisputeMessage)
+class OrderDisputeMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "author", "author_role", "original_name", "created_at"]
+    list_select_related = ["dispute", "author"]
+    list_filter = ["author_role"]
+    search_fields = ["body", "original_name", "author__email", "dispute__order__service_title"]
+    readonly_fields = all_fields(OrderDisputeMessage)
+
+
+class OrderDisputeSplitForm(forms.Form):
+    freelancer_amount = forms.DecimalField(
+        label="Seller's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text="Released to the seller (less the platform fee); the rest of the order is refunded to the buyer.")
+    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
 @admin.register(OrderDispute)
 class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "order", "opened_by", "status", "resolution", "freelancer_amount", "created_at"]
@@ -103,7 +136,8 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "resolution"]
     search_fields = ["reason", "order__service_title", "opened_by__email"]
     readonly_fields = all_fields(OrderDispute)
-    actions = ["resolve_release", "resolve_refund"]
+    actions = ["resolve_release", "resolve_refund", "resolve_split"]
+    inlines = [OrderDisputeMessageInline]
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, note: str) -> None:
         run_for_each(self, request, queryset,
@@ -118,6 +152,34 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description="Resolve: refund the buyer")
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> None:
         self._resolve(request, queryset, OrderDispute.Resolution.REFUND, "Refunded to the buyer by our team.")
+
+    @admin.action(description="Resolve: split")
+    def resolve_split(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> TemplateResponse | None:
+        """An intermediate page asks how much goes to the seller; its form posts back to this action."""
+        if queryset.count() != 1:
+            self.message_user(request, "Split one dispute at a time: select exactly one.", "error")
+            return None
+        dispute = queryset.select_related("order__buyer", "order__seller").get()
+        form = OrderDisputeSplitForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            amount = form.cleaned_data["freelancer_amount"]
+            note = form.cleaned_data["note"] or f"Split by our team: {amount} to the seller."
+            resolved = run_for_each(self, request, [dispute],
+                                    lambda d: orders.order_dispute_resolve(dispute=d, by=request.user,
+                                                                           resolution=OrderDispute.Resolution.SPLIT,
+                                                                           freelancer_amount=amount, note=note),
+                                    done=f"Dispute split: {amount} to the seller, the rest refunded.")
+            if resolved:
+                return None
+        return TemplateResponse(request, "admin/gigs/orderdispute/split.html", {
+            **self.admin_site.each_context(request),
+            "title": f"Resolve {dispute} by splitting",
+            "opts": self.model._meta,
+            "dispute": dispute,
+            "total": amount_money(dispute.order.total, dispute.order.currency),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 @admin.register(OrderDisputeStatusChange)

@@ -35,6 +35,11 @@ def open_dispute_of(order: Order) -> OrderDispute | None:
     return next((d for d in order.disputes.all() if d.status == OrderDispute.Status.OPEN), None)
 
 
+def shown_dispute_of(order: Order) -> OrderDispute | None:
+    """The dispute whose thread the order's page shows: the open one, else the latest."""
+    return open_dispute_of(order) or next(iter(order.disputes.all()), None)
+
+
 def actions_for(order: Order, user: User) -> set[str]:
     """What the viewer may do with the order now: the moves the order's table allows their role from its status,
     narrowed by the order's own limits (revisions left, who asked to cancel, who opened the dispute)."""
@@ -58,6 +63,7 @@ def actions_for(order: Order, user: User) -> set[str]:
             allowed.add("withdraw_dispute")
         if role == "staff":
             allowed.add("resolve")
+        allowed.add("dispute_message")
     if order.is_party(user):
         allowed.add("message")
         if status == "completed" and not Review.objects.filter(order_id=order.pk, reviewer=user).exists():

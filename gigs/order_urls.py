@@ -6,10 +6,12 @@ from . import order_views as views
 
 urlpatterns = [
     path("services/<int:service_pk>/order/", views.order_new, name="order_new"),
+    path("staff/disputes/orders/", views.staff_order_dispute_list, name="staff_order_dispute_list"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/pay/", views.order_pay_view, name="order_pay"),
     path("orders/<int:pk>/pay/confirm/", views.order_pay_confirm, name="order_pay_confirm"),
     path("orders/<int:pk>/files/<int:file_pk>/", views.order_file, name="order_file"),
+    path("orders/<int:pk>/dispute-files/<int:message_pk>/", views.order_dispute_file, name="order_dispute_file"),
     path("orders/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
 ]

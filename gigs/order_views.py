@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from contracts.forms import DisputeAnswerForm
 from contracts.views import card_mode
 from core.exceptions import ApplicationError
 from core.money import fee_minor, money_text, percent_text, to_minor
@@ -28,7 +30,8 @@ from payments.billing import card_payment_method
 
 from . import order_selectors as selectors
 from . import orders
-from .models import Order, OrderDeliveryFile, OrderStatus, Service, ServiceStatus
+from .models import Order, OrderDeliveryFile, OrderDispute, OrderDisputeMessage, OrderStatus, Service, ServiceStatus
+from .order_disputes import order_dispute_message_add
 from .order_forms import (
     CancelForm,
     DeliverForm,
@@ -164,11 +167,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel": CancelForm() if "cancel" in can else None,
         "dispute": DisputeForm() if "open_dispute" in can else None,
         "resolve": ResolveForm() if "resolve" in can else None,
+        "dispute_message": DisputeAnswerForm() if "dispute_message" in can else None,
         "message": MessageForm() if "message" in can else None,
         "review": ReviewForm() if "review" in can else None,
         "card": TestCardForm(prefix=CARD_PREFIX) if "pay" in can and mode == "test_card" else None,
     }
     is_buyer = user.pk == order.buyer_id
+    shown = selectors.shown_dispute_of(order)
     return render(request, "gigs/order_detail.html", {
         "order": order, "can": can, "forms": forms_, "is_buyer": is_buyer, "is_seller": user.pk == order.seller_id,
         "other": order.seller if is_buyer else order.buyer, "card_mode": mode,
@@ -181,6 +186,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "extras": [{"title": e["title"], "price": _money(to_minor(e["price"]), order.currency),
                     "days": e["delivery_days"]} for e in order.extras],
         "dispute": selectors.open_dispute_of(order),
+        "shown_dispute": shown,
+        "dispute_thread": shown.messages.select_related("author") if shown is not None else [],
         "auto_complete_days": settings.ORDER_AUTO_COMPLETE_DAYS,
     })
 
@@ -218,6 +225,9 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "resolve": (ResolveForm, lambda d: orders.order_dispute_resolve(
             dispute=selectors.open_dispute_of(order), by=user, resolution=d["resolution"],
             freelancer_amount=d["freelancer_amount"], note=d["note"]), _("Dispute resolved.")),
+        "dispute-message": (DisputeAnswerForm, lambda d: order_dispute_message_add(
+            dispute=selectors.open_dispute_of(order), by=user, body=d["body"], evidence=d["evidence"]),
+            _("Your message is added to the dispute's thread.")),
         "message": (MessageForm, lambda d: orders.order_message_add(order=order, by=user, text=d["text"]),
                     _("Message added.")),
         "review": (ReviewForm, lambda d: order_review_create(order_id=order.pk, reviewer=user, rating=d["rating"],
@@ -227,7 +237,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in steps:
         raise Http404
     form_class, step, done = steps[action]
-    if action in ("withdraw-dispute", "resolve") and selectors.open_dispute_of(order) is None:
+    if action in ("withdraw-dispute", "resolve", "dispute-message") and selectors.open_dispute_of(order) is None:
         messages.error(request, _("This order has no open dispute."))
         return _back(order)
     data: dict[str, Any] = {}
@@ -247,7 +257,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         done = (_("The order is cancelled and the buyer refunded.") if order.status == OrderStatus.CANCELLED
                 else _("You asked to cancel: the order is cancelled when the other party agrees."))
     messages.success(request, done)
-    return _back(order)
+    return _back(order, "dispute-thread" if action == "dispute-message" else "")
 
 
 @sensitive_post_parameters()
@@ -307,3 +317,37 @@ def order_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     if stored is None:
         raise Http404
     return attachment_response(stored)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def order_dispute_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """An evidence file from the order's dispute threads, for the order's two parties and staff."""
+    from marketplace.api.views import attachment_response
+
+    order = _order_or_404(request, pk)
+    stored = OrderDisputeMessage.objects.filter(pk=message_pk, dispute__order=order).exclude(file="").first()
+    if stored is None:
+        raise Http404
+    return attachment_response(stored)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def staff_order_dispute_list(request: HttpRequest) -> HttpResponse:
+    """Staff: the order disputes waiting for a decision (`?status=` resolved, withdrawn or all for the others),
+    each linking to its order's page, where its thread is read and it is resolved."""
+    if not request.user.is_staff:
+        raise Http404
+    wanted = request.GET.get("status", "open")
+    rows = OrderDispute.objects.select_related("order", "order__buyer", "order__seller", "opened_by")
+    if wanted in OrderDispute.Status.values:
+        rows = rows.filter(status=wanted).order_by("created_at", "id")
+    else:
+        wanted = "all"
+        rows = rows.order_by("-created_at", "-id")
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    filters = [("open", _("Waiting for a decision")), ("resolved", _("Resolved")), ("withdrawn", _("Withdrawn")),
+               ("all", _("All"))]
+    return render(request, "gigs/staff_order_dispute_list.html", {
+        "page": page, "disputes": page.object_list, "wanted": wanted, "filters": filters})

@@ -29,6 +29,7 @@ from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
 from discovery.services import saved_search_create
 from gigs import orders
+from gigs.order_disputes import order_dispute_message_add
 from gigs.tests.factories import add_image, make_service
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
@@ -134,6 +135,11 @@ def build_world(stripe_url: str, settings: Any) -> World:
     order = orders.order_place(buyer=client, service=service, tier="basic", extra_ids=[], requirements="Acme",
                                payment_method="pm_card_visa").order
     orders.order_deliver(order=order, by=freelancer, note="Done", files=[_text_file("logo.txt", "The logo")])
+    disputed_order = orders.order_place(buyer=client, service=service, tier="basic", extra_ids=[],
+                                        requirements="Acme", payment_method="pm_card_visa").order
+    order_dispute = orders.order_dispute_open(order=disputed_order, by=client, reason="Not started")
+    order_dispute_message = order_dispute_message_add(dispute=order_dispute, by=freelancer, body="Started today",
+                                                      evidence=_text_file("plan.txt", "The plan"))
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
     from messaging.devices import device_register
@@ -154,6 +160,7 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "ticket": ticket, "portfolio": portfolio, "order": order,
         "hourly": hourly, "saved_card": saved_card, "time_entry": time_entry, "invoice": invoice,
         "order_file": order.deliveries.get().files.get(),
+        "order_dispute_message": order_dispute_message,
     }
     assert all(value is not None for value in objects.values()), objects
     return World(users=users, objects=objects)
@@ -309,6 +316,9 @@ API: dict[str, Row] = {
                              body={"resolution": "release"}),
     "api-order-messages": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST,
                               body={"text": "An outsider writes"}),
+    "api-order-dispute-messages": Row(POST_ONLY_API, lambda w: {"pk": w.order_dispute_message.dispute.order_id},
+                                      post=OUTSIDERS_POST, body={"body": "An outsider writes"}),
+    "api-order-disputes": Row(SIGNED_IN),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "api-payment-receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -495,6 +505,9 @@ PAGES: dict[str, Row] = {
     "order_list": Row(SIGNED_IN),
     "order_detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
     "order_file": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk, "file_pk": w.order_file.pk}),
+    "order_dispute_file": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order_dispute_message.dispute.order_id,
+                                                               "message_pk": w.order_dispute_message.pk}),
+    "staff_order_dispute_list": Row(STAFF_ONLY_PAGE),
     "order_pay": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
     "order_pay_confirm": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
     "order_action": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk, "action": "accept"},

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Order, OrderDelivery, OrderDeliveryFile, OrderDispute, OrderEvent
+from ..models import Order, OrderDelivery, OrderDeliveryFile, OrderDispute, OrderDisputeMessage, OrderEvent
 
 
 class OrderPlaceInput(serializers.Serializer):
@@ -60,6 +60,44 @@ class OrderEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderEvent
         fields = ["id", "kind", "actor_id", "text", "created_at"]
+
+
+class OrderDisputeMessageSerializer(serializers.ModelSerializer):
+    author_id = serializers.IntegerField(read_only=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderDisputeMessage
+        fields = ["id", "author_id", "author_role", "body", "original_name", "content_type", "size", "file_url",
+                  "created_at"]
+
+    def get_file_url(self, message: OrderDisputeMessage) -> str | None:
+        return f"/orders/{message.dispute.order_id}/dispute-files/{message.pk}/" if message.file else None
+
+
+class OrderDisputeListSerializer(serializers.ModelSerializer):
+    """An order dispute in a list: its order, and where staff resolve it (the page and the API)."""
+
+    order_id = serializers.IntegerField(read_only=True)
+    order_title = serializers.CharField(source="order.title", read_only=True)
+    page_url = serializers.SerializerMethodField()
+    resolve_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderDispute
+        fields = ["id", "order_id", "order_title", "status", "reason", "opened_by", "resolution",
+                  "freelancer_amount", "created_at", "resolved_at", "page_url", "resolve_url"]
+
+    def get_page_url(self, dispute: OrderDispute) -> str:
+        return f"/orders/{dispute.order_id}/#dispute-thread"
+
+    def get_resolve_url(self, dispute: OrderDispute) -> str:
+        return f"/api/orders/{dispute.order_id}/resolve"
+
+
+class OrderDisputeMessageInput(serializers.Serializer):
+    body = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    evidence = serializers.FileField(required=False)
 
 
 class OrderDisputeSerializer(serializers.ModelSerializer):

@@ -14,6 +14,9 @@ urlpatterns = [
     path("orders/<int:pk>/dispute", views.OrderDisputeView.as_view(), name="api-order-dispute"),
     path("orders/<int:pk>/dispute/withdraw", views.OrderWithdrawDisputeView.as_view(),
          name="api-order-dispute-withdraw"),
+    path("orders/<int:pk>/dispute/messages", views.OrderDisputeMessagesView.as_view(),
+         name="api-order-dispute-messages"),
+    path("order-disputes", views.OrderDisputeListView.as_view(), name="api-order-disputes"),
     path("orders/<int:pk>/resolve", views.OrderResolveView.as_view(), name="api-order-resolve"),
     path("orders/<int:pk>/messages", views.OrderMessageView.as_view(), name="api-order-messages"),
 ]

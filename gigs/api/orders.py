@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,6 +17,7 @@ from core.exceptions import Conflict
 from .. import order_selectors as selectors
 from .. import orders
 from ..models import Order, OrderDispute, Service
+from ..order_disputes import order_dispute_message_add
 from . import order_serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer,
@@ -181,3 +183,40 @@ class OrderMessageView(APIView):
         order = _order(request, pk)
         orders.order_message_add(order=order, by=request.user, text=text)
         return _answer(request, pk, status=201)
+
+
+@extend_schema(tags=["orders"], parameters=[OpenApiParameter("status", str, enum=OrderDispute.Status.values)],
+               responses={200: s.OrderDisputeListSerializer(many=True), **ERRORS},
+               description="Order disputes: the caller's (staff: all), newest first; `?status=open` for the ones "
+                           "waiting. Each links to the order page where it is read and resolved, and to the API "
+                           "that resolves it. Milestone disputes are at /api/disputes.")
+class OrderDisputeListView(generics.ListAPIView):
+    serializer_class = s.OrderDisputeListSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return OrderDispute.objects.none()
+        disputes = OrderDispute.objects.select_related("order")
+        user = self.request.user
+        if not getattr(user, "is_staff", False):
+            disputes = disputes.filter(Q(order__buyer=user) | Q(order__seller=user))
+        if self.request.query_params.get("status") in OrderDispute.Status.values:
+            disputes = disputes.filter(status=self.request.query_params["status"])
+        return disputes.order_by("-created_at", "-id")
+
+
+@extend_schema(tags=["orders"],
+               request={"application/json": s.OrderDisputeMessageInput,
+                        "multipart/form-data": s.OrderDisputeMessageInput},
+               responses={201: s.OrderDisputeMessageSerializer, **ERRORS},
+               description="The buyer or the seller answers the order's open dispute (with an optional evidence "
+                           "file), or staff add a note; the other party is told. 409 once it is resolved or withdrawn.")
+class OrderDisputeMessagesView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request: Request, pk: int) -> Response:
+        dispute = _open_dispute(request, pk)
+        data = _valid(s.OrderDisputeMessageInput, request)
+        message = order_dispute_message_add(dispute=dispute, by=request.user, body=data["body"],
+                                            evidence=data.get("evidence"))
+        return Response(s.OrderDisputeMessageSerializer(message).data, status=201)
