@@ -11,8 +11,11 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.money import CURRENCIES
 
 from .models import User, UserType
 
@@ -136,7 +139,14 @@ class ProfileForm(forms.Form):
     country = forms.CharField(label="Country code", max_length=2, required=False,
                               help_text="Two letters, e.g. DE, US or PK.",
                               widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}))
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices,
+                                 help_text=_("Times on the site and in e-mails are shown in this zone."))
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("The language of my browser")), *settings.LANGUAGES])
+    display_currency = forms.ChoiceField(
+        label=_("Also show amounts in"), required=False, choices=[("", _("Only the real currency")), *CURRENCIES],
+        help_text=_("An approximate amount beside each price, at the exchange rates we keep. "
+                    "Payments stay in the contract's currency."))
     company = forms.CharField(label="Company", max_length=120, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     hourly_rate = forms.DecimalField(label="Hourly rate (USD)", required=False, min_value=Decimal(0),
@@ -166,6 +176,7 @@ class ProfileForm(forms.Form):
         return {
             "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
             "headline": user.headline, "bio": user.bio, "country": user.country, "timezone": user.timezone,
+            "language": user.language, "display_currency": user.display_currency,
             "company": user.company, "hourly_rate": user.hourly_rate, "available": user.available,
             "skills": ", ".join(skill.name for skill in user.skills.all()),
         }

@@ -17,10 +17,13 @@ from django.utils.crypto import get_random_string
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from core.audit import audit
 from core.exceptions import ApplicationError
 from core.images import image_clean
+from core.locale import LANGUAGE_CODES, valid_timezone
+from core.money import CURRENCIES
 
 from . import emails, two_factor
 from .models import BillingProfile, Skill, User, UserType, normalize_email
@@ -216,7 +219,8 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
 # --- profile ------------------------------------------------------------------------------------
 
 PROFILE_FIELDS = {"first_name", "last_name", "headline", "bio", "country", "timezone", "company",
-                  "hourly_rate", "available", "skills", "email", "avatar", "current_password"}
+                  "hourly_rate", "available", "skills", "email", "avatar", "current_password", "language",
+                  "display_currency"}
 FREELANCER_ONLY = {"hourly_rate", "skills", "available"}
 
 
@@ -235,6 +239,28 @@ def skills_from_names(names: list[str]) -> list[Skill]:
     missing = [Skill(name=name, slug=slug) for slug, name in cleaned.items() if slug not in existing]
     Skill.objects.bulk_create(missing, ignore_conflicts=True)
     return list(Skill.objects.filter(slug__in=cleaned))
+
+
+def _checked_language(value: str | None) -> str:
+    code = (value or "").strip().lower()
+    if code and code not in LANGUAGE_CODES:
+        raise _field_error("language", gettext("Choose English, Spanish or German."))
+    return code
+
+
+def _checked_display_currency(value: str | None) -> str:
+    code = (value or "").strip().lower()
+    if code and code not in {c for c, _ in CURRENCIES}:
+        raise _field_error("display_currency", gettext("Choose US dollar, euro or pound sterling."))
+    return code
+
+
+def language_set(*, user: User, language: str) -> User:
+    """The language the person reads MegiLance in, pages and e-mails ("" follows their browser)."""
+    code = _checked_language(language)
+    User.objects.filter(pk=user.pk).update(language=code)
+    user.language = code
+    return user
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
@@ -266,6 +292,12 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
                 setattr(user, field, (data[field] or "").strip())
         if "country" in data:
             user.country = (data["country"] or "").strip().upper()
+        if "timezone" in data and not valid_timezone(user.timezone):
+            raise _field_error("timezone", gettext("Choose a time zone such as Europe/Berlin or UTC."))
+        if "language" in data:
+            user.language = _checked_language(data["language"])
+        if "display_currency" in data:
+            user.display_currency = _checked_display_currency(data["display_currency"])
         if "hourly_rate" in data:
             rate = data["hourly_rate"]
             user.hourly_rate = None if rate in (None, "") else Decimal(rate).quantize(Decimal("0.01"))

@@ -379,3 +379,16 @@ def settings_billing_details(request: HttpRequest) -> HttpResponse:
         form = BillingDetailsForm(initial={field: getattr(profile, field) for field in profile.FIELDS})
         status = 200
     return render(request, "accounts/settings_billing_details.html", {"form": form}, status=status)
+
+
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language (the cookie, then back to the page) and, for a signed-in
+    person, the choice saved on their profile so e-mails follow it too."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _ in settings.LANGUAGES}:
+        services.language_set(user=request.user, language=language)
+    return response

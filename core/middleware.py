@@ -171,3 +171,31 @@ class JsonDepthMiddleware:
                     return json_error(400, detail, "parse_error")
                 return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class UserLocaleMiddleware:
+    """For a signed-in person, their profile's language beats the language cookie and the browser's
+    Accept-Language (which LocaleMiddleware has chosen from by now), and times are shown in their time zone."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import timezone, translation
+
+        from .locale import language_of, zone_of
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        language = language_of(user)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        zone = zone_of(user)
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -179,7 +179,7 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
         if fee:
             Payment.objects.create(
                 user=payee, kind=Payment.Kind.FEE, amount=fee, currency=currency,
-                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency)}",
+                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency, 'en')}",
                 ledger_transaction=ledger_tx, **subject,
             )
         Payout.objects.create(payment=release, user=payee, amount=net, currency=currency)
