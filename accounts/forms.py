@@ -67,6 +67,13 @@ class SignupForm(forms.Form):
     company = forms.CharField(label="Company", max_length=120, required=False,
                               help_text="Only if you hire for a company.",
                               widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    # Filled in from the browser (static/js/timezone.js); a missing or unknown zone leaves UTC.
+    timezone = forms.CharField(required=False, max_length=64,
+                               widget=forms.HiddenInput(attrs={"data-browser-timezone": ""}))
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data.get("timezone", "").strip()
+        return name if name in zoneinfo.available_timezones() else ""
 
 
 class LoginForm(forms.Form):

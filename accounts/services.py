@@ -57,15 +57,20 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
 
 
 def user_register(
-    *, email: str, password: str, first_name: str, last_name: str, user_type: str, company: str = ""
+    *, email: str, password: str, first_name: str, last_name: str, user_type: str, company: str = "",
+    language: str = "", timezone: str = "",
 ) -> User:
+    """A new account. `language` and `timezone` are those the person signed up in (their browser's), so the
+    welcome e-mail already speaks their language; both can be changed on the profile."""
     email = normalize_email(email)
     if user_type not in UserType.values:
         raise _field_error("user_type", "Choose client or freelancer.")
     if User.objects.filter(email=email).exists():
         raise _field_error("email", "An account with this e-mail address already exists.")
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), user_type=user_type,
-                company=company.strip() if user_type == UserType.CLIENT else "")
+                company=company.strip() if user_type == UserType.CLIENT else "",
+                language=language if language in LANGUAGE_CODES else "",
+                timezone=timezone if timezone and valid_timezone(timezone) else "UTC")
     _check_password(password, user)
     user.set_password(password)
     try:

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
@@ -97,7 +98,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 status = 429
             else:
                 try:
-                    user = services.user_register(**form.cleaned_data)
+                    user = services.user_register(**form.cleaned_data, language=get_language())
                 except ApplicationError as exc:
                     form_add_service_error(form, exc)
                 else:

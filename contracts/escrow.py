@@ -20,11 +20,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.money import from_minor, money_text, to_minor
+from core.money import Money, from_minor, to_minor
 from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
@@ -128,13 +132,13 @@ def _url(contract: Contract) -> str:
     return f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
 
 
-def _tell(user: User, kind: str, title: str, milestone: Milestone, template: str, message: str = "") -> None:
+def _tell(user: User, kind: str, title: "str | Promise", milestone: Milestone, template: str,
+          message: "str | Promise" = "") -> None:
     contract = milestone.contract
     notify(user=user, kind=kind, title=title, message=message,
            data={"contract_id": contract.pk, "milestone_id": milestone.pk}, email_template=template,
            email_context={"milestone_title": milestone.title, "contract_title": contract.title,
-                          "contract_url": _url(contract), "amount": money_text(to_minor(milestone.amount),
-                                                                                 milestone.currency)})
+                          "contract_url": _url(contract), "amount": Money.of(milestone.amount, milestone.currency)})
 
 
 # --- creating milestones ------------------------------------------------------------------------
@@ -302,12 +306,13 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     milestone.funded_at = timezone.now()
     milestone.fee_percent = Decimal(str(settings.PLATFORM_FEE_PERCENT))  # fixed now, taken at release
     milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "fee_percent", "updated_at"])
-    _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, f"“{milestone.title}” is funded: start work",
+    _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, format_lazy(_("“{title}” is funded: start work"),
+                                                                        title=milestone.title),
           milestone, "milestone_funded")
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You paid {money_text(payment.amount, payment.currency)} into escrow",
+           title=format_lazy(_("You paid {amount} into escrow"), amount=Money(payment.amount, payment.currency)),
            data={"payment_id": payment.pk, "contract_id": contract.pk}, email_template="payment_sent",
-           email_context={"amount": money_text(payment.amount, payment.currency), "contract_title": contract.title,
+           email_context={"amount": Money(payment.amount, payment.currency), "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{payment.pk}/receipt/"})
 
 
@@ -387,9 +392,10 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
             stored.file.save(f"{uuid.uuid4().hex}.{kind.extension}", upload, save=False)
             stored.save()
         _tell(contract.client, NotificationKind.MILESTONE_SUBMITTED,
-              f"{by.get_full_name()} submitted “{locked.title}”", locked, "milestone_submitted",
-              message=f"Approve it or ask for changes within {settings.ESCROW_AUTO_RELEASE_DAYS} days; "
-                      "after that it is approved for you.")
+              format_lazy(_("{name} submitted “{title}”"), name=by.get_full_name(), title=locked.title), locked,
+              "milestone_submitted",
+              message=format_lazy(_("Approve it or ask for changes within {days} days; after that it is approved "
+                                    "for you."), days=settings.ESCROW_AUTO_RELEASE_DAYS))
     return locked
 
 
@@ -403,7 +409,8 @@ def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> M
         _move(locked, "request_changes", by, note)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
-        _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, f"Changes requested on “{locked.title}”",
+        _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, format_lazy(_("Changes requested on “{title}”"),
+                                                                                   title=locked.title),
               locked, "milestone_changes_requested", message=note[:500])
     return locked
 
@@ -457,14 +464,15 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
         milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
         description=f"Payment for “{milestone.title}”", **_titles(milestone),
     )
-    net = money_text(release.amount, release.currency)
+    net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You earned {net} for “{milestone.title}”", data={"payment_id": release.pk,
-                                                                   "contract_id": contract.pk},
+           title=format_lazy(_("You earned {amount} for “{title}”"), amount=net, title=milestone.title),
+           data={"payment_id": release.pk, "contract_id": contract.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
-    _tell(contract.client, NotificationKind.MILESTONE_APPROVED, f"“{milestone.title}” is approved and paid",
+    _tell(contract.client, NotificationKind.MILESTONE_APPROVED, format_lazy(_("“{title}” is approved and paid"),
+                                                                          title=milestone.title),
           milestone, "milestone_approved")
 
 
@@ -530,9 +538,9 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
             locked.refund_requested_at = timezone.now()
             locked.save(update_fields=["refund_requested_at", "updated_at"])
             _tell(locked.contract.freelancer, NotificationKind.MILESTONE_CHANGES,
-                  f"{by.get_full_name()} asks for a refund of “{locked.title}”", locked,
-                  "milestone_changes_requested",
-                  message=(note or "Agree by refunding it from the contract page, or talk it over in chat.")[:500])
+                  format_lazy(_("{name} asks for a refund of “{title}”"), name=by.get_full_name(), title=locked.title),
+                  locked, "milestone_changes_requested",
+                  message=note[:500] or _("Agree by refunding it from the contract page, or talk it over in chat."))
     return locked
 
 
@@ -546,7 +554,8 @@ def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: st
     milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
     refund = Payment.objects.filter(kind=Payment.Kind.REFUND, milestone_id=milestone.pk).order_by("-id").first()
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"{money_text(amount_minor, milestone.currency)} refunded for “{milestone.title}”",
+           title=format_lazy(_("{amount} refunded for “{title}”"), amount=Money(amount_minor, milestone.currency),
+                             title=milestone.title),
            data={"payment_id": refund.pk if refund else None, "contract_id": contract.pk})
 
 
@@ -581,7 +590,8 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         contract_act(contract=contract, action="open_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         for person in (other, by):
-            notify(user=person, kind=NotificationKind.DISPUTE_OPENED, title=f"Dispute opened on “{locked.title}”",
+            notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
+                   title=format_lazy(_("Dispute opened on “{title}”"), title=locked.title),
                    message=reason[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                    email_template="dispute_opened",
                    email_context={"contract_title": contract.title, "contract_url": _url(contract),
@@ -687,8 +697,10 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
             contract_act(contract=contract, action="close_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         notify(user=other, kind=NotificationKind.DISPUTE_RESOLVED,
-               title=f"{by.get_full_name()} withdrew the dispute on “{milestone.title}”",
-               message=f"The milestone is {milestone.get_status_display().lower()} again.",
+               title=format_lazy(_("{name} withdrew the dispute on “{title}”"), name=by.get_full_name(),
+                                 title=milestone.title),
+               message=format_lazy(_("The milestone is {status} again."),
+                                   status=milestone.get_status_display().lower()),
                data={"contract_id": contract.pk, "dispute_id": dispute.pk})
     return dispute
 
@@ -731,12 +743,14 @@ def _remind(milestone: Milestone, now: Any) -> bool:
         days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
         contract = locked.contract
         notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
-               title=f"“{locked.title}” will be approved automatically in {days} days",
-               message="Review the work, approve it or ask for changes before then.",
+               title=format_lazy(ngettext_lazy("“{title}” will be approved automatically in {days} day",
+                                               "“{title}” will be approved automatically in {days} days", days),
+                                 title=locked.title, days=days),
+               message=_("Review the work, approve it or ask for changes before then."),
                data={"contract_id": contract.pk, "milestone_id": locked.pk},
                email_template="milestone_auto_release_reminder",
                email_context={"milestone_title": locked.title, "contract_title": contract.title,
                               "contract_url": _url(contract), "days": days,
-                              "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
-                              "amount": money_text(to_minor(locked.amount), locked.currency)})
+                              "auto_release_at": locked.auto_release_at,
+                              "amount": Money.of(locked.amount, locked.currency)})
     return True

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -60,8 +62,8 @@ def has_paid_work(contract: Contract) -> bool:
 def _tell_review_received(review: Review, contract: Contract) -> None:
     reviewee = review.reviewee
     notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
-           title=f"{review.reviewer.get_full_name()} reviewed your work together",
-           message="It shows once you have written yours, or 14 days after the contract ended.",
+           title=format_lazy(_("{name} reviewed your work together"), name=review.reviewer.get_full_name()),
+           message=_("It shows once you have written yours, or 14 days after the contract ended."),
            data={"contract_id": contract.pk, "review_id": review.pk}, email_template="review_received",
            email_context={"reviewer_name": review.reviewer.get_full_name(), "contract_title": contract.title,
                           "profile_url": f"{settings.FRONTEND_URL}/freelancers/{reviewee.pk}/"})

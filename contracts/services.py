@@ -79,20 +79,25 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
 
 def _tell_contract_started(contract: Contract, rejected: list[Proposal]) -> None:
     from django.conf import settings
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy as _
 
-    from core.money import money_text, to_minor
+    from core.money import Money
     from marketplace import notices
     from messaging.models import NotificationKind
     from messaging.notifications import notify
 
     url = f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
     notify(user=contract.freelancer, kind=NotificationKind.PROPOSAL_ACCEPTED,
-           title=f"Your proposal for “{contract.title}” was accepted", data={"contract_id": contract.pk},
+           title=format_lazy(_("Your proposal for “{title}” was accepted"), title=contract.title),
+           data={"contract_id": contract.pk},
            email_template="proposal_accepted", email_context={"project_title": contract.title, "contract_url": url})
-    amount = money_text(to_minor(contract.total_amount), contract.currency)
+    amount = Money.of(contract.total_amount, contract.currency)
     for person, other in ((contract.client, contract.freelancer), (contract.freelancer, contract.client)):
-        notify(user=person, kind=NotificationKind.CONTRACT_CREATED, title=f"Contract started: “{contract.title}”",
-               message=f"With {other.get_full_name()}, for {amount}.", data={"contract_id": contract.pk},
+        notify(user=person, kind=NotificationKind.CONTRACT_CREATED,
+               title=format_lazy(_("Contract started: “{title}”"), title=contract.title),
+               message=format_lazy(_("With {name}, for {amount}."), name=other.get_full_name(), amount=amount),
+               data={"contract_id": contract.pk},
                email_template="contract_created",
                email_context={"contract_title": contract.title, "other_party_name": other.get_full_name(),
                               "contract_url": url, "amount": amount})

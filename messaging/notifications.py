@@ -10,8 +10,10 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from accounts.models import User
+from core.locale import recipient_locale
 from core.mail import email_queue
 
 from .models import Notification, NotificationKind, NotificationPreference
@@ -72,8 +74,8 @@ def notify(
     *,
     user: User,
     kind: str,
-    title: str,
-    message: str = "",
+    title: "str | Promise",
+    message: "str | Promise" = "",
     data: dict[str, Any] | None = None,
     email_template: str | None = None,
     email_context: dict[str, Any] | None = None,
@@ -86,6 +88,10 @@ def notify(
     """
     switches = preferences_for(user)[kind]
     notification = None
+    # Titles and messages given as lazy translations (gettext_lazy, format_lazy with core.money.Money amounts)
+    # are stored in the recipient's language, whoever's request caused them.
+    with recipient_locale(user):
+        title, message = str(title), str(message)
     with transaction.atomic():
         if switches["in_app"]:
             notification = Notification.objects.create(user=user, kind=kind, title=title[:200],
@@ -102,7 +108,8 @@ def notify(
                 "notifications_url": f"{settings.FRONTEND_URL}/notifications/",
                 **(email_context or {}),
             }
-            email_queue(to=user.email, template=email_template, context=context, dedupe_key=dedupe_key)
+            email_queue(to=user.email, template=email_template, context=context, dedupe_key=dedupe_key,
+                        recipient=user)
     return notification
 
 

@@ -1,6 +1,7 @@
 """The accounts API: each view validates its input, calls one service and shapes the answer."""
 
 from django.db.models import Q
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -48,7 +49,7 @@ class RegisterView(PublicView):
     throttle_classes = [RegisterIPThrottle]
 
     def post(self, request: Request) -> Response:
-        user = services.user_register(**_valid(s.RegisterInput, request))
+        user = services.user_register(**_valid(s.RegisterInput, request), language=get_language())
         return Response(s.AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
