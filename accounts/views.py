@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
@@ -141,7 +142,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in, for accounts with two-factor authentication."""
     mfa_token = request.session.get(MFA_TOKEN_KEY)
     if not mfa_token:
-        messages.info(request, "Sign in with your e-mail address and password first.")
+        messages.info(request, _("Sign in with your e-mail address and password first."))
         return redirect("login")
     form = CodeForm(_posted(request))
     status = 200
@@ -171,7 +172,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
-        messages.success(request, "You are logged out.")
+        messages.success(request, _("You are logged out."))
         return redirect(settings.LOGOUT_REDIRECT_URL)
     return render(request, "accounts/logout.html")
 
@@ -193,7 +194,7 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("settings_profile"))
     if _throttled(request, [VerifyResendThrottle]):
-        messages.error(request, "You asked for several links already. Wait an hour and try again.")
+        messages.error(request, _("You asked for several links already. Wait an hour and try again."))
     else:
         try:
             services.email_verification_resend(user=request.user)
@@ -249,7 +250,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
                                       status=400)
                     form_add_service_error(form, exc, PASSWORD_FIELDS)
                 else:
-                    messages.success(request, "Your password has been changed. Log in with your new password.")
+                    messages.success(request, _("Your password has been changed. Log in with your new password."))
                     return redirect("login")
     return render(request, "accounts/password_reset_confirm.html", {"form": form}, status=status)
 
@@ -270,7 +271,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
             else:
-                messages.success(request, "Your profile has been saved.")
+                messages.success(request, _("Your profile has been saved."))
                 if updated.email != old_email:
                     messages.info(request, f"We sent a link to {updated.email}: open it to confirm your new address.")
                 return redirect("settings_profile")
@@ -296,7 +297,7 @@ def settings_password(request: HttpRequest) -> HttpResponse:
                 form_add_service_error(form, exc, PASSWORD_FIELDS)
             else:
                 update_session_auth_hash(request, request.user)  # this browser stays signed in; others are not
-                messages.success(request, "Your password has been changed. Other devices have been signed out.")
+                messages.success(request, _("Your password has been changed. Other devices have been signed out."))
                 return redirect("settings_profile")
     return render(request, "accounts/settings_password.html", {"form": form}, status=status)
 
@@ -333,7 +334,7 @@ def settings_security(request: HttpRequest) -> HttpResponse:
                 code_form.add_error("code", str(exc.detail))
             else:
                 request.session.pop(TWO_FACTOR_SETUP_KEY, None)
-                messages.success(request, "Two-factor authentication is on. You will need a code when you log in.")
+                messages.success(request, _("Two-factor authentication is on. You will need a code when you log in."))
                 return redirect("settings_security")
         status = 400
     elif action == "disable":
@@ -345,11 +346,11 @@ def settings_security(request: HttpRequest) -> HttpResponse:
                 code_form.add_error("code", str(exc.detail))
             else:
                 request.session.pop(TWO_FACTOR_SETUP_KEY, None)
-                messages.success(request, "Two-factor authentication is off.")
+                messages.success(request, _("Two-factor authentication is off."))
                 return redirect("settings_security")
         status = 400
     elif request.method == "POST":
-        messages.error(request, "Choose what to do: turn two-factor authentication on or off.")
+        messages.error(request, _("Choose what to do: turn two-factor authentication on or off."))
         return redirect("settings_security")
 
     context = {

@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -152,7 +153,7 @@ def contract_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         services.contract_complete(contract=contract, by=request.user)
     except ApplicationError as exc:
         return _contract_page(request, contract, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, "The contract is completed. You can now review each other.")
+    messages.success(request, _("The contract is completed. You can now review each other."))
     return redirect("contract_detail", pk=pk)
 
 
@@ -334,7 +335,7 @@ def _fund_message(request: HttpRequest, milestone: Milestone, status: str) -> No
         messages.warning(request, "Your bank asks you to confirm this payment. The milestone is funded once you "
                                   "have confirmed it.")
     elif status == "processing":
-        messages.info(request, "The payment is processing: the milestone is funded as soon as it completes.")
+        messages.info(request, _("The payment is processing: the milestone is funded as soon as it completes."))
     else:
         messages.error(request, "The payment is not complete: the milestone is not funded. Enter your card "
                                 "details again, or use another card.")
@@ -406,13 +407,13 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
     contract = _contract_or_404(request, pk)
     milestone = _milestone_or_404(contract, milestone_pk)
     if request.user.pk != contract.client_id:
-        messages.error(request, "Only the client funds milestones.")
+        messages.error(request, _("Only the client funds milestones."))
         return _back(contract, milestone)
     if milestone.status != MilestoneStatus.PENDING:
         messages.info(request, f"“{milestone.title}” is already funded.")
         return _back(contract, milestone)
     if not milestone.payment_intent_id:
-        messages.error(request, "There is no payment to confirm yet: fund the milestone first.")
+        messages.error(request, _("There is no payment to confirm yet: fund the milestone first."))
         return _back(contract, milestone)
     try:
         intent = payments.payment_intent_state(milestone.payment_intent_id)
@@ -420,7 +421,7 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
             intent = payments.payment_intent_authenticate_test(payment_intent_id=milestone.payment_intent_id,
                                                                client_secret=intent.client_secret or "")
     except payments.PaymentServiceUnavailable:
-        messages.error(request, "The payment service is not answering. Nothing was charged; try again shortly.")
+        messages.error(request, _("The payment service is not answering. Nothing was charged; try again shortly."))
         return _back(contract, milestone)
     if intent.status == "processing":
         _fund_message(request, milestone, "processing")

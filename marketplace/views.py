@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
@@ -158,9 +159,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 status = _error_status(exc)
             else:
                 if draft:
-                    messages.success(request, "Your project is saved as a draft: only you see it until you post it.")
+                    messages.success(request, _("Your project is saved as a draft: only you see it until you post it."))
                 else:
-                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                    messages.success(request, _("Your project is posted. Freelancers can now send proposals."))
                 return redirect("project_detail", pk=project.pk)
     return render(request, "marketplace/project_form.html", {"form": form, "project": None}, status=status)
 
@@ -239,7 +240,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _own_project_or_404(request, pk)
     if project.status not in EDITABLE_PROJECT and request.method != "POST":
-        messages.info(request, "A project can be edited only while it is a draft or open.")
+        messages.info(request, _("A project can be edited only while it is a draft or open."))
         return redirect("project_detail", pk=project.pk)
     if request.method == "POST":
         form = ProjectForm(request.POST, request.FILES, project=project)
@@ -262,9 +263,9 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status = _error_status(exc)
             else:
                 if data.get("status") == ProjectStatus.OPEN:
-                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                    messages.success(request, _("Your project is posted. Freelancers can now send proposals."))
                 else:
-                    messages.success(request, "Your changes are saved.")
+                    messages.success(request, _("Your changes are saved."))
                 return redirect("project_detail", pk=project.pk)
     return render(request, "marketplace/project_form.html", {"form": form, "project": project}, status=status)
 
@@ -280,7 +281,7 @@ def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if deleted:
         messages.success(request, f"The draft “{project.title}” is deleted.")
         return redirect(f"{reverse('project_list')}?mine=1")
-    messages.success(request, "Your project is cancelled. It no longer takes proposals.")
+    messages.success(request, _("Your project is cancelled. It no longer takes proposals."))
     return redirect("project_detail", pk=pk)
 
 
@@ -319,7 +320,7 @@ def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_error(form, exc)
             status = _error_status(exc)
         else:
-            messages.success(request, "Your proposal is sent. The client will see it with the others.")
+            messages.success(request, _("Your proposal is sent. The client will see it with the others."))
             return redirect(f"{reverse('project_detail', args=[pk])}#my-proposal")
     return project_page(request, project, proposal_form=form, status=status)
 
@@ -383,7 +384,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = proposal.project
     editable = proposal.status == ProposalStatus.SUBMITTED and project.status == ProjectStatus.OPEN
     if not editable and request.method != "POST":
-        messages.info(request, "A proposal can be edited only while it is submitted and the project open.")
+        messages.info(request, _("A proposal can be edited only while it is submitted and the project open."))
         return redirect("proposal_list")
     if request.method == "POST":
         form = ProposalForm(request.POST, currency=proposal.currency, with_files=False)
@@ -401,7 +402,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
             else:
-                messages.success(request, "Your proposal is updated.")
+                messages.success(request, _("Your proposal is updated."))
                 return redirect(f"{reverse('project_detail', args=[project.pk])}#my-proposal")
     return render(request, "marketplace/proposal_form.html", {"form": form, "proposal": proposal,
                                                                "project": project}, status=status)
@@ -415,7 +416,7 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.proposal_withdraw(proposal=proposal, by=request.user)
     except ApplicationError as exc:
         return _my_proposals_page(request, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, "Your proposal is withdrawn.")
+    messages.success(request, _("Your proposal is withdrawn."))
     return redirect(_safe_next(request) or reverse("proposal_list"))
 
 

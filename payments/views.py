@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -55,7 +56,7 @@ class ElementsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("payment_method"):
-            raise forms.ValidationError("Enter your card details.")  # shown above the form, not on the hidden field
+            raise forms.ValidationError(_("Enter your card details."))  # shown above the form, not on the hidden field
         return data
 
 
@@ -72,7 +73,7 @@ def _subscribe(request: HttpRequest, mode: str) -> tuple[forms.Form, int]:
     """Subscribes with the posted card. Returns the form and 0 when done, else the status to answer with."""
     form: forms.Form = TestCardForm(request.POST) if mode == "test_card" else ElementsForm(request.POST)
     if mode == "off":
-        form.add_error(None, "Card payments are not set up on this site.")
+        form.add_error(None, _("Card payments are not set up on this site."))
         return form, 503
     if not form.is_valid():
         return form, 400
@@ -121,11 +122,11 @@ def billing_page(request: HttpRequest) -> HttpResponse:
                 return redirect("settings_billing")
             elif action == "resume":
                 billing.subscribe(user, None)
-                messages.success(request, "Your Client Pro plan will renew as before.")
+                messages.success(request, _("Your Client Pro plan will renew as before."))
                 return redirect("settings_billing")
             else:
                 status = 400
-                form.add_error(None, "Choose what to do.")
+                form.add_error(None, _("Choose what to do."))
         except ApplicationError as exc:
             messages.error(request, str(exc.detail))
             return redirect("settings_billing")
@@ -566,12 +567,13 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
             account = services.connect_refresh(user)
         except stripe.StripeError:
             logger.warning("Could not refresh the payout account of user %s", user.pk, exc_info=True)
-            messages.error(request, "We could not reach Stripe to check your payout account; try again shortly.")
+            messages.error(request, _("We could not reach Stripe to check your payout account; try again shortly."))
             return redirect("payments_payouts")
         if payout_state(account) == "ready":
-            messages.success(request, "Your payout account is ready. Earnings held for you are on their way to it.")
+            messages.success(request, _("Your payout account is ready. Earnings held for you are on their way to it."))
         elif returned == "again":
-            messages.warning(request, "The set-up link expired. Press “Set up payouts” to continue where you left off.")
+            messages.warning(request,
+                             _("The set-up link expired. Press “Set up payouts” to continue where you left off."))
         else:
             messages.warning(request, "Stripe still needs some details before you can receive payouts. Press "
                                       "“Set up payouts” to finish.")
