@@ -44,9 +44,10 @@ def form_add_service_error(form: forms.Form, exc: ApplicationError, field_map: d
         form.add_error(None, str(exc.detail))
 
 
-def _email_field(label: str = "E-mail address") -> forms.EmailField:
+def _email_field(label: str | None = None) -> forms.EmailField:
     return forms.EmailField(
-        label=label, max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=label or _("E-mail address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -271,6 +272,8 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
             else:
+                if updated.language:  # the confirmation already speaks the language just chosen
+                    translation.activate(updated.language)
                 messages.success(request, _("Your profile has been saved."))
                 if updated.email != old_email:
                     messages.info(request, f"We sent a link to {updated.email}: open it to confirm your new address.")

@@ -13,10 +13,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from core.money import money_display
-from core.rates import approximate
+from core.money import convert, money_display
+from core.rates import rate_between
 
 register = template.Library()
+EN_DASH = "\u2013"
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -36,18 +37,30 @@ def money(value: Any, currency: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def approx(context: template.Context, value: Any, currency: str, minor: bool = False) -> SafeString | str:
+def approx(context: template.Context, value: Any, currency: str, minor: bool = False, upper: Any = None
+           ) -> SafeString | str:
     """The amount in the signed-in reader's display currency, labelled approximate; nothing when they chose no
-    display currency, it is the amount's own, or staff recorded no rate. `minor=True` for integer minor units."""
+    display currency, it is the amount's own, or staff recorded no rate. `minor=True` for integer minor units;
+    `upper` for a range (a budget from ... to ...)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     display = getattr(user, "display_currency", "") if user is not None and user.is_authenticated else ""
     amount = _decimal(value)
-    if not display or amount is None or not currency:
+    if not display or amount is None or not currency or display.lower() == str(currency).lower():
         return ""
-    if minor:
-        amount = amount / 100
-    converted = approximate(amount, currency, display)
-    if converted is None:
+    rates = getattr(request, "_approx_rates", None)
+    if rates is None:
+        rates = {}
+        request._approx_rates = rates  # one look-up per currency pair and page
+    key = (str(currency).lower(), display.lower())
+    if key not in rates:
+        rates[key] = rate_between(*key)
+    rate = rates[key]
+    if rate is None:
         return ""
-    return format_html(' <span class="approx">({} {})</span>', gettext("approx."), money_display(converted, display))
+    scale = Decimal(100) if minor else Decimal(1)
+    text = money_display(convert(amount / scale, rate), display)
+    high = _decimal(upper)
+    if high is not None and high != amount:
+        text = EN_DASH.join(money_display(convert(edge / scale, rate), display) for edge in (amount, high))
+    return format_html(' <span class="approx">({} {})</span>', gettext("approx."), text)
