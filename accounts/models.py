@@ -6,11 +6,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 
 class UserType(models.TextChoices):
-    CLIENT = "client", "Client"
-    FREELANCER = "freelancer", "Freelancer"
+    CLIENT = "client", _("Client")
+    FREELANCER = "freelancer", _("Freelancer")
 
 
 def normalize_email(email: str) -> str:
