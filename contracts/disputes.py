@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -61,10 +63,11 @@ def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: Uplo
             message.size = evidence.size or 0
             message.file.save(f"dispute-{locked.pk}-{name}"[:100], evidence, save=False)
         message.save()
-        who = "Our staff" if actor == STAFF else by.get_full_name()
+        who = _("Our staff") if actor == STAFF else by.get_full_name()
         for person in (contract.client, contract.freelancer):
             if person.pk != by.pk:
                 notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                       title=f"{who} answered in the dispute on “{dispute.milestone.title}”",
+                       title=format_lazy(_("{name} answered in the dispute on “{title}”"), name=who,
+                                         title=dispute.milestone.title),
                        message=body[:300], data={"contract_id": contract.pk, "dispute_id": locked.pk})
     return message

@@ -279,7 +279,7 @@ def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         return project_page(request, project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
     if deleted:
-        messages.success(request, f"The draft “{project.title}” is deleted.")
+        messages.success(request, _("The draft “{title}” is deleted.").format(title=project.title))
         return redirect(f"{reverse('project_list')}?mine=1")
     messages.success(request, _("Your project is cancelled. It no longer takes proposals."))
     return redirect("project_detail", pk=pk)
@@ -482,7 +482,8 @@ def freelancer_invite(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_error(form, exc, INVITE_FIELDS)
             status = _error_status(exc)
         else:
-            messages.success(request, f"{freelancer.get_full_name()} is invited to “{project.title}”.")
+            messages.success(request, _("{name} is invited to “{title}”.").format(name=freelancer.get_full_name(),
+                                                                                     title=project.title))
             return redirect("freelancer_detail", pk=pk)
     return _freelancer_page(request, freelancer, invite_form=form, status=status)
 
@@ -516,7 +517,7 @@ def invite_decline(request: HttpRequest, pk: int) -> HttpResponse:
         services.invite_decline(invite=invite, by=request.user)
     except ApplicationError as exc:
         return _invites_page(request, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, f"You declined the invite to “{invite.project.title}”.")
+    messages.success(request, _("You declined the invite to “{title}”.").format(title=invite.project.title))
     return redirect("invite_list")
 
 
@@ -542,7 +543,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
             else:
-                messages.success(request, f"“{form.cleaned_data['title']}” is added to your portfolio.")
+                messages.success(request,
+                                 _("“{title}” is added to your portfolio.").format(title=form.cleaned_data["title"]))
                 return redirect("portfolio")
     items = PortfolioItem.objects.filter(freelancer=request.user).prefetch_related("images")
     return render(request, "marketplace/portfolio.html", {"form": form, "items": items}, status=status)
@@ -553,5 +555,5 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def portfolio_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(PortfolioItem, pk=pk, freelancer=request.user)
     services.portfolio_item_delete(item=item, by=request.user)
-    messages.success(request, f"“{item.title}” is removed from your portfolio.")
+    messages.success(request, _("“{title}” is removed from your portfolio.").format(title=item.title))
     return redirect("portfolio")

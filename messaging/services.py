@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 from accounts.models import User, UserType
@@ -246,11 +248,11 @@ def _tell_offline_recipient(chat: Chat, message: Message, recipient_id: int) -> 
     member = ChatMember.objects.select_for_update().select_related("user").get(chat=chat, user_id=recipient_id)
     now = timezone.now()
     send_email = member.last_emailed_at is None or now - member.last_emailed_at >= EMAIL_BATCH_WINDOW
-    sender_name = message.sender.get_full_name() or "Someone"
+    sender_name = message.sender.get_full_name() or _("Someone")
     notify(
         user=member.user,
         kind=NotificationKind.MESSAGE_RECEIVED,
-        title=f"New message from {sender_name}",
+        title=format_lazy(_("New message from {name}"), name=sender_name),
         message=message.content[:200],
         data={"chat_id": chat.pk, "message_id": message.pk},
         email_template="message_received" if send_email else None,

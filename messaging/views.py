@@ -189,10 +189,10 @@ def _archive(archived: bool):
         services.chat_set_archived(user=request.user, chat=chat, archived=archived)
         name = display_name(_other(chat, request.user))
         if archived:
-            messages.success(request, f"The chat with {name} is archived (nothing was deleted). "
-                                      f"You find it under Archived chats.")
+            messages.success(request, _("The chat with {name} is archived (nothing was deleted). "
+                                        "You find it under Archived chats.").format(name=name))
         else:
-            messages.success(request, f"The chat with {name} is back in your inbox.")
+            messages.success(request, _("The chat with {name} is back in your inbox.").format(name=name))
         return redirect(_safe_next(request, reverse("messaging:inbox")))
 
     view.__name__ = "chat_archive" if archived else "chat_unarchive"

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.audit import audit
@@ -152,7 +154,8 @@ def ticket_reply(*, ticket: SupportTicket, author: User, body: str) -> TicketMes
 def _tell_member(ticket: SupportTicket, staff: User, text: str) -> None:
     member = ticket.user
     url = ticket_url(ticket)
-    notify(user=member, kind=NotificationKind.MESSAGE_RECEIVED, title=f"Our team answered “{ticket.subject}”",
+    notify(user=member, kind=NotificationKind.MESSAGE_RECEIVED, title=format_lazy(_("Our team answered “{subject}”"),
+                                                                                  subject=ticket.subject),
            message=text[:500], data={"ticket_id": ticket.pk, "url": f"/support/{ticket.pk}/"},
            email_template="support_reply",
            email_context={"ticket_subject": ticket.subject, "ticket_url": url, "reply": text,
