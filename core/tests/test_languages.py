@@ -158,3 +158,19 @@ def test_times_are_shown_in_the_signed_in_persons_time_zone() -> None:
     assert _zone_seen_by_a_view(berlin) == "Europe/Berlin 17:00"
     assert _zone_seen_by_a_view(tokyo) == "Asia/Tokyo 00:00"
     assert timezone.get_current_timezone() == zoneinfo.ZoneInfo("UTC")  # and put back afterwards
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "18 December 2026 · 18 Dec 2026 16:05 · December 2026"),
+    ("de", "18. Dezember 2026 · 18. Dez 2026, 16:05 · Dezember 2026"),
+    ("es", "18 de diciembre de 2026 · 18 Dic 2026 16:05 · diciembre de 2026"),
+])
+def test_dates_on_pages_follow_the_language(language: str, expected: str) -> None:
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moment = datetime(2026, 12, 18, 16, 5, tzinfo=UTC)
+    template = Template('{{ moment|date:"DATE_FORMAT" }} · {{ moment|date:"SHORT_DATETIME_FORMAT" }} · '
+                        '{{ moment|date:"YEAR_MONTH_FORMAT" }}')
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo("UTC")):
+        assert template.render(Context({"moment": moment})) == expected

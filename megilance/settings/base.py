@@ -134,6 +134,7 @@ OTP_TOTP_ISSUER = "MegiLance"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["megilance.formats"]  # dates per language; templates use the names, e.g. "DATE_FORMAT"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
