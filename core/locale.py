@@ -35,3 +35,14 @@ def recipient_locale(user: Any) -> Iterator[None]:
     zone = zone_of(user) or zoneinfo.ZoneInfo(settings.TIME_ZONE)
     with translation.override(language_of(user) or settings.LANGUAGE_CODE), timezone.override(zone):
         yield
+
+
+def activate_for(request: Any, user: Any) -> None:
+    """The signed-in person's language (over the cookie and the browser's) and time zone, for this request."""
+    language = language_of(user)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    zone = zone_of(user)
+    if zone is not None:
+        timezone.activate(zone)

@@ -181,21 +181,14 @@ class UserLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.utils import timezone, translation
+        from django.utils import timezone
 
-        from .locale import language_of, zone_of
+        from .locale import activate_for
 
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return self.get_response(request)
-        language = language_of(user)
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        zone = zone_of(user)
-        if zone is not None:
-            timezone.activate(zone)
+        if user is not None and user.is_authenticated:
+            activate_for(request, user)
         try:
             return self.get_response(request)
         finally:
-            timezone.deactivate()
+            timezone.deactivate()  # also for API callers, whose zone the token authentication activated

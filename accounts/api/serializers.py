@@ -2,6 +2,7 @@ import re
 import zoneinfo
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -190,7 +191,7 @@ class MeInput(serializers.Serializer):
 
     def validate_timezone(self, value: str) -> str:
         if value not in TIMEZONES:
-            raise serializers.ValidationError("Choose a time zone such as Europe/Berlin or UTC.")
+            raise serializers.ValidationError(gettext("Choose a time zone such as Europe/Berlin or UTC."))
         return value
 
 

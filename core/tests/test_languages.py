@@ -174,3 +174,13 @@ def test_dates_on_pages_follow_the_language(language: str, expected: str) -> Non
                         '{{ moment|date:"YEAR_MONTH_FORMAT" }}')
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo("UTC")):
         assert template.render(Context({"moment": moment})) == expected
+
+
+def test_an_app_signed_in_with_a_token_gets_answers_in_the_persons_language(client_for) -> None:
+    user = make_user("client", language="de", timezone="Europe/Berlin")
+    api = client_for(user)
+    response = api.patch("/api/auth/me", {"timezone": "Mars/Olympus"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response["Content-Language"] == "de"
+    assert response.json()["errors"]["timezone"] == ["Wählen Sie eine Zeitzone wie Europe/Berlin oder UTC."]
+    assert timezone.get_current_timezone_name() == "UTC"  # the person's zone does not outlive the request
