@@ -64,9 +64,9 @@ def user_register(
     welcome e-mail already speaks their language; both can be changed on the profile."""
     email = normalize_email(email)
     if user_type not in UserType.values:
-        raise _field_error("user_type", "Choose client or freelancer.")
+        raise _field_error("user_type", gettext("Choose client or freelancer."))
     if User.objects.filter(email=email).exists():
-        raise _field_error("email", "An account with this e-mail address already exists.")
+        raise _field_error("email", gettext("An account with this e-mail address already exists."))
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), user_type=user_type,
                 company=company.strip() if user_type == UserType.CLIENT else "",
                 language=language if language in LANGUAGE_CODES else "",
@@ -79,7 +79,7 @@ def user_register(
             emails.send_welcome(user)
             emails.send_verification(user)
     except IntegrityError as exc:  # two sign-ups with one address at the same moment
-        raise _field_error("email", "An account with this e-mail address already exists.") from exc
+        raise _field_error("email", gettext("An account with this e-mail address already exists.")) from exc
     return user
 
 
@@ -168,7 +168,7 @@ def api_login(*, user: User, ip_address: str | None, user_agent: str) -> dict[st
 def password_change(*, user: User, current_password: str, new_password: str) -> None:
     """Changes the password and ends every other session and token of the account."""
     if not user.check_password(current_password):
-        raise _field_error("current_password", "Your current password is not correct.")
+        raise _field_error("current_password", gettext("Your current password is not correct."))
     _check_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -236,7 +236,7 @@ def skills_from_names(names: list[str]) -> list[Skill]:
         if not name:
             continue
         if len(name) > 50:
-            raise _field_error("skills", "A skill name has at most 50 characters.")
+            raise _field_error("skills", gettext("A skill name has at most 50 characters."))
         cleaned.setdefault(slugify(name)[:60] or name.lower(), name)
     if len(cleaned) > MAX_SKILLS:
         raise _field_error("skills", f"Choose at most {MAX_SKILLS} skills.")
@@ -285,10 +285,11 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
             new_email = normalize_email(data["email"])
             if new_email != user.email:
                 if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
-                    raise _field_error("email", "An account with this e-mail address already exists.")
+                    raise _field_error("email", gettext("An account with this e-mail address already exists."))
                 # A stolen session must not be enough to move the account to another inbox.
                 if not user.check_password(data.get("current_password") or ""):
-                    raise _field_error("current_password", "Enter your current password to change your e-mail.")
+                    raise _field_error("current_password",
+                                       gettext("Enter your current password to change your e-mail."))
                 user.email = new_email
                 user.email_verified = False
                 changed_email = True
@@ -318,7 +319,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
         try:
             user.save()
         except IntegrityError as exc:
-            raise _field_error("email", "An account with this e-mail address already exists.") from exc
+            raise _field_error("email", gettext("An account with this e-mail address already exists.")) from exc
         if "skills" in data:
             user.skills.set(skills_from_names(data["skills"] or []))
         if changed_email:

@@ -39,9 +39,10 @@ class MilestoneForm(forms.Form):
     def __init__(self, *args: Any, currency: str = "usd", fee_percent: int = 10, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "milestone")
         super().__init__(*args, **kwargs)
-        self.fields["amount"].label = f"Amount ({currency.upper()})"
-        self.fields["amount"].help_text = (f"Paid into escrow when you fund the milestone. The freelancer receives "
-                                           f"it less the {fee_percent}% platform fee when you approve the work.")
+        self.fields["amount"].label = _("Amount ({currency})").format(currency=currency.upper())
+        self.fields["amount"].help_text = _("Paid into escrow when you fund the milestone. The freelancer receives it "
+                                            "less the {fee_percent}% platform fee when you approve the work.").format(
+                                                fee_percent=fee_percent)
 
     def clean_due_date(self) -> Any:
         due = self.cleaned_data.get("due_date")

@@ -63,7 +63,7 @@ def _language(language: str | None) -> str:
 def _grouped(integer_digits: str, separator: str, min_digits: int) -> str:
     if len(integer_digits) < min_digits:
         return integer_digits
-    groups = []
+    groups: list[str] = []
     while len(integer_digits) > 3:
         groups.insert(0, integer_digits[-3:])
         integer_digits = integer_digits[:-3]

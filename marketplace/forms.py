@@ -61,11 +61,11 @@ def category_choices(empty_label: str) -> list[tuple[str, str]]:
 # --- projects -----------------------------------------------------------------------------------
 
 PROJECT_ORDERING = [
-    ("relevance", "Best match"),
-    ("newest", "Newest first"),
-    ("-budget", "Highest budget first"),
-    ("budget", "Lowest budget first"),
-    ("deadline", "Nearest deadline first"),
+    ("relevance", _("Best match")),
+    ("newest", _("Newest first")),
+    ("-budget", _("Highest budget first")),
+    ("budget", _("Lowest budget first")),
+    ("deadline", _("Nearest deadline first")),
 ]
 
 
@@ -82,14 +82,14 @@ class ProjectSearchForm(forms.Form):
     budget_max = forms.DecimalField(label=_("Budget at most"), required=False, min_value=Decimal(0), **MONEY,
                                     widget=forms.NumberInput(attrs=MONEY_WIDGET))
     budget_type = forms.ChoiceField(label=_("Budget type"), required=False,
-                                    choices=[("", "Fixed price or hourly"), *BudgetType.choices])
+                                    choices=[("", _("Fixed price or hourly")), *BudgetType.choices])
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", "Any status"), *ProjectStatus.choices])
+                               choices=[("", _("Any status")), *ProjectStatus.choices])
     ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=PROJECT_ORDERING)
 
     def __init__(self, *args: Any, mine: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices("All categories")
+        self.fields["category"].choices = category_choices(_("All categories"))
         if not mine:  # drafts are only ever the owner's
             self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ProjectStatus.DRAFT]
 
@@ -130,7 +130,7 @@ class ProjectForm(forms.Form):
     def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["category"].choices = category_choices("Choose a category")
+        self.fields["category"].choices = category_choices(_("Choose a category"))
         if project is not None:
             self.fields["files"].label = "Add attachments"
             self.fields["files"].max_files = max(0, MAX_ATTACHMENTS - project.attachments.count())
@@ -187,13 +187,13 @@ class ProposalForm(forms.Form):
 # --- freelancers, invites, portfolio ------------------------------------------------------------
 
 FREELANCER_ORDERING = [
-    ("relevance", "Best match"),
-    ("-rating", "Highest rated"),
-    ("rate", "Lowest hourly rate"),
-    ("-rate", "Highest hourly rate"),
-    ("newest", "Newest members"),
+    ("relevance", _("Best match")),
+    ("-rating", _("Highest rated")),
+    ("rate", _("Lowest hourly rate")),
+    ("-rate", _("Highest hourly rate")),
+    ("newest", _("Newest members")),
 ]
-RATING_CHOICES = [("", "Any rating"), ("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
+RATING_CHOICES = [("", _("Any rating")), ("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
 
 
 class FreelancerSearchForm(forms.Form):

@@ -195,12 +195,12 @@ def project_page(request: HttpRequest, project: Project, *, proposal_form: Propo
 
 
 PROPOSAL_SORTS = {
-    "newest": ("Newest first", ["-created_at", "-id"]),
-    "bid": ("Lowest bid first", ["bid_amount", "id"]),
-    "-bid": ("Highest bid first", ["-bid_amount", "-id"]),
-    "rating": ("Best rated first", [F("freelancer_rating").desc(nulls_last=True), "-freelancer_review_count", "id"]),
+    "newest": (_("Newest first"), ["-created_at", "-id"]),
+    "bid": (_("Lowest bid first"), ["bid_amount", "id"]),
+    "-bid": (_("Highest bid first"), ["-bid_amount", "-id"]),
+    "rating": (_("Best rated first"), [F("freelancer_rating").desc(nulls_last=True), "-freelancer_review_count", "id"]),
 }
-PROPOSAL_SHOWS = {"": "All proposals", "shortlisted": "Shortlisted only", "submitted": "Not yet decided"}
+PROPOSAL_SHOWS = {"": _("All proposals"), "shortlisted": _("Shortlisted only"), "submitted": _("Not yet decided")}
 MAX_COMPARED = 4
 
 

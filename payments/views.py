@@ -274,8 +274,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
     lines: list[tuple[str, str]] = [
         ("Receipt number", payment.receipt_number),
         ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
-        ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.SUBSCRIPTION: "Paid by",
-          Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
+        (str({Payment.Kind.FUNDING: _("Paid by"), Payment.Kind.SUBSCRIPTION: _("Paid by"),
+              Payment.Kind.REFUND: _("Refunded to")}.get(payment.kind, _("Paid to"))), person),
         ("What", payment.get_kind_display()),
     ]
     if payment.description:
@@ -294,10 +294,10 @@ def receipt(payment: Payment) -> dict[str, Any]:
             (f"Platform fee ({settings.PLATFORM_FEE_PERCENT}%)", f"\u2212{money_text(fee_amount, payment.currency)}"),
             ("You receive", money_text(payment.amount, payment.currency)),
         ]
-    total_label = {Payment.Kind.FUNDING: "Amount paid into escrow", Payment.Kind.REFUND: "Amount refunded",
-                   Payment.Kind.FEE: "Platform fee", Payment.Kind.RELEASE: "Amount",
-                   Payment.Kind.SUBSCRIPTION: "Amount paid"}.get(payment.kind, "Amount")
-    lines.append((total_label, money_text(payment.amount, payment.currency)))
+    total_label = {Payment.Kind.FUNDING: _("Amount paid into escrow"), Payment.Kind.REFUND: _("Amount refunded"),
+                   Payment.Kind.FEE: _("Platform fee"), Payment.Kind.RELEASE: _("Amount"),
+                   Payment.Kind.SUBSCRIPTION: _("Amount paid")}.get(payment.kind, _("Amount"))
+    lines.append((str(total_label), money_text(payment.amount, payment.currency)))
     lines.append(("Status", payment.get_status_display()))
     if payment.payout_status:
         lines.append(("Payout", payment.get_payout_status_display()))
@@ -399,9 +399,9 @@ def payment_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- monthly statements -------------------------------------------------------------------------
 
-KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: "Paid into escrow", Payment.Kind.REFUND: "Refunded to you",
-                     Payment.Kind.RELEASE: "Received (after fees)", Payment.Kind.FEE: "Platform fees deducted",
-                     Payment.Kind.SUBSCRIPTION: "Client Pro subscription"}
+KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: _("Paid into escrow"), Payment.Kind.REFUND: _("Refunded to you"),
+                     Payment.Kind.RELEASE: _("Received (after fees)"), Payment.Kind.FEE: _("Platform fees deducted"),
+                     Payment.Kind.SUBSCRIPTION: _("Client Pro subscription")}
 
 
 def statement(user: User, month: str) -> dict[str, Any]:
@@ -422,7 +422,8 @@ def statement(user: User, month: str) -> dict[str, Any]:
     currencies: dict[str, list[tuple[str, int, str]]] = {}
     for total in selectors.statement_totals(user=user, year=year, month=number):
         currencies.setdefault(total.currency.upper(), []).append(
-            (KIND_TOTAL_LABELS.get(total.kind, total.kind), total.payments, money_text(total.total, total.currency)))
+            (str(KIND_TOTAL_LABELS.get(total.kind, total.kind)), total.payments,
+             money_text(total.total, total.currency)))
     first = datetime.date(year, number, 1)
     return {"month": month, "title": date_format(first, "F Y"), "rows": rows,
             "totals": [{"currency": code, "lines": lines} for code, lines in currencies.items()],

@@ -46,7 +46,7 @@ def approx(context: template.Context, value: Any, currency: str, minor: bool = F
     user = getattr(request, "user", None)
     display = getattr(user, "display_currency", "") if user is not None and user.is_authenticated else ""
     amount = _decimal(value)
-    if not display or amount is None or not currency or display.lower() == str(currency).lower():
+    if request is None or not display or amount is None or not currency or display.lower() == str(currency).lower():
         return ""
     rates = getattr(request, "_approx_rates", None)
     if rates is None:
