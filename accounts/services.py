@@ -87,12 +87,13 @@ def email_verify(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=emails.VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise ApplicationError("This verification link has expired. Ask for a new one.", code="token_expired") from exc
+        raise ApplicationError(gettext("This verification link has expired. Ask for a new one."),
+                               code="token_expired") from exc
     except signing.BadSignature as exc:
-        raise ApplicationError("This verification link is not valid.", code="invalid_token") from exc
+        raise ApplicationError(gettext("This verification link is not valid."), code="invalid_token") from exc
     user = User.objects.filter(pk=data.get("u"), email=data.get("e"), is_active=True).first()
     if user is None:
-        raise ApplicationError("This verification link is not valid.", code="invalid_token")
+        raise ApplicationError(gettext("This verification link is not valid."), code="invalid_token")
     if not user.email_verified:
         User.objects.filter(pk=user.pk).update(email_verified=True)
         user.email_verified = True
@@ -101,7 +102,7 @@ def email_verify(*, token: str) -> User:
 
 def email_verification_resend(*, user: User) -> None:
     if user.email_verified:
-        raise ApplicationError("Your e-mail address is already verified.", code="already_verified")
+        raise ApplicationError(gettext("Your e-mail address is already verified."), code="already_verified")
     emails.send_verification(user)
 
 
@@ -136,7 +137,7 @@ def mfa_token_user(*, mfa_token: str) -> User:
         ) from exc
     user = User.objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or user.token_version != data.get("v"):
-        raise ApplicationError("The sign-in step is not valid. Sign in again.", code="invalid_mfa_token",
+        raise ApplicationError(gettext("The sign-in step is not valid. Sign in again."), code="invalid_mfa_token",
                                status_code=401)
     return user
 
@@ -149,10 +150,11 @@ def second_factor_check(*, mfa_token: str, code: str) -> User:
     except two_factor.CodeAlreadyUsed as exc:  # a sign-in step that fails answers 401, like a wrong code
         raise ApplicationError(str(exc.detail), code="code_already_used", status_code=401) from exc
     if not valid:
-        raise ApplicationError("That code is not valid.", code="invalid_code", status_code=401)
+        raise ApplicationError(gettext("That code is not valid."), code="invalid_code", status_code=401)
     nonce = signing.loads(mfa_token, salt=MFA_SALT)["n"]
     if not cache.add(f"mfa-used:{nonce}", 1, timeout=settings.MFA_TOKEN_MAX_AGE + 60):
-        raise ApplicationError("This sign-in step was already completed. Sign in again.", code="invalid_mfa_token",
+        raise ApplicationError(gettext("This sign-in step was already completed. Sign in again."),
+                               code="invalid_mfa_token",
                                status_code=401)
     return user
 
@@ -193,7 +195,7 @@ def _user_from_reset_token(token: str) -> User:
     except (ValueError, TypeError, OverflowError):
         user = None
     if user is None or not default_token_generator.check_token(user, key):
-        raise ApplicationError("This password reset link is invalid or has expired. Ask for a new one.",
+        raise ApplicationError(gettext("This password reset link is invalid or has expired. Ask for a new one."),
                                code="invalid_token")
     return user
 

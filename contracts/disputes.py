@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -47,7 +48,7 @@ def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: Uplo
     authorize(DISPUTE_MOVES, "answer", actor, party=contract.is_party(by))
     body = body.strip()
     if not body and evidence is None:
-        raise ApplicationError("Invalid input: write an answer or add a file.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: write an answer or add a file."), code="validation_error",
                                errors={"body": ["Write an answer or add a file."]})
     kind = file_check(evidence, field="evidence") if evidence is not None else None
     with transaction.atomic():

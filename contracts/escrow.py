@@ -22,8 +22,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from accounts.models import User
 from core.audit import audit
@@ -87,7 +87,7 @@ REMINDER_DAYS_BEFORE = 5
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 def _lock(milestone: Milestone) -> Milestone:
@@ -150,7 +150,7 @@ def milestone_create(*, contract: Contract, by: User, data: dict[str, Any]) -> M
     if by.pk != contract.client_id:
         raise _only("client")
     if contract.status != ContractStatus.ACTIVE:
-        raise Conflict("Milestones can be added while the contract is active.", code="contract_not_active")
+        raise Conflict(gettext("Milestones can be added while the contract is active."), code="contract_not_active")
     currency = data.get("currency") or contract.currency
     if currency != contract.currency:
         raise ApplicationError(f"Invalid input: this contract is in {contract.currency.upper()}.",
@@ -235,9 +235,10 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.PENDING:
-            raise Conflict("This milestone is already funded.", code="already_funded")
+            raise Conflict(gettext("This milestone is already funded."), code="already_funded")
         if locked.contract.status != ContractStatus.ACTIVE:
-            raise Conflict("Milestones can be funded while the contract is active.", code="contract_not_active")
+            raise Conflict(gettext("Milestones can be funded while the contract is active."),
+                           code="contract_not_active")
         left = payments.operation_open(subject_type=SUBJECT, subject_id=locked.pk, purposes=MONEY_IN_FLIGHT)
         if left is not None:
             # An attempt Stripe did not answer (or a process that died): asked again with its own key.
@@ -405,7 +406,7 @@ def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> M
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.SUBMITTED:
-            raise Conflict("Changes can be requested on submitted work.", code="invalid_transition")
+            raise Conflict(gettext("Changes can be requested on submitted work."), code="invalid_transition")
         _move(locked, "request_changes", by, note)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
@@ -426,7 +427,7 @@ def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.RELEASED:
-            raise Conflict("This milestone is already approved and paid.", code="already_released")
+            raise Conflict(gettext("This milestone is already approved and paid."), code="already_released")
         if locked.status != MilestoneStatus.SUBMITTED:
             raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
                            "only submitted work is.", code="invalid_transition")
@@ -491,10 +492,10 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
-            raise Conflict("This milestone is in dispute: staff settle it by resolving the dispute.",
+            raise Conflict(gettext("This milestone is in dispute: staff settle it by resolving the dispute."),
                            code="in_dispute")
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+            raise Conflict(gettext("Only funded milestones that are not paid out can be refunded."),
                            code="invalid_transition")
         _no_money_in_flight(locked)
         _check(locked, "refund", actor)
@@ -531,7 +532,7 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+            raise Conflict(gettext("Only funded milestones that are not paid out can be refunded."),
                            code="invalid_transition")
         if locked.refund_requested_at is None:
             _move(locked, "request_refund", by, f"refund requested: {note}", actor=CLIENT)
@@ -567,14 +568,14 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         raise _not_found()
     _allowed(milestone, "open_dispute", by)
     if not reason.strip():
-        raise ApplicationError("Invalid input: say what went wrong.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: say what went wrong."), code="validation_error",
                                errors={"reason": ["Say what went wrong."]})
     if evidence is not None:
         file_check(evidence, field="evidence")
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
+            raise Conflict(gettext("Disputes are opened on funded or submitted milestones."), code="invalid_transition")
         _no_money_in_flight(locked)
         before = locked.status
         _move(locked, "open_dispute", by, reason)
@@ -605,7 +606,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
     if not by.is_staff:
         raise _not_found()
     if resolution not in RESOLUTION_ACTIONS:
-        raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: choose release, refund or split."), code="validation_error",
                                errors={"resolution": ["Choose release, refund or split."]})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
@@ -672,7 +673,8 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
     if not contract.is_party(by):
         raise _not_found()
     if by.pk != dispute.opened_by_id:
-        raise ApplicationError("Only the person who opened the dispute can withdraw it.", code="permission_denied",
+        raise ApplicationError(gettext("Only the person who opened the dispute can withdraw it."),
+                               code="permission_denied",
                                status_code=403)
     actor = role_of(contract, by)
     with transaction.atomic():

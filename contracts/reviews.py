@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -28,12 +29,12 @@ REVIEW_BLIND_DAYS = 14
 def review_create(*, contract: Contract, reviewer: User, rating: int, comment: str = "") -> Review:
     """Each party of a completed contract rates the other once. Both are revealed together."""
     if not contract.is_party(reviewer):
-        raise ApplicationError("Invalid input: There is no such contract.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: There is no such contract."), code="validation_error",
                                errors={"contract_id": ["There is no such contract."]})
     if contract.status != ContractStatus.COMPLETED:
-        raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
+        raise Conflict(gettext("Reviews open once the contract is completed."), code="contract_not_completed")
     if not has_paid_work(contract):
-        raise Conflict("Reviews are for paid work: nothing was approved and paid on this contract.",
+        raise Conflict(gettext("Reviews are for paid work: nothing was approved and paid on this contract."),
                        code="no_paid_work")
     reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
     blind_until = (contract.completed_at or timezone.now()) + timedelta(days=REVIEW_BLIND_DAYS)
@@ -45,7 +46,7 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
                 review = Review.objects.create(contract_id=contract.pk, reviewer=reviewer, reviewee_id=reviewee_id,
                                                rating=rating, comment=comment.strip(), visible_from=blind_until)
         except IntegrityError as exc:
-            raise Conflict("You already reviewed this contract.", code="duplicate_review") from exc
+            raise Conflict(gettext("You already reviewed this contract."), code="duplicate_review") from exc
         both = Review.objects.filter(contract_id=contract.pk)
         if both.count() == 2:  # both have written: both are shown now (unless they already are)
             both.update(visible_from=Least("visible_from", timezone.now()))

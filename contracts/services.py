@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -44,11 +45,11 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
     end with one contract; the second answers 409.
     """
     if proposal.project.client_id != by.pk:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=proposal.project_id)
         if Contract.objects.filter(project=project).exists() or project.status != ProjectStatus.OPEN:
-            raise Conflict("This project already has a contract or is not open.", code="project_not_open")
+            raise Conflict(gettext("This project already has a contract or is not open."), code="project_not_open")
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status not in (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED):
             raise Conflict(f"A {proposal.get_status_display().lower()} proposal cannot be accepted.",
@@ -158,24 +159,25 @@ def completion_refusal(contract: Contract) -> Conflict | None:
     milestone approved and paid, since a completed contract opens reviews and reviews are for paid work."""
     milestones = contract.milestones.all()
     if milestones.filter(status__in=["funded", "submitted", "disputed"]).exists():
-        return Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
-                        "first.", code="escrow_not_settled")
+        return Conflict(gettext("Money is still in escrow on this contract: approve, refund or settle those milestones "
+                        "first."), code="escrow_not_settled")
     if not milestones.filter(status="released").exists():
-        return Conflict("Nothing has been paid on this contract yet: a contract is completed once at least one "
-                        "milestone is approved and paid.", code="nothing_paid")
+        return Conflict(gettext("Nothing has been paid on this contract yet: a contract is completed once at least one "
+                        "milestone is approved and paid."), code="nothing_paid")
     return None
 
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
     """The client may retitle the contract or reword its terms while it is active."""
     if not contract.is_party(by):
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if by.pk != contract.client_id:
-        raise ApplicationError("Only the client edits the contract.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only the client edits the contract."),
+                               code="permission_denied", status_code=403)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.status != ContractStatus.ACTIVE:
-            raise Conflict("Only an active contract can be edited.", code="contract_not_active")
+            raise Conflict(gettext("Only an active contract can be edited."), code="contract_not_active")
         for field in ("title", "terms"):
             if field in data:
                 setattr(contract, field, data[field].strip())

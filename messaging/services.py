@@ -16,6 +16,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
@@ -40,7 +41,7 @@ def _invalid(field: str, message: str) -> ApplicationError:
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def chat_open(*, user: User, participant: User, project_id: int | None = None) -
         raise _invalid("participant_id", "A chat is between a client and a freelancer.")
     client, freelancer = (user, participant) if user.user_type == UserType.CLIENT else (participant, user)
     if is_blocked(user.pk, participant.pk):
-        raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+        raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
     subject_type, subject_id = "", 0
     if project_id:
         if not subjects.subject_belongs_to(subjects.PROJECT, project_id, client.pk):
@@ -180,7 +181,7 @@ def _check_rate(user: User) -> None:
         logger.warning("Send limit not checked: cache unreachable (%s)", type(exc).__name__)
         return
     if count > SEND_LIMIT_PER_MINUTE:
-        raise ApplicationError("You are sending messages too fast. Wait a moment.", code="throttled",
+        raise ApplicationError(gettext("You are sending messages too fast. Wait a moment."), code="throttled",
                                status_code=429)
 
 
@@ -207,7 +208,7 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
         raise _invalid("content", "A message has at most 5,000 characters.")
     recipient_id = chat.other_id(sender.pk)
     if is_blocked(sender.pk, recipient_id):
-        raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+        raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
     _check_rate(sender)
 
     kinds: list[str] = []
