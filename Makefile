@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint services-up services-down pytest bench messages
+.PHONY: run test lint services-up services-down pytest bench bench-sockets messages
 
 # Installs with uv from PyPI when it can be had, else with pip (MEGILANCE_INSTALL_WITH_PIP=1 forces pip).
 $(VENV)/.run-installed: requirements.txt
@@ -58,3 +58,10 @@ MESSAGE_IGNORES := --ignore=.venv --ignore=.var --ignore=var --ignore=staticfile
 messages: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py makemessages -l es -l de --no-obsolete $(MESSAGE_IGNORES)
 	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py compilemessages --ignore=.venv
+
+## make bench-sockets: 1,000 sockets in 500 chats on two uvicorn processes sharing channels-redis, 200 messages/s;
+## delivery latency, messages not delivered within 15 s, memory per socket (BENCHMARKS.md). ARGS="--sockets 200
+## --rate 40" for a smaller run, ARGS="--profile DIR" to record one server with py-spy.
+bench-sockets: $(VENV)/.dev-installed
+	test -f .var/services/env || scripts/services.sh start .var/services
+	source .var/services/env && $(PY) bench/sockets.py $(ARGS)

@@ -101,7 +101,8 @@ def client_for() -> Callable[[object], APIClient]:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """moto's server standing in for S3 and SES, reached through the real boto3, django-storages and django-ses."""
+    """moto's server standing in for S3, SES and SNS, reached through the real boto3, django-storages and
+    django-ses."""
     import os
     import subprocess
     import sys
@@ -146,8 +147,30 @@ def ses_outbox(moto_server: str) -> Callable[[], list[dict]]:
 
 
 @pytest.fixture
+def sns(moto_server: str, settings: object) -> Iterator[object]:
+    """Texts and pushes sent through SNS for real (boto3 to moto's server, emptied first); the answer reads back
+    what each number and each device endpoint received (tests/helpers/sns.py)."""
+    import urllib.request
+
+    from core.mobile import platform_applications_forget
+    from tests.helpers.sns import SnsInbox
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    settings.MOBILE_BACKEND = "core.mobile.SnsBackend"  # type: ignore[attr-defined]
+    settings.AWS_SNS_ENDPOINT_URL = moto_server  # type: ignore[attr-defined]
+    settings.AWS_SNS_REGION_NAME = "us-east-1"  # type: ignore[attr-defined]
+    settings.AWS_SNS_FCM_CREDENTIAL = "fcm-server-key-for-tests"  # type: ignore[attr-defined]
+    settings.AWS_SNS_APNS_CERTIFICATE = "apns-certificate-for-tests"  # type: ignore[attr-defined]
+    settings.AWS_SNS_APNS_PRIVATE_KEY = "apns-private-key-for-tests"  # type: ignore[attr-defined]
+    platform_applications_forget()
+    yield SnsInbox(moto_server)
+    platform_applications_forget()
+
+
+@pytest.fixture
 def celery_worker_process(transactional_db: None, moto_server: str) -> Iterator[None]:
-    """A real Celery worker in its own process, on the test database and the Redis broker, sending through SES."""
+    """A real Celery worker in its own process, on the test database and the Redis broker, sending through SES
+    and SNS (moto)."""
     import os
     import subprocess
     import sys
@@ -166,6 +189,9 @@ def celery_worker_process(transactional_db: None, moto_server: str) -> Iterator[
         "USE_SES": "1",
         "AWS_SES_REGION_NAME": "us-east-1",
         "AWS_SES_REGION_ENDPOINT_URL": moto_server,
+        "USE_SNS": "1",
+        "AWS_SNS_REGION_NAME": "us-east-1",
+        "AWS_SNS_ENDPOINT_URL": moto_server,
     }
     app.control.purge()
     worker = subprocess.Popen(  # noqa: S603 - our own worker command

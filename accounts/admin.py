@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from core.admin_actions import ReadOnlyAdminMixin
 
 from . import services
-from .models import AuthSession, BackupCode, BillingProfile, Skill, User
+from .models import AuthSession, BackupCode, BillingProfile, PhoneCode, PhoneNumber, Skill, User
 
 
 @admin.register(User)
@@ -94,3 +94,31 @@ class BackupCodeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(admin.ModelAdmin):
+    """Verified numbers, shown; staff remove one (the member adds a number only by its code)."""
+
+    list_display = ["user", "number", "verified_at"]
+    search_fields = ["user__email", "number"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "number", "verified_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Codes sent by text message: who, to which number, when, how often tried. The code itself is not kept."""
+
+    list_display = ["user", "purpose", "number", "created_at", "expires_at", "attempts", "used_at"]
+    list_filter = ["purpose"]
+    search_fields = ["user__email", "number"]
+    list_select_related = ["user"]
+    exclude = ["code_hash"]
+    readonly_fields = ["user", "purpose", "number", "created_at", "expires_at", "attempts", "used_at"]

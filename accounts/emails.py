@@ -50,3 +50,12 @@ def security_email(*, user: User, template: str) -> None:
     security_url = f"{settings.FRONTEND_URL}/settings/security/"
     email_queue(to=user.email, template=template, context=_context(user, security_url=security_url),
                 recipient=user)
+
+
+def phone_changed_email(*, user: User, number: str, removed: bool) -> None:
+    """Tells the owner a phone number was verified for or removed from their account (`number` masked)."""
+    security_url = f"{settings.FRONTEND_URL}/settings/security/"
+    email_queue(to=user.email, template="phone_changed",
+                context=_context(user, security_url=security_url, number=number, removed=removed,
+                                 email=user.email),
+                recipient=user)

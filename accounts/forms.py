@@ -97,6 +97,29 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
+class PhoneNumberForm(forms.Form):
+    """A mobile number to verify; `phone.phone_number_normalize` decides whether it is a real E.164 number."""
+
+    phone_number = forms.CharField(
+        label=_("Mobile number"), max_length=32,
+        help_text=_("With + and your country code, for example +44 7700 900123. We text a code to it."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    """The six-digit code texted to the number being verified."""
+
+    code = forms.CharField(
+        label=_("Code from the text message"), max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
 class PasswordResetRequestForm(forms.Form):
     email = _email_field()
 

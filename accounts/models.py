@@ -203,3 +203,52 @@ def billing_details_lines(details: dict[str, str]) -> list[str]:
     if details.get("tax_id"):
         lines.append(f"Tax ID: {details['tax_id']}")
     return [line for line in lines if line]
+
+
+class PhoneNumber(models.Model):
+    """A member's verified mobile number (E.164): text messages by preference and the second factor's fallback.
+
+    Only a number whose code came back is kept here; a number being verified lives in its `PhoneCode`.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="phone_number")
+    number = models.CharField(max_length=16)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"phone number of {self.user_id}"
+
+    @property
+    def masked(self) -> str:
+        return mask_phone_number(self.number)
+
+
+def mask_phone_number(number: str) -> str:
+    """+4479•••••123 style: enough to recognise one's own number, not enough to learn it."""
+    return number[:4] + "•" * max(0, len(number) - 7) + number[-3:]
+
+
+class PhoneCode(models.Model):
+    """A six-digit code sent by text message, kept only as a keyed hash, valid for a few minutes, five tries."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", "Verify a phone number"
+        LOGIN = "login", "Sign in (second factor)"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_codes")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    number = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_ATTEMPTS = 5
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "purpose", "-created_at"], name="phonecode_user_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.user_id}"

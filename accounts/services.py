@@ -25,9 +25,9 @@ from core.images import image_clean
 from core.locale import LANGUAGE_CODES, valid_timezone
 from core.money import CURRENCIES
 
-from . import emails, two_factor
+from . import emails, phone, two_factor
 from .models import BillingProfile, Skill, User, UserType, normalize_email
-from .signals import security_changed
+from .signals import security_changed, user_registered
 from .tokens import login_issue, sessions_revoke_all
 
 MFA_SALT = "accounts.mfa"
@@ -80,6 +80,7 @@ def user_register(
             emails.send_verification(user)
     except IntegrityError as exc:  # two sign-ups with one address at the same moment
         raise _field_error("email", gettext("An account with this e-mail address already exists.")) from exc
+    user_registered.send(sender=User, user=user)
     return user
 
 
@@ -142,11 +143,23 @@ def mfa_token_user(*, mfa_token: str) -> User:
     return user
 
 
-def second_factor_check(*, mfa_token: str, code: str) -> User:
-    """Second step of signing in: a TOTP code or an unused backup code. Each `mfa_token` works once."""
+def second_factor_sms_send(*, mfa_token: str) -> str:
+    """At the second step, texts a sign-in code to the member's verified phone. Returns the number masked."""
     user = mfa_token_user(mfa_token=mfa_token)
+    if not two_factor.is_enabled(user):
+        raise ApplicationError(gettext("The sign-in step is not valid. Sign in again."), code="invalid_mfa_token",
+                               status_code=401)
+    return phone.login_code_send(user=user)
+
+
+def second_factor_check(*, mfa_token: str, code: str) -> User:
+    """Second step of signing in: a TOTP code, an unused backup code, or a code texted to the verified phone.
+    Each `mfa_token` works once."""
+    user = mfa_token_user(mfa_token=mfa_token)
+    # A code texted to the verified phone ("Text me a code") counts as the second factor too.
+    valid = phone.login_code_check(user=user, code=code)
     try:
-        valid = two_factor.two_factor_check(user=user, code=code)
+        valid = valid or two_factor.two_factor_check(user=user, code=code)
     except two_factor.CodeAlreadyUsed as exc:  # a sign-in step that fails answers 401, like a wrong code
         raise ApplicationError(str(exc.detail), code="code_already_used", status_code=401) from exc
     if not valid:

@@ -22,19 +22,23 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
+from core.mobile import mobile_available
 
-from . import services, two_factor
+from . import phone, services, two_factor
 from .forms import (
     BillingDetailsForm,
     CodeForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
+    PhoneCodeForm,
+    PhoneNumberForm,
     ProfileForm,
     SetPasswordForm,
     SignupForm,
     form_add_service_error,
 )
+from .models import PhoneNumber
 from .throttling import (
     LoginAccountThrottle,
     LoginIPThrottle,
@@ -145,6 +149,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if not mfa_token:
         messages.info(request, _("Sign in with your e-mail address and password first."))
         return redirect("login")
+    if request.method == "POST" and request.POST.get("action") == "sms":
+        return _login_code_sms(request, mfa_token)
     form = CodeForm(_posted(request))
     status = 200
     if request.method == "POST":
@@ -166,7 +172,34 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     next_url = _safe_next(request, request.session.get(MFA_NEXT_KEY) or "")
                     _sign_in(request, user)
                     return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/login_code.html", {"form": form}, status=status)
+    return render(request, "accounts/login_code.html", {"form": form, "sms": _login_code_sms_offer(mfa_token)},
+                  status=status)
+
+
+def _login_code_sms_offer(mfa_token: str) -> bool:
+    """Whether the second step offers "Text me a code" (the account has a verified phone)."""
+    try:
+        user = services.mfa_token_user(mfa_token=mfa_token)
+    except ApplicationError:
+        return False
+    return phone.login_code_available(user)
+
+
+def _login_code_sms(request: HttpRequest, mfa_token: str) -> HttpResponse:
+    if _throttled(request, [MfaIPThrottle, MfaAccountThrottle], {"mfa_token": mfa_token}):
+        messages.error(request, TOO_MANY)
+        return redirect("login_code")
+    try:
+        masked = services.second_factor_sms_send(mfa_token=mfa_token)
+    except ApplicationError as exc:
+        if exc.error_type == "invalid_mfa_token":
+            request.session.pop(MFA_TOKEN_KEY, None)
+            messages.error(request, str(exc.detail))
+            return redirect("login")
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, _("We texted a code to %(number)s. Enter it below.") % {"number": masked})
+    return redirect("login_code")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -352,6 +385,8 @@ def settings_security(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Two-factor authentication is off."))
                 return redirect("settings_security")
         status = 400
+    elif action in PHONE_ACTIONS:
+        return _settings_phone(request, action)
     elif request.method == "POST":
         messages.error(request, _("Choose what to do: turn two-factor authentication on or off."))
         return redirect("settings_security")
@@ -362,8 +397,70 @@ def settings_security(request: HttpRequest) -> HttpResponse:
         "backup_codes": backup_codes,
         "backup_codes_left": two_factor.backup_codes_left(user) if enabled else 0,
         "code_form": code_form,
+        **_phone_context(request),
     }
     return render(request, "accounts/settings_security.html", context, status=status)
+
+
+PHONE_ACTIONS = ("phone_start", "phone_confirm", "phone_resend", "phone_remove")
+
+
+def _phone_context(request: HttpRequest, number_form: PhoneNumberForm | None = None,
+                   phone_code_form: PhoneCodeForm | None = None) -> dict[str, Any]:
+    user = request.user
+    verified = PhoneNumber.objects.filter(user=user).first()
+    return {
+        "sms_available": mobile_available(),
+        "phone": verified,
+        "phone_pending": phone.pending_verification(user),
+        "number_form": number_form or PhoneNumberForm(prefix="phone"),
+        "phone_code_form": phone_code_form or PhoneCodeForm(prefix="phone"),
+    }
+
+
+def _settings_phone(request: HttpRequest, action: str) -> HttpResponse:
+    """The phone number part of the security page: send a code, confirm it, send another, remove the number."""
+    user = request.user
+    number_form = phone_code_form = None
+    try:
+        if action == "phone_start":
+            number_form = PhoneNumberForm(request.POST, prefix="phone")
+            if number_form.is_valid():
+                phone.phone_verification_start(user=user, phone_number=number_form.cleaned_data["phone_number"])
+                messages.success(request, _("We texted a code to your phone. Enter it below to verify the number."))
+                return redirect("settings_security")
+        elif action == "phone_confirm":
+            phone_code_form = PhoneCodeForm(request.POST, prefix="phone")
+            if phone_code_form.is_valid():
+                phone.phone_verification_confirm(user=user, code=phone_code_form.cleaned_data["code"])
+                messages.success(request, _("Your phone number is verified."))
+                return redirect("settings_security")
+        elif action == "phone_resend":
+            phone.phone_verification_resend(user=user)
+            messages.success(request, _("We texted you a new code."))
+            return redirect("settings_security")
+        else:
+            phone.phone_number_remove(user=user)
+            messages.success(request, _("Your phone number is removed."))
+            return redirect("settings_security")
+    except ApplicationError as exc:
+        if number_form is not None:
+            form_add_service_error(number_form, exc)
+        elif phone_code_form is not None and exc.error_type != "code_expired":
+            form_add_service_error(phone_code_form, exc)
+        else:
+            messages.error(request, str(exc.detail))
+            return redirect("settings_security")
+    enabled = two_factor.is_enabled(user)
+    context = {
+        "enabled": enabled,
+        "setup": None if enabled else request.session.get(TWO_FACTOR_SETUP_KEY),
+        "backup_codes": [],
+        "backup_codes_left": two_factor.backup_codes_left(user) if enabled else 0,
+        "code_form": CodeForm(),
+        **_phone_context(request, number_form, phone_code_form),
+    }
+    return render(request, "accounts/settings_security.html", context, status=400)
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.models import ProjectStatus, ProposalStatus
 
-from . import charts, exports, selectors
+from . import charts, exports, insights, selectors
 from .api import serializers as api_serializers
 from .replica import replica_reads
 
@@ -227,8 +227,22 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
         "exports": {table.replace("-", "_"): export_url(table) for table in exports.TABLES},
         "currency": revenue["currency"].upper(),
         "mismatches": selectors.reconciliation_mismatches(),
+        "insights": _insights(days, interval),
     }
     return render(request, "analytics/dashboard.html", context, status=status)
+
+
+def _insights(days: int, interval: str) -> dict[str, Any]:
+    """The deeper figures the page shows under the summary (each as its `/api/analytics/<name>` answers)."""
+    return {
+        "health": insights.platform_health(days=days),
+        "completion": insights.completion_rates(days=days),
+        "success": insights.freelancer_success(days=days),
+        "payment_methods": insights.payment_methods(days=days),
+        "registrations": insights.registration_trends(days=days, interval=interval),
+        "revenue": insights.revenue_trends(days=days, interval=interval),
+        "engagement": insights.engagement(days=days, interval=interval),
+    }
 
 
 def _series_rows(users: dict[str, Any], projects: dict[str, Any], revenue: dict[str, Any],

@@ -6,10 +6,13 @@ projects with skills and proposals, one long chat, one user's notifications and 
 
 import os
 import random
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 WORDS = [
@@ -29,18 +32,22 @@ class Scale:
     freelancers: int
     messages: int
     notifications: int
+    services: int = 0
 
     @classmethod
     def full(cls, projects: int = 100_000) -> "Scale":
-        return cls(projects=projects, users=20_000, freelancers=5_000, messages=100_000, notifications=10_000)
+        return cls(projects=projects, users=20_000, freelancers=5_000, messages=100_000, notifications=10_000,
+                   services=projects // 2)
 
     @classmethod
     def quick(cls) -> "Scale":
-        return cls(projects=10_000, users=2_000, freelancers=500, messages=10_000, notifications=1_000)
+        """A smoke run's: every list has several pages and a deep page, and loads in seconds."""
+        return cls(projects=2_000, users=500, freelancers=150, messages=2_000, notifications=300, services=1_000)
 
     def describe(self) -> str:
-        return (f"{self.projects:,} projects, {self.users:,} users ({self.freelancers:,} freelancers), "
-                f"a chat of {self.messages:,} messages, a user with {self.notifications:,} notifications")
+        return (f"{self.projects:,} projects, {self.services:,} services, {self.users:,} users "
+                f"({self.freelancers:,} freelancers), a chat of {self.messages:,} messages, a user with "
+                f"{self.notifications:,} notifications")
 
 
 class Progress:
@@ -77,14 +84,53 @@ def _batched(label: str, total: int, make: Any, save: Any, size: int = 5000) -> 
         progress.add(len(batch))
 
 
-def ensure_database(url: str, database: str) -> str:
-    """Creates `database` on the server of `url` when missing; returns its URL."""
+def ensure_database(url: str, database: str, *, schema_from: str | None = None) -> str:
+    """Creates `database` on the server of `url` when missing; returns its URL.
+
+    `schema_from`: a migrated database on the same server whose tables, indexes, constraints, triggers and
+    migration records a new database copies (`pg_dump`), so that `migrate` finds nothing left to do. Without it,
+    or when the copy fails, `migrate` builds the schema (minutes on a busy machine)."""
     import psycopg
 
+    target = url.rsplit("/", 1)[0] + f"/{database}"
     with psycopg.connect(url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database}"')
-    return url.rsplit("/", 1)[0] + f"/{database}"
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            return target
+        conn.execute(f'CREATE DATABASE "{database}"')
+    pg_dump, psql = shutil.which("pg_dump"), shutil.which("psql")
+    if schema_from and pg_dump and psql:
+        source = url.rsplit("/", 1)[0] + f"/{schema_from}"
+        try:
+            schema = subprocess.run([pg_dump, "--schema-only", "--no-owner", "--no-privileges", source],
+                                    check=True, capture_output=True).stdout
+            records = subprocess.run([pg_dump, "--data-only", "--no-owner", "--table=django_migrations", source],
+                                     check=True, capture_output=True).stdout
+            subprocess.run([psql, "--quiet", "--set=ON_ERROR_STOP=1", "--dbname", target], input=schema + records,
+                           check=True, capture_output=True)
+        except subprocess.CalledProcessError as exc:
+            print(f"  schema not copied ({exc.stderr.decode()[-300:]}); migrating instead", file=sys.stderr)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{database}"')
+                conn.execute(f'CREATE DATABASE "{database}"')
+    return target
+
+
+def _copy(model: Any) -> Any:
+    """A `save(batch)` that writes model instances with PostgreSQL's COPY: several times faster than
+    `bulk_create`'s INSERTs for the benchmark's hundreds of thousands of rows. Ids come from their sequences."""
+    from django.db import connection, models
+
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+
+    def save(batch: list[Any]) -> None:
+        rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in batch]
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    return save
 
 
 def fill(scale: Scale) -> dict[str, int]:
@@ -122,7 +168,7 @@ def fill(scale: Scale) -> dict[str, int]:
                         company="" if freelancer else "Acme",
                         date_joined=now - timedelta(days=rng.randrange(0, 400)),
                         last_login=now - timedelta(days=rng.randrange(0, 90)))
-        _batched("users", scale.users - have, make_user, User.objects.bulk_create)
+        _batched("users", scale.users - have, make_user, _copy(User))
     users = list(User.objects.filter(email__startswith="bench-user-").order_by("id").values_list("id", "user_type"))
     freelancer_ids = [pk for pk, kind in users if kind == UserType.FREELANCER]
     client_ids = [pk for pk, kind in users if kind == UserType.CLIENT]
@@ -131,13 +177,14 @@ def fill(scale: Scale) -> dict[str, int]:
     if not Through.objects.filter(user_id__in=freelancer_ids[:1]).exists():
         def make_user_skills(n: int) -> list[Any]:
             return [Through(user_id=freelancer_ids[n], skill_id=skill.pk) for skill in rng.sample(skills, 3)]
+        save_user_skills = _copy(Through)
         _batched("freelancer skills", len(freelancer_ids), make_user_skills,
-                 lambda batch: Through.objects.bulk_create([row for rows in batch for row in rows]))
+                 lambda batch: save_user_skills([row for rows in batch for row in rows]))
 
     if not AuthSession.objects.filter(user_id__in=[users[0][0]]).exists():
         def make_session(n: int) -> AuthSession:
             return AuthSession(user_id=users[n][0], user_agent="bench")
-        _batched("sign-in sessions", len(users), make_session, AuthSession.objects.bulk_create)
+        _batched("sign-in sessions", len(users), make_session, _copy(AuthSession))
         AuthSession.objects.filter(user_agent="bench").update(created_at=now - timedelta(days=45))
         AuthSession.objects.filter(user_agent="bench", user_id__in=[pk for pk, _ in users[::4]]).update(
             created_at=now - timedelta(days=3))
@@ -158,7 +205,7 @@ def fill(scale: Scale) -> dict[str, int]:
                 status=status, visibility="invite_only" if n % 25 == 0 else "public",
                 published_at=None if status == "draft" else now - timedelta(minutes=scale.projects - n),
             )
-        _batched("projects", scale.projects - have, make_project, Project.objects.bulk_create)
+        _batched("projects", scale.projects - have, make_project, _copy(Project))
         progress = Progress("search vectors", 1)
         with transaction.atomic():
             Project.objects.filter(search_vector__isnull=True).update(
@@ -171,15 +218,19 @@ def fill(scale: Scale) -> dict[str, int]:
 
         def make_project_skills(n: int) -> list[Any]:
             return [ProjectSkill(project_id=project_ids[n], skill_id=s.pk) for s in rng.sample(skills, 2)]
+        save_project_skills = _copy(ProjectSkill)
         _batched("project skills", len(project_ids), make_project_skills,
-                 lambda batch: ProjectSkill.objects.bulk_create([row for rows in batch for row in rows]))
+                 lambda batch: save_project_skills([row for rows in batch for row in rows]))
 
         def make_proposals(n: int) -> list[Proposal]:
             chosen = rng.sample(freelancer_ids, 3) if n % 2 == 0 else []
             return [Proposal(project_id=project_ids[n], freelancer_id=f, cover_letter="I can do this well. " * 5,
                              bid_amount=rng.randrange(100, 5000), estimated_duration_days=14) for f in chosen]
+        save_proposals = _copy(Proposal)
         _batched("proposals", len(project_ids), make_proposals,
-                 lambda batch: Proposal.objects.bulk_create([row for rows in batch for row in rows]))
+                 lambda batch: save_proposals([row for rows in batch for row in rows]))
+
+    _fill_services(scale, rng, freelancer_ids, now)
 
     client_id, freelancer_id = client_ids[0], freelancer_ids[0]
     chat, created = Chat.objects.get_or_create(client_id=client_id, freelancer_id=freelancer_id)
@@ -191,7 +242,7 @@ def fill(scale: Scale) -> dict[str, int]:
         def make_message(n: int) -> Message:
             return Message(chat=chat, sender_id=client_id if n % 2 else freelancer_id,
                            content=f"Message {n + have}: {' '.join(rng.sample(WORDS, 6))}")
-        _batched("chat messages", scale.messages - have, make_message, Message.objects.bulk_create)
+        _batched("chat messages", scale.messages - have, make_message, _copy(Message))
         ids = list(Message.objects.filter(chat=chat).order_by("id").values_list("id", flat=True))
         ChatMember.objects.filter(chat=chat).update(last_read_message_id=ids[len(ids) // 2],
                                                     last_delivered_message_id=ids[len(ids) // 2])
@@ -203,11 +254,58 @@ def fill(scale: Scale) -> dict[str, int]:
             return Notification(user_id=client_id, kind="message_received", title=f"New message {n}",
                                 message="You have a new message.", data={"chat_id": chat.pk},
                                 read_at=now if n % 3 else None)
-        _batched("notifications", scale.notifications - have, make_notification, Notification.objects.bulk_create)
+        _batched("notifications", scale.notifications - have, make_notification, _copy(Notification))
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else cursor.execute("ANALYZE")
     return {"chat": chat.pk, "client": client_id, "staff": staff.pk, "freelancer": freelancer_id}
+
+
+def _fill_services(scale: Scale, rng: random.Random, freelancer_ids: list[int], now: Any) -> None:
+    """Services of the freelancers: one in ten a draft, the rest active with one to three packages, and the figures
+    a card shows (cheapest price, fastest delivery) on the service's row, as the product keeps them."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db import transaction
+
+    from gigs.models import Service, ServicePackage
+    from marketplace.models import Category
+
+    have = Service.objects.count()
+    if have >= scale.services:
+        return
+    categories = list(Category.objects.all())
+
+    def make_service(n: int) -> Service:
+        n += have
+        words = rng.sample(WORDS, 3) + ([RARE] if n % 2500 == 0 else [])
+        price = rng.randrange(10, 2000)
+        status = "draft" if n % 10 == 0 else "active"
+        return Service(
+            seller_id=rng.choice(freelancer_ids), title=f"I will do your {' '.join(words)}",
+            description=f"Fast and careful help with {' and '.join(words)}. " * 4, category=rng.choice(categories),
+            skills_text=" ".join(rng.sample(SKILLS, 2)), status=status, price_from=price,
+            fastest_delivery_days=rng.randrange(1, 30),
+            rating_avg=Decimal(f"{rng.uniform(3, 5):.2f}") if n % 3 else None, rating_count=rng.randrange(0, 40),
+            published_at=None if status == "draft" else now - timedelta(minutes=scale.services - n),
+        )
+    _batched("services", scale.services - have, make_service, Service.objects.bulk_create)
+    progress = Progress("service search vectors", 1)
+    with transaction.atomic():
+        Service.objects.filter(search_vector__isnull=True).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector("skills_text", weight="A", config="english")
+            + SearchVector("description", weight="B", config="english"))
+    progress.add(1)
+    rows = list(Service.objects.order_by("id").values_list("id", "price_from", "fastest_delivery_days"))[have:]
+
+    def make_packages(n: int) -> list[ServicePackage]:
+        pk, price, days = rows[n]
+        tiers = ("basic", "standard", "premium")[: 1 + n % 3]
+        return [ServicePackage(service_id=pk, tier=tier, title=tier.capitalize(), description="What is included",
+                               price=price * (1 + index), delivery_days=days + 3 * index, revisions=index + 1)
+                for index, tier in enumerate(tiers)]
+    _batched("service packages", len(rows), make_packages,
+             lambda batch: ServicePackage.objects.bulk_create([row for rows in batch for row in rows]))
 
 
 def main() -> None:

@@ -38,6 +38,16 @@ SQL = {
                      "WHERE user_id = %(user)s ORDER BY created_at DESC, id DESC LIMIT 20",
 }
 
+SERVICE_COLUMNS = ("id, title, status, currency, price_from, fastest_delivery_days, rating_avg, rating_count, "
+                   "orders_completed, seller_id, category_id, created_at, updated_at, published_at")
+SQL["services"] = (f"SELECT {SERVICE_COLUMNS} FROM gigs_service WHERE status = 'active' "
+                   "ORDER BY published_at DESC, id DESC LIMIT 20")
+SQL["services_search"] = (
+    f"SELECT {SERVICE_COLUMNS} FROM (SELECT * FROM gigs_service "
+    "WHERE search_vector @@ websearch_to_tsquery('english', %(q)s) AND status = 'active' "
+    "ORDER BY published_at DESC, id DESC LIMIT 500) c "
+    "ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', %(q)s)) DESC, published_at DESC, id DESC LIMIT 20")
+
 _connection: psycopg.Connection | None = None
 
 
@@ -55,6 +65,10 @@ def _query(path: str, params: dict[str, str]) -> tuple[str, dict[str, Any]]:
     if path == "/api/projects":
         size = min(int(params.get("page_size", 20)), 100)
         return "projects", {"limit": size, "offset": (int(params.get("page", 1)) - 1) * size}
+    if path == "/api/services" and params.get("search"):
+        return "services_search", {"q": params["search"]}
+    if path == "/api/services":
+        return "services", {}
     if path == "/floor/ilike":
         return "ilike", {"like": f"%{params.get('q', '')}%"}
     if path == "/api/freelancers":

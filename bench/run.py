@@ -2,7 +2,7 @@
 
     make services-up
     make bench                     # 100,000 projects; writes BENCHMARKS.md and bench/figures/*.png
-    make bench ARGS="--quick"      # 10,000 projects, one second per figure (a smoke run)
+    make bench ARGS="--quick"      # 2,000 projects, one second per figure (a smoke run)
 
 It loads the data once into its own database (reused between runs), starts the product under gunicorn
 (2 workers, production settings, request limits off) and the floor (`bench/floor.py`, one SQL per
@@ -66,6 +66,9 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
         Endpoint("search-ilike", f"an `ILIKE` scan for `{RARE}` (floor only: what search would cost without its "
                                  "index)", "", f"/floor/ilike?q={RARE}"),
         Endpoint("freelancers", "`GET /api/freelancers?skills=django`", "/api/freelancers?skills=django"),
+        Endpoint("services", "`GET /api/services` page 1 (with facet counts)", "/api/services"),
+        Endpoint("services-search", f"`GET /api/services?search={COMMON}` (with facet counts)",
+                 f"/api/services?search={COMMON}"),
         Endpoint("messages", "`GET /api/chats/{id}/messages` (opens on the newest)", f"/api/chats/{chat}/messages",
                  user="client"),
         Endpoint("messages-before", "`?before=<id>` (paging back, mid-chat)",
@@ -90,7 +93,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(*, quick: bool, projects: int = 100_000, database: str | None = None) -> tuple[dict[str, int], dict]:
+def prepare(*, quick: bool, projects: int = 100_000, database: str | None = None,
+            schema_from: str | None = None) -> tuple[dict[str, int], dict]:
     """Points Django at the benchmark's database (created and filled when needed); returns the ids and env."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -98,7 +102,7 @@ def prepare(*, quick: bool, projects: int = 100_000, database: str | None = None
     scale = Scale.quick() if quick else Scale.full(projects)
     database = database or ("megilance_bench_quick" if quick else "megilance_bench")
     env = {
-        "DATABASE_URL": ensure_database(url, database),
+        "DATABASE_URL": ensure_database(url, database, schema_from=schema_from),
         "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
         "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -259,17 +263,18 @@ def report(rows: list[Endpoint], analytics: dict, *, when: str, machine_line: st
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Analytics summary, uncached (`_dashboard_summary`, in process): p50 {analytics['p50']:.0f} ms, "
                   f"slowest {analytics['max']:.0f} ms over {analytics['rounds']} rounds.", "",
-              "Sockets (1,000 sockets in 500 chats, 200 messages/s) are not driven by this benchmark yet; they are "
-              "the next round's.", END]
+              "Sockets are measured by `make bench-sockets` (below).", END]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="10,000 projects, one second per figure")
+    parser.add_argument("--quick", action="store_true", help="2,000 projects, one second per figure")
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=0, help="wrk duration per figure (default 5, quick 1)")
     parser.add_argument("--database", default=None)
+    parser.add_argument("--schema-from", default=None, help="a migrated database on the same server whose schema a "
+                                                            "new benchmark database copies instead of migrating")
     parser.add_argument("--out", default=None, help="where BENCHMARKS.md and figures/ go (default: the repository; "
                                                     "quick: a temporary directory)")
     args = parser.parse_args()
@@ -279,7 +284,7 @@ def main() -> None:
     figures.mkdir(parents=True, exist_ok=True)
     binary = ensure_wrk()
     load_before = os.getloadavg()[0]
-    ids, env = prepare(quick=args.quick, projects=args.projects, database=args.database)
+    ids, env = prepare(quick=args.quick, projects=args.projects, database=args.database, schema_from=args.schema_from)
     access = tokens(ids)
     rows = endpoints(ids)
     logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))

@@ -303,3 +303,5 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })
+
+from . import admin_hourly  # noqa: E402, F401  (hourly contracts, registered beside the rest)

@@ -20,6 +20,7 @@ from marketplace import selectors as marketplace_selectors
 from marketplace.models import PortfolioItem, Project, ProjectStatus, Proposal, ProposalStatus, Visibility
 from payments import selectors as payment_selectors
 
+from .hourly import dashboard_summary
 from .models import Contract, ContractStatus, Milestone, MilestoneStatus
 
 SHOWN = 5
@@ -75,6 +76,7 @@ def client_dashboard(user: User) -> dict[str, Any]:
         "spend": [{"spent": money_text(row.spent, row.currency), "in_escrow": money_text(row.in_escrow, row.currency)}
                   for row in balances],
         "open_projects": Project.objects.filter(client=user, status=ProjectStatus.OPEN).count(),
+        "hourly": dashboard_summary(user),
     }
 
 
@@ -129,4 +131,5 @@ def freelancer_dashboard(user: User) -> dict[str, Any]:
         "profile_steps": steps,
         "profile_percent": round(done * 100 / len(steps)),
         "profile_missing": [step for step in steps if not step.done],
+        "hourly": dashboard_summary(user),
     }

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -28,16 +27,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.money import Money, from_minor, to_minor
+from core.money import Money, to_minor
 from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from payments import services as payments
-from payments import signals as payment_signals
-from payments import stripe_events
 from payments.models import Payment
 
+from . import holdings
 from .models import (
     Contract,
     ContractStatus,
@@ -123,9 +121,15 @@ def _check(obj: Milestone | Dispute, action: str, actor: str,
                        code="invalid_transition")
 
 
-def _titles(milestone: Milestone) -> dict[str, str]:
-    """What a payment for this milestone is for, as its receipt names it."""
-    return {"contract_title": milestone.contract.title, "milestone_title": milestone.title}
+def _holding(milestone: Milestone) -> holdings.Holding:
+    """The milestone's escrow, as the shared money steps work on it."""
+    contract = milestone.contract
+    return holdings.Holding(
+        subject_type=SUBJECT, subject_id=milestone.pk, payer=contract.client, payee=contract.freelancer,
+        amount_minor=to_minor(milestone.amount), currency=milestone.currency, title=milestone.title,
+        fee_percent=milestone.fee_percent_applied, payment_intent_id=milestone.payment_intent_id,
+        links={"contract_id": contract.pk, "milestone_id": milestone.pk, "contract_title": contract.title,
+               "milestone_title": milestone.title})
 
 
 def _url(contract: Contract) -> str:
@@ -194,14 +198,14 @@ FUNDING = "escrow_funding"
 REFUND = "milestone_refund"
 DISPUTE_REFUND = "dispute_refund"
 DISPUTE_SPLIT = "dispute_split"
-DUPLICATE_REFUND = "duplicate_refund"
+DUPLICATE_REFUND = holdings.DUPLICATE_REFUND
 MONEY_IN_FLIGHT = (FUNDING, REFUND, DISPUTE_REFUND, DISPUTE_SPLIT)
-AWAITING_THE_PAYER = ("requires_payment_method", "requires_confirmation", "requires_action")
+AWAITING_THE_PAYER = holdings.AWAITING_THE_PAYER
 
 
 def _no_money_in_flight(milestone: Milestone) -> None:
     """Under the milestone's lock: refuses (409) while a charge or refund of it is on its way to Stripe."""
-    payments.operation_guard(subject_type=SUBJECT, subject_id=milestone.pk, purposes=MONEY_IN_FLIGHT)
+    holdings.no_money_in_flight(SUBJECT, milestone.pk, MONEY_IN_FLIGHT)
 
 
 def _funded(milestone: Milestone) -> FundResult:
@@ -212,9 +216,7 @@ def _funded(milestone: Milestone) -> FundResult:
 def _last_attempt(milestone: Milestone) -> Any:
     """The PaymentIntent of the milestone's last funding attempt, as Stripe has it now (asked outside locks)."""
     intent_id = Milestone.objects.filter(pk=milestone.pk).values_list("payment_intent_id", flat=True).first()
-    if not intent_id:
-        return None
-    return payments.payment_intent_fetch(intent_id)
+    return holdings.last_intent(intent_id or "")
 
 
 def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None) -> FundResult:
@@ -254,22 +256,16 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
         else:
             locked.funding_attempts += 1
             locked.save(update_fields=["funding_attempts", "updated_at"])
-            operation = payments.charge_begin(
-                payer=by, customer_id=customer, amount_minor=to_minor(locked.amount), currency=locked.currency,
-                payment_method=payment_method, idempotency_key=f"fund-milestone-{locked.pk}-{locked.funding_attempts}",
-                metadata={"purpose": FUNDING, "milestone_id": str(locked.pk), "contract_id": str(contract.pk)},
-                description=f"Escrow for “{locked.title}” ({contract.title})", purpose=FUNDING,
-                subject_type=SUBJECT, subject_id=locked.pk,
-            )
-    outcome = payments.operation_run(operation)
-    locked.refresh_from_db()
-    if outcome.declined:
-        raise payments.PaymentError(f"{outcome.error} The milestone is not funded.", code="card_declined")
-    if not outcome.succeeded:
-        raise payments.PaymentError(outcome.error or "The payment details are not valid.", code="invalid_payment")
+            operation = holdings.charge_begin(
+                _holding(locked), by=by, customer_id=customer, payment_method=payment_method,
+                attempt=locked.funding_attempts, purpose=FUNDING,
+                description=f"Escrow for “{locked.title}” ({contract.title})")
+    try:
+        intent = holdings.charge_run(operation, what="milestone")
+    finally:
+        locked.refresh_from_db()
     if locked.status == MilestoneStatus.FUNDED:
         return _funded(locked)
-    intent = outcome.stripe_object
     return FundResult(milestone=locked, status=intent.status, client_secret=intent.client_secret,
                       payment_intent_id=intent.id)
 
@@ -278,29 +274,9 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     """Records a succeeded PaymentIntent for a locked milestone, once. The first PaymentIntent to succeed
     funds a pending milestone, whichever attempt it was; one succeeding after that is given back."""
     contract = milestone.contract
-    if intent.amount != to_minor(milestone.amount) or intent.currency != milestone.currency:
-        logger.error("PaymentIntent %s does not match milestone %s", intent.id, milestone.pk)
-        expected, currency, intent_id = to_minor(milestone.amount), milestone.currency, intent.id
-        # Returned in full once the milestone's lock is let go; staff are told.
-        transaction.on_commit(lambda: stripe_events.unexpected_payment_return(
-            payment_intent_id=intent_id, expected_minor=expected, expected_currency=currency))
-        return
-    payment, created = payments.funding_record(
-        payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
-        contract_id=contract.pk, milestone_id=milestone.pk, description=f"Escrow for “{milestone.title}”",
-        **_titles(milestone),
-    )
-    if not created:
-        return
-    if milestone.status != MilestoneStatus.PENDING:
-        # A second PaymentIntent succeeded for a milestone already funded (an abandoned 3-D Secure attempt
-        # finished late): give that money straight back, through Stripe once this transaction has committed.
-        operation = payments.refund_begin(
-            payer=contract.client, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
-            contract_id=contract.pk, milestone_id=milestone.pk, reference=f"refund:duplicate:{intent.id}",
-            description=f"Duplicate payment for “{milestone.title}” returned", purpose=DUPLICATE_REFUND,
-            subject_type=SUBJECT, subject_id=milestone.pk, **_titles(milestone))
-        transaction.on_commit(lambda: payments.operation_settle_later(operation.pk))
+    payment = holdings.funding_record(_holding(milestone), intent, pending=milestone.status == MilestoneStatus.PENDING,
+                                      description=f"Escrow for “{milestone.title}”")
+    if payment is None:
         return
     _move(milestone, "fund", contract.client, actor=CLIENT)
     milestone.payment_intent_id = intent.id
@@ -317,25 +293,26 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{payment.pk}/receipt/"})
 
 
-@receiver(payment_signals.payment_intent_succeeded, dispatch_uid="contracts.escrow_funding")
-def _on_payment_intent_succeeded(sender: Any, payment_intent: Any, **kwargs: Any) -> None:
-    """A webhook (or reconciliation) says a PaymentIntent succeeded: fund its milestone, once."""
-    metadata = payment_intent.get("metadata") or {}
-    if metadata.get("purpose") != FUNDING or not str(metadata.get("milestone_id", "")).isdigit():
-        return
-    with transaction.atomic():
-        milestone = Milestone.objects.select_for_update().select_related("contract", "contract__client",
-                                                                          "contract__freelancer").filter(
-            pk=int(metadata["milestone_id"])).first()
+class _Milestones:
+    """Milestones as a kind of escrow holder: what they do when Stripe has done something for one."""
+
+    subject_type = SUBJECT
+
+    def funding_succeeded(self, subject_id: int, payment_intent: Any) -> None:
+        milestone = Milestone.objects.select_for_update().select_related(
+            "contract", "contract__client", "contract__freelancer").filter(pk=subject_id).first()
         if milestone is not None:
             _funding_succeeded(milestone, payment_intent)
 
+    def operation_booked(self, operation: Any, stripe_object: Any) -> None:
+        _on_operation_booked(operation, stripe_object)
 
-@receiver(payment_signals.payment_operation_booked, dispatch_uid="contracts.escrow_operation_booked")
-def _on_operation_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs: Any) -> None:
+
+holdings.register(_Milestones())
+
+
+def _on_operation_booked(operation: Any, stripe_object: Any) -> None:
     """Stripe did what a milestone's operation asked: move the milestone, in the booking's transaction."""
-    if operation.subject_type != SUBJECT or operation.purpose == DUPLICATE_REFUND:
-        return
     milestone = Milestone.objects.select_for_update().select_related(
         "contract", "contract__client", "contract__freelancer").filter(pk=int(operation.subject_id)).first()
     if milestone is None:
@@ -459,12 +436,7 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
     milestone.released_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
-    release = payments.release_record(
-        payee=contract.freelancer, gross_minor=gross_minor, currency=milestone.currency, contract_id=contract.pk,
-        fee_percent=milestone.fee_percent_applied,
-        milestone_id=milestone.pk, reference=f"release:milestone:{milestone.pk}",
-        description=f"Payment for “{milestone.title}”", **_titles(milestone),
-    )
+    release = holdings.release(_holding(milestone), gross_minor, description=f"Payment for “{milestone.title}”")
     net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
            title=format_lazy(_("You earned {amount} for “{title}”"), amount=net, title=milestone.title),
@@ -508,23 +480,13 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
 
 def _refund_begin(milestone: Milestone, amount_minor: int, purpose: str, decision: dict[str, Any]) -> Any:
     """Writes down the refund of (part of) a locked milestone's escrow; the milestone moves once it is booked."""
-    contract = milestone.contract
     description = (f"Refund of the client's share of “{milestone.title}”" if purpose == DISPUTE_SPLIT
                    else f"Refund for “{milestone.title}”")
-    return payments.refund_begin(
-        payer=contract.client, payment_intent_id=milestone.payment_intent_id, amount_minor=amount_minor,
-        currency=milestone.currency, contract_id=contract.pk, milestone_id=milestone.pk,
-        reference=f"refund:milestone:{milestone.pk}", description=description, purpose=purpose,
-        subject_type=SUBJECT, subject_id=milestone.pk, decision=decision, **_titles(milestone),
-    )
+    return holdings.refund_begin(_holding(milestone), amount_minor, purpose=purpose, description=description,
+                                 decision=decision)
 
 
-def _refund_run(operation: Any) -> None:
-    """Asks Stripe for a written-down refund, outside any transaction, and books it (moving the milestone)."""
-    outcome = payments.operation_run(operation)
-    if not outcome.succeeded:
-        raise payments.PaymentError(f"The refund was refused: {outcome.error} Nothing changed.",
-                                    code="refund_failed")
+_refund_run = holdings.refund_run
 
 
 def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
@@ -628,11 +590,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
         if resolution == Dispute.Resolution.REFUND:
             operation = _refund_begin(milestone, total, DISPUTE_REFUND, decision)
         else:
-            part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
-            if not 0 < part < total:
-                raise ApplicationError(
-                    f"Invalid input: the freelancer's part must be between 0 and {from_minor(total)}.",
-                    code="validation_error", errors={"freelancer_amount": ["Between 0 and the milestone amount."]})
+            part = holdings.split_part(total, freelancer_amount)
             operation = _refund_begin(milestone, total - part, DISPUTE_SPLIT, {
                 **decision, "freelancer_minor": part, "freelancer_amount": str(freelancer_amount)})
     # The client's money goes back through Stripe outside the locks; the booking resolves the dispute.

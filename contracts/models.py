@@ -30,6 +30,10 @@ class Contract(models.Model):
                                                                               ("hourly", "Hourly")])
     total_amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="usd")
+    # Hourly contracts: the rate agreed (the proposal's bid) and the hours a week the client pays for at most.
+    # The limit in force when a week is closed is the one that week is billed under (and is kept on its invoice).
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -243,3 +247,113 @@ class DisputeMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk} in {self.dispute}"
+
+
+# --- hourly contracts ---------------------------------------------------------------------------
+
+
+class TimeEntry(models.Model):
+    """Time the freelancer logged on an hourly contract: minutes on one day (UTC), with what was done."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="time_entries")
+    date = models.DateField()
+    minutes = models.PositiveSmallIntegerField()
+    memo = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name_plural = "time entries"
+        indexes = [models.Index(fields=["contract", "date"], name="time_entry_contract_date_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(minutes__gte=1, minutes__lte=1440),
+                                              name="time_entry_minutes_1_to_1440")]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.date}"
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open (week in progress)")
+    IN_REVIEW = "in_review", _("In review")
+    DISPUTED = "disputed", _("Disputed")
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Cancelled (not charged)")
+
+
+class WeeklyInvoice(models.Model):
+    """One week (Monday to Sunday, UTC) of an hourly contract: open while the week runs, then reviewed by the
+    client until `review_ends_at`, then charged to the client's saved card and paid to the freelancer.
+
+    Figures are fixed when the week closes: `minutes` logged, `billable_minutes` (at most the weekly limit),
+    `amount` = billable hours x rate, rounded half-up to the cent."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices")
+    week_start = models.DateField(help_text="the Monday the week starts on")
+    status = models.CharField(max_length=12, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    minutes = models.PositiveIntegerField(default=0)
+    billable_minutes = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="usd")
+    fee_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    review_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Charging the client's card: each new attempt (after a decline) gets a new idempotency key.
+    charge_attempts = models.PositiveIntegerField(default=0)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Why the last charge failed (declined, or the bank wants the card holder): the invoice waits for a new card.
+    payment_error = models.CharField(max_length=500, blank=True)
+    charged_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # A dispute: the client's reason, and staff's decision (the milestones' resolutions: release = pay in full,
+    # refund = cancel, nothing charged, split = the freelancer's part charged and paid).
+    dispute_reason = models.TextField(max_length=5000, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=10, choices=Dispute.Resolution.choices, blank=True)
+    freelancer_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        verbose_name = "weekly invoice"
+        constraints = [models.UniqueConstraint(fields=["contract", "week_start"], name="one_invoice_per_week")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week_start} on {self.contract}"
+
+    @property
+    def over_limit_minutes(self) -> int:
+        return self.minutes - self.billable_minutes
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the client's card is charged: the amount, or after a split the freelancer's part."""
+        if self.resolution == Dispute.Resolution.SPLIT and self.freelancer_amount is not None:
+            return self.freelancer_amount
+        return self.amount
+
+    def settlement(self) -> "Settlement":
+        gross = to_minor(self.charged_amount if self.charged_amount is not None else self.amount_due)
+        if self.status == InvoiceStatus.REFUNDED:
+            gross = 0
+        percent = self.fee_percent if self.fee_percent is not None else Decimal(str(settings.PLATFORM_FEE_PERCENT))
+        fee = fee_minor(gross, percent)
+        split = self.resolution == Dispute.Resolution.SPLIT
+        return Settlement(fee_percent=percent, released=gross if self.status == InvoiceStatus.PAID else 0,
+                          refunded=to_minor(self.amount) - gross if split or self.status == InvoiceStatus.REFUNDED
+                          else 0, fee=fee, freelancer_receives=gross - fee, split=split)
+
+
+class WeeklyInvoiceStatusChange(StatusChange):
+    weeklyinvoice = models.ForeignKey(WeeklyInvoice, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=InvoiceStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=InvoiceStatus.choices)
+    note = models.TextField(blank=True)

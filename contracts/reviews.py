@@ -5,6 +5,7 @@ until 14 days after the contract completed, whichever comes first: the review's 
 live in the marketplace (`marketplace.Review`), which reads them for profiles and ratings.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +25,19 @@ from messaging.notifications import notify
 from .models import Contract, ContractStatus, MilestoneStatus
 
 REVIEW_BLIND_DAYS = 14
+
+# Reviews of other things people are paid for (an order of a service: "order_id"), written by the app that owns
+# them: it registers its writer here when it loads, and `POST /api/reviews` hands it the body's id.
+ReviewWriter = Callable[..., Review]
+_writers: dict[str, ReviewWriter] = {}
+
+
+def register_review_writer(field: str, writer: ReviewWriter) -> None:
+    _writers[field] = writer
+
+
+def review_writer(field: str) -> ReviewWriter | None:
+    return _writers.get(field)
 
 
 def review_create(*, contract: Contract, reviewer: User, rating: int, comment: str = "") -> Review:
@@ -56,7 +70,10 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
 
 
 def has_paid_work(contract: Contract) -> bool:
-    """At least one milestone of the contract was approved and paid (in full or in part, by a staff split)."""
+    """At least one milestone of the contract was approved and paid (in full or in part, by a staff split), or for
+    an hourly contract at least one week was paid."""
+    if contract.contract_type == "hourly" and contract.invoices.filter(status="paid").exists():
+        return True
     return contract.milestones.filter(status=MilestoneStatus.RELEASED).exists()
 
 

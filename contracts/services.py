@@ -5,10 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
 from core.status import CLIENT, FREELANCER, STAFF, SYSTEM, Move, apply, authorize, moves
 from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus
 from marketplace.services import project_set_status, proposal_set_status
+from messaging.services import pair_changed as chat_pair_changed
 
 from .models import Contract, ContractStatus, ContractStatusChange
 
@@ -70,10 +72,12 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
             terms=proposal.cover_letter,
             contract_type=project.budget_type,
             total_amount=proposal.bid_amount,
+            hourly_rate=proposal.bid_amount if project.budget_type == "hourly" else None,
             currency=proposal.currency,
         )
         ContractStatusChange.objects.create(contract=contract, from_status="", to_status=ContractStatus.ACTIVE,
                                             changed_by=by)
+        chat_pair_changed(contract.client_id, contract.freelancer_id)  # their open chats stop masking
         _tell_contract_started(contract, rejected=others)
     return contract
 
@@ -131,6 +135,7 @@ def contract_act(*, contract: Contract, action: str, by: User | None) -> Contrac
             project_set_status(project=contract.project, to=ProjectStatus.COMPLETED, by=by)
         elif to == ContractStatus.CANCELLED:
             project_set_status(project=contract.project, to=ProjectStatus.CANCELLED, by=by)
+            chat_pair_changed(contract.client_id, contract.freelancer_id)
     return contract
 
 
@@ -156,19 +161,26 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
 
 def completion_refusal(contract: Contract) -> Conflict | None:
     """Why the contract cannot be completed yet (None if it can): money still in escrow or in dispute, or no
-    milestone approved and paid, since a completed contract opens reviews and reviews are for paid work."""
+    milestone approved and paid, since a completed contract opens reviews and reviews are for paid work. An
+    hourly contract completes once no week is left to bill or pay and one was paid."""
     milestones = contract.milestones.all()
+    if contract.contract_type == "hourly" and contract.invoices.filter(
+            status__in=["open", "in_review", "disputed"]).exists():
+        return Conflict(gettext("Hours on this contract are still to be billed or paid: weeks are closed on Monday "
+                        "and paid once reviewed."), code="hours_not_settled")
     if milestones.filter(status__in=["funded", "submitted", "disputed"]).exists():
         return Conflict(gettext("Money is still in escrow on this contract: approve, refund or settle those milestones "
                         "first."), code="escrow_not_settled")
-    if not milestones.filter(status="released").exists():
+    paid_hours = contract.contract_type == "hourly" and contract.invoices.filter(status="paid").exists()
+    if not paid_hours and not milestones.filter(status="released").exists():
         return Conflict(gettext("Nothing has been paid on this contract yet: a contract is completed once at least one "
                         "milestone is approved and paid."), code="nothing_paid")
     return None
 
 
 def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
-    """The client may retitle the contract or reword its terms while it is active."""
+    """The client may retitle the contract or reword its terms while it is active, and set an hourly contract's
+    weekly limit (`weekly_limit_set`)."""
     if not contract.is_party(by):
         raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if by.pk != contract.client_id:
@@ -182,4 +194,31 @@ def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
             if field in data:
                 setattr(contract, field, data[field].strip())
         contract.save()
+        if "weekly_limit_hours" in data:
+            contract = weekly_limit_set(contract=contract, by=by, hours=data["weekly_limit_hours"])
     return contract
+
+
+def weekly_limit_set(*, contract: Contract, by: User, hours: int | None) -> Contract:
+    """The client of an hourly contract sets the hours a week they pay for at most (None: no limit). It applies
+    to every week not closed yet, the one in progress included; a closed week keeps the limit on its invoice."""
+    if not contract.is_party(by):
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
+    if by.pk != contract.client_id:
+        raise ApplicationError(gettext("Only the client sets the weekly limit."), code="permission_denied",
+                               status_code=403)
+    if hours is not None and not 1 <= hours <= 168:
+        raise ApplicationError("Invalid input: between 1 and 168 hours.", code="validation_error",
+                               errors={"weekly_limit_hours": [gettext("Between 1 and 168 hours.")]})
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if locked.contract_type != "hourly":
+            raise Conflict(gettext("Only an hourly contract has a weekly limit."), code="not_hourly")
+        if locked.status not in (ContractStatus.ACTIVE, ContractStatus.DISPUTED):
+            raise Conflict(gettext("Only an active contract can be changed."), code="contract_not_active")
+        old = locked.weekly_limit_hours
+        locked.weekly_limit_hours = hours
+        locked.save(update_fields=["weekly_limit_hours", "updated_at"])
+        audit("contract.weekly_limit", target=locked, actor=by, old={"weekly_limit_hours": old},
+              new={"weekly_limit_hours": hours})
+    return locked

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_hourly
 
 MILESTONE = "contracts/<int:pk>/milestones/<int:milestone_pk>"
 
@@ -31,4 +31,15 @@ urlpatterns = [
     path("disputes/<int:pk>/resolve/", views.dispute_resolve_view, name="dispute_resolve"),
     path("disputes/<int:pk>/files/<int:message_pk>/", views.dispute_message_file, name="dispute_message_file"),
     path("staff/disputes/", views.staff_dispute_list, name="staff_dispute_list"),
+    path("contracts/<int:pk>/timesheet/", views_hourly.timesheet, name="contract_timesheet"),
+    path("contracts/<int:pk>/timesheet/entries/", views_hourly.time_entry_add, name="time_entry_add"),
+    path("contracts/<int:pk>/timesheet/entries/<int:entry_pk>/", views_hourly.time_entry_edit,
+         name="time_entry_edit"),
+    path("contracts/<int:pk>/timesheet/entries/<int:entry_pk>/delete/", views_hourly.time_entry_delete,
+         name="time_entry_delete"),
+    path("contracts/<int:pk>/timesheet/limit/", views_hourly.weekly_limit, name="weekly_limit"),
+    path("contracts/<int:pk>/invoices/<int:invoice_pk>/approve/", views_hourly.invoice_approve,
+         name="invoice_approve"),
+    path("contracts/<int:pk>/invoices/<int:invoice_pk>/dispute/", views_hourly.invoice_dispute,
+         name="invoice_dispute"),
 ]

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from .admin_actions import all_fields
-from .models import AuditEvent, ExchangeRate, OutboundEmail
+from .models import AuditEvent, ExchangeRate, OutboundEmail, OutboundMessage
 
 
 def _admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
@@ -63,6 +63,29 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     search_fields = ["to_email", "subject"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """The text messages and pushes of the outbox. A message carrying a one-time code never shows its text."""
+
+    list_display = ["channel", "template", "to", "created_at", "sent_at", "dropped_at", "attempts"]
+    list_filter = ["channel", "template", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "template"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["channel", "to", "template", "shown_body", "sensitive", "dedupe_key", "created_at", "sent_at",
+                       "dropped_at", "provider_id", "attempts", "last_error"]
+    exclude = ["body"]
+
+    @admin.display(description="Body")
+    def shown_body(self, obj: OutboundMessage) -> str:
+        return "(a one-time code: not shown)" if obj.sensitive else obj.body
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

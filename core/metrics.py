@@ -12,6 +12,8 @@ LATENCY = Histogram(
     "megilance_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"]
 )
 EMAILS = Counter("megilance_emails_total", "E-mails by outcome", ["template", "outcome"])
+MOBILE_MESSAGES = Counter("megilance_mobile_messages_total", "Text messages and pushes by channel and outcome "
+                          "(sent, failed, dropped)", ["channel", "outcome"])
 TASKS = Counter("megilance_celery_tasks_total", "Celery tasks run, by task name and outcome (success, failure, "
                 "retry)", ["task", "outcome"])
 OPEN_SOCKETS = Gauge("megilance_websocket_connections", "WebSocket connections open now, by consumer",

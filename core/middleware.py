@@ -7,8 +7,11 @@ import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 
+import psycopg
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 
 from .logging import reset_request_id, set_request_id
 from .metrics import LATENCY, REQUESTS, method_label
@@ -19,6 +22,33 @@ logger = logging.getLogger("megilance.errors")
 _HANDLED_BY_DJANGO = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, RequestDataTooBig)
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+# How long a client is told to wait when the database cannot be reached (a restart or a fail-over).
+DATABASE_RETRY_AFTER = 5
+
+
+def _database_unreachable(exception: Exception) -> bool:
+    """The database could not be reached or dropped the connection: a passing outage, not a bug.
+
+    Covers Django's wrappers of psycopg's connection errors and the connection pool giving up waiting.
+    """
+    return isinstance(exception, OperationalError | InterfaceError | psycopg.OperationalError
+                      | psycopg.InterfaceError)
+
+
+def unavailable_response(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """A 503 with Retry-After when `exception` is the database being out of reach, else None."""
+    if not _database_unreachable(exception):
+        return None
+    # The exception's class only: its message may name the server, never anything more is written.
+    logger.error("Database unreachable on %s %s: %s", request.method, request.path, type(exception).__name__)
+    if _is_api(request):
+        response: HttpResponse = json_error(
+            503, "The service is briefly unavailable. Please try again in a few seconds.", "service_unavailable")
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
 
 
 class RequestIdMiddleware:
@@ -86,6 +116,8 @@ class ApiErrorMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if (unavailable := unavailable_response(request, exception)) is not None:
+            return unavailable
         if not _is_api(request) or isinstance(exception, _HANDLED_BY_DJANGO):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)

@@ -39,6 +39,49 @@ class OutboundEmail(models.Model):
         return self.sent_at is not None
 
 
+class OutboundMessage(models.Model):
+    """A text message or a mobile push the platform decided to send: the e-mail outbox's sibling, sent by the
+    same mechanism (written in the deciding transaction, sent after commit, row lock plus `sent_at`).
+
+    `to` is an E.164 phone number (sms) or an SNS endpoint ARN (push). A `sensitive` message carries a
+    one-time code: its text is replaced once sent, and the admin never shows it.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "Text message"
+        PUSH = "push", "Mobile push"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=255)
+    template = models.CharField(max_length=64, db_index=True)
+    body = models.TextField()
+    sensitive = models.BooleanField(default=False)
+    dedupe_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Not sent and never will be: the device's endpoint was disabled or removed before it went out.
+    dropped_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=128, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    REDACTED = "[sent; one-time code removed]"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="message_outbox_pending_idx",
+                         condition=models.Q(sent_at__isnull=True, dropped_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.template} to {self.to}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None
+
+
 class AuditEvent(models.Model):
     """A sensitive action on record: who, what, when, from where, and the value before and after.
 

@@ -18,6 +18,8 @@ On top of localstripe this adds, kept in localstripe's store so it persists and 
 - Search by query: `GET /v1/payment_intents/search` (and charges, customers), e.g.
   `query=metadata['operation']:'fund-milestone-7-1'`, in Stripe's `search_result` shape.
 - An unknown `Stripe-Account` header is refused; `DELETE /_config/webhooks/<name>` removes a webhook.
+- Saved cards: SetupIntents attach their card to the customer (3-D Secure with `_authenticate`), and
+  off-session PaymentIntents are refused with `authentication_required` when the bank wants the card holder.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ from localstripe.resources import (
     Charge,
     Event,
     List,
+    PaymentIntent,
+    PaymentMethod,
     Refund,
+    SetupIntent,
     StripeObject,
     random_id,
     store,
@@ -911,6 +916,7 @@ def _install(app: Any) -> None:
         router.add_post(base + "/{id}", server.api_update(cls, base))
         router.add_delete(base + "/{id}", server.api_delete(cls, base))
     _install_money_events(router)
+    _install_saved_cards(router)
     _install_middlewares(app)
     _install_search(app)
 
@@ -1238,6 +1244,119 @@ def _install_money_events(router: Any) -> None:
     router.add_post("/v1/disputes/{id}", server.api_update(Dispute, "/v1/disputes"))
 
 # === end of fees, disputes, refunds made in the dashboard, transfer reversals ========================
+
+
+# === Saved cards: SetupIntents and off-session PaymentIntents =========================================
+#
+# - A SetupIntent that succeeds attaches its PaymentMethod to the SetupIntent's customer, as Stripe does; one
+#   for a card whose bank asks for 3-D Secure stays `requires_action` until
+#   `POST /v1/setup_intents/<id>/_authenticate` (`client_secret`, `success`), the stand-in of the bank's page
+#   (like localstripe's own for PaymentIntents). Refused: `requires_payment_method` with `last_setup_error`.
+# - `off_session=true` PaymentIntents: a card whose bank wants the card holder cannot be charged without them.
+#   Stripe refuses with a card error `authentication_required` (402) and leaves the PaymentIntent
+#   `requires_payment_method` with `last_payment_error`; 4000 0025 0000 3155 is the exception once it was set
+#   up for off-session use (3-D Secure done when it was saved), as Stripe's test card documents.
+# - Stripe's test PaymentMethod ids `pm_card_authenticationRequired` (4000 0027 6000 3184),
+#   `pm_card_authenticationRequiredSetupForOffSession` (4000 0025 0000 3155) and `pm_card_chargeDeclined`
+#   (4000 0000 0000 0002), beside localstripe's `pm_card_visa` and `pm_card_chargeCustomerFail`.
+
+_SETUP_OFF_SESSION_EXEMPT = {"4000002500003155"}
+_TEST_CARDS = {"pm_card_authenticationRequired": "4000002760003184",
+               "pm_card_authenticationRequiredSetupForOffSession": "4000002500003155",
+               "pm_card_chargeDeclined": "4000000000000002"}
+_localstripe_attach_pm = SetupIntent._attach_pm
+_localstripe_test_article = PaymentMethod._try_get_canonical_test_article.__func__
+_localstripe_pi_create = PaymentIntent._api_create.__func__
+_localstripe_last_payment_error = PaymentIntent.last_payment_error
+
+
+def _setup_succeeded(intent: Any) -> None:
+    method = PaymentMethod._api_retrieve(intent.payment_method)
+    if intent.customer:
+        method.customer = intent.customer
+    if intent.usage == "off_session":
+        method._set_up_off_session = True
+
+
+def _attach_pm_for_customer(self: Any, pm: Any) -> None:
+    _localstripe_attach_pm(self, pm)
+    if self.status == "succeeded":
+        _setup_succeeded(self)
+
+
+def _test_article(cls: Any, id: str) -> Any:
+    number = _TEST_CARDS.get(id)
+    if number is not None:
+        return PaymentMethod(type="card", card={"number": number, "exp_month": "12", "exp_year": "2034",
+                                                "cvc": "123"})
+    return _localstripe_test_article(cls, id)
+
+
+def _setup_intent_authenticate(id: str, client_secret: Any = None, success: Any = False, **kwargs: Any) -> Any:
+    _unknown(kwargs, set())
+    intent = SetupIntent._api_retrieve(id)
+    if client_secret != intent.client_secret:
+        raise UserError(401, "Unauthorized")
+    if intent.status != "requires_action":
+        raise StripeError(400, f"This SetupIntent is {intent.status}: it does not await authentication.",
+                          code="setup_intent_unexpected_state")
+    intent.next_action = None
+    if try_convert_to_bool(success):
+        intent.status = "succeeded"
+        _setup_succeeded(intent)
+    else:
+        intent.status = "requires_payment_method"
+        intent.last_setup_error = {"code": "setup_intent_authentication_failure",
+                                   "message": "The latest attempt to set up the payment method has failed "
+                                              "because authentication failed."}
+        intent.payment_method = None
+    return intent
+
+
+def _needs_the_card_holder(method: Any) -> bool:
+    if not method._requires_authentication():
+        return False
+    return not (getattr(method, "_card_number", "") in _SETUP_OFF_SESSION_EXEMPT
+                and getattr(method, "_set_up_off_session", False))
+
+
+def _payment_intent_create(cls: Any, confirm: Any = None, off_session: Any = None, **data: Any) -> Any:
+    if not (try_convert_to_bool(off_session) and try_convert_to_bool(confirm) and data.get("payment_method")):
+        return _localstripe_pi_create(cls, confirm=confirm, off_session=off_session, **data)
+    method = PaymentMethod._api_retrieve(data["payment_method"])
+    if not method._requires_authentication():
+        return _localstripe_pi_create(cls, confirm=confirm, off_session=off_session, **data)
+    if not _needs_the_card_holder(method):  # checked when it was set up: charged without asking again
+        intent = _localstripe_pi_create(cls, **data)
+        intent._create_charge(on_failure_now=intent._report_failure)
+        return intent
+    intent = _localstripe_pi_create(cls, **data)  # made, then refused without the card holder
+    intent._off_session_error = {
+        "code": "authentication_required", "decline_code": "authentication_required", "type": "card_error",
+        "message": "Your card was declined. This transaction requires authentication.",
+        "payment_method": method._export(),
+    }
+    intent.payment_method = None
+    schedule_webhook(Event("payment_intent.payment_failed", intent))
+    error = UserError(402, intent._off_session_error["message"],
+                      {"code": "authentication_required", "decline_code": "authentication_required",
+                       "payment_intent": intent._export()})
+    error.body["error"]["type"] = "card_error"
+    raise error
+
+
+def _last_payment_error(self: Any) -> Any:
+    return getattr(self, "_off_session_error", None) or _localstripe_last_payment_error.fget(self)
+
+
+def _install_saved_cards(router: Any) -> None:
+    SetupIntent._attach_pm = _attach_pm_for_customer
+    PaymentMethod._try_get_canonical_test_article = classmethod(_test_article)
+    PaymentIntent._api_create = classmethod(_payment_intent_create)
+    PaymentIntent.last_payment_error = property(_last_payment_error)
+    router.add_post("/v1/setup_intents/{id}/_authenticate", server.api_extra(_setup_intent_authenticate, None))
+
+# === end of saved cards ================================================================================
 
 
 __all__ = ["Account", "Dispute", "Transfer", "TransferReversal", "build_app", "serve"]

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.utils import timezone
 
+from core.mobile import ConsoleBackend as MobileConsoleBackend
+
 _console = ContextVar("dev_inbox_console", default=True)
 
 
@@ -39,3 +41,32 @@ class DevInboxBackend(ConsoleBackend):
             name = f"{timezone.now():%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
             (inbox / name).write_bytes(message.message().as_bytes())
         return count
+
+
+
+class DevInboxMobileBackend(MobileConsoleBackend):
+    """Text messages and pushes of the embedded default: printed (codes only said to be sent) and kept in the
+    dev inbox as e-mails addressed to the phone number or device, where a code can be read."""
+
+    def _keep(self, *, to: str, subject: str, text: str) -> None:
+        from django.core.mail import EmailMessage
+
+        message = EmailMessage(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[])
+        message.extra_headers["To"] = to
+        inbox = Path(settings.DEV_INBOX_DIR)
+        inbox.mkdir(parents=True, exist_ok=True)
+        name = f"{timezone.now():%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        (inbox / name).write_bytes(message.message().as_bytes())
+
+    def send_sms(self, *, phone_number: str, text: str, sensitive: bool = False) -> str:
+        answer = super().send_sms(phone_number=phone_number, text=text, sensitive=sensitive)
+        self._keep(to=f"SMS {phone_number}", subject=f"Text message to {phone_number}", text=text)
+        return answer
+
+    def push_publish(self, *, endpoint_arn: str, message: str) -> str:
+        import json
+
+        answer = super().push_publish(endpoint_arn=endpoint_arn, message=message)
+        self._keep(to=f"Push {endpoint_arn}", subject="Push notification",
+                   text=json.loads(message).get("default", ""))
+        return answer

@@ -207,7 +207,9 @@ class Review(models.Model):
     them because profiles and ratings read them, and refers to the contract by its id only.
     """
 
-    contract_id = models.BigIntegerField(db_index=True)
+    contract_id = models.BigIntegerField(db_index=True, null=True, blank=True)
+    # Or the order of a service it is about (written through the orders, as contract reviews are through contracts).
+    order_id = models.BigIntegerField(db_index=True, null=True, blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_given")
     reviewee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                  related_name="reviews_received")
@@ -221,6 +223,7 @@ class Review(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["contract_id", "reviewer"], name="one_review_per_party"),
+            models.UniqueConstraint(fields=["order_id", "reviewer"], name="one_order_review_per_party"),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_range"),
         ]
         indexes = [models.Index(fields=["reviewee", "visible_from"], name="review_reviewee_idx")]

@@ -151,7 +151,7 @@ def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
 
 def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Project] | None = None) -> QuerySet[Project]:
     """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
-    (`project_ids`), then fetch the page's rows with `projects_by_ids`. `base` replaces what the user may see."""
+    (`project_ids`), then fetch the page's rows with `project_rows_by_ids`. `base` replaces what the user may see."""
     projects = _visible_for_lists(user) if base is None else base
     if params.get("mine") in ("1", "true", True) and user.is_authenticated:
         projects = projects.filter(client=user)
@@ -237,10 +237,23 @@ def project_filtered_count(*, user: User, params: dict[str, Any], projects: Quer
     return _public_count() + (len(_private_visible_ids(user)) if user.is_authenticated else 0)
 
 
-def projects_by_ids(ids: list[int]) -> list[Project]:
-    """The rows of one page, in the order of `ids`, with their list data and only the columns lists show."""
-    rows = with_list_data(Project.objects.filter(pk__in=ids)).only(*PROJECT_LIST_FIELDS)
-    by_id = {project.pk: project for project in rows}
+PROJECT_ROW_FIELDS = (
+    "id", "title", "description", "budget_type", "budget_min", "budget_max", "currency", "deadline", "visibility",
+    "status", "is_featured", "created_at", "updated_at", "published_at", "category__slug", "category__name",
+    *(f"client__{name}" for name in PERSON_FIELDS),
+)
+
+
+def project_rows_by_ids(ids: list[int]) -> list[dict[str, Any]]:
+    """The rows of one page as `values()` dictionaries, in the order of `ids`: the project with its client,
+    category and proposal count in one query, and `skills` (names, as the skill's own order) in a second."""
+    rows = (Project.objects.filter(pk__in=ids).annotate(proposal_count=_proposal_count()).order_by()
+            .values(*PROJECT_ROW_FIELDS, "proposal_count"))
+    skills: dict[int, list[str]] = {pk: [] for pk in ids}
+    for project_id, name in (Project.skills.through.objects.filter(project_id__in=ids)
+                             .order_by("skill__name", "skill_id").values_list("project_id", "skill__name")):
+        skills[project_id].append(name)
+    by_id = {row["id"]: {**row, "skills": skills[row["id"]]} for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -384,6 +397,15 @@ def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
     if ordering == "relevance" and search and connection.vendor == "postgresql":
         order_by = ["-rank", "id"]
     return users.prefetch_related("skills").order_by(*(order_by or ["id"]))
+
+
+def skill_names_of(user_ids: list[int]) -> dict[int, list[str]]:
+    """{user id: their skills' names, in the skills' own order}, in one query."""
+    names: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    for user_id, name in (User.skills.through.objects.filter(user_id__in=user_ids)
+                          .order_by("skill__name", "skill_id").values_list("user_id", "skill__name")):
+        names[user_id].append(name)
+    return names
 
 
 def freelancer_get(pk: int) -> User | None:

@@ -15,11 +15,12 @@ from core.admin_actions import (
     run_for_each,
 )
 
-from . import moderation
+from . import devices, moderation
 from .models import (
     Block,
     Chat,
     ChatMember,
+    Device,
     Message,
     Notification,
     NotificationPreference,
@@ -166,9 +167,35 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "kind", "in_app", "email"]
+    list_display = ["user", "kind", "in_app", "email", "sms", "push"]
     list_select_related = ["user"]
-    list_filter = ["kind", "in_app", "email"]
+    list_filter = ["kind", "in_app", "email", "sms", "push"]
     search_fields = ["user__email"]
     ordering = ["user_id", "kind"]
     readonly_fields = all_fields(NotificationPreference)
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    """Members' devices for pushes. Deleting one here forgets it (its SNS endpoint is deleted too)."""
+
+    list_display = ["user", "platform", "endpoint_arn", "created_at", "registered_at"]
+    list_select_related = ["user"]
+    list_filter = ["platform"]
+    search_fields = ["user__email", "endpoint_arn"]
+    ordering = ["-registered_at", "-id"]
+    exclude = ["token"]
+    readonly_fields = ["user", "platform", "endpoint_arn", "created_at", "registered_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Device) -> None:
+        devices.device_delete(user=obj.user, device_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset.select_related("user"):
+            devices.device_delete(user=device.user, device_id=device.pk)

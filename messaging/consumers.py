@@ -5,6 +5,15 @@ ticket or token closes with 4401, someone who is not a party with 4403.
 
 A frame the server cannot use (not JSON, binary, an unknown type, bad content) is answered with an
 `error {detail}` frame and the socket stays open. So is a frame over the send limit (`FrameLimit`).
+
+At scale (1,000 sockets, 200 messages a second per pair of processes, `make bench-sockets`):
+- a chat socket loads what it needs to know once, on connect (`services.ChatSocketState`: the chat, the user's
+  membership, block and contract), and again only when the pair's state token says something changed (a block,
+  an archive, a contract: `services.pair_changed`), so a message costs its own writes and one cache read;
+- delivery marks and presence refreshes are written for all the process's sockets together once a second
+  (`chores.SocketChores`);
+- database work runs in a pool of threads (`thread_sensitive=False`): each call is a whole unit of work with
+  its own connection and transaction, so calls need not queue behind one thread.
 """
 
 import json
@@ -12,8 +21,11 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
@@ -23,6 +35,7 @@ from core.logging import set_request_id
 from core.metrics import OPEN_SOCKETS
 
 from . import presence, services
+from .chores import chores
 from .models import Chat
 from .realtime import chat_group, user_group
 
@@ -32,6 +45,19 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN_LATER = 1013
 
 logger = logging.getLogger(__name__)
+
+
+# Threads for the sockets' database calls: as many as the connection pool of an ASGI process holds less a few
+# (production.py: at most 20), so calls waiting on PostgreSQL overlap instead of queueing behind the event loop's
+# default pool (CPU count + 4 threads).
+DB_THREADS = 16
+_db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="socket-db")
+
+
+def _db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """`function` (a whole unit of work: its own queries and transaction) in the sockets' thread pool, so the
+    process's sockets do not wait for each other's database calls on one thread."""
+    return database_sync_to_async(function, thread_sensitive=False, executor=_db_threads)
 
 
 class FrameLimit:
@@ -100,6 +126,16 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
     async def _left(self) -> None:
         """What a socket leaves behind when it goes (presence): overridden by each consumer."""
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own `dispatch` first closes stale database connections on the one thread of
+        thread-sensitive calls, for every frame and every event of every socket: that queued all of a process's
+        sockets behind one thread. These consumers use the database only through `_db`, whose calls close their
+        connections themselves, so events go straight to their handlers."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if self.user is None:
             return
@@ -133,7 +169,22 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
             return False
         self.user = user
         self.connection_id = uuid.uuid4().hex
+        self._present_at = time.monotonic()
         return True
+
+    def _keep_present(self) -> None:
+        """A frame shows the user is here: their presence entry is refreshed with the next chores, at most every
+        `SocketChores.PRESENCE_EVERY` seconds per socket."""
+        now = time.monotonic()
+        if now - self._present_at >= chores.PRESENCE_EVERY:
+            self._present_at = now
+            chores.presence_refresh(self.user.pk, self.connection_id)
+
+    async def _leave_presence(self) -> bool:
+        """Forgets this socket's presence; True when the user has no other socket left (went offline)."""
+        chores.forget(self.user.pk, self.connection_id)
+        await chores.flush()
+        return await _db(presence.disconnect)(self.user.pk, self.connection_id)
 
     async def send_error(self, detail: str) -> None:
         await self.send_json({"type": "error", "detail": detail})
@@ -146,25 +197,26 @@ class ChatConsumer(_AuthenticatedConsumer):
     """
 
     chat: Chat | None = None
+    state: services.ChatSocketState
 
     async def connect(self) -> None:
         _bind_request_id(self.scope)
         if not await self._authenticate():
             return
         chat_id = int(self.scope["url_route"]["kwargs"]["chat_id"])
-        self.chat = await database_sync_to_async(_chat_of)(self.user, chat_id)
-        if self.chat is None:
+        state = await _db(services.chat_socket_state)(user=self.user, chat_id=chat_id)
+        if state is None:
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.state, self.chat = state, state.chat
         self.group = chat_group(chat_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         OPEN_SOCKETS.labels("chat").inc()
-        came_online = await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id)
-        other_id = self.chat.other_id(self.user.pk)  # online is None (unknown) while Redis is unreachable
-        other_online = await database_sync_to_async(presence.is_online)(other_id)
-        await self.send_json({"type": "presence", "user_id": other_id, "online": other_online})
+        # online is None (unknown) while Redis is unreachable
+        came_online, other_online = await _db(_arrive)(self.user.pk, self.connection_id, state.other_id)
+        await self.send_json({"type": "presence", "user_id": state.other_id, "online": other_online})
         # Whoever is in this chat learns we are here (we may have been online elsewhere already).
         await self.channel_layer.group_send(self.group, {
             "type": "presence.update", "payload": {"user_id": self.user.pk, "online": True}})
@@ -172,7 +224,7 @@ class ChatConsumer(_AuthenticatedConsumer):
             await _announce_presence(self.channel_layer, self.user.pk, online=True, skip_chat=self.chat.pk)
         after = _query_int(self.scope, "after")
         if after is not None:
-            for payload in await database_sync_to_async(_missed)(self.chat, after):
+            for payload in await _db(_missed)(self.chat, after):
                 await self.send_json({"type": "message.new", **payload})
 
     async def disconnect(self, code: int) -> None:
@@ -187,23 +239,22 @@ class ChatConsumer(_AuthenticatedConsumer):
         self._gone = True
         OPEN_SOCKETS.labels("chat").dec()
         frame_limit.forget(self.user.pk)
-        went_offline = await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id)
-        if went_offline:
+        if await self._leave_presence():
             await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        await database_sync_to_async(presence.refresh)(self.user.pk, self.connection_id)
+        self._keep_present()
         kind = content.get("type")
         try:
             if kind == "message.send":
                 text = content.get("content")
                 client_id = str(content.get("client_id") or "")
-                try:
-                    await database_sync_to_async(services.message_send)(
-                        chat=self.chat, sender=self.user, content=text if isinstance(text, str) else "",
-                        client_id=client_id)
-                except ApplicationError as exc:  # say which message failed
-                    await self.send_json({"type": "error", "detail": str(exc.detail), "client_id": client_id or None})
+                state, refusal = await _db(_send)(self.state, self.user, text if isinstance(text, str) else "",
+                                                  client_id)
+                if state is not None:
+                    self.state = state
+                if refusal is not None:  # say which message failed
+                    await self.send_json({"type": "error", "detail": refusal, "client_id": client_id or None})
             elif kind in ("typing.start", "typing.stop"):
                 await self.channel_layer.group_send(self.group, {
                     "type": "typing.update", "payload": {"user_id": self.user.pk, "is_typing": kind == "typing.start"}})
@@ -212,8 +263,7 @@ class ChatConsumer(_AuthenticatedConsumer):
                 if not isinstance(message_id, int):
                     await self.send_error("message.read needs a message_id.")
                     return
-                await database_sync_to_async(services.messages_mark_read)(
-                    chat=self.chat, user=self.user, message_id=message_id)
+                await _db(services.messages_mark_read)(chat=self.chat, user=self.user, message_id=message_id)
             elif kind == "ping":
                 await self.send_json({"type": "pong"})
             else:
@@ -224,9 +274,9 @@ class ChatConsumer(_AuthenticatedConsumer):
     async def message_new(self, event: dict[str, Any]) -> None:
         payload = event["payload"]
         await self.send_json({"type": "message.new", **payload})
-        if payload["sender_id"] != self.user.pk:
-            await database_sync_to_async(services.messages_mark_delivered)(
-                chat_id=payload["chat_id"], user_id=self.user.pk, message_id=payload["id"])
+        if payload["sender_id"] != self.user.pk and payload["id"] > self.state.last_delivered:
+            self.state.last_delivered = payload["id"]
+            chores.delivered(chat_id=payload["chat_id"], user_id=self.user.pk, message_id=payload["id"])
 
     async def message_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message.read", **event["payload"]})
@@ -253,7 +303,7 @@ class NotificationConsumer(_AuthenticatedConsumer):
         self.joined = True
         await self.accept()
         OPEN_SOCKETS.labels("notifications").inc()
-        if await database_sync_to_async(presence.connect)(self.user.pk, self.connection_id):
+        if await _db(presence.connect)(self.user.pk, self.connection_id):
             await _announce_presence(self.channel_layer, self.user.pk, online=True)
 
     async def disconnect(self, code: int) -> None:
@@ -267,11 +317,11 @@ class NotificationConsumer(_AuthenticatedConsumer):
         self._gone = True
         OPEN_SOCKETS.labels("notifications").dec()
         frame_limit.forget(self.user.pk)
-        if await database_sync_to_async(presence.disconnect)(self.user.pk, self.connection_id):
+        if await self._leave_presence():
             await _announce_presence(self.channel_layer, self.user.pk, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        await database_sync_to_async(presence.refresh)(self.user.pk, self.connection_id)
+        self._keep_present()
         if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
@@ -283,7 +333,7 @@ class NotificationConsumer(_AuthenticatedConsumer):
 
 async def _announce_presence(layer: Any, user_id: int, *, online: bool, skip_chat: int | None = None) -> None:
     """Tells every chat of the user that they came online or went offline."""
-    chat_ids = await database_sync_to_async(_chat_ids_of)(user_id)
+    chat_ids = await _db(_chat_ids_of)(user_id)
     for chat_id in chat_ids:
         if chat_id != skip_chat:
             await layer.group_send(chat_group(chat_id), {
@@ -302,9 +352,23 @@ def _bind_request_id(scope: dict) -> None:
     set_request_id(incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex)
 
 
-def _chat_of(user: Any, chat_id: int) -> Chat | None:
-    chat = Chat.objects.filter(pk=chat_id).first()
-    return chat if chat is not None and chat.has_participant(user) else None
+def _arrive(user_id: int, connection_id: str, other_id: int) -> tuple[bool, bool | None]:
+    """Records the socket's presence; returns (the user just came online, the other party is online)."""
+    return presence.connect(user_id, connection_id), presence.is_online(other_id)
+
+
+def _send(state: services.ChatSocketState, user: Any, content: str,
+          client_id: str) -> tuple[services.ChatSocketState | None, str | None]:
+    """Sends a message from a socket with its state made current first; returns (the state, why the message was
+    refused or None)."""
+    current = services.chat_socket_state_current(state, user)
+    if current is None:
+        return None, "Not found."
+    try:
+        services.message_send(chat=current.chat, sender=user, content=content, client_id=client_id, checked=current)
+    except ApplicationError as exc:
+        return current, str(exc.detail)
+    return current, None
 
 
 def _missed(chat: Chat, after: int) -> list[dict[str, Any]]:

@@ -36,9 +36,10 @@ class MessageForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    """Two switches per kind of notification: `<kind>__in_app` and `<kind>__email`."""
+    """Four switches per kind of notification: `<kind>__in_app`, `<kind>__email`, `<kind>__sms`, `<kind>__push`."""
 
-    CHANNELS = (("in_app", "In the app"), ("email", "By e-mail"))
+    CHANNELS = (("in_app", _("In the app")), ("email", _("By e-mail")), ("sms", _("By text message")),
+                ("push", _("On my phone (app)")))
 
     def __init__(self, *args: Any, current: dict[str, dict[str, bool]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,12 +51,12 @@ class PreferencesForm(forms.Form):
     def rows(self) -> list[dict[str, Any]]:
         """For the template: each kind with its label and its two bound fields."""
         return [
-            {"kind": kind, "label": label, "fields": [self[f"{kind}__{channel}"] for channel, _ in self.CHANNELS]}
+            {"kind": kind, "label": label, "fields": [self[f"{kind}__{channel}"] for channel, _label in self.CHANNELS]}
             for kind, label in NotificationKind.choices
         ]
 
     def changes(self) -> dict[str, dict[str, bool]]:
         return {
-            kind: {channel: bool(self.cleaned_data.get(f"{kind}__{channel}")) for channel, _ in self.CHANNELS}
+            kind: {channel: bool(self.cleaned_data.get(f"{kind}__{channel}")) for channel, _label in self.CHANNELS}
             for kind in NotificationKind.values
         }

@@ -158,17 +158,56 @@ class Notification(models.Model):
         return f"{self.kind} for {self.user}"
 
 
+# Kinds texted by default to a verified phone number: the account's security and its money. Others only when
+# the member turns them on.
+SMS_DEFAULT_KINDS = frozenset({
+    NotificationKind.SECURITY, NotificationKind.MILESTONE_FUNDED, NotificationKind.MILESTONE_APPROVED,
+    NotificationKind.PAYMENT_RECEIVED, NotificationKind.PAYOUT_SENT, NotificationKind.PAYMENT_FAILED,
+    NotificationKind.DISPUTE_OPENED, NotificationKind.DISPUTE_RESOLVED, NotificationKind.MONEY_ALERT,
+})
+
+
 class NotificationPreference(models.Model):
-    """Per kind: in the app, by e-mail. A kind without a row uses the defaults (both on)."""
+    """Per kind: in the app, by e-mail, by text message, by push to the member's mobile devices.
+
+    A kind without a row, or a channel left empty (`sms`, `push` null), uses the defaults: in the app, e-mail
+    and push on; text messages on for `SMS_DEFAULT_KINDS` only.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notification_preferences")
     kind = models.CharField(max_length=40, choices=NotificationKind.choices)
     in_app = models.BooleanField(default=True)
     email = models.BooleanField(default=True)
+    sms = models.BooleanField(null=True, blank=True)
+    push = models.BooleanField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind}"
+
+
+class Device(models.Model):
+    """A member's phone or tablet that gets pushes: its FCM or APNs token and the SNS platform endpoint made for
+    it. A token belongs to one member at a time: registering it again moves it to whoever is signed in."""
+
+    class Platform(models.TextChoices):
+        FCM = "fcm", "Android (FCM)"
+        APNS = "apns", "iOS (APNs)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    platform = models.CharField(max_length=8, choices=Platform.choices)
+    token = models.CharField(max_length=1024)
+    endpoint_arn = models.CharField(max_length=512)
+    created_at = models.DateTimeField(auto_now_add=True)
+    registered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["platform", "token"], name="device_token_once")]
+        indexes = [models.Index(fields=["endpoint_arn"], name="device_endpoint_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} device of {self.user_id}"

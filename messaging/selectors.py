@@ -2,12 +2,15 @@
 counts that do not count a long chat's every message on every page."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import User
 
+from . import presence
 from .models import Chat, Message, Notification
 
 # A count is kept this long, then counted again in full (so rows removed by a cascade are forgotten).
@@ -25,13 +28,14 @@ def chat_of_member(*, user: User, chat_id: int) -> Chat | None:
 
 
 def messages_newest(*, chat: Chat, before: int | None = None, offset: int = 0,
-                    limit: int = 20) -> tuple[list[Message], bool]:
-    """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, and
-    whether older ones exist: a backward scan of the (chat, id) index that stops after one page."""
-    messages = Message.objects.filter(chat=chat).only(*MESSAGE_FIELDS)
+                    limit: int = 20) -> tuple[list[dict[str, Any]], bool]:
+    """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, as
+    `values(*MESSAGE_FIELDS)` rows, and whether older ones exist: a backward scan of the (chat, id) index that
+    stops after one page."""
+    messages = Message.objects.filter(chat=chat)
     if before is not None:
         messages = messages.filter(id__lt=before)
-    rows = list(messages.order_by("-id")[offset:offset + limit + 1])
+    rows = list(messages.order_by("-id").values(*MESSAGE_FIELDS)[offset:offset + limit + 1])
     return rows[:limit][::-1], len(rows) > limit
 
 
@@ -69,3 +73,47 @@ def notification_count(user: User, *, unread_only: bool = False) -> Callable[[Qu
             return rows.order_by().count()
         return _counted(f"messaging:notification-count:{user.pk}", Notification.objects.filter(user=user))
     return count
+
+
+# --- presence (staff and members read it; the sockets write it, see presence.py) -----------------------
+
+
+class PresenceUnknown(Exception):
+    """Redis cannot be reached, so who is online cannot be known."""
+
+
+def presence_status() -> dict:
+    """`{connections, users_online, processes: [{id, connections}]}` over the live server processes."""
+    live = presence.processes()
+    online = presence.online_user_ids()
+    if live is None or online is None:
+        raise PresenceUnknown
+    return {
+        "connections": sum(len(sockets) for sockets in live.values()),
+        "users_online": len(online),
+        "processes": [{"id": process, "connections": len(sockets)} for process, sockets in sorted(live.items())],
+    }
+
+
+def online_users() -> QuerySet[User]:
+    """The accounts with a live socket, by name (paginated by the caller)."""
+    online = presence.online_user_ids()
+    if online is None:
+        raise PresenceUnknown
+    return User.objects.filter(pk__in=sorted(online), is_active=True).order_by("first_name", "last_name", "id")
+
+
+def user_presence(*, user_id: int) -> dict | None:
+    """`{user_id, online, last_seen}` of an active account (last_seen: when its last socket closed, or now while
+    it is online); None when there is no such account."""
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        return None
+    online = presence.is_online(user_id)
+    if online is None:
+        raise PresenceUnknown
+    if online:
+        seen: datetime | None = datetime.now(tz=UTC)
+    else:
+        moment = presence.last_seen(user_id)
+        seen = datetime.fromtimestamp(moment, tz=UTC) if moment is not None else None
+    return {"user_id": user_id, "online": online, "last_seen": seen}

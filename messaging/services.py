@@ -4,15 +4,25 @@ A message is stored before it is broadcast, and the broadcast happens only after
 """
 
 import logging
+import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -30,6 +40,7 @@ from .content_filter import mask_contact_details
 from .models import Block, Chat, ChatMember, Message, NotificationKind, Violation
 from .notifications import notify
 from .realtime import broadcast_on_commit, chat_group
+from .signals import violation_recorded
 
 SEND_LIMIT_PER_MINUTE = 30
 logger = logging.getLogger(__name__)
@@ -137,7 +148,91 @@ def chat_get(*, user: User, chat_id: int) -> Chat | None:
 
 def chat_set_archived(*, user: User, chat: Chat, archived: bool) -> None:
     """Per user: the other participant's view does not change, and nothing is deleted."""
-    ChatMember.objects.filter(chat=chat, user=user).update(archived_at=timezone.now() if archived else None)
+    with transaction.atomic():
+        ChatMember.objects.filter(chat=chat, user=user).update(archived_at=timezone.now() if archived else None)
+        pair_changed(chat.client_id, chat.freelancer_id)
+
+
+# --- what an open socket keeps ------------------------------------------------------------------
+
+PAIR_STATE_SECONDS = 24 * 3600
+# A socket's state is loaded again after this long even if no change was announced (one missed while the cache
+# was unreachable).
+SOCKET_STATE_SECONDS = 60.0
+
+
+def _pair_key(a_id: int, b_id: int) -> str:
+    low, high = sorted((a_id, b_id))
+    return f"messaging:pair-state:{low}:{high}"
+
+
+def pair_changed(a_id: int, b_id: int) -> None:
+    """Something the open sockets of the two people's chats keep changed (a block, an archive, a contract).
+
+    After commit the pair gets a new state token in the cache, shared by every process; a socket compares it
+    with the one it loaded before each message and loads its state again when they differ."""
+    key = _pair_key(a_id, b_id)
+
+    def renew() -> None:
+        try:
+            cache.set(key, uuid.uuid4().hex, PAIR_STATE_SECONDS)
+        except (RedisError, OSError) as exc:  # sockets reload while the cache is away, and every minute anyway
+            logger.warning("Pair state not renewed: cache unreachable (%s)", type(exc).__name__)
+
+    transaction.on_commit(renew)
+
+
+def _pair_token(a_id: int, b_id: int) -> str | None:
+    """The pair's state token; "" when the cache cannot be reached (never equal to a token, so state reloads)."""
+    try:
+        return cache.get(_pair_key(a_id, b_id))
+    except (RedisError, OSError):
+        return ""
+
+
+@dataclass
+class ChatSocketState:
+    """What a chat socket knows about its chat and its user, loaded once on connect and again only when the
+    pair's state token changes (`pair_changed`), or after `SOCKET_STATE_SECONDS`: the chat, the user's
+    membership, block and contract."""
+
+    chat: Chat
+    user_id: int
+    other_id: int
+    blocked: bool
+    has_contract: bool
+    archived: bool
+    last_delivered: int
+    token: str | None
+    loaded_at: float = field(default_factory=time.monotonic)
+
+    def is_current(self) -> bool:
+        if time.monotonic() - self.loaded_at > SOCKET_STATE_SECONDS:
+            return False
+        token = _pair_token(self.user_id, self.other_id)
+        return token != "" and token == self.token
+
+
+def chat_socket_state(*, user: User, chat_id: int) -> ChatSocketState | None:
+    """The state of `user`'s socket on chat `chat_id`; None if they are not one of its two people."""
+    member = (ChatMember.objects.select_related("chat").filter(chat_id=chat_id, user_id=user.pk)
+              .only("archived_at", "last_delivered_message_id", "chat").first())
+    if member is None or not member.chat.has_participant(user):
+        return None
+    chat = member.chat
+    other_id = chat.other_id(user.pk)
+    token = _pair_token(user.pk, other_id)  # read before the rows, so a change after them is seen next time
+    return ChatSocketState(chat=chat, user_id=user.pk, other_id=other_id, blocked=is_blocked(user.pk, other_id),
+                           has_contract=subjects.pair_has_contract(chat.client_id, chat.freelancer_id),
+                           archived=member.archived_at is not None, last_delivered=member.last_delivered_message_id,
+                           token=token)
+
+
+def chat_socket_state_current(state: ChatSocketState, user: User) -> ChatSocketState | None:
+    """`state` if nothing it holds has changed since it was loaded, else a new one (None: no longer a party)."""
+    if state.is_current():
+        return state
+    return chat_socket_state(user=user, chat_id=state.chat.pk)
 
 
 def chat_stats(user: User) -> dict[str, int]:
@@ -158,10 +253,12 @@ def chat_stats(user: User) -> dict[str, int]:
 def block_set(*, user: User, other: User, blocked: bool) -> None:
     if other.pk == user.pk:
         raise _invalid("user_id", "You cannot block yourself.")
-    if blocked:
-        Block.objects.get_or_create(blocker=user, blocked=other)
-    else:
-        Block.objects.filter(blocker=user, blocked=other).delete()
+    with transaction.atomic():
+        if blocked:
+            Block.objects.get_or_create(blocker=user, blocked=other)
+        else:
+            Block.objects.filter(blocker=user, blocked=other).delete()
+        pair_changed(user.pk, other.pk)
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -186,10 +283,13 @@ def _check_rate(user: User) -> None:
 
 
 def message_send(*, chat: Chat, sender: User, content: str, client_id: str | None = None,
-                 attachment: UploadedFile | None = None) -> tuple[Message, bool]:
+                 attachment: UploadedFile | None = None,
+                 checked: ChatSocketState | None = None) -> tuple[Message, bool]:
     """Stores a message, then (after commit) broadcasts it to every connected party on any process.
 
     Sending again with the same `client_id` returns the stored message instead of a second one.
+    `checked`: the sender's socket state, current (`chat_socket_state_current`): its block and contract
+    answers are used instead of asking the database again.
     Returns (message, created).
     """
     if not chat.has_participant(sender):
@@ -197,50 +297,62 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
     if "\x00" in (content or "") or "\x00" in (client_id or ""):
         raise _invalid("content", "A message cannot contain the NUL character.")
     client_id = (client_id or "").strip()[:64]
-    if client_id:
-        existing = Message.objects.filter(chat=chat, sender=sender, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
-    content = (content or "").strip()
-    if not content and attachment is None:
-        raise _invalid("content", "Write a message or attach a file.")
-    if len(content) > 5000:
-        raise _invalid("content", "A message has at most 5,000 characters.")
+
+    def stored() -> Message | None:
+        """This very message, stored by an earlier send with the same `client_id`."""
+        return Message.objects.filter(chat=chat, sender=sender, client_id=client_id).first() if client_id else None
+
     recipient_id = chat.other_id(sender.pk)
-    if is_blocked(sender.pk, recipient_id):
-        raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
-    _check_rate(sender)
+    try:
+        content = (content or "").strip()
+        if not content and attachment is None:
+            raise _invalid("content", "Write a message or attach a file.")
+        if len(content) > 5000:
+            raise _invalid("content", "A message has at most 5,000 characters.")
+        if checked.blocked if checked is not None else is_blocked(sender.pk, recipient_id):
+            raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
+        _check_rate(sender)
+    except ApplicationError:
+        if (existing := stored()) is not None:  # sent again: the stored one is the answer
+            return existing, False
+        raise
 
     kinds: list[str] = []
     shown = content
-    if content and not subjects.pair_has_contract(chat.client_id, chat.freelancer_id):
+    has_contract = checked.has_contract if checked is not None else None
+    if content and not (has_contract if has_contract is not None
+                        else subjects.pair_has_contract(chat.client_id, chat.freelancer_id)):
         shown, kinds = mask_contact_details(content)
-    with transaction.atomic():
-        message = Message(chat=chat, sender=sender, content=shown, client_id=client_id, is_flagged=bool(kinds))
-        if attachment is not None:
-            kind = file_check(attachment, field="file")
-            upload: Any = attachment
-            extension = kind.extension
-            if kind.is_image:
-                upload = image_clean(attachment, field="file", max_bytes=10 * 1024 * 1024, max_side=2400)
-                extension = upload.name.rsplit(".", 1)[-1]
-            message.attachment.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
-            message.attachment_name = (attachment.name or "file")[:255]
-            message.attachment_type = kind.content_type if not kind.is_image else f"image/{extension}".replace(
-                "jpg", "jpeg")
-            message.attachment_size = message.attachment.size
-        try:
-            with transaction.atomic():
-                message.save()
-        except IntegrityError:  # the same client_id sent twice at once
-            return Message.objects.get(chat=chat, sender=sender, client_id=client_id), False
-        Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
-        ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
-        if kinds:
-            Violation.objects.create(message=message, user=sender, kinds=kinds, original_content=content)
-        broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
-        if not presence.is_online(recipient_id):
-            _tell_offline_recipient(chat, message, recipient_id)
+    try:
+        # The insert comes first, so a `client_id` sent before fails it before anything else is written.
+        with transaction.atomic():
+            message = Message(chat=chat, sender=sender, content=shown, client_id=client_id, is_flagged=bool(kinds))
+            if attachment is not None:
+                kind = file_check(attachment, field="file")
+                upload: Any = attachment
+                extension = kind.extension
+                if kind.is_image:
+                    upload = image_clean(attachment, field="file", max_bytes=10 * 1024 * 1024, max_side=2400)
+                    extension = upload.name.rsplit(".", 1)[-1]
+                message.attachment.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+                message.attachment_name = (attachment.name or "file")[:255]
+                message.attachment_type = kind.content_type if not kind.is_image else f"image/{extension}".replace(
+                    "jpg", "jpeg")
+                message.attachment_size = message.attachment.size
+            message.save()
+            Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
+            ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
+            if kinds:
+                violation = Violation.objects.create(message=message, user=sender, kinds=kinds,
+                                                     original_content=content)
+                violation_recorded.send(sender=Violation, violation=violation)
+            broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
+            if not presence.is_online(recipient_id):
+                _tell_offline_recipient(chat, message, recipient_id)
+    except IntegrityError:  # the same client_id sent before (or twice at once)
+        if (existing := stored()) is None:
+            raise
+        return existing, False
     return message, True
 
 
@@ -297,6 +409,26 @@ def messages_mark_read(*, chat: Chat, user: User, message_id: int) -> int:
 def messages_mark_delivered(*, chat_id: int, user_id: int, message_id: int) -> None:
     ChatMember.objects.filter(chat_id=chat_id, user_id=user_id, last_delivered_message_id__lt=message_id).update(
         last_delivered_message_id=message_id)
+
+
+def messages_mark_delivered_many(marks: dict[tuple[int, int], int]) -> None:
+    """`{(chat_id, user_id): message_id}`: each membership delivered up to its message (a mark never goes back),
+    in one UPDATE on PostgreSQL."""
+    if not marks:
+        return
+    if connection.vendor != "postgresql":
+        for (chat_id, user_id), message_id in marks.items():
+            messages_mark_delivered(chat_id=chat_id, user_id=user_id, message_id=message_id)
+        return
+    table = connection.ops.quote_name(ChatMember._meta.db_table)
+    chats, users, messages = zip(*((chat_id, user_id, message_id)
+                                   for (chat_id, user_id), message_id in marks.items()), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS m SET last_delivered_message_id = v.message_id "  # noqa: S608 - our own table name
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(chat_id, user_id, message_id) "
+            "WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id AND m.last_delivered_message_id < v.message_id",
+            [list(chats), list(users), list(messages)])
 
 
 def receipts_for(chat: Chat) -> dict[int, dict[str, int]]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
 from accounts.models import User
+from accounts.phone import verified_number
 from core.exceptions import ApplicationError
 
 from . import notifications, presence, services, subjects
@@ -266,7 +267,8 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         notifications.preferences_update(user=request.user, changes=form.changes())
         messages.success(request, _("Your notification preferences are saved."))
         return redirect("messaging:notification_preferences")
-    return render(request, "messaging/notification_preferences.html", {"form": form},
+    return render(request, "messaging/notification_preferences.html",
+                  {"form": form, "phone_verified": verified_number(request.user) is not None},
                   status=400 if form.is_bound else 200)
 
 

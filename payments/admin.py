@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, minor_money, run_for_each
 from core.audit import audit
 
-from . import payouts
+from . import methods, payouts
 from .models import (
     ClientSubscription,
     ConnectedAccount,
@@ -19,6 +19,7 @@ from .models import (
     PaymentOperation,
     Payout,
     ReconciliationMismatch,
+    SavedCard,
     StripeCustomer,
 )
 
@@ -85,7 +86,11 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
         if result.refused:
             modeladmin.message_user(request, f"User {user_id}: Stripe refused {result.refused} payout(s); see "
                                              "each payout's last error.", "warning")
-        if not (result.sent or result.unavailable or result.in_progress or result.refused):
+        if result.held_for_review:
+            modeladmin.message_user(request, f"User {user_id}: {result.held_for_review} payout(s) stay held for a "
+                                             "fraud review; clear the case to release them.", "warning")
+        if not (result.sent or result.unavailable or result.in_progress or result.refused
+                or result.held_for_review):
             modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, or the payout "
                                              "account cannot receive yet).", "warning")
 
@@ -185,6 +190,24 @@ class StripeCustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     readonly_fields = all_fields(StripeCustomer)
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A client's saved cards; removing one detaches it at Stripe through `payments.methods`."""
+
+    list_display = ["user", "brand", "last4", "exp_month", "exp_year", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "stripe_payment_method_id", "last4"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = all_fields(SavedCard)
+    actions = ["remove_cards"]
+
+    @admin.action(description="Remove the card (detached at Stripe)")
+    def remove_cards(self, request: HttpRequest, queryset: QuerySet[SavedCard]) -> None:
+        run_for_each(self, request, queryset.select_related("user"),
+                     lambda card: methods.card_delete(user=card.user, card_id=card.pk), done="{n} card(s) removed.")
 
 
 @admin.register(ClientSubscription)

@@ -20,6 +20,7 @@ def ledger_record(
     currency: str,
     contract_id: int | None = None,
     milestone_id: int | None = None,
+    order_id: int | None = None,
     description: str = "",
 ) -> tuple[LedgerTransaction, bool]:
     """Records one balanced movement once. Returns (transaction, created).
@@ -34,7 +35,8 @@ def ledger_record(
     try:
         with transaction.atomic():
             ledger_tx = LedgerTransaction.objects.create(kind=kind, reference=reference, contract_id=contract_id,
-                                                         milestone_id=milestone_id, description=description[:255])
+                                                         milestone_id=milestone_id, order_id=order_id,
+                                                         description=description[:255])
             LedgerEntry.objects.bulk_create([
                 LedgerEntry(transaction=ledger_tx, account=account, amount=amount, currency=currency,
                             user=user, contract_id=contract_id)
@@ -44,5 +46,6 @@ def ledger_record(
         return LedgerTransaction.objects.get(reference=reference), False
     moved = sum(amount for _, amount, _ in entries if amount > 0)
     audit(f"money.{kind}", target=ledger_tx, new={"amount": moved, "currency": currency, "reference": reference,
-                                                  "contract_id": contract_id, "milestone_id": milestone_id})
+                                                  "contract_id": contract_id, "milestone_id": milestone_id,
+                                                  "order_id": order_id})
     return ledger_tx, True

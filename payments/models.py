@@ -44,6 +44,7 @@ class LedgerTransaction(models.Model):
     description = models.CharField(max_length=255, blank=True)
     contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     milestone_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -110,6 +111,9 @@ class Payment(models.Model):
     # the money when it moved, so a receipt keeps saying what was paid for and payments never asks above.
     contract_title = models.CharField(max_length=255, blank=True)
     milestone_title = models.CharField(max_length=255, blank=True)
+    # Or the order of a service it was for (the order's id and what was ordered), written the same way.
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    order_title = models.CharField(max_length=255, blank=True)
     ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="payments")
     stripe_payment_intent = models.CharField(max_length=255, blank=True)
@@ -204,6 +208,26 @@ class StripeCustomer(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_customer_id
+
+
+class SavedCard(models.Model):
+    """A card the user saved at Stripe (a PaymentMethod attached to their customer through a SetupIntent), charged
+    off-session for hourly work. The newest is the one charged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="saved_cards")
+    stripe_payment_method_id = models.CharField(max_length=255, unique=True)
+    brand = models.CharField(max_length=20, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="saved_card_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ending {self.last4}"
 
 
 class ClientSubscription(models.Model):

@@ -156,6 +156,9 @@ def operation_execute(operation: PaymentOperation) -> Outcome:
         message = exc.user_message or "Your card was declined."
         _write(operation, status=Status.FAILED, stripe_id=intent.get("id", ""), last_error=message[:2000],
                result={"status": "declined", "code": exc.code or ""})
+        if operation.kind == PaymentOperation.Kind.CHARGE:
+            signals.charge_declined.send(sender=PaymentOperation, operation=operation,
+                                         payment_method=str(operation.params.get("payment_method") or ""))
         return Outcome(operation=operation, status=Status.FAILED, error=message, declined=True)
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError, stripe.IdempotencyError) as exc:
         # No answer, Stripe's own failure, or the same key in use by another request at this moment (a
@@ -230,7 +233,7 @@ def _refund_record(operation: PaymentOperation, refund: Any) -> Payment:
         entries=[(LedgerAccount.ESCROW, operation.amount, None),
                  (LedgerAccount.PLATFORM_CASH, -operation.amount, None)],
         contract_id=context.get("contract_id"), milestone_id=context.get("milestone_id"),
-        description=context.get("description", ""),
+        order_id=context.get("order_id"), description=context.get("description", ""),
     )
     if not created:
         return Payment.objects.get(ledger_transaction=ledger_tx, kind=Payment.Kind.REFUND)
@@ -240,6 +243,7 @@ def _refund_record(operation: PaymentOperation, refund: Any) -> Payment:
         contract_id=context.get("contract_id"), milestone_id=context.get("milestone_id"),
         contract_title=context.get("contract_title", "")[:255],
         milestone_title=context.get("milestone_title", "")[:255],
+        order_id=context.get("order_id"), order_title=context.get("order_title", "")[:255],
         ledger_transaction=ledger_tx, stripe_payment_intent=operation.params.get("payment_intent", ""),
         stripe_refund=refund.id,
     )
@@ -259,8 +263,15 @@ def _find(operation: PaymentOperation) -> Any:
         candidates = sdk.Refund.list(payment_intent=operation.params["payment_intent"], limit=100)
     else:
         candidates = sdk.Transfer.list(destination=operation.params.get("destination"), limit=100)
-    return next((item for item in candidates.auto_paging_iter()
-                 if (item.get("metadata") or {}).get("operation") == key), None)
+    items = list(candidates.auto_paging_iter())
+    found = next((item for item in items if (item.get("metadata") or {}).get("operation") == key), None)
+    if found is None and operation.kind == PaymentOperation.Kind.TRANSFER:
+        # A transfer for the same payout made under another key (an earlier try, or before operations were
+        # written down) paid it already: finding it is what keeps the payout from being sent twice.
+        payout_id = (operation.params.get("metadata") or {}).get("payout_id")
+        found = next((item for item in items if payout_id
+                      and (item.get("metadata") or {}).get("payout_id") == payout_id), None)
+    return found
 
 
 def operation_settle(operation: PaymentOperation) -> Outcome:

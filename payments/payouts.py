@@ -24,6 +24,7 @@ from messaging.notifications import notify
 
 from . import signals, stripe_client
 from .exceptions import PaymentInProgress, PaymentProviderUnavailable
+from .holds import payout_hold_reason
 from .ledger import ledger_record
 from .models import ConnectedAccount, LedgerAccount, LedgerTransaction, Payment, PaymentOperation, Payout
 from .operations import operation_book, operation_create, operation_open, operation_run, operation_take_over
@@ -60,6 +61,7 @@ class PayoutsSent:
     refused: int = 0  # Stripe refused (the payout's last error says why); the next try asks with a new key
     unavailable: int = 0  # Stripe did not answer: still held; reconciliation finishes it once Stripe answers
     in_progress: int = 0  # a transfer of it is already on its way (another run is sending or booking it)
+    held_for_review: int = 0  # kept held: an app above payments holds them (`holds.py`), until staff decide
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -76,6 +78,12 @@ def payouts_send(*, user_id: int) -> PayoutsSent:
     result = PayoutsSent()
     account = ConnectedAccount.objects.filter(user_id=user_id).first()
     if account is None or not account.can_receive:
+        return result
+    hold = payout_hold_reason(user_id)
+    if hold:
+        result.held_for_review = Payout.objects.filter(user_id=user_id, status=Payout.Status.HELD).update(
+            last_error=hold[:2000])
+        logger.info("Payouts of user %s held for review: %s", user_id, hold)
         return result
     for payout_id in Payout.objects.filter(user_id=user_id, status=Payout.Status.HELD).values_list("pk", flat=True):
         try:

@@ -131,45 +131,54 @@ def payment_intent_authenticate_test(*, payment_intent_id: str, client_secret: s
 # --- funding, release, refund -------------------------------------------------------------------
 
 
-def funding_record(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str, contract_id: int,
-                   milestone_id: int, description: str, contract_title: str = "",
-                   milestone_title: str = "") -> tuple[Payment, bool]:
-    """The client's money arrived: platform balance up, escrow of the contract up. Once per PaymentIntent."""
+def _subject(*, contract_id: int | None, milestone_id: int | None, contract_title: str, milestone_title: str,
+             order_id: int | None, order_title: str) -> dict[str, Any]:
+    """What a payments row says it was for: a contract's milestone, or an order of a service."""
+    return {"contract_id": contract_id, "milestone_id": milestone_id, "contract_title": contract_title[:255],
+            "milestone_title": milestone_title[:255], "order_id": order_id, "order_title": order_title[:255]}
+
+
+def funding_record(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str,
+                   contract_id: int | None = None, milestone_id: int | None = None, description: str,
+                   contract_title: str = "", milestone_title: str = "", order_id: int | None = None,
+                   order_title: str = "") -> tuple[Payment, bool]:
+    """The client's money arrived: platform balance up, escrow up. Once per PaymentIntent."""
+    subject = _subject(contract_id=contract_id, milestone_id=milestone_id, contract_title=contract_title,
+                       milestone_title=milestone_title, order_id=order_id, order_title=order_title)
     with transaction.atomic():
         ledger_tx, created = ledger_record(
             kind=LedgerTransaction.Kind.FUNDING, reference=f"funding:{payment_intent_id}", currency=currency,
             entries=[(LedgerAccount.PLATFORM_CASH, amount_minor, None),
                      (LedgerAccount.ESCROW, -amount_minor, None)],
-            contract_id=contract_id, milestone_id=milestone_id, description=description,
+            contract_id=contract_id, milestone_id=milestone_id, order_id=order_id, description=description,
         )
         if not created:
             return Payment.objects.get(ledger_transaction=ledger_tx, kind=Payment.Kind.FUNDING), False
         payment = Payment.objects.create(
             user=payer, kind=Payment.Kind.FUNDING, amount=amount_minor, currency=currency, description=description,
-            contract_id=contract_id, milestone_id=milestone_id, contract_title=contract_title[:255],
-            milestone_title=milestone_title[:255], ledger_transaction=ledger_tx,
-            stripe_payment_intent=payment_intent_id,
+            ledger_transaction=ledger_tx, stripe_payment_intent=payment_intent_id, **subject,
         )
     return payment, True
 
 
-def release_record(*, payee: User, gross_minor: int, currency: str, contract_id: int, milestone_id: int,
-                   reference: str, description: str, contract_title: str = "", milestone_title: str = "",
-                   fee_percent: Decimal | int | None = None) -> Payment:
+def release_record(*, payee: User, gross_minor: int, currency: str, contract_id: int | None = None,
+                   milestone_id: int | None = None, reference: str, description: str, contract_title: str = "",
+                   milestone_title: str = "", fee_percent: Decimal | int | None = None,
+                   order_id: int | None = None, order_title: str = "") -> Payment:
     """Escrow to the freelancer, less the platform fee: `fee_percent` as fixed when the money came in
     (today's PLATFORM_FEE_PERCENT if not given). The net is owed until the payout transfers it."""
     percent = settings.PLATFORM_FEE_PERCENT if fee_percent is None else fee_percent
     fee = fee_minor(gross_minor, percent)
     net = gross_minor - fee
-    subject = {"contract_id": contract_id, "milestone_id": milestone_id, "contract_title": contract_title[:255],
-               "milestone_title": milestone_title[:255]}
+    subject = _subject(contract_id=contract_id, milestone_id=milestone_id, contract_title=contract_title,
+                       milestone_title=milestone_title, order_id=order_id, order_title=order_title)
     with transaction.atomic():
         ledger_tx, created = ledger_record(
             kind=LedgerTransaction.Kind.RELEASE, reference=reference, currency=currency,
             entries=[(LedgerAccount.ESCROW, gross_minor, None),
                      (LedgerAccount.PLATFORM_FEES, -fee, None),
                      (LedgerAccount.FREELANCER_PAYABLE, -net, payee)],
-            contract_id=contract_id, milestone_id=milestone_id, description=description,
+            contract_id=contract_id, milestone_id=milestone_id, order_id=order_id, description=description,
         )
         if not created:
             return Payment.objects.get(ledger_transaction=ledger_tx, kind=Payment.Kind.RELEASE)
@@ -188,21 +197,23 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
     return release
 
 
-def refund_begin(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str, contract_id: int,
-                 milestone_id: int, reference: str, description: str, purpose: str, subject_type: str,
-                 subject_id: Any, contract_title: str = "", milestone_title: str = "",
+def refund_begin(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str,
+                 contract_id: int | None = None, milestone_id: int | None = None, reference: str, description: str,
+                 purpose: str, subject_type: str, subject_id: Any, contract_title: str = "",
+                 milestone_title: str = "", order_id: int | None = None, order_title: str = "",
                  decision: dict[str, Any] | None = None) -> PaymentOperation:
     """Writes down a refund of escrow to the client's card, in the caller's transaction. Once Stripe made it,
     booking records the ledger movement (`reference`) and the payer's payments row; `decision` is handed
     back to the caller's receiver with the operation."""
+    subject = _subject(contract_id=contract_id, milestone_id=milestone_id, contract_title=contract_title,
+                       milestone_title=milestone_title, order_id=order_id, order_title=order_title)
+    metadata = {name: str(value) for name, value in subject.items() if name.endswith("_id") and value is not None}
     return operation_create(
         kind=PaymentOperation.Kind.REFUND, purpose=purpose, subject_type=subject_type, subject_id=subject_id,
         amount_minor=amount_minor, currency=currency, idempotency_key=f"refund:{reference}",
-        params={"payment_intent": payment_intent_id, "amount": amount_minor,
-                "metadata": {"contract_id": str(contract_id), "milestone_id": str(milestone_id)}},
-        context={"payer_id": payer.pk, "contract_id": contract_id, "milestone_id": milestone_id,
-                 "reference": reference, "description": description, "contract_title": contract_title,
-                 "milestone_title": milestone_title, **(decision or {})},
+        params={"payment_intent": payment_intent_id, "amount": amount_minor, "metadata": metadata},
+        context={"payer_id": payer.pk, "reference": reference, "description": description, **subject,
+                 **(decision or {})},
     )
 
 
@@ -258,6 +269,11 @@ def connect_updated(stripe_account_id: str) -> None:
     account = ConnectedAccount.objects.filter(stripe_account_id=stripe_account_id).first()
     if account is not None:
         connect_apply(account, stripe_client.sdk().Account.retrieve(stripe_account_id))
+
+
+def payouts_queue(user_id: int) -> None:
+    """Queues the transfer of the user's held payouts (after the caller's commit, when called in one)."""
+    transaction.on_commit(lambda: _queue_payouts(user_id))
 
 
 def _queue_payouts(user_id: int) -> None:

@@ -19,3 +19,11 @@ payment_operation_booked = Signal()
 # kwargs: payment_intent_id, dispute_id, status ("open", "won" or "lost"), amount (minor units), currency,
 # metadata (the PaymentIntent's metadata: what the payment was for)
 chargeback_changed = Signal()
+
+# The card of a charge was declined when Stripe was asked to confirm it (outside any transaction).
+# kwargs: operation (the failed PaymentOperation; `context["payer_id"]` is who paid), payment_method (its id)
+charge_declined = Signal()
+
+# A user saved a card (sent outside any transaction): charges that were waiting for one may be tried again.
+# kwargs: user_id
+payment_method_saved = Signal()

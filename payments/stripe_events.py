@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 # Metadata keys the platform puts on what it creates at Stripe: a refund carrying one is the platform's own.
 PLATFORM_METADATA_KEYS = ("contract_id", "milestone_id", "order_id", "purpose", "reference", "operation")
+# Set to "yes" on a charge whose app tells the payer of a decline itself (a weekly invoice charged off-session):
+# the generic "your payment did not go through" notice then stays silent, so the payer hears of it once.
+PAYER_TOLD_KEY = "payer_told"
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -53,7 +57,8 @@ def _subject(metadata: Any) -> dict[str, int | None]:
 def tell_staff(*, title: str, message: str, data: dict[str, Any]) -> None:
     """Every active staff member, in the app and by e-mail per their preferences."""
     for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
-        notify(user=user, kind=NotificationKind.MONEY_ALERT, title=title, message=message, data=data)
+        notify(user=user, kind=NotificationKind.MONEY_ALERT, title=title, message=message, data=data,
+               email_template="money_alert", email_context={"admin_url": f"{settings.FRONTEND_URL}/admin/"})
 
 
 # --- Stripe's fees --------------------------------------------------------------------------------
@@ -254,6 +259,9 @@ def payment_failed_tell(payment_intent: Any, error_message: str) -> Notification
         "user").first()
     if customer is None:
         return None
+    metadata = _get(payment_intent, "metadata", {}) or {}
+    if str(metadata.get(PAYER_TOLD_KEY, "")) == "yes":
+        return None  # the app that asked for the charge told the payer itself, in its own words
     attempt = _id(_get(payment_intent, "latest_charge")) or payment_intent["id"]
     if Notification.objects.filter(user=customer.user, kind=NotificationKind.PAYMENT_FAILED,
                                    data__attempt=attempt).exists():
@@ -264,7 +272,9 @@ def payment_failed_tell(payment_intent: Any, error_message: str) -> Notification
                   title=f"Your payment of {amount} did not go through",
                   message=f"{error_message} Nothing was charged for {description}; try again with another card.",
                   data={"payment_intent_id": payment_intent["id"], "attempt": attempt,
-                        **{k: v for k, v in _subject(_get(payment_intent, "metadata", {})).items() if v}})
+                        **{k: v for k, v in _subject(_get(payment_intent, "metadata", {})).items() if v}},
+                  email_template="payment_failed",
+                  email_context={"payments_url": f"{settings.FRONTEND_URL}/payments/"})
 
 
 def unexpected_payment_return(*, payment_intent_id: str, expected_minor: int, expected_currency: str) -> bool:

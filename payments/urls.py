@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_cards
 
 
 class MonthConverter:
@@ -21,6 +21,9 @@ register_converter(MonthConverter, "yyyy_mm")
 
 urlpatterns = [
     path("settings/billing/", views.billing_page, name="settings_billing"),
+    path("settings/billing/cards/", views_cards.card_add, name="saved_card_add"),
+    path("settings/billing/cards/confirm/", views_cards.card_confirm, name="saved_card_confirm"),
+    path("settings/billing/cards/<int:pk>/remove/", views_cards.card_remove, name="saved_card_remove"),
     path("payments/", views.payment_list, name="payment_list"),
     path("payments/export.csv", views.payment_export_csv, name="payment_export_csv"),
     path("payments/statements/", views.statement_list, name="payment_statements"),

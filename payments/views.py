@@ -41,6 +41,7 @@ from core.money import money_text
 from . import billing, selectors, services
 from .forms import CARD_FIELDS, TestCardForm
 from .models import ConnectedAccount, Payment
+from .views_cards import cards_context
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "pro_invites": billing.PRO_INVITES_PER_PROJECT,
         "free_invites": billing.FREE_INVITES_PER_PROJECT,
         "live": summary["status"] in billing.LIVE_STATUSES,
+        **cards_context(request, mode),
     }, status=status)
 
 
@@ -284,6 +286,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
         lines.append(("Contract", payment.contract_title))
     if payment.milestone_title:
         lines.append(("Milestone", payment.milestone_title))
+    if payment.order_title:
+        lines.append(("Order", f"#{payment.order_id} {payment.order_title}"))
     fees: list[tuple[str, str]] = []
     if payment.kind == Payment.Kind.RELEASE:
         fee = Payment.objects.filter(kind=Payment.Kind.FEE, ledger_transaction_id=payment.ledger_transaction_id,

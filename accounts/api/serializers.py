@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,6 +65,16 @@ class MfaLoginInput(serializers.Serializer):
     code = serializers.CharField(max_length=32)
 
 
+class MfaSmsInput(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1000)
+
+
+class MfaSmsOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    phone_number = serializers.CharField(help_text="The verified number the code went to, masked")
+    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid")
+
+
 class RefreshInput(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=2000)
 
@@ -88,6 +99,20 @@ class PasswordChangeInput(serializers.Serializer):
 
 class CodeInput(serializers.Serializer):
     code = serializers.CharField(max_length=32)
+
+
+class PhoneNumberInput(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=32, help_text="International (E.164), e.g. +447700900123",
+                                         error_messages={"blank": _("Enter your mobile number."),
+                                                         "required": _("Enter your mobile number.")})
+
+
+class PhoneNumberOutput(serializers.Serializer):
+    phone_number = serializers.CharField(allow_null=True, help_text="The verified number, or null")
+    verified_at = serializers.DateTimeField(allow_null=True)
+    pending_number = serializers.CharField(allow_null=True, help_text="A number a code was sent to, not yet verified")
+    code_expires_at = serializers.DateTimeField(allow_null=True)
+    sms_available = serializers.BooleanField()
 
 
 class TwoFactorSetupOutput(serializers.Serializer):

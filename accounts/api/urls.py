@@ -6,6 +6,7 @@ auth_urlpatterns = [
     path("register", views.RegisterView.as_view(), name="api-register"),
     path("login", views.LoginView.as_view(), name="api-login"),
     path("2fa/login", views.MfaLoginView.as_view(), name="api-2fa-login"),
+    path("2fa/sms", views.MfaSmsView.as_view(), name="api-2fa-sms"),
     path("refresh", views.RefreshView.as_view(), name="api-refresh"),
     path("logout", views.LogoutView.as_view(), name="api-logout"),
     path("me", views.MeView.as_view(), name="api-me"),
@@ -17,6 +18,9 @@ auth_urlpatterns = [
     path("2fa/enable", views.TwoFactorEnableView.as_view(), name="api-2fa-enable"),
     path("2fa/verify", views.TwoFactorVerifyView.as_view(), name="api-2fa-verify"),
     path("2fa/disable", views.TwoFactorDisableView.as_view(), name="api-2fa-disable"),
+    path("phone", views.PhoneNumberView.as_view(), name="api-phone"),
+    path("phone/verify", views.PhoneNumberVerifyView.as_view(), name="api-phone-verify"),
+    path("phone/resend", views.PhoneNumberResendView.as_view(), name="api-phone-resend"),
 ]
 
 users_urlpatterns = [

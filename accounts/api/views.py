@@ -1,7 +1,8 @@
 """The accounts API: each view validates its input, calls one service and shapes the answer."""
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -10,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.clientip import client_ip
+from core.mobile import mobile_available
 
-from .. import services, two_factor
-from ..models import User
+from .. import phone, services, two_factor
+from ..models import PhoneNumber, User
 from ..throttling import (
     LoginAccountThrottle,
     LoginIPThrottle,
@@ -71,6 +73,21 @@ class MfaLoginView(PublicView):
     def post(self, request: Request) -> Response:
         user = services.second_factor_check(**_valid(s.MfaLoginInput, request))
         return Response(services.api_login(user=user, **client_meta(request)))
+
+
+@extend_schema(tags=["2fa"], request=s.MfaSmsInput,
+               responses={200: s.MfaSmsOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS},
+               auth=[])
+class MfaSmsView(PublicView):
+    """At the second step of signing in, texts a code to the account's verified phone; send it as `code` to
+    `POST /api/auth/2fa/login`."""
+
+    throttle_classes = [MfaIPThrottle, MfaAccountThrottle]
+
+    def post(self, request: Request) -> Response:
+        masked = services.second_factor_sms_send(**_valid(s.MfaSmsInput, request))
+        return Response({"detail": gettext("A code is on its way by text message."), "phone_number": masked,
+                         "expires_in": settings.PHONE_CODE_MAX_AGE})
 
 
 @extend_schema(tags=["auth"], request=s.RefreshInput, responses={200: s.TokenPairSerializer, **ERRORS}, auth=[])
@@ -171,6 +188,51 @@ class TwoFactorDisableView(APIView):
     def post(self, request: Request) -> Response:
         two_factor.two_factor_disable(user=request.user, **_valid(s.CodeInput, request))
         return Response({"detail": "Two-factor authentication is off."})
+
+
+def _phone_state(user: User) -> dict:
+    verified = PhoneNumber.objects.filter(user=user).first()
+    pending = phone.pending_verification(user)
+    return {"phone_number": verified.number if verified else None,
+            "verified_at": verified.verified_at if verified else None,
+            "pending_number": pending.number if pending else None,
+            "code_expires_at": pending.expires_at if pending else None,
+            "sms_available": mobile_available()}
+
+
+class PhoneNumberView(APIView):
+    """The caller's verified phone number: `POST` a number to get a code by text, then
+    `POST /api/auth/phone/verify` with it; `DELETE` removes the number."""
+
+    @extend_schema(tags=["phone"], responses={200: s.PhoneNumberOutput})
+    def get(self, request: Request) -> Response:
+        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data)
+
+    @extend_schema(tags=["phone"], request=s.PhoneNumberInput,
+                   responses={202: s.PhoneNumberOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        phone.phone_verification_start(user=request.user, **_valid(s.PhoneNumberInput, request))
+        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(tags=["phone"], responses={204: None, 404: s.ErrorSerializer})
+    def delete(self, request: Request) -> Response:
+        phone.phone_number_remove(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["phone"], request=s.CodeInput, responses={200: s.PhoneNumberOutput, **ERRORS})
+class PhoneNumberVerifyView(APIView):
+    def post(self, request: Request) -> Response:
+        phone.phone_verification_confirm(user=request.user, **_valid(s.CodeInput, request))
+        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data)
+
+
+@extend_schema(tags=["phone"], request=None,
+               responses={202: s.PhoneNumberOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS})
+class PhoneNumberResendView(APIView):
+    def post(self, request: Request) -> Response:
+        phone.phone_verification_resend(user=request.user)
+        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(

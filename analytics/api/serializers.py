@@ -269,3 +269,214 @@ class AnalyticsTopClientsSerializer(serializers.Serializer):
     by = serializers.ChoiceField(choices=selectors.CLIENT_ORDERINGS)
     currency = serializers.CharField()
     results = AnalyticsTopClientSerializer(many=True)
+
+
+# --- the deeper figures (analytics/insights.py) ---------------------------------------------------------
+
+
+class AnalyticsPeriodOnlySerializer(serializers.Serializer):
+    period_days = serializers.IntegerField()
+    start = serializers.DateTimeField(help_text="Midnight (UTC) at the start of the first day of the period")
+    end = serializers.DateTimeField()
+
+
+class RegistrationBucketSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="First day of the bucket")
+    clients = serializers.IntegerField()
+    freelancers = serializers.IntegerField()
+    total = serializers.IntegerField()
+    cumulative = serializers.IntegerField(help_text="Sign-ups from the start of the period to this bucket's end")
+
+
+class RegistrationTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    clients = serializers.IntegerField()
+    freelancers = serializers.IntegerField()
+    previous_period = serializers.IntegerField(help_text="Sign-ups in the same number of days before the period")
+    change_percent = _rounded(allow_null=True, help_text="Against the period before; null when it had none")
+
+
+class AnalyticsRegistrationsSerializer(AnalyticsPeriodFieldsSerializer):
+    totals = RegistrationTotalsSerializer()
+    series = RegistrationBucketSerializer(many=True)
+
+
+class LocationSerializer(serializers.Serializer):
+    country = serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2; null when not given")
+    users = serializers.IntegerField()
+    new_users = serializers.IntegerField(help_text="Signed up during the period")
+    clients = serializers.IntegerField()
+    freelancers = serializers.IntegerField()
+    share = _rounded(help_text="Percent of all members")
+
+
+class AnalyticsLocationsSerializer(AnalyticsPeriodOnlySerializer):
+    total_users = serializers.IntegerField(help_text="Clients and freelancers (staff accounts are not counted)")
+    countries_count = serializers.IntegerField()
+    countries = LocationSerializer(many=True)
+
+
+class ProjectCompletionSerializer(serializers.Serializer):
+    posted = serializers.IntegerField(help_text="Created during the period, drafts left out")
+    open = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    completion_rate = _rounded(help_text="Percent of posted that are completed")
+    cancellation_rate = _rounded()
+
+
+class ContractCompletionSerializer(serializers.Serializer):
+    started = serializers.IntegerField()
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    disputed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    completion_rate = _rounded(help_text="Percent of started that are completed")
+    ended_completion_rate = _rounded(help_text="Percent of those ended (completed or cancelled) that completed")
+
+
+class MilestoneCompletionSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    funded = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    released = serializers.IntegerField()
+    refunded = serializers.IntegerField()
+    disputed = serializers.IntegerField()
+    release_rate = _rounded(help_text="Percent of those settled (released or refunded) that were released")
+
+
+class AnalyticsCompletionRatesSerializer(AnalyticsPeriodOnlySerializer):
+    projects = ProjectCompletionSerializer()
+    contracts = ContractCompletionSerializer()
+    milestones = MilestoneCompletionSerializer()
+
+
+class CategoryPopularitySerializer(serializers.Serializer):
+    category = serializers.CharField(allow_null=True)
+    slug = serializers.CharField(allow_null=True)
+    projects = serializers.IntegerField()
+    share = _rounded(help_text="Percent of the period's posted projects")
+    proposals = serializers.IntegerField()
+    proposals_per_project = _rounded()
+    completed = serializers.IntegerField()
+    average_budget = _money(allow_null=True)
+
+
+class AnalyticsCategoriesSerializer(AnalyticsPeriodOnlySerializer):
+    currency = serializers.CharField()
+    projects_posted = serializers.IntegerField()
+    categories = CategoryPopularitySerializer(many=True)
+
+
+class RevenueTrendBucketSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    fundings = _money()
+    subscriptions = _money()
+    refunds = _money()
+    releases = _money(help_text="Paid to freelancers, net of fees")
+    revenue = _money(help_text="Fundings and subscriptions less refunds")
+    cumulative = _money()
+    change_percent = _rounded(allow_null=True, help_text="Against the bucket before; null when it had none")
+
+
+class RevenueTrendTotalsSerializer(serializers.Serializer):
+    revenue = _money()
+    previous_period = _money()
+    change_percent = _rounded(allow_null=True)
+
+
+class AnalyticsRevenueTrendsSerializer(AnalyticsPeriodFieldsSerializer):
+    currency = serializers.CharField()
+    totals = RevenueTrendTotalsSerializer()
+    series = RevenueTrendBucketSerializer(many=True)
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    label = serializers.CharField()
+    provider = serializers.CharField()
+    payments = serializers.IntegerField(help_text="Succeeded")
+    failed = serializers.IntegerField()
+    amount = _money()
+    share = _rounded(help_text="Percent of the amount paid")
+    success_rate = _rounded(allow_null=True)
+    average_payment = _money(allow_null=True)
+
+
+class AnalyticsPaymentMethodBreakdownSerializer(AnalyticsPeriodOnlySerializer):
+    currency = serializers.CharField()
+    total = _money()
+    methods = PaymentMethodSerializer(many=True)
+
+
+class SuccessBandSerializer(serializers.Serializer):
+    band = serializers.CharField(help_text="Percent of ended contracts completed")
+    freelancers = serializers.IntegerField()
+
+
+class AnalyticsFreelancerSuccessSerializer(AnalyticsPeriodOnlySerializer):
+    freelancers_with_ended_contracts = serializers.IntegerField()
+    contracts_ended = serializers.IntegerField(help_text="Completed or cancelled during the period")
+    contracts_completed = serializers.IntegerField()
+    success_rate = _rounded()
+    proposals_submitted = serializers.IntegerField()
+    proposals_accepted = serializers.IntegerField()
+    proposal_win_rate = _rounded()
+    reviews = serializers.IntegerField()
+    average_rating = _rounded(allow_null=True)
+    rating_distribution = serializers.DictField(child=serializers.IntegerField(), help_text="Stars 1 to 5")
+    success_bands = SuccessBandSerializer(many=True)
+
+
+class AnalyticsHealthSerializer(AnalyticsPeriodOnlySerializer):
+    currency = serializers.CharField()
+    active_disputes = serializers.IntegerField()
+    disputes_opened = serializers.IntegerField()
+    contracts_started = serializers.IntegerField()
+    dispute_rate = _rounded(help_text="Disputes opened per 100 contracts started")
+    refund_rate = _rounded(help_text="Percent of the amount funded that was refunded")
+    card_payments_attempted = serializers.IntegerField(help_text="Escrow payments by card, succeeded or refused")
+    card_payments_failed = serializers.IntegerField(help_text="Refused by Stripe (declined card, failed check)")
+    payment_failure_rate = _rounded()
+    held_payouts = serializers.IntegerField(help_text="Releases whose payout is held now")
+    held_payout_amount = _money()
+    pending_support_tickets = serializers.IntegerField()
+    average_response_time_hours = _rounded(allow_null=True)
+    open_reconciliation_mismatches = serializers.IntegerField()
+    open_fraud_cases = serializers.IntegerField(help_text="Fraud cases waiting for staff (their payouts are held)")
+    suspended_accounts = serializers.IntegerField()
+    daily_active_users = serializers.IntegerField()
+    user_satisfaction_rating = _rounded(allow_null=True)
+
+
+class EngagementBucketSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    messages_sent = serializers.IntegerField()
+    proposals_submitted = serializers.IntegerField()
+    projects_posted = serializers.IntegerField()
+    contracts_created = serializers.IntegerField()
+    reviews_posted = serializers.IntegerField()
+    sign_ins = serializers.IntegerField()
+
+
+class EngagementTotalsSerializer(serializers.Serializer):
+    messages_sent = serializers.IntegerField()
+    proposals_submitted = serializers.IntegerField()
+    projects_posted = serializers.IntegerField()
+    contracts_created = serializers.IntegerField()
+    reviews_posted = serializers.IntegerField()
+    sign_ins = serializers.IntegerField()
+    active_users = serializers.IntegerField(help_text="Signed in during the period")
+    daily_active_users = serializers.IntegerField()
+    monthly_active_users = serializers.IntegerField()
+    stickiness = _rounded(help_text="Daily over monthly active users, percent")
+    active_chats = serializers.IntegerField()
+    messages_per_active_chat = _rounded()
+    messages_per_active_user = _rounded()
+
+
+class AnalyticsEngagementSerializer(AnalyticsPeriodFieldsSerializer):
+    totals = EngagementTotalsSerializer()
+    series = EngagementBucketSerializer(many=True)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 
-from .. import exports, selectors
+from .. import exports, insights, selectors
 from ..replica import ReplicaReadsMixin
 from . import serializers as s
 
@@ -136,3 +136,57 @@ class TopFreelancersView(TableView):
 class TopClientsView(TableView):
     query_serializer = s.TopClientsQuery
     table = "top-clients"
+
+
+# --- the deeper figures -------------------------------------------------------------------------------
+
+
+def _insight(name: str, selector: Any, serializer: type, summary: str, description: str,
+             *, interval: bool = False) -> type[StaffAnalyticsView]:
+    """A staff view answering `selector(**query)` as JSON, described in the schema by `serializer`."""
+
+    class View(StaffAnalyticsView):
+        query_serializer = s.PeriodQuery if interval else s.SummaryQuery
+
+        def get(self, request: Request) -> Response:
+            return Response(selector(**self.query(request)))
+
+    View.__name__ = View.__qualname__ = name
+    View.__doc__ = description
+    return extend_schema(tags=["analytics"], parameters=[DAYS, INTERVAL] if interval else [DAYS],
+                         responses={200: serializer, **ERRORS}, summary=summary, description=description)(View)
+
+
+RegistrationsView = _insight(
+    "RegistrationsView", insights.registration_trends, s.AnalyticsRegistrationsSerializer, "Registration trends",
+    "Sign-ups per day, week or month by account type, running total, and the change on the period before.",
+    interval=True)
+LocationsView = _insight(
+    "LocationsView", insights.location_distribution, s.AnalyticsLocationsSerializer, "Location distribution",
+    "Members per country (all of them), with the period's sign-ups, clients and freelancers.")
+CompletionRatesView = _insight(
+    "CompletionRatesView", insights.completion_rates, s.AnalyticsCompletionRatesSerializer, "Completion rates",
+    "How the projects, contracts and milestones started in the period stand now.")
+CategoriesView = _insight(
+    "CategoriesView", insights.popular_categories, s.AnalyticsCategoriesSerializer, "Popular categories",
+    f"Categories by projects posted in the period (at most {insights.CATEGORY_LIMIT}), with proposals, completed "
+    "projects and average budget.")
+RevenueTrendsView = _insight(
+    "RevenueTrendsView", insights.revenue_trends, s.AnalyticsRevenueTrendsSerializer, "Revenue trends",
+    "Revenue per bucket (fundings and subscriptions less refunds), running total, change on the bucket before "
+    "and on the period before.", interval=True)
+PaymentMethodsView = _insight(
+    "PaymentMethodsView", insights.payment_methods, s.AnalyticsPaymentMethodBreakdownSerializer, "Payment methods",
+    "How clients paid in the period: payments, failures and amounts per way of paying.")
+FreelancerSuccessView = _insight(
+    "FreelancerSuccessView", insights.freelancer_success, s.AnalyticsFreelancerSuccessSerializer,
+    "Freelancer success rates",
+    "Contracts ended in the period and how many completed, proposals won, ratings received, and freelancers "
+    "by success band.")
+HealthView = _insight(
+    "HealthView", insights.platform_health, s.AnalyticsHealthSerializer, "Platform health",
+    "Disputes, refunds, failed payments, held payouts, support, reconciliation and suspended accounts.")
+EngagementView = _insight(
+    "EngagementView", insights.engagement, s.AnalyticsEngagementSerializer, "Engagement",
+    "Messages, proposals, projects, contracts, reviews and sign-ins per bucket; active users and stickiness.",
+    interval=True)

@@ -25,7 +25,8 @@ class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
         fields = ["id", "project_id", "proposal_id", "title", "terms", "contract_type", "client", "freelancer",
-                  "total_amount", "currency", "status", "created_at", "updated_at", "completed_at"]
+                  "total_amount", "currency", "hourly_rate", "weekly_limit_hours", "status", "created_at",
+                  "updated_at", "completed_at"]
 
 
 class MilestoneInput(serializers.Serializer):
@@ -165,6 +166,9 @@ class ResolveInput(serializers.Serializer):
 class ContractInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     terms = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    weekly_limit_hours = serializers.IntegerField(min_value=1, max_value=168, required=False, allow_null=True,
+                                                  help_text="Hourly contracts: the most hours a week the client pays "
+                                                            "for, from the week in progress on (null: no limit)")
 
 
 class ContractCreateInput(serializers.Serializer):
@@ -172,6 +176,14 @@ class ContractCreateInput(serializers.Serializer):
 
 
 class ReviewInput(serializers.Serializer):
-    contract_id = serializers.IntegerField(min_value=1)
+    """A review of a completed contract (`contract_id`) or of a completed order of a service (`order_id`)."""
+
+    contract_id = serializers.IntegerField(min_value=1, required=False)
+    order_id = serializers.IntegerField(min_value=1, required=False)
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict) -> dict:
+        if ("contract_id" in data) == ("order_id" in data):
+            raise serializers.ValidationError({"contract_id": ["Name the contract or the order you review."]})
+        return data

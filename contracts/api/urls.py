@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import hourly, views
 
 urlpatterns = [
     path("contracts", views.ContractListView.as_view(), name="api-contracts"),
@@ -22,4 +22,11 @@ urlpatterns = [
     path("disputes/<int:pk>/withdraw", views.DisputeWithdrawView.as_view(), name="api-dispute-withdraw"),
     path("proposals/<int:pk>/accept", views.ProposalAcceptView.as_view(), name="api-proposal-accept"),
     path("reviews", views.ReviewListView.as_view(), name="api-reviews"),
+    path("contracts/<int:pk>/time-entries", hourly.TimeEntryListView.as_view(), name="api-contract-time-entries"),
+    path("time-entries/<int:pk>", hourly.TimeEntryDetailView.as_view(), name="api-time-entry-detail"),
+    path("contracts/<int:pk>/invoices", hourly.InvoiceListView.as_view(), name="api-contract-invoices"),
+    path("invoices/<int:pk>", hourly.InvoiceDetailView.as_view(), name="api-invoice-detail"),
+    path("invoices/<int:pk>/dispute", hourly.InvoiceDisputeView.as_view(), name="api-invoice-dispute"),
+    path("invoices/<int:pk>/approve", hourly.InvoiceApproveView.as_view(), name="api-invoice-approve"),
+    path("invoices/<int:pk>/resolve", hourly.InvoiceResolveView.as_view(), name="api-invoice-resolve"),
 ]

@@ -17,7 +17,7 @@ from marketplace.api import serializers as marketplace_serializers
 
 from .. import disputes, escrow, selectors, services
 from ..models import Contract, ContractStatus, Dispute, Milestone, Submission
-from ..reviews import review_create
+from ..reviews import review_create, review_writer
 from . import serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer,
@@ -348,6 +348,15 @@ class ReviewListView(generics.ListCreateAPIView):
                    responses={201: marketplace_serializers.ReviewSerializer, **CONTRACTING_ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(s.ReviewInput, request)
+        writer = review_writer("order_id") if "order_id" in data else None
+        if writer is not None:
+            review = writer(order_id=data["order_id"], reviewer=request.user, rating=data["rating"],
+                            comment=data["comment"])
+            review = marketplace_selectors.reviews_for(viewer=request.user).get(pk=review.pk)
+            return Response(self.get_serializer(review).data, status=201)
+        if "contract_id" not in data:
+            return Response({"detail": "Invalid input: there is no such order.", "error_type": "validation_error",
+                             "errors": {"order_id": ["There is no such order."]}}, status=400)
         contract = selectors.contracts_for(request.user).filter(pk=data["contract_id"]).first()
         if contract is None:
             return Response({"detail": "Invalid input: there is no such contract.", "error_type": "validation_error",

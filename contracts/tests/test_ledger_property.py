@@ -1,6 +1,7 @@
-"""Property: whatever sequence of money operations people attempt, and whatever Stripe does on its own meanwhile
-(its fees, chargebacks opened, won or lost, refunds made in its dashboard), once Stripe's events are delivered the
-ledger balances, escrow holds exactly the funded and unsettled milestones, Stripe's fees and the platform's losses
+"""Property: whatever sequence of money operations people attempt (on milestones, and on orders of a service),
+and whatever Stripe does on its own meanwhile (its fees, chargebacks opened, won or lost, refunds made in its
+dashboard), once Stripe's events are delivered the ledger balances, escrow holds exactly the funded and unsettled
+milestones and paid, unfinished orders, Stripe's fees and the platform's losses
 are what Stripe's pricing and the card holders' actions make them, and the platform's ledger balance equals what
 Stripe (the emulator) holds.
 
@@ -31,6 +32,8 @@ from hypothesis import strategies as st
 from contracts.models import Dispute, Milestone
 from contracts.tests.factories import make_contract
 from devtools.webhook_setup import endpoint_path, local_endpoint
+from gigs.models import Order
+from gigs.tests.order_factories import PACKAGES, make_service
 from payments.customers import customer_id_for
 from payments.models import LedgerAccount, LedgerTransaction, Payment, PaymentOperation
 from payments.operations import operations_reconcile
@@ -175,7 +178,14 @@ operation = st.one_of(
     # split): unreachable, or acting with its answer lost.
     st.tuples(st.just("fault"), st.integers(0, 3), st.sampled_from(["down", "lost"]),
               st.sampled_from(["refund", "split"])),
+    # Orders of the freelancer's service, paid into the same escrow: placed (a package, with or without an
+    # extra), then delivered, sent back, accepted, cancelled by both, disputed and resolved.
+    st.tuples(st.just("order"), st.sampled_from(["basic", "standard", "premium"]), st.booleans()),
+    st.tuples(st.just("order_step"), st.integers(0, 3),
+              st.sampled_from(["deliver", "revise", "accept", "cancel", "dispute"])),
+    st.tuples(st.just("order_resolve"), st.integers(0, 3), st.sampled_from(["release", "refund", "split"])),
 )
+EXTRA_CENTS = 2500  # the service's first extra, "Express delivery", 25.00
 
 
 @settings(max_examples=16, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -193,6 +203,10 @@ operation = st.one_of(
 @example(operations=[("add", Decimal("40.00")), ("add", Decimal("60.00")), ("fund", 0), ("dispute", 0),
                      ("fault", 0, "lost", "refund"), ("fault", 1, "down", "refund"), ("chargeback", 0, "won"),
                      ("resolve", 0, "split")])
+@example(operations=[("order", "standard", True), ("order", "basic", False), ("order_step", 0, "deliver"),
+                     ("order_step", 0, "revise"), ("order_step", 0, "deliver"), ("order_step", 0, "accept"),
+                     ("order_step", 1, "cancel"), ("order", "premium", False), ("order_step", 2, "dispute"),
+                     ("order_resolve", 2, "split"), ("add", Decimal("80.00")), ("fund", 0)])
 def test_random_money_operations_keep_the_books_right(operations, make_user, client_for, stripe_emulator,
                                                       stripe_events, stripe_faults):
     stripe_events.clear()
@@ -213,6 +227,8 @@ def test_random_money_operations_keep_the_books_right(operations, make_user, cli
     expected_losses = 0
     expected_dispute_fees = 0
     disputed: set[str] = set()
+    service = make_service(freelancer, title=f"Logos {n}")
+    order_cents: dict[int, int] = {}  # each order's total in cents, from the package and extra prices
 
     def money_step(step: str, target: int):
         """The request for a step; None when the step has nothing to act on."""
@@ -242,8 +258,45 @@ def test_random_money_operations_keep_the_books_right(operations, make_user, cli
             body["freelancer_amount"] = f"{cents[target] // 2 // 100}.{cents[target] // 2 % 100:02d}"
         return apis["staff"].post(f"/api/disputes/{dispute.pk}/resolve", body, format="json")
 
+    def order_step(step: str, target: int) -> list:
+        """The requests for a step of an order (cancelling takes both parties)."""
+        path = f"/api/orders/{target}"
+        if step == "deliver":
+            return [apis["freelancer"].post(f"{path}/deliver", {"note": "done"}, format="json")]
+        if step == "revise":
+            return [apis["client"].post(f"{path}/request-revision", {"reason": "again"}, format="json")]
+        if step == "accept":
+            return [apis["client"].post(f"{path}/accept")]
+        if step == "cancel":
+            return [apis["client"].post(f"{path}/cancel", {}, format="json"),
+                    apis["freelancer"].post(f"{path}/cancel", {}, format="json")]
+        if step == "dispute":
+            return [apis["client"].post(f"{path}/dispute", {"reason": "not as agreed"}, format="json")]
+        body = {"resolution": step}
+        if step == "split":
+            half = order_cents[target] // 2
+            body["freelancer_amount"] = f"{half // 100}.{half % 100:02d}"
+        return [apis["staff"].post(f"{path}/resolve", body, format="json")]
+
     for op in operations:
         kind = op[0]
+        if kind == "order":
+            extras = [service.extras.get(title="Express delivery").pk] if op[2] else []
+            response = apis["client"].post("/api/orders", {"service_id": service.pk, "tier": op[1], "extras": extras,
+                                                           "requirements": "Acme", "payment_method": "pm_card_visa"},
+                                           format="json")
+            assert response.status_code == 201, response.content
+            order_cents[response.json()["id"]] = int(PACKAGES[op[1]][2] * 100) + (EXTRA_CENTS if op[2] else 0)
+            assert_ledger_balanced()
+            continue
+        if kind in ("order_step", "order_resolve"):
+            if not order_cents:
+                continue
+            target = sorted(order_cents)[op[1] % len(order_cents)]
+            for response in order_step(op[2], target):
+                assert response.status_code in (200, 201, 403, 404, 409), (op, response.status_code, response.content)
+            assert_ledger_balanced()
+            continue
         if kind == "add":
             response = apis["client"].post(f"/api/contracts/{contract.id}/milestones",
                                            {"title": "Part", "amount": str(op[1])}, format="json")
@@ -335,13 +388,28 @@ def test_random_money_operations_keep_the_books_right(operations, make_user, cli
                    if (r.get("metadata") or {}).get("operation"))
     assert set(keys.values()) <= {1}, keys
 
+    # Each order charged once, at Stripe and in the ledger.
+    order_intents = Counter(int(pi["metadata"]["order_id"]) for pi in stripe_sdk().PaymentIntent.list(
+        limit=100).auto_paging_iter() if pi["status"] == "succeeded" and (pi.get("metadata") or {}).get(
+        "order_id") and int(pi["metadata"]["order_id"]) in order_cents)
+    assert dict(order_intents) == dict.fromkeys(order_cents, 1)
+    order_books = Counter(LedgerTransaction.objects.filter(order_id__in=order_cents).values_list("kind", "order_id"))
+    assert set(order_books.values()) <= {1}, order_books
+
     # Stripe's fees: its pricing on every card payment that went through, and the disputes not won.
     assert balance(LedgerAccount.STRIPE_FEES) - fees_before == (
-        sum(stripe_card_fee(cents[m]) for m in charged) + expected_dispute_fees)
+        sum(stripe_card_fee(cents[m]) for m in charged) + sum(stripe_card_fee(c) for c in order_cents.values())
+        + expected_dispute_fees)
     assert balance(LedgerAccount.LOSSES) - losses_before == expected_losses
     # Escrow holds exactly what is funded and not yet settled.
     held = Milestone.objects.filter(contract=contract, status__in=["funded", "submitted", "disputed"])
     assert escrow_of(contract.id) == Decimal(sum(cents[m.pk] for m in held)) / 100
+    held_orders = Order.objects.filter(pk__in=order_cents,
+                                       status__in=["in_progress", "delivered", "revision_requested", "disputed"])
+    assert -balance(LedgerAccount.ESCROW, transaction__order_id__in=list(order_cents)) == sum(
+        order_cents[o.pk] for o in held_orders)
+    for order in Order.objects.filter(pk__in=order_cents, status="cancelled", disputes__isnull=True):
+        assert Payment.objects.get(kind="refund", order_id=order.pk).amount == order_cents[order.pk]
     # What the freelancer is owed is the net of every release.
     owed = -balance(LedgerAccount.FREELANCER_PAYABLE, user=freelancer)
     releases = Payment.objects.filter(user=freelancer, kind="release")
@@ -349,6 +417,9 @@ def test_random_money_operations_keep_the_books_right(operations, make_user, cli
     for milestone in Milestone.objects.filter(contract=contract, status="released", disputes__isnull=True):
         gross = cents[milestone.pk]
         assert releases.get(milestone_id=milestone.pk).amount == gross - (gross * 10 + 50) // 100
+    for order in Order.objects.filter(pk__in=order_cents, status="completed", disputes__isnull=True):
+        gross = order_cents[order.pk]
+        assert releases.get(order_id=order.pk).amount == gross - (gross * 10 + 50) // 100
     # The platform's books match Stripe's: its balance, and every one of its balance transactions.
     assert balance(LedgerAccount.PLATFORM_CASH) - cash_before == emulator_available() - stripe_before
     found = compare()

@@ -180,7 +180,8 @@ def test_a_refund_made_in_stripes_dashboard_is_booked_shown_and_told(funded, cli
     books_match_stripe()
 
 
-def test_a_failed_payment_tells_the_payer_once(client_user, freelancer_user, client_for, priced, events, client):
+def test_a_failed_payment_tells_the_payer_once(client_user, freelancer_user, client_for, priced, events, client,
+                                               django_capture_on_commit_callbacks, mailoutbox):
     contract = make_contract(client_user, freelancer_user)
     api = client_for(client_user)
     milestone = add_milestone(api, contract.id, "80.00")
@@ -192,16 +193,23 @@ def test_a_failed_payment_tells_the_payer_once(client_user, freelancer_user, cli
     failed = [(b, s) for b, s in list(events) if json.loads(b)["type"] == "payment_intent.payment_failed"
               and json.loads(b)["data"]["object"]["metadata"].get("milestone_id") == str(milestone["id"])]
     assert len(failed) == 1
-    deliver(client, failed + failed)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, failed + failed)
     told = Notification.objects.filter(user=client_user, kind="payment_failed")
     assert told.count() == 1
     assert "80.00" in told.get().title
+    # And by e-mail, once, saying what failed and where to try again.
+    emails = [m for m in mailoutbox if m.to == [client_user.email]]
+    assert len(emails) == 1, [m.subject for m in mailoutbox]
+    assert "80.00" in emails[0].subject and "did not go through" in emails[0].subject
+    assert "/payments/" in emails[0].body
     books_match_stripe()
 
 
 def test_a_payment_for_another_amount_is_refunded_and_staff_told(client_user, freelancer_user, client_for, priced,
                                                                  events, client, staff_user,
-                                                                 django_capture_on_commit_callbacks):
+                                                                 django_capture_on_commit_callbacks, mailoutbox):
     contract = make_contract(client_user, freelancer_user)
     milestone = add_milestone(client_for(client_user), contract.id, "300.00")
     sdk = stripe_sdk()
@@ -214,6 +222,10 @@ def test_a_payment_for_another_amount_is_refunded_and_staff_told(client_user, fr
     refunds = sdk.Refund.list(payment_intent=intent.id)["data"]
     assert [r["amount"] for r in refunds] == [12_345]
     assert staff_alerts().filter(user=staff_user).count() == 1
+    alert = staff_alerts().get(user=staff_user)
+    emails = [m for m in mailoutbox if m.to == [staff_user.email]]
+    assert len(emails) == 1 and emails[0].subject == f"Needs attention: {alert.title}", [m.subject for m in mailoutbox]
+    assert alert.message in emails[0].body and "/admin/" in emails[0].body
     assert balance(LedgerAccount.STRIPE_FEES) == stripe_card_fee(12_345)
     assert balance(LedgerAccount.SUSPENSE) == 0
     books_match_stripe()

@@ -359,7 +359,8 @@ def test_stripe_frozen_during_a_payout_keeps_it_held_and_the_reconciler_pays_it_
     started = time.monotonic()
     result = send_payouts(freelancer_user.pk)  # the task, as a worker runs it: an answer, not an exception
     elapsed = time.monotonic() - started
-    assert result == {"sent": 0, "refused": 0, "unavailable": 1, "in_progress": 0}
+    assert result == {"sent": 0, "refused": 0, "unavailable": 1, "in_progress": 0,
+                      "held_for_review": 0}
     assert elapsed < longest_wait() + 2, elapsed
     payout_untouched(payout)
     operation = PaymentOperation.objects.get(kind="transfer")
@@ -404,5 +405,6 @@ def test_a_process_killed_after_stripe_transferred_is_booked_once_by_the_reconci
 
     assert operations_reconcile(left_for=timedelta(0)) == {"booked": 1, "failed": 0, "still_unknown": 0}
     assert operations_reconcile(left_for=timedelta(0)) == {"booked": 0, "failed": 0, "still_unknown": 0}
-    assert send_payouts(freelancer_user.pk) == {"sent": 0, "refused": 0, "unavailable": 0, "in_progress": 0}
+    assert send_payouts(freelancer_user.pk) == {"sent": 0, "refused": 0, "unavailable": 0, "in_progress": 0,
+                                                "held_for_review": 0}
     paid_once(payout, account.stripe_account_id)

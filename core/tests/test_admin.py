@@ -347,7 +347,8 @@ def test_every_changelist_and_our_change_pages_answer(staff, platform) -> None:
 def test_every_model_of_our_apps_is_registered() -> None:
     from django.apps import apps
 
-    ours = ("core", "accounts", "messaging", "payments", "marketplace", "contracts", "analytics")
+    ours = ("core", "accounts", "messaging", "payments", "marketplace", "contracts", "analytics", "risk",
+            "gigs")
     missing = [model._meta.label for model in apps.get_models()
                if model._meta.app_label in ours and model not in admin.site._registry]
     assert not missing

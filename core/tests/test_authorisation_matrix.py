@@ -27,6 +27,8 @@ from accounts.tokens import login_issue
 from contracts import escrow
 from contracts.disputes import dispute_message_add
 from contracts.services import proposal_accept
+from gigs import orders
+from gigs.tests.factories import add_image, make_service
 from marketplace.services import attachments_add, invite_create, portfolio_item_create
 from marketplace.tests.factories import make_project, make_proposal
 from messaging.notifications import unsubscribe_token
@@ -113,13 +115,31 @@ def build_world(stripe_url: str, settings: Any) -> World:
     chat, _ = chat_open(user=client, participant=freelancer, project_id=project.pk)
     message, _ = message_send(chat=chat, sender=client, content="Here are the notes",
                               attachment=_text_file("notes.txt", "Notes"))
+    from contracts.hourly import time_entry_create
     from messaging.models import Notification
+    from payments.methods import card_save
     from payments.models import Payment
 
+    hourly_project = make_project(client, title="Hourly maintenance", budget_type="hourly", budget_min="30.00",
+                                  budget_max="60.00")
+    hourly = proposal_accept(proposal=make_proposal(freelancer, hourly_project, bid_amount="45.00"), by=client)
+    saved_card = card_save(user=client, payment_method="pm_card_visa").card
+    time_entry = time_entry_create(contract=hourly, by=freelancer, day=hourly.created_at.date(), minutes=90,
+                                   memo="Fixes")
+    invoice = hourly.invoices.get()
     ticket = ticket_open(user=client, subject="Invoice question", message="Where is my invoice?")
+    service = make_service(freelancer, title="Logo design with three concepts", requirements="Your business's name?")
+    add_image(service)
+    order = orders.order_place(buyer=client, service=service, tier="basic", extra_ids=[], requirements="Acme",
+                               payment_method="pm_card_visa").order
+    orders.order_deliver(order=order, by=freelancer, note="Done", files=[_text_file("logo.txt", "The logo")])
     portfolio = portfolio_item_create(freelancer=freelancer, data={"title": "Clinic site", "description": "Built",
                                                                    "project_url": "https://example.com"}, images=[])
+    from messaging.devices import device_register
+
+    device, _created = device_register(user=client, platform="fcm", token="matrix-client-phone")
     objects = {
+        "device": device, "service": service, "service_image": service.images.first(),
         "project": project, "open_project": open_project, "invite_project": invite_project,
         "contract": contract, "proposal": proposal, "attachment": attachment, "invite": invite,
         "submitted": submitted, "disputed": disputed, "pending": pending, "dispute": dispute,
@@ -128,7 +148,9 @@ def build_world(stripe_url: str, settings: Any) -> World:
         "payment": Payment.objects.filter(user=client).order_by("pk").first(),
         "chat": chat, "message": message,
         "notification": Notification.objects.filter(user=freelancer).order_by("pk").first(),
-        "ticket": ticket, "portfolio": portfolio,
+        "ticket": ticket, "portfolio": portfolio, "order": order,
+        "hourly": hourly, "saved_card": saved_card, "time_entry": time_entry, "invoice": invoice,
+        "order_file": order.deliveries.get().files.get(),
     }
     assert all(value is not None for value in objects.values()), objects
     return World(users=users, objects=objects)
@@ -158,6 +180,7 @@ API: dict[str, Row] = {
     "api-register": Row(POST_ONLY_PUBLIC_API),
     "api-login": Row(POST_ONLY_PUBLIC_API),
     "api-2fa-login": Row(POST_ONLY_PUBLIC_API),
+    "api-2fa-sms": Row(POST_ONLY_PUBLIC_API),
     "api-refresh": Row(POST_ONLY_PUBLIC_API),
     "api-logout": Row(POST_ONLY_PUBLIC_API),
     "api-me": Row(SIGNED_IN),
@@ -169,6 +192,10 @@ API: dict[str, Row] = {
     "api-2fa-enable": Row(POST_ONLY_API),
     "api-2fa-verify": Row(POST_ONLY_API),
     "api-2fa-disable": Row(POST_ONLY_API),
+    # Each member's own phone number: reading it, sending a code to a new one, confirming, removing.
+    "api-phone": Row(SIGNED_IN, post={"anonymous": "L"}, body={"phone_number": "+447700900123"}),
+    "api-phone-verify": Row(POST_ONLY_API),
+    "api-phone-resend": Row(POST_ONLY_API),
     "api-users": Row(STAFF_ONLY_API),
     "api-user-detail": Row(PUBLIC, lambda w: {"pk": w.users["freelancer"].pk}),
     # Marketplace
@@ -200,6 +227,12 @@ API: dict[str, Row] = {
     "api-portfolio-detail": Row(PUBLIC, lambda w: {"pk": w.portfolio.pk}),
     "api-freelancers": Row(PUBLIC),
     "api-freelancer-detail": Row(PUBLIC, lambda w: {"pk": w.users["freelancer"].pk}),
+    # Services (gigs): freelancers sell; everyone reads the active ones; only the seller changes one.
+    "api-services": Row(PUBLIC, post={"anonymous": "L", "client": "403", "other_client": "403"},
+                        body={"title": "A client cannot sell", "description": "Clients order services, never sell."}),
+    "api-service-detail": Row(PUBLIC, lambda w: {"pk": w.service.pk}),
+    "api-service-images": Row(POST_ONLY_API, lambda w: {"pk": w.service.pk},
+                              post=OUTSIDERS_POST | {"client": "404"}),
     # Contracts and money
     "api-contracts": Row(SIGNED_IN),
     "api-contract-detail": Row("L ok ok 404 404 ok", c),
@@ -226,6 +259,46 @@ API: dict[str, Row] = {
                                post=OUTSIDERS_POST | {"client": "no", "freelancer": "no"},
                                body={"resolution": "release"}),
     "api-reviews": Row(PUBLIC),
+    # Hourly contracts: the freelancer logs, both parties read; the client disputes or approves; staff resolve.
+    "api-contract-time-entries": Row("L ok ok 404 404 ok", lambda w: {"pk": w.hourly.pk},
+                                     post=OUTSIDERS_POST | {"client": "403", "staff": "404"},
+                                     body={"date": "2026-01-05", "minutes": 30}),
+    "api-time-entry-detail": Row(POST_ONLY_API, lambda w: {"pk": w.time_entry.pk}),
+    "api-contract-invoices": Row("L ok ok 404 404 ok", lambda w: {"pk": w.hourly.pk}),
+    "api-invoice-detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.invoice.pk}),
+    "api-invoice-dispute": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"freelancer": "403", "staff": "404"}, body={"reason": "x"}),
+    "api-invoice-approve": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"freelancer": "403", "staff": "404"}),
+    "api-invoice-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.invoice.pk},
+                               post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                               body={"resolution": "release"}),
+    "api-payment-methods": Row(SIGNED_IN, post={"anonymous": "L"}, body={"payment_method": "pm_card_visa"}),
+    "api-payment-method-detail": Row(POST_ONLY_API, lambda w: {"pk": w.saved_card.pk}),
+    # Orders of services: the buyer (client) and the seller (freelancer); staff read them to decide disputes.
+    "api-orders": Row(SIGNED_IN, post={"anonymous": "L", "freelancer": "no", "other_freelancer": "no"},
+                      body={"service_id": 999999, "tier": "basic"}),
+    "api-order": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "api-order-pay": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                         post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-deliver": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "no", "staff": "no"}, body={"note": "Outsider"}),
+    "api-order-request-revision": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"},
+                                      body={"reason": "Outsider"}),
+    "api-order-accept": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                            post=OUTSIDERS_POST | {"freelancer": "no", "staff": "no"}),
+    "api-order-cancel": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"}),
+    "api-order-dispute": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST | {"staff": "no"},
+                             body={"reason": "Outsider"}),
+    # Nothing to withdraw: no dispute is open on the order.
+    "api-order-dispute-withdraw": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                                      post=OUTSIDERS_POST | {"staff": "no", "freelancer": "409"}),
+    "api-order-resolve": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk},
+                             post=OUTSIDERS_POST | {"client": "404", "freelancer": "404"},
+                             body={"resolution": "release"}),
+    "api-order-messages": Row(POST_ONLY_API, lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST,
+                              body={"text": "An outsider writes"}),
     "api-payments": Row(SIGNED_IN),
     "api-payment-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
     "api-payment-receipt": Row("L ok 404 404 404 404", lambda w: {"pk": w.payment.pk}),
@@ -250,8 +323,15 @@ API: dict[str, Row] = {
     "api-notifications-unread": Row(SIGNED_IN),
     "api-notification-preferences": Row(SIGNED_IN),
     "api-notifications-read-all": Row(POST_ONLY_API),
+    # Devices for pushes: each member lists and registers their own; a device is its owner's alone.
+    "api-devices": Row(SIGNED_IN, post={"anonymous": "L"}, body={"platform": "fcm", "token": "outsider"}),
+    "api-device-detail": Row("L ok 404 404 404 404", lambda w: {"pk": w.device.pk}),
     # A socket ticket is the caller's own: anyone signed in may ask for one, nobody else.
     "api-ws-ticket": Row(POST_ONLY_API, post={"anonymous": "L"}),
+    # Presence: the whole picture is for staff; whether one person is online, for anyone signed in.
+    "api-ws-status": Row(STAFF_ONLY_API),
+    "api-ws-online-users": Row(STAFF_ONLY_API),
+    "api-ws-user-online": Row(SIGNED_IN, lambda w: {"pk": w.users["freelancer"].pk}),
     "api-notification-read": Row(POST_ONLY_API, lambda w: {"pk": w.notification.pk},
                                  post=OUTSIDERS_POST | {"client": "404"}),
     # Support
@@ -268,6 +348,16 @@ API: dict[str, Row] = {
     "api-analytics-revenue": Row(STAFF_ONLY_API),
     "api-analytics-top-clients": Row(STAFF_ONLY_API),
     "api-analytics-top-freelancers": Row(STAFF_ONLY_API),
+    "api-analytics-registrations": Row(STAFF_ONLY_API),
+    "api-analytics-locations": Row(STAFF_ONLY_API),
+    "api-analytics-completion-rates": Row(STAFF_ONLY_API),
+    "api-analytics-categories": Row(STAFF_ONLY_API),
+    "api-analytics-revenue-trends": Row(STAFF_ONLY_API),
+    "api-analytics-payment-methods": Row(STAFF_ONLY_API),
+    "api-analytics-freelancer-success": Row(STAFF_ONLY_API),
+    "api-analytics-health": Row(STAFF_ONLY_API),
+    "api-analytics-engagement": Row(STAFF_ONLY_API),
+    "api-analytics-orders": Row(STAFF_ONLY_API),
     # Stripe's webhooks arrive signed; a GET is not one.
     "djstripe:djstripe_webhook_by_uuid": Row("any any any any any any",
                                              lambda w: {"uuid": "00000000-0000-0000-0000-000000000000"}),
@@ -292,6 +382,25 @@ PAGES: dict[str, Row] = {
     "settings_security": Row(SIGNED_IN),
     "settings_billing_details": Row(SIGNED_IN, post={"anonymous": "L"}, body={"name": "Someone"}),
     "settings_billing": Row("L ok 403 ok 403 any"),
+    "saved_card_add": Row("L 405 405 405 405 405", post={"anonymous": "L"}),
+    "saved_card_confirm": Row("L 405 405 405 405 405", post={"anonymous": "L"}),
+    "saved_card_remove": Row("L 405 405 405 405 405", lambda w: {"pk": w.saved_card.pk},
+                             post={"anonymous": "L", "freelancer": "404", "other_client": "404",
+                                   "other_freelancer": "404", "staff": "404"}),
+    # Hourly contracts: the timesheet is its two parties'; its forms refuse everyone else.
+    "contract_timesheet": Row(PARTY_PAGE, lambda w: {"pk": w.hourly.pk}),
+    "time_entry_add": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk},
+                          post=OUTSIDERS_POST | {"staff": "404"}, body={"date": "2026-01-05", "minutes": "30"}),
+    "time_entry_edit": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "entry_pk": w.time_entry.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}),
+    "time_entry_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "entry_pk": w.time_entry.pk},
+                             post=OUTSIDERS_POST | {"staff": "404"}),
+    "weekly_limit": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk},
+                        post=OUTSIDERS_POST | {"staff": "404"}, body={"weekly_limit_hours": "5"}),
+    "invoice_approve": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}),
+    "invoice_dispute": Row("L 405 405 405 405 405", lambda w: {"pk": w.hourly.pk, "invoice_pk": w.invoice.pk},
+                           post=OUTSIDERS_POST | {"staff": "404"}, body={"reason": "Outsider"}),
     "project_list": Row(PUBLIC),
     "project_create": Row("L ok 403 ok 403 403"),
     "project_detail": Row(PUBLIC, lambda w: {"pk": w.open_project.pk}),
@@ -324,6 +433,19 @@ PAGES: dict[str, Row] = {
     "portfolio_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.portfolio.pk},
                             post=OUTSIDERS_POST | {"client": "no"}),
     "attachment_download": Row("L ok ok ok ok ok", lambda w: {"pk": w.attachment.pk}),
+    "service_list": Row(PUBLIC),
+    "service_create": Row("L 403 ok 403 ok 403", post={"anonymous": "L", "client": "403", "other_client": "403"},
+                          body={"title": "A client cannot sell"}),
+    "service_detail": Row(PUBLIC, lambda w: {"pk": w.service.pk}),
+    "service_edit": Row("L 404 ok 404 404 404", lambda w: {"pk": w.service.pk},
+                        post=OUTSIDERS_POST | {"client": "404"}, body={"title": "Taken over by someone"}),
+    "service_status": Row("L 405 405 405 405 405", lambda w: {"pk": w.service.pk},
+                          post=OUTSIDERS_POST | {"client": "404"}, body={"action": "pause"}),
+    "service_delete": Row("L 405 405 405 405 405", lambda w: {"pk": w.service.pk},
+                          post=OUTSIDERS_POST | {"client": "404"}),
+    "service_image_delete": Row("L 405 405 405 405 405",
+                                lambda w: {"pk": w.service.pk, "image_pk": w.service_image.pk},
+                                post=OUTSIDERS_POST | {"client": "404"}),
     "contract_list": Row(SIGNED_IN),
     "contract_detail": Row(PARTY_PAGE, c),
     "contract_complete": Row("L 405 405 405 405 405", c, post=OUTSIDERS_POST),
@@ -346,6 +468,17 @@ PAGES: dict[str, Row] = {
     "dispute_message_file": Row("L ok ok 404 404 ok",
                                 lambda w: {"pk": w.dispute.pk, "message_pk": w.dispute_message.pk}),
     "staff_dispute_list": Row(STAFF_ONLY_PAGE),
+    "order_new": Row(SIGNED_IN, lambda w: {"service_pk": w.service.pk},
+                     post={"anonymous": "L", "freelancer": "403", "other_freelancer": "403"},
+                     body={"tier": "basic", "requirements": "Outsider", "card-card_number": "4242424242424242",
+                           "card-exp_month": "12", "card-exp_year": "2034", "card-cvc": "123"}),
+    "order_list": Row(SIGNED_IN),
+    "order_detail": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk}),
+    "order_file": Row("L ok ok 404 404 ok", lambda w: {"pk": w.order.pk, "file_pk": w.order_file.pk}),
+    "order_pay": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_pay_confirm": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk}, post=OUTSIDERS_POST),
+    "order_action": Row("L 405 405 405 405 405", lambda w: {"pk": w.order.pk, "action": "accept"},
+                        post=OUTSIDERS_POST),
     "milestone_fund": Row("L 405 405 405 405 405", lambda w: {"pk": w.contract.pk, "milestone_pk": w.pending.pk},
                           post=OUTSIDERS_POST),
     "milestone_fund_confirm": Row("L 405 405 405 405 405",
@@ -410,7 +543,7 @@ def routes() -> Iterator[tuple[str, str, URLPattern]]:
 def _fingerprint() -> dict[str, tuple]:
     """Row counts and latest changes of every table of the product's apps."""
     seen: dict[str, tuple] = {}
-    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support"):
+    for label in ("accounts", "marketplace", "contracts", "payments", "messaging", "support", "gigs"):
         for model in apps.get_app_config(label).get_models():
             query = model.objects.all()
             names = {f.name for f in model._meta.concrete_fields}

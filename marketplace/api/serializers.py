@@ -1,11 +1,14 @@
 from decimal import Decimal
+from typing import Any
 
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from accounts.api.serializers import SkillNamesField
 from accounts.models import User
 from core.fields import MoneyField
+from core.rows import date_text, datetime_text, decimal_text
 
 from ..models import (
     CURRENCIES,
@@ -85,6 +88,34 @@ class ProjectSerializer(serializers.ModelSerializer):
         return obj.status in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED)
 
 
+def _avatar_url(name: str, request: Request | None) -> str | None:
+    """As DRF's `ImageField` writes a user's avatar: an absolute URL when there is a request, else None."""
+    if not name:
+        return None
+    url = User._meta.get_field("avatar").storage.url(name)  # type: ignore[attr-defined]
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+def project_rows(rows: list[dict[str, Any]], request: Request | None) -> list[dict[str, Any]]:
+    """`ProjectSerializer`'s output, written from `selectors.project_rows_by_ids` rows."""
+    return [{
+        "id": row["id"], "title": row["title"], "description": row["description"],
+        "category": row["category__slug"], "category_name": row["category__name"], "skills": row["skills"],
+        "budget_type": row["budget_type"], "budget_min": decimal_text(row["budget_min"]),
+        "budget_max": decimal_text(row["budget_max"]), "currency": row["currency"],
+        "deadline": date_text(row["deadline"]), "visibility": row["visibility"], "status": row["status"],
+        "is_featured": row["is_featured"],
+        "client": {"id": row["client__id"], "first_name": row["client__first_name"],
+                   "last_name": row["client__last_name"], "user_type": row["client__user_type"],
+                   "headline": row["client__headline"], "avatar": _avatar_url(row["client__avatar"], request),
+                   "company": row["client__company"], "country": row["client__country"]},
+        "proposal_count": row["proposal_count"],
+        "has_contract": row["status"] in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED),
+        "created_at": datetime_text(row["created_at"]), "updated_at": datetime_text(row["updated_at"]),
+        "published_at": datetime_text(row["published_at"]),
+    } for row in rows]
+
+
 class ProjectDetailSerializer(ProjectSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -157,14 +188,16 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    contract_id = serializers.IntegerField(read_only=True)
+    contract_id = serializers.IntegerField(read_only=True, allow_null=True)
+    order_id = serializers.IntegerField(read_only=True, allow_null=True)
     reviewer = PersonSerializer(read_only=True)
     reviewee = PersonSerializer(read_only=True)
     revealed = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
-        fields = ["id", "contract_id", "reviewer", "reviewee", "rating", "comment", "created_at", "revealed"]
+        fields = ["id", "contract_id", "order_id", "reviewer", "reviewee", "rating", "comment", "created_at",
+                  "revealed"]
 
     def get_revealed(self, obj: Review) -> bool:
         return obj.is_visible
@@ -186,6 +219,20 @@ class FreelancerSerializer(serializers.ModelSerializer):
 
     def get_currency(self, obj: User) -> str:
         return "usd"
+
+
+def freelancer_rows(rows: list[dict[str, Any]], skills: dict[int, list[str]],
+                    request: Request | None) -> list[dict[str, Any]]:
+    """`FreelancerSerializer`'s output, written from `values()` rows of `selectors.freelancer_search` and the
+    skill names of each (`selectors.skill_names_of`)."""
+    return [{
+        "id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
+        "headline": row["headline"], "bio": row["bio"], "avatar": _avatar_url(row["avatar"], request),
+        "country": row["country"], "timezone": row["timezone"], "hourly_rate": decimal_text(row["hourly_rate"]),
+        "currency": "usd", "skills": skills.get(row["id"], []), "available": row["available"],
+        "rating_avg": decimal_text(row["rating_avg"]), "review_count": row["review_count"],
+        "completed_contracts": row["completed_contracts"], "date_joined": datetime_text(row["date_joined"]),
+    } for row in rows]
 
 
 class FreelancerDetailSerializer(FreelancerSerializer):

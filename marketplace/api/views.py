@@ -71,10 +71,11 @@ class ProjectListView(generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        # The page's ids first (an index scan of narrow rows), then those rows with their list data.
+        # The page's ids first (an index scan of narrow rows), then those rows as dictionaries, written without
+        # a serializer per row (`s.project_rows`).
         ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=request.query_params))
-        projects = selectors.projects_by_ids(list(ids or []))
-        return self.get_paginated_response(self.get_serializer(projects, many=True).data)
+        rows = selectors.project_rows_by_ids(list(ids or []))
+        return self.get_paginated_response(s.project_rows(rows, request))
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={201: s.ProjectDetailSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -396,6 +397,15 @@ class FreelancerListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.freelancer_search(self.request.query_params).only(*selectors.FREELANCER_LIST_FIELDS)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # The page's rows as dictionaries with their figures, and their skills in one more query, written without
+        # a serializer per row (`s.freelancer_rows`).
+        rows = self.get_queryset().prefetch_related(None).values(
+            *selectors.FREELANCER_LIST_FIELDS, "rating_avg", "review_count", "completed_contracts")
+        page = list(self.paginate_queryset(rows) or [])
+        skills = selectors.skill_names_of([row["id"] for row in page])
+        return self.get_paginated_response(s.freelancer_rows(page, skills, request))
 
     @extend_schema(tags=["freelancers"], auth=[], parameters=[
         OpenApiParameter("search", str, description="Name, headline, bio and skills"),

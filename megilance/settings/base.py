@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "contracts",
     "gigs",
     "support",
+    "risk",
     "analytics",
 ]
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.UserLocaleMiddleware",
     "core.middleware.AuditContextMiddleware",
+    "risk.context.DeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorMiddleware",
@@ -205,13 +207,19 @@ if REDIS_URL:
             # pool overflows with many sockets: both are lifted here. After Redis restarts, the pool still
             # holds connections to the old server: a command that meets one reconnects and tries again
             # (twice, 50-200 ms apart) instead of failing the socket that asked.
+            # All the sockets of one process receive through one Redis key, and `capacity` bounds that key: at the
+            # default (100) a process a moment behind at 200 messages/s drops messages for every socket it holds.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000,
-                                  "retry": _redis_retry()}]},
+                                  "retry": _redis_retry()}], "capacity": 5000},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# A socket whose server process stops beating (it died) stops counting this long after its last heartbeat;
+# `GET /api/ws/user/<id>/online` then says offline.
+PRESENCE_OFFLINE_SECONDS = env.int("PRESENCE_OFFLINE_SECONDS", default=60)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -227,9 +235,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {"task": "core.flush_email_outbox", "schedule": 60.0},
+    "flush-message-outbox": {"task": "core.flush_message_outbox", "schedule": 60.0},
+    "prune-disabled-devices": {"task": "messaging.prune_devices", "schedule": 6 * 60 * 60.0},
     "reconcile-stripe": {"task": "payments.reconcile", "schedule": 15 * 60.0},
     "escrow-auto-release": {"task": "contracts.auto_release", "schedule": 15 * 60.0},
+    "orders-auto-complete": {"task": "gigs.auto_complete_orders", "schedule": 15 * 60.0},
     "reconcile-ledger-with-stripe-daily": {"task": "payments.reconcile_daily", "schedule": 24 * 60 * 60.0},
+    # Hourly contracts: weeks end on Sunday 24:00 UTC and are closed in Monday's first run; each job is
+    # idempotent and runs hourly, so a missed run catches up on the next.
+    "hourly-close-weeks": {"task": "contracts.hourly_close_weeks", "schedule": 60 * 60.0},
+    "hourly-remind-reviews": {"task": "contracts.hourly_remind_reviews", "schedule": 60 * 60.0},
+    "hourly-charge-invoices": {"task": "contracts.hourly_charge_invoices", "schedule": 60 * 60.0},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -249,6 +265,27 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+
+# --- Text messages and mobile pushes (Amazon SNS) -------------------------------------------------
+# USE_SNS=1 sends text messages (`publish(PhoneNumber=...)`) and pushes (one platform endpoint per device)
+# through SNS; AWS_SNS_ENDPOINT_URL points boto3 elsewhere (moto's server in tests). Without it, production
+# offers no phone numbers, texts or pushes; `make run` sends them to the console and the dev inbox.
+USE_SNS = env.bool("USE_SNS", default=False)
+MOBILE_BACKEND = "core.mobile.SnsBackend" if USE_SNS else env("MOBILE_BACKEND", default="core.mobile.DisabledBackend")
+AWS_SNS_REGION_NAME = env("AWS_SNS_REGION_NAME", default="us-east-1")
+AWS_SNS_ENDPOINT_URL = env("AWS_SNS_ENDPOINT_URL", default="")
+AWS_SNS_SMS_SENDER_ID = env("AWS_SNS_SMS_SENDER_ID", default="")
+# The platform applications for FCM and APNs: given by ARN, or found by name (`<name>-fcm`, `<name>-apns`)
+# and created from the credentials when missing, once per process.
+AWS_SNS_APPLICATION_NAME = env("AWS_SNS_APPLICATION_NAME", default="megilance")
+AWS_SNS_FCM_APPLICATION_ARN = env("AWS_SNS_FCM_APPLICATION_ARN", default="")
+AWS_SNS_FCM_CREDENTIAL = env("AWS_SNS_FCM_CREDENTIAL", default="")
+AWS_SNS_APNS_APPLICATION_ARN = env("AWS_SNS_APNS_APPLICATION_ARN", default="")
+AWS_SNS_APNS_CERTIFICATE = env("AWS_SNS_APNS_CERTIFICATE", default="")
+AWS_SNS_APNS_PRIVATE_KEY = env("AWS_SNS_APNS_PRIVATE_KEY", default="")
+AWS_SNS_APNS_SANDBOX = env.bool("AWS_SNS_APNS_SANDBOX", default=False)
+# One-time codes sent by text message (verifying a phone number, signing in): how long they live.
+PHONE_CODE_MAX_AGE = 60 * 10
 
 # --- Clients behind proxies, and who may read the metrics --------------------------------------
 # Addresses or networks of the proxies in front of the web processes (e.g. "10.0.0.0/8,127.0.0.1"): only
@@ -329,6 +366,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PayoutStatusEnum": "payments.models.Payment.PayoutStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
+        "ServiceStatusEnum": "gigs.models.ServiceStatus",
+        "PackageTierEnum": "gigs.models.PackageTier",
         "CurrencyEnum": "marketplace.models.CURRENCIES",
     },
 }
@@ -354,8 +393,32 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 
+# --- Fraud signals (risk/) -------------------------------------------------------------------------
+# Each rule adds its points to an account's or a payment's score (at most 100); at RISK_HOLD_SCORE or more
+# the account's payouts are held and a case waits for staff in the admin.
+RISK_WINDOW_HOURS = env.int("RISK_WINDOW_HOURS", default=24)  # how far back the velocity rules look
+RISK_SIGNUPS_PER_IP = env.int("RISK_SIGNUPS_PER_IP", default=3)  # more sign-ups than this from one address
+RISK_SIGNUPS_PER_DEVICE = env.int("RISK_SIGNUPS_PER_DEVICE", default=2)  # ... or from one device
+RISK_CARDS_PER_SOURCE = env.int("RISK_CARDS_PER_SOURCE", default=3)  # more cards than this from one address/device
+RISK_FAILED_CARDS = env.int("RISK_FAILED_CARDS", default=3)  # this many declined cards or more
+RISK_CONTACT_VIOLATIONS = env.int("RISK_CONTACT_VIOLATIONS", default=2)  # off-platform contact attempts
+RISK_NEW_ACCOUNT_DAYS = env.int("RISK_NEW_ACCOUNT_DAYS", default=7)  # an account younger than this ...
+RISK_LARGE_AMOUNT = env.int("RISK_LARGE_AMOUNT", default=1000)  # ... moving this much or more (major units)
+RISK_HOLD_SCORE = env.int("RISK_HOLD_SCORE", default=50)
+RISK_POINTS = {
+    "signup_ip": 30,
+    "signup_device": 30,
+    "card_velocity": 25,
+    "failed_cards": 20,
+    "card_country": 20,
+    "off_platform_contact": 20,
+    "new_account_large_amount": 35,
+}
+
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
+# A delivered order the buyer neither accepts nor sends back is accepted for them after this many days.
+ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=3)
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
@@ -371,6 +434,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # boto3's debug lines carry whole requests: the text of a message with a one-time code, an e-mail with
+        # a reset link. They stay off whatever LOG_LEVEL says.
+        "botocore": {"level": "INFO"},
+        "boto3": {"level": "INFO"},
         # The ASGI and WSGI servers' own lines (access log, "WebSocket /ws/...?ticket=... [accepted]") go through
         # the console handler too, so its filter keeps tickets and tokens out of them. Their levels stay as
         # the server's command line set them.

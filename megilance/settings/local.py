@@ -5,7 +5,7 @@ and to the dev inbox page, media on local disk, Stripe through the local emulato
 """
 
 from .base import *
-from .base import BASE_DIR, LOGGING, env
+from .base import BASE_DIR, LOGGING, USE_SNS, env
 
 # The Stripe emulator, `serve`, `seed_demo` and the dev inbox: for development and tests, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
@@ -41,6 +41,9 @@ FRONTEND_URL = env("FRONTEND_URL", default=f"http://{_host}:{env.int('PORT', def
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="devtools.mail_backends.DevInboxBackend")
 DEV_INBOX_DIR = env.path("DEV_INBOX_DIR", default=BASE_DIR / "var" / "dev-inbox")
+# Text messages and pushes go to the console and the dev inbox too (unless USE_SNS=1).
+if not USE_SNS:
+    MOBILE_BACKEND = env("MOBILE_BACKEND", default="devtools.mail_backends.DevInboxMobileBackend")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *
-from .base import REDIS_URL, env
+from .base import REDIS_URL, USE_SNS, env
 
 # The Stripe emulator, `serve`, `seed_demo` and the dev inbox: for development and tests, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
@@ -17,6 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Locmem unless a test process is started to send through SES (moto's server) with USE_SES=1.
 if not env.bool("USE_SES", default=False):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Texts and pushes kept in memory unless a test sends them through SNS (moto's server) with USE_SNS=1.
+if not USE_SNS:
+    MOBILE_BACKEND = "core.mobile.LocalBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(Path(tempfile.gettempdir()) / "megilance-test-media"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -47,3 +50,6 @@ if REDIS_URL:
 # Where a process running a payment dies on purpose (`payments.operations._crash_point`): set only in the
 # environment of a process a fault test starts, to kill it between Stripe's answer and the booking.
 PAYMENT_CRASH_POINT = env("PAYMENT_CRASH_POINT", default="")
+# Where a process sending the outbox dies on purpose (`core.outbox._crash_point`): "before_send" or
+# "after_commit", set only in the environment of a worker a fault test starts.
+OUTBOX_CRASH_POINT = env("OUTBOX_CRASH_POINT", default="")

@@ -1,8 +1,12 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.rows import datetime_text
+
 from .. import subjects
-from ..models import Chat, Message, Notification, NotificationKind
+from ..models import Chat, Device, Message, Notification, NotificationKind
 
 
 class ChatPersonSerializer(serializers.Serializer):
@@ -81,6 +85,18 @@ class MessageSerializer(serializers.ModelSerializer):
                 "content_type": obj.attachment_type, "size": obj.attachment_size}
 
 
+def message_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`MessageSerializer`'s output, written from `values(*selectors.MESSAGE_FIELDS)` rows."""
+    return [{
+        "id": row["id"], "chat_id": row["chat_id"], "sender_id": row["sender_id"], "content": row["content"],
+        "created_at": datetime_text(row["created_at"]), "client_id": row["client_id"] or None,
+        "is_flagged": row["is_flagged"],
+        "attachment": {"url": f"/api/chats/{row['chat_id']}/messages/{row['id']}/attachment",
+                       "name": row["attachment_name"], "content_type": row["attachment_type"],
+                       "size": row["attachment_size"]} if row["attachment"] else None,
+    } for row in rows]
+
+
 class ReadInput(serializers.Serializer):
     message_id = serializers.IntegerField(min_value=1)
 
@@ -111,6 +127,15 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
+def notification_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`NotificationSerializer`'s output, written from `values(*selectors.NOTIFICATION_FIELDS)` rows."""
+    return [{
+        "id": row["id"], "type": row["kind"], "title": row["title"], "message": row["message"], "data": row["data"],
+        "created_at": datetime_text(row["created_at"]), "read_at": datetime_text(row["read_at"]),
+        "is_read": row["read_at"] is not None,
+    } for row in rows]
+
+
 class UnreadCountSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
 
@@ -118,6 +143,8 @@ class UnreadCountSerializer(serializers.Serializer):
 class PreferenceSwitchSerializer(serializers.Serializer):
     in_app = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
+    sms = serializers.BooleanField(required=False, help_text="By text message, to a verified phone number")
+    push = serializers.BooleanField(required=False, help_text="By push, to the registered mobile devices")
 
 
 class PreferencesSerializer(serializers.Serializer):
@@ -152,3 +179,41 @@ class BlockInput(serializers.Serializer):
 class WsTicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_at = serializers.DateTimeField()
+
+
+class PresenceProcessSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The server process: host name and process id")
+    connections = serializers.IntegerField(help_text="Its open sockets")
+
+
+class PresenceStatusSerializer(serializers.Serializer):
+    connections = serializers.IntegerField(help_text="Open sockets on every live server process")
+    users_online = serializers.IntegerField(help_text="Accounts with at least one open socket")
+    processes = PresenceProcessSerializer(many=True, help_text="Live server processes holding sockets")
+
+
+class OnlineUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    user_type = serializers.CharField()
+
+
+class UserOnlineSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    online = serializers.BooleanField()
+    last_seen = serializers.DateTimeField(
+        allow_null=True, help_text="Now while online; else when the last socket closed (null: never seen)")
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "token", "created_at", "registered_at"]
+        read_only_fields = ["id", "created_at", "registered_at"]
+
+
+class DeviceInput(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Device.Platform.choices)
+    token = serializers.CharField(max_length=1024, trim_whitespace=True)

@@ -17,6 +17,11 @@ urlpatterns = [
     path("notifications/unread-count", views.UnreadCountView.as_view(), name="api-notifications-unread"),
     path("notifications/read-all", views.NotificationReadAllView.as_view(), name="api-notifications-read-all"),
     path("notifications/preferences", views.PreferencesView.as_view(), name="api-notification-preferences"),
+    path("devices", views.DeviceListView.as_view(), name="api-devices"),
+    path("devices/<int:pk>", views.DeviceDetailView.as_view(), name="api-device-detail"),
     path("ws/ticket", views.WsTicketView.as_view(), name="api-ws-ticket"),
+    path("ws/status", views.WsStatusView.as_view(), name="api-ws-status"),
+    path("ws/online-users", views.OnlineUsersView.as_view(), name="api-ws-online-users"),
+    path("ws/user/<int:pk>/online", views.UserOnlineView.as_view(), name="api-ws-user-online"),
     path("notifications/<int:pk>/read", views.NotificationReadView.as_view(), name="api-notification-read"),
 ]

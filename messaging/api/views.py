@@ -3,10 +3,12 @@
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -15,9 +17,10 @@ from rest_framework.views import APIView
 from accounts.api.serializers import DetailSerializer, ErrorSerializer
 from accounts.models import User
 from accounts.ws_auth import ws_ticket_issue
+from core.exceptions import ApplicationError
 
-from .. import notifications, selectors, services
-from ..models import Chat, Message, Notification
+from .. import devices, notifications, selectors, services
+from ..models import Chat, Device, Message, Notification
 from . import serializers as s
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
@@ -136,14 +139,14 @@ class MessageListView(generics.ListCreateAPIView):
         offset = 0 if before is not None else (page - 1) * size
         rows, older = selectors.messages_newest(chat=chat, before=before, offset=offset, limit=size)
         url = request.build_absolute_uri()
-        next_url = replace_query_param(remove_query_param(url, "page"), "before", rows[0].pk) if older else None
+        next_url = replace_query_param(remove_query_param(url, "page"), "before", rows[0]["id"]) if older else None
         previous_url = None
-        if before is not None and rows and selectors.messages_newer_exist(chat=chat, than=rows[-1].pk):
-            previous_url = replace_query_param(remove_query_param(url, "before"), "after", rows[-1].pk)
+        if before is not None and rows and selectors.messages_newer_exist(chat=chat, than=rows[-1]["id"]):
+            previous_url = replace_query_param(remove_query_param(url, "before"), "after", rows[-1]["id"])
         elif before is None and page > 1:
             previous_url = replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
         return Response({"count": selectors.message_count(chat), "next": next_url, "previous": previous_url,
-                         "results": self.get_serializer(rows, many=True).data})
+                         "results": s.message_rows(rows)})
 
     @extend_schema(tags=["chats"], request={"application/json": s.MessageInput, "multipart/form-data": s.MessageInput},
                    responses={201: s.MessageSerializer, 200: s.MessageSerializer, **ERRORS})
@@ -211,6 +214,11 @@ class NotificationListView(generics.ListAPIView):
         unread = self.request.query_params.get("unread") in ("true", "1")
         return selectors.notification_count(self.request.user, unread_only=unread)(queryset)
 
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # The page's rows as dictionaries, written without a serializer per row (`s.notification_rows`).
+        page = self.paginate_queryset(self.get_queryset().values(*selectors.NOTIFICATION_FIELDS))
+        return self.get_paginated_response(s.notification_rows(list(page or [])))
+
     @extend_schema(tags=["notifications"], parameters=[OpenApiParameter("unread", bool)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
@@ -239,7 +247,8 @@ class NotificationReadAllView(APIView):
 
 
 class PreferencesView(APIView):
-    """`{"<kind>": {"in_app": bool, "email": bool}, ...}` for every kind."""
+    """`{"<kind>": {"in_app": bool, "email": bool, "sms": bool, "push": bool}, ...}` for every kind. Text
+    messages go only to a verified phone number; they are on by default for security and money."""
 
     @extend_schema(tags=["notifications"], responses={200: OpenApiResponse(description="Switches per kind")})
     def get(self, request: Request) -> Response:
@@ -251,6 +260,50 @@ class PreferencesView(APIView):
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(notifications.preferences_update(user=request.user, changes=serializer.validated_data))
+
+
+# --- devices (mobile push) -------------------------------------------------------------------------
+
+
+class DeviceListView(generics.ListAPIView):
+    """The caller's devices that get pushes. `POST {platform, token}` registers one: again with the same token
+    changes nothing (200), and a token another member had moves to the caller."""
+
+    serializer_class = s.DeviceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Device.objects.none()
+        return devices.devices_for(self.request.user)
+
+    @extend_schema(tags=["devices"])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["devices"], request=s.DeviceInput,
+                   responses={201: s.DeviceSerializer, 200: s.DeviceSerializer, 503: ErrorSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = s.DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, created = devices.device_register(user=request.user, **data.validated_data)
+        return Response(s.DeviceSerializer(device).data, status=201 if created else 200)
+
+
+class DeviceDetailView(APIView):
+    """One of the caller's devices; anyone else's answers 404."""
+
+    @extend_schema(tags=["devices"], responses={200: s.DeviceSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        device = devices.devices_for(request.user).filter(pk=pk).first()
+        if device is None:
+            raise NotFound()
+        return Response(s.DeviceSerializer(device).data)
+
+    @extend_schema(tags=["devices"], responses={204: None, **ERRORS})
+    def delete(self, request: Request, pk: int) -> Response:
+        if not devices.device_delete(user=request.user, device_id=pk):
+            raise NotFound()
+        return Response(status=204)
 
 
 @extend_schema(tags=["presence"], request=None, responses={200: s.WsTicketSerializer, **ERRORS})
@@ -266,3 +319,53 @@ class WsTicketView(APIView):
             user=request.user, session_id=token.get("sid") if token is not None else None,
             token_version=token.get("ver") if token is not None else request.user.token_version)
         return Response(s.WsTicketSerializer({"ticket": ticket, "expires_at": expires_at}).data)
+
+
+def _presence_unknown() -> ApplicationError:
+    return ApplicationError(_("Presence is unknown for now: try again shortly."), code="presence_unavailable",
+                            status_code=503)
+
+
+PRESENCE_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 503: ErrorSerializer}
+
+
+@extend_schema(tags=["presence"], responses={200: s.PresenceStatusSerializer, **PRESENCE_ERRORS})
+class WsStatusView(APIView):
+    """Open sockets and people online, over every live server process (staff only)."""
+
+    permission_classes = [IsAdminUser]
+
+    def get(self, request: Request) -> Response:
+        try:
+            return Response(s.PresenceStatusSerializer(selectors.presence_status()).data)
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+
+
+@extend_schema(tags=["presence"], responses={200: s.OnlineUserSerializer(many=True), **PRESENCE_ERRORS})
+class OnlineUsersView(generics.ListAPIView):
+    """The accounts with an open socket now, by name (staff only, paginated)."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = s.OnlineUserSerializer
+
+    def get_queryset(self) -> QuerySet[User]:
+        try:
+            return selectors.online_users()
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+
+
+@extend_schema(tags=["presence"], responses={200: s.UserOnlineSerializer, 404: ErrorSerializer,
+                                             **PRESENCE_ERRORS})
+class UserOnlineView(APIView):
+    """Whether an account has an open socket; offline at the latest 60 seconds after its last one went."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            answer = selectors.user_presence(user_id=pk)
+        except selectors.PresenceUnknown:
+            raise _presence_unknown() from None
+        if answer is None:
+            raise NotFound(_("No such user."))
+        return Response(s.UserOnlineSerializer(answer).data)

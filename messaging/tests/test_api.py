@@ -220,13 +220,13 @@ class TestNotifications:
     def test_preferences(self, client_for, client_user, django_capture_on_commit_callbacks):
         api = client_for(client_user)
         prefs = api.get("/api/notifications/preferences").json()
-        assert prefs["message_received"] == {"in_app": True, "email": True}
+        assert prefs["message_received"] == {"in_app": True, "email": True, "sms": False, "push": True}
         updated = api.put("/api/notifications/preferences",
                           {"message_received": {"email": False}, "review_received": {"in_app": False}},
                           format="json")
         assert updated.status_code == 200
-        assert updated.json()["message_received"] == {"in_app": True, "email": False}
-        assert updated.json()["review_received"] == {"in_app": False, "email": True}
+        assert updated.json()["message_received"] == {"in_app": True, "email": False, "sms": False, "push": True}
+        assert updated.json()["review_received"] == {"in_app": False, "email": True, "sms": False, "push": True}
         bad = api.put("/api/notifications/preferences", {"nonsense": {"email": False}}, format="json")
         assert bad.status_code == 400 and "nonsense" in bad.json()["errors"]
         with django_capture_on_commit_callbacks(execute=True):

@@ -322,15 +322,20 @@ def test_a_message_to_someone_offline_becomes_a_notification_that_links_to_the_c
 # --- preferences and unsubscribe ----------------------------------------------------------------
 
 
-def test_preferences_show_two_labelled_switches_per_kind_and_save(client, freelancer_user) -> None:
+def test_preferences_show_four_labelled_switches_per_kind_and_save(client, freelancer_user) -> None:
+    from messaging.models import SMS_DEFAULT_KINDS
+
     web = as_user(client, freelancer_user)
     response = web.get("/notifications/preferences/")
     html = html_of(response)
     assert response.status_code == 200
     assert_accessible_page(response)
-    assert html.count(">In the app</label>") == html.count(">By e-mail</label>") == len(NotificationKind.values)
+    kinds = len(NotificationKind.values)
+    for label in ("In the app", "By e-mail", "By text message", "On my phone (app)"):
+        assert html.count(f">{label}</label>") == kinds
     assert "<legend>New proposal</legend>" in html and ">Save preferences</button>" in html
-    assert html.count("checked") == 2 * len(NotificationKind.values)  # everything on by default
+    # Everything on by default, but text messages only for security and money.
+    assert html.count("checked") == 3 * kinds + len(SMS_DEFAULT_KINDS)
 
     everything_on = {f"{kind}__{channel}": "on" for kind in NotificationKind.values for channel in ("in_app", "email")}
     del everything_on["message_received__email"], everything_on["payout_sent__in_app"]
@@ -338,11 +343,11 @@ def test_preferences_show_two_labelled_switches_per_kind_and_save(client, freela
 
     assert response.status_code == 302 and response["Location"] == "/notifications/preferences/"
     saved = notifications.preferences_for(freelancer_user)
-    assert saved["message_received"] == {"in_app": True, "email": False}
-    assert saved["payout_sent"] == {"in_app": False, "email": True}
-    assert saved["proposal_accepted"] == {"in_app": True, "email": True}
+    assert saved["message_received"] == {"in_app": True, "email": False, "sms": False, "push": False}
+    assert saved["payout_sent"] == {"in_app": False, "email": True, "sms": False, "push": False}
+    assert saved["proposal_accepted"] == {"in_app": True, "email": True, "sms": False, "push": False}
     html = html_of(web.get("/notifications/preferences/"))
-    assert html.count("checked") == 2 * len(NotificationKind.values) - 2
+    assert html.count("checked") == 2 * kinds - 2
     assert "Your notification preferences are saved." in html
 
 
@@ -360,7 +365,7 @@ def test_one_click_unsubscribe_turns_off_that_kind_of_email(client, freelancer_u
     assert done.status_code == 200
     assert "Proposal not selected" in html_of(done) and freelancer_user.email in html_of(done)
     prefs = notifications.preferences_for(freelancer_user)
-    assert prefs["proposal_rejected"] == {"in_app": True, "email": False}
+    assert prefs["proposal_rejected"] == {"in_app": True, "email": False, "sms": False, "push": True}
     assert prefs["proposal_accepted"]["email"] is True
 
 

@@ -19,12 +19,13 @@ class PaymentSerializer(serializers.ModelSerializer):
     amount = MinorUnitsField()
     contract = serializers.IntegerField(source="contract_id", read_only=True)
     milestone = serializers.IntegerField(source="milestone_id", read_only=True)
+    order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
     payout_status = serializers.SerializerMethodField()
 
     class Meta:
         model = Payment
         fields = ["id", "kind", "amount", "currency", "status", "payout_status", "description", "contract",
-                  "milestone", "created_at"]
+                  "milestone", "order", "created_at"]
 
     def get_payout_status(self, obj: Payment) -> str | None:
         return obj.payout_status or None

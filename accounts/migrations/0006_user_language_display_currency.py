@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_billing_profile'),
+        ('accounts', '0005_phone_numbers'),
     ]
 
     operations = [

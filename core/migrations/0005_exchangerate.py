@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_alter_auditevent_actor'),
+        ('core', '0004_outbound_messages'),
     ]
 
     operations = [

@@ -1,0 +1,115 @@
+"""The shapes of `/api/services`: input checked here, the rules in gigs.services."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from accounts.api.serializers import SkillNamesField
+from core.fields import MoneyField
+from marketplace.api.serializers import PersonSerializer
+
+from .. import selectors
+from ..models import CURRENCIES, PackageTier, Service, ServiceExtra, ServiceImage, ServicePackage, ServiceStatus
+
+PRICE = {"min_value": Decimal("5.00"), "max_value": Decimal("100000")}
+
+
+class PackageInput(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=PackageTier.choices)
+    title = serializers.CharField(max_length=80)
+    description = serializers.CharField(max_length=2000, help_text="What is included")
+    price = MoneyField(**PRICE)
+    currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
+    delivery_days = serializers.IntegerField(min_value=1, max_value=90)
+    revisions = serializers.IntegerField(min_value=0, max_value=20, required=False, default=1)
+
+
+class ExtraInput(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, required=False, help_text="An existing extra to change")
+    title = serializers.CharField(max_length=80)
+    price = MoneyField(min_value=Decimal("1.00"), max_value=Decimal("100000"))
+    delivery_days = serializers.IntegerField(min_value=0, max_value=90, required=False, default=0,
+                                             help_text="Days the extra adds to the delivery")
+
+
+class ServiceInput(serializers.Serializer):
+    title = serializers.CharField(max_length=120, min_length=10)
+    description = serializers.CharField(max_length=10000, min_length=20)
+    category = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True)
+    skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=15, required=False)
+    requirements = serializers.ListField(child=serializers.CharField(max_length=300), max_length=10, required=False,
+                                         help_text="Questions the buyer answers when ordering")
+    packages = PackageInput(many=True, required=False, max_length=3)
+    extras = ExtraInput(many=True, required=False, max_length=10)
+    status = serializers.ChoiceField(choices=ServiceStatus.choices, required=False)
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField(source="service.currency", read_only=True)
+
+    class Meta:
+        model = ServicePackage
+        fields = ["id", "tier", "title", "description", "price", "currency", "delivery_days", "revisions"]
+
+
+class ExtraSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField(source="service.currency", read_only=True)
+
+    class Meta:
+        model = ServiceExtra
+        fields = ["id", "title", "price", "currency", "delivery_days"]
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceImage
+        fields = ["id", "url", "position"]
+
+    def get_url(self, obj: ServiceImage) -> str:
+        return obj.image.url
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    """A service as lists show it: the figures of its card, without the description."""
+
+    seller = PersonSerializer(read_only=True)
+    seller_level = serializers.SerializerMethodField(help_text="new, level_1, level_2 or top_rated")
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
+    skills = SkillNamesField(read_only=True)
+    price_from = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True, allow_null=True,
+                                          help_text="The cheapest package's price")
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, coerce_to_string=True, allow_null=True)
+    cover = serializers.SerializerMethodField(help_text="The first picture of the gallery")
+
+    class Meta:
+        model = Service
+        fields = ["id", "title", "category", "category_name", "skills", "status", "price_from", "currency",
+                  "fastest_delivery_days", "rating_avg", "rating_count", "orders_completed", "seller",
+                  "seller_level", "cover", "created_at", "updated_at", "published_at"]
+
+    def get_seller_level(self, obj: Service) -> str:
+        return selectors.seller_level(getattr(obj, "seller_orders", 0), obj.rating_avg).key
+
+    def get_cover(self, obj: Service) -> str | None:
+        if hasattr(obj, "cover"):  # lists read the first picture's name in their one query
+            return ServiceImage(image=obj.cover).image.url if obj.cover else None
+        first = next(iter(obj.images.all()), None)
+        return first.image.url if first else None
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    requirements = serializers.SerializerMethodField()
+    packages = PackageSerializer(many=True, read_only=True)
+    extras = ExtraSerializer(many=True, read_only=True)
+    images = ImageSerializer(many=True, read_only=True)
+
+    class Meta(ServiceSerializer.Meta):
+        fields = [*ServiceSerializer.Meta.fields, "description", "requirements", "packages", "extras", "images"]
+
+    def get_requirements(self, obj: Service) -> list[str]:
+        return [line for line in obj.requirements.splitlines() if line.strip()]

@@ -1,0 +1,144 @@
+"""What a chat socket keeps between frames (its chat, membership, block and contract), and when it lets go:
+a block, an archive or a contract is seen by the very next frame, on any process. Delivery marks and presence
+refreshes are written together, and never undo what they follow."""
+
+import time
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contracts.tests.factories import make_contract
+from messaging import presence, services
+from messaging.chores import chores
+from messaging.content_filter import MASK
+from messaging.models import ChatMember, Message
+
+from .test_sockets import connect, receive_type
+
+pytestmark = pytest.mark.django_db(transaction=True)
+EMAIL = "Write to me at dev@example.com"
+
+
+@pytest.fixture
+def chat(client_user, freelancer_user):
+    return services.chat_open(user=client_user, participant=freelancer_user)[0]
+
+
+def test_a_blocked_users_next_frame_is_refused_at_once_and_unblocking_lets_it_through(chat, client_user,
+                                                                                       freelancer_user):
+    async def scenario():
+        socket = connect(f"/ws/chat/{chat.pk}/", client_user)
+        assert (await socket.connect())[0]
+        await socket.send_json_to({"type": "message.send", "content": "before", "client_id": "s-1"})
+        await receive_type(socket, "message.new")
+        await sync_to_async(services.block_set)(user=freelancer_user, other=client_user, blocked=True)
+        await socket.send_json_to({"type": "message.send", "content": "after the block", "client_id": "s-2"})
+        refused = await receive_type(socket, "error")
+        await sync_to_async(services.block_set)(user=freelancer_user, other=client_user, blocked=False)
+        await socket.send_json_to({"type": "message.send", "content": "after unblocking", "client_id": "s-3"})
+        again = await receive_type(socket, "message.new")
+        await socket.disconnect()
+        return refused, again
+
+    refused, again = async_to_sync(scenario)()
+    assert refused["client_id"] == "s-2" and "cannot message" in refused["detail"]
+    assert again["content"] == "after unblocking"
+    assert list(Message.objects.filter(chat=chat).values_list("content", flat=True)) == ["before",
+                                                                                         "after unblocking"]
+
+
+def test_an_open_socket_stops_masking_once_the_pair_has_a_contract(chat, client_user, freelancer_user):
+    async def scenario():
+        socket = connect(f"/ws/chat/{chat.pk}/", client_user)
+        assert (await socket.connect())[0]
+        await socket.send_json_to({"type": "message.send", "content": EMAIL, "client_id": "m-1"})
+        masked = await receive_type(socket, "message.new")
+        await sync_to_async(make_contract)(client_user, freelancer_user)
+        await socket.send_json_to({"type": "message.send", "content": EMAIL, "client_id": "m-2"})
+        shown = await receive_type(socket, "message.new")
+        await socket.disconnect()
+        return masked, shown
+
+    masked, shown = async_to_sync(scenario)()
+    assert MASK in masked["content"]
+    assert shown["content"] == EMAIL
+
+
+def test_the_state_is_loaded_again_after_an_archive_a_block_or_a_while(chat, client_user, freelancer_user,
+                                                                        monkeypatch):
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    assert state is not None and state.is_current() and not state.archived and not state.blocked
+    assert services.chat_socket_state_current(state, client_user) is state
+
+    services.chat_set_archived(user=client_user, chat=chat, archived=True)
+    assert not state.is_current()
+    state = services.chat_socket_state_current(state, client_user)
+    assert state.archived and state.is_current()
+
+    services.block_set(user=client_user, other=freelancer_user, blocked=True)
+    state = services.chat_socket_state_current(state, client_user)
+    assert state.blocked and state.is_current()
+
+    monkeypatch.setattr(services, "SOCKET_STATE_SECONDS", 0.0)
+    time.sleep(0.01)
+    assert not state.is_current()
+
+
+def test_strangers_have_no_socket_state(chat, make_user):
+    assert services.chat_socket_state(user=make_user(user_type="freelancer"), chat_id=chat.pk) is None
+
+
+def test_a_message_sent_with_its_socket_state_asks_nothing_about_blocks_or_contracts(chat, client_user,
+                                                                                      freelancer_user):
+    presence.connect(freelancer_user.pk, "recipient-socket")  # online: no notification to write
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    with CaptureQueriesContext(connection) as queries:
+        services.message_send(chat=chat, sender=client_user, content="hello", client_id="q-1", checked=state)
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "messaging_block" not in sql and "contracts_contract" not in sql
+    assert "SAVEPOINT" not in sql  # the insert goes first: a repeated client_id fails it, no savepoint needed
+    # Sent again with the same client_id: the stored message, not a second one.
+    again, created = services.message_send(chat=chat, sender=client_user, content="hello", client_id="q-1",
+                                           checked=state)
+    assert not created and Message.objects.filter(chat=chat).count() == 1
+    # Sent again after a refusal would now apply: still the stored message.
+    state.blocked = True
+    stored, created = services.message_send(chat=chat, sender=client_user, content="hello", client_id="q-1",
+                                            checked=state)
+    assert not created and stored.pk == again.pk
+
+
+def test_delivery_marks_are_written_together_and_never_go_back(chat, client_user, freelancer_user):
+    first = services.message_send(chat=chat, sender=client_user, content="one")[0]
+    second = services.message_send(chat=chat, sender=client_user, content="two")[0]
+    services.messages_mark_delivered_many({(chat.pk, freelancer_user.pk): second.pk})
+    services.messages_mark_delivered_many({(chat.pk, freelancer_user.pk): first.pk})
+    member = ChatMember.objects.get(chat=chat, user=freelancer_user)
+    assert member.last_delivered_message_id == second.pk
+
+
+def test_a_message_received_on_a_socket_is_marked_delivered(chat, client_user, freelancer_user):
+    async def scenario():
+        receiver = connect(f"/ws/chat/{chat.pk}/", freelancer_user)
+        assert (await receiver.connect())[0]
+        message = (await sync_to_async(services.message_send)(chat=chat, sender=client_user, content="hi"))[0]
+        await receive_type(receiver, "message.new")
+        await chores.flush()
+        await receiver.disconnect()
+        return message
+
+    message = async_to_sync(scenario)()
+    assert ChatMember.objects.get(chat=chat, user=freelancer_user).last_delivered_message_id == message.pk
+
+
+def test_a_late_presence_refresh_does_not_bring_a_closed_socket_back(client_user):
+    assert presence.connect(client_user.pk, "socket-a")
+    assert presence.is_online(client_user.pk)
+    assert presence.disconnect(client_user.pk, "socket-a")
+    presence.refresh_many([(client_user.pk, "socket-a")])
+    assert not presence.is_online(client_user.pk)
+    presence.connect(client_user.pk, "socket-b")
+    presence.refresh_many([(client_user.pk, "socket-b")])
+    assert presence.is_online(client_user.pk)
