@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint services-up services-down pytest bench bench-sockets
+.PHONY: run test lint services-up services-down pytest bench bench-sockets messages
 
 # Installs with uv from PyPI when it can be had, else with pip (MEGILANCE_INSTALL_WITH_PIP=1 forces pip).
 $(VENV)/.run-installed: requirements.txt
@@ -48,6 +48,16 @@ pytest: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	test -f .var/services/env || scripts/services.sh start .var/services
 	source .var/services/env && $(PY) bench/run.py $(ARGS)
+
+## make messages: collects the translatable texts of the templates and the Python code into locale/{es,de}, then
+## compiles them. Translate every new or fuzzy entry in the .po files and run it again; commit the .po and .mo files
+## (core/tests/test_catalogues.py fails on an untranslated or fuzzy entry).
+MESSAGE_IGNORES := --ignore=.venv --ignore=.var --ignore=var --ignore=staticfiles --ignore=bench --ignore='*/tests/*' \
+	--ignore=tests --ignore=devtools --ignore='templates/admin/*' --ignore='templates/drf_spectacular/*' \
+	--ignore='templates/devtools/*' --ignore=docs --ignore=deploy --ignore=scripts
+messages: $(VENV)/.dev-installed
+	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py makemessages -l es -l de --no-obsolete $(MESSAGE_IGNORES)
+	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py compilemessages --ignore=.venv
 
 ## make bench-sockets: 1,000 sockets in 500 chats on two uvicorn processes sharing channels-redis, 200 messages/s;
 ## delivery latency, messages not delivered within 15 s, memory per socket (BENCHMARKS.md). ARGS="--sockets 200

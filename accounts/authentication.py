@@ -1,10 +1,12 @@
 """Bearer JWT authentication that also honours logout, password changes and suspensions."""
 
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as _JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
 from core.audit import set_actor
+from core.locale import activate_for
 
 from .models import AuthSession, User
 from .tokens import session_is_valid
@@ -24,4 +26,9 @@ class JWTAuthentication(_JWTAuthentication):
     def get_user(self, validated_token: Token) -> User:
         user = user_for_access_token(validated_token)
         set_actor(user)  # the audit log records who made the request
+        activate_for(self._request, user)  # answers in their language, times in their zone
         return user
+
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:
+        self._request = request
+        return super().authenticate(request)

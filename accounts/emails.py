@@ -27,25 +27,29 @@ def _context(user: User, **extra: object) -> dict:
 
 
 def send_welcome(user: User) -> None:
-    email_queue(to=user.email, template="welcome", context=_context(user), dedupe_key=f"welcome:{user.pk}")
+    email_queue(to=user.email, template="welcome", context=_context(user), dedupe_key=f"welcome:{user.pk}",
+                recipient=user)
 
 
 def send_verification(user: User) -> None:
     token = email_verification_token(user)
     link = f"{settings.FRONTEND_URL}/verify-email/{token}/"
-    email_queue(to=user.email, template="email_verification", context=_context(user, link=link, token=token))
+    email_queue(to=user.email, template="email_verification", context=_context(user, link=link, token=token),
+                recipient=user)
 
 
 def send_password_reset(user: User) -> None:
     token = password_reset_token(user)
     link = f"{settings.FRONTEND_URL}/password-reset/confirm/{token}/"
-    email_queue(to=user.email, template="password_reset_request", context=_context(user, link=link, token=token))
+    email_queue(to=user.email, template="password_reset_request", context=_context(user, link=link, token=token),
+                recipient=user)
 
 
 def security_email(*, user: User, template: str) -> None:
     """password_reset_success, 2fa_enabled, 2fa_disabled: tell the owner their account's security changed."""
     security_url = f"{settings.FRONTEND_URL}/settings/security/"
-    email_queue(to=user.email, template=template, context=_context(user, security_url=security_url))
+    email_queue(to=user.email, template=template, context=_context(user, security_url=security_url),
+                recipient=user)
 
 
 def phone_changed_email(*, user: User, number: str, removed: bool) -> None:
@@ -53,4 +57,5 @@ def phone_changed_email(*, user: User, number: str, removed: bool) -> None:
     security_url = f"{settings.FRONTEND_URL}/settings/security/"
     email_queue(to=user.email, template="phone_changed",
                 context=_context(user, security_url=security_url, number=number, removed=removed,
-                                 email=user.email))
+                                 email=user.email),
+                recipient=user)

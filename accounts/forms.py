@@ -11,9 +11,11 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.money import CURRENCIES
 
 from .models import User, UserType
 
@@ -42,34 +44,42 @@ def form_add_service_error(form: forms.Form, exc: ApplicationError, field_map: d
         form.add_error(None, str(exc.detail))
 
 
-def _email_field(label: str = "E-mail address") -> forms.EmailField:
+def _email_field(label: str | None = None) -> forms.EmailField:
     return forms.EmailField(
-        label=label, max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=label or _("E-mail address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
 
 class SignupForm(forms.Form):
     email = _email_field()
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
-        help_text="At least 8 characters; not a common password and not only numbers.",
+        help_text=_("At least 8 characters; not a common password and not only numbers."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    first_name = forms.CharField(label="First name", max_length=150,
+    first_name = forms.CharField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label="Last name", max_length=150,
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    user_type = forms.ChoiceField(label="What brings you here?", choices=USER_TYPE_CHOICES, widget=forms.RadioSelect,
+    user_type = forms.ChoiceField(label=_("What brings you here?"), choices=USER_TYPE_CHOICES, widget=forms.RadioSelect,
                                   error_messages={"required": "Choose whether you want to hire or to work."})
-    company = forms.CharField(label="Company", max_length=120, required=False,
-                              help_text="Only if you hire for a company.",
+    company = forms.CharField(label=_("Company"), max_length=120, required=False,
+                              help_text=_("Only if you hire for a company."),
                               widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    # Filled in from the browser (static/js/timezone.js); a missing or unknown zone leaves UTC.
+    timezone = forms.CharField(required=False, max_length=64,
+                               widget=forms.HiddenInput(attrs={"data-browser-timezone": ""}))
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data.get("timezone", "").strip()
+        return name if name in zoneinfo.available_timezones() else ""
 
 
 class LoginForm(forms.Form):
     email = _email_field()
-    password = forms.CharField(label="Password", strip=False,
+    password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
@@ -77,7 +87,7 @@ class CodeForm(forms.Form):
     """A 6-digit code from the authenticator app, or a backup code."""
 
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false",
                                       "autocapitalize": "off"}),
@@ -115,22 +125,22 @@ class PasswordResetRequestForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    new_password1 = forms.CharField(label="New password", strip=False,
-                                    help_text="At least 8 characters; not a common password and not only numbers.",
+    new_password1 = forms.CharField(label=_("New password"), strip=False,
+                                    help_text=_("At least 8 characters; not a common password and not only numbers."),
                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label="New password again", strip=False,
+    new_password2 = forms.CharField(label=_("New password again"), strip=False,
                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:
-            self.add_error("new_password2", "The two passwords are not the same.")
+            self.add_error("new_password2", _("The two passwords are not the same."))
         return cleaned
 
 
 class PasswordChangeForm(SetPasswordForm):
-    current_password = forms.CharField(label="Current password", strip=False,
+    current_password = forms.CharField(label=_("Current password"), strip=False,
                                        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     field_order = ["current_password", "new_password1", "new_password2"]
@@ -142,37 +152,45 @@ COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 class ProfileForm(forms.Form):
     """The caller's own profile. Fields only freelancers or only clients have are removed for the others."""
 
-    first_name = forms.CharField(label="First name", max_length=150,
+    first_name = forms.CharField(label=_("First name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label="Last name", max_length=150,
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    email = forms.EmailField(label="E-mail address", max_length=254,
-                             help_text="If you change it, we send a link to confirm the new address.",
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("If you change it, we send a link to confirm the new address."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     current_password = forms.CharField(
-        label="Current password", required=False, strip=False,
-        help_text="Only needed when you change your e-mail address.",
+        label=_("Current password"), required=False, strip=False,
+        help_text=_("Only needed when you change your e-mail address."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    headline = forms.CharField(label="Headline", max_length=120, required=False,
-                               help_text="One line about you, e.g. “Django developer”.")
-    bio = forms.CharField(label="About you", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    country = forms.CharField(label="Country code", max_length=2, required=False,
-                              help_text="Two letters, e.g. DE, US or PK.",
+    headline = forms.CharField(label=_("Headline"), max_length=120, required=False,
+                               help_text=_("One line about you, e.g. “Django developer”."))
+    bio = forms.CharField(label=_("About you"), max_length=5000, required=False,
+                          widget=forms.Textarea(attrs={"rows": 6}))
+    country = forms.CharField(label=_("Country code"), max_length=2, required=False,
+                              help_text=_("Two letters, e.g. DE, US or PK."),
                               widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}))
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
-    company = forms.CharField(label="Company", max_length=120, required=False,
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices,
+                                 help_text=_("Times on the site and in e-mails are shown in this zone."))
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("The language of my browser")), *settings.LANGUAGES])
+    display_currency = forms.ChoiceField(
+        label=_("Also show amounts in"), required=False, choices=[("", _("Only the real currency")), *CURRENCIES],
+        help_text=_("An approximate amount beside each price, at the exchange rates we keep. "
+                    "Payments stay in the contract's currency."))
+    company = forms.CharField(label=_("Company"), max_length=120, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "organization"}))
-    hourly_rate = forms.DecimalField(label="Hourly rate (USD)", required=False, min_value=Decimal(0),
+    hourly_rate = forms.DecimalField(label=_("Hourly rate (USD)"), required=False, min_value=Decimal(0),
                                      max_digits=10, decimal_places=2,
                                      widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
-    skills = forms.CharField(label="Skills", max_length=2000, required=False,
-                             help_text="Separate skills with commas, e.g. Django, PostgreSQL, React.")
-    available = forms.BooleanField(label="I am available for new work", required=False)
-    avatar = forms.FileField(label="Profile photo", required=False,
-                             help_text="A JPEG, PNG, WebP or GIF image of at most 5 MB.",
+    skills = forms.CharField(label=_("Skills"), max_length=2000, required=False,
+                             help_text=_("Separate skills with commas, e.g. Django, PostgreSQL, React."))
+    available = forms.BooleanField(label=_("I am available for new work"), required=False)
+    avatar = forms.FileField(label=_("Profile photo"), required=False,
+                             help_text=_("A JPEG, PNG, WebP or GIF image of at most 5 MB."),
                              widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}))
-    remove_avatar = forms.BooleanField(label="Remove my profile photo", required=False)
+    remove_avatar = forms.BooleanField(label=_("Remove my profile photo"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,6 +208,7 @@ class ProfileForm(forms.Form):
         return {
             "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
             "headline": user.headline, "bio": user.bio, "country": user.country, "timezone": user.timezone,
+            "language": user.language, "display_currency": user.display_currency,
             "company": user.company, "hourly_rate": user.hourly_rate, "available": user.available,
             "skills": ", ".join(skill.name for skill in user.skills.all()),
         }
@@ -197,7 +216,7 @@ class ProfileForm(forms.Form):
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip()
         if country and not COUNTRY_RE.match(country):
-            raise forms.ValidationError("Enter the two-letter country code, e.g. DE.")
+            raise forms.ValidationError(_("Enter the two-letter country code, e.g. DE."))
         return country.upper()
 
     def service_data(self) -> dict[str, Any]:
@@ -219,17 +238,17 @@ class ProfileForm(forms.Form):
 class BillingDetailsForm(forms.Form):
     """The name, address and tax ID printed on one's receipts and statements, kept as typed."""
 
-    name = forms.CharField(label="Name or company", max_length=200, required=False,
+    name = forms.CharField(label=_("Name or company"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    address_line1 = forms.CharField(label="Address line 1", max_length=200, required=False,
+    address_line1 = forms.CharField(label=_("Address line 1"), max_length=200, required=False,
                                     widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
-    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False,
+    address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False,
                                     widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
-    city = forms.CharField(label="City", max_length=100, required=False,
+    city = forms.CharField(label=_("City"), max_length=100, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    postcode = forms.CharField(label="Postcode", max_length=20, required=False,
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False,
                                widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
-    country = forms.CharField(label="Country", max_length=100, required=False,
+    country = forms.CharField(label=_("Country"), max_length=100, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
-    tax_id = forms.CharField(label="Tax ID", max_length=50, required=False,
-                             help_text="A VAT number, GST number or other tax ID, as it should appear.")
+    tax_id = forms.CharField(label=_("Tax ID"), max_length=50, required=False,
+                             help_text=_("A VAT number, GST number or other tax ID, as it should appear."))

@@ -1,16 +1,18 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 
 class UserType(models.TextChoices):
-    CLIENT = "client", "Client"
-    FREELANCER = "freelancer", "Freelancer"
+    CLIENT = "client", _("Client")
+    FREELANCER = "freelancer", _("Freelancer")
 
 
 def normalize_email(email: str) -> str:
@@ -73,6 +75,10 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
     timezone = models.CharField(max_length=64, default="UTC")
+    # The language pages and e-mails are shown in ("" follows the browser), and the currency amounts are also
+    # shown in, approximately ("" shows only the real amount). Amounts themselves stay in their own currency.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    display_currency = models.CharField(max_length=3, blank=True, default="")
 
     # freelancers
     hourly_rate = models.DecimalField(

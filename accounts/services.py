@@ -17,10 +17,13 @@ from django.utils.crypto import get_random_string
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from core.audit import audit
 from core.exceptions import ApplicationError
 from core.images import image_clean
+from core.locale import LANGUAGE_CODES, valid_timezone
+from core.money import CURRENCIES
 
 from . import emails, phone, two_factor
 from .models import BillingProfile, Skill, User, UserType, normalize_email
@@ -54,15 +57,20 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
 
 
 def user_register(
-    *, email: str, password: str, first_name: str, last_name: str, user_type: str, company: str = ""
+    *, email: str, password: str, first_name: str, last_name: str, user_type: str, company: str = "",
+    language: str = "", timezone: str = "",
 ) -> User:
+    """A new account. `language` and `timezone` are those the person signed up in (their browser's), so the
+    welcome e-mail already speaks their language; both can be changed on the profile."""
     email = normalize_email(email)
     if user_type not in UserType.values:
-        raise _field_error("user_type", "Choose client or freelancer.")
+        raise _field_error("user_type", gettext("Choose client or freelancer."))
     if User.objects.filter(email=email).exists():
-        raise _field_error("email", "An account with this e-mail address already exists.")
+        raise _field_error("email", gettext("An account with this e-mail address already exists."))
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), user_type=user_type,
-                company=company.strip() if user_type == UserType.CLIENT else "")
+                company=company.strip() if user_type == UserType.CLIENT else "",
+                language=language if language in LANGUAGE_CODES else "",
+                timezone=timezone if timezone and valid_timezone(timezone) else "UTC")
     _check_password(password, user)
     user.set_password(password)
     try:
@@ -71,7 +79,7 @@ def user_register(
             emails.send_welcome(user)
             emails.send_verification(user)
     except IntegrityError as exc:  # two sign-ups with one address at the same moment
-        raise _field_error("email", "An account with this e-mail address already exists.") from exc
+        raise _field_error("email", gettext("An account with this e-mail address already exists.")) from exc
     user_registered.send(sender=User, user=user)
     return user
 
@@ -80,12 +88,13 @@ def email_verify(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=emails.VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise ApplicationError("This verification link has expired. Ask for a new one.", code="token_expired") from exc
+        raise ApplicationError(gettext("This verification link has expired. Ask for a new one."),
+                               code="token_expired") from exc
     except signing.BadSignature as exc:
-        raise ApplicationError("This verification link is not valid.", code="invalid_token") from exc
+        raise ApplicationError(gettext("This verification link is not valid."), code="invalid_token") from exc
     user = User.objects.filter(pk=data.get("u"), email=data.get("e"), is_active=True).first()
     if user is None:
-        raise ApplicationError("This verification link is not valid.", code="invalid_token")
+        raise ApplicationError(gettext("This verification link is not valid."), code="invalid_token")
     if not user.email_verified:
         User.objects.filter(pk=user.pk).update(email_verified=True)
         user.email_verified = True
@@ -94,7 +103,7 @@ def email_verify(*, token: str) -> User:
 
 def email_verification_resend(*, user: User) -> None:
     if user.email_verified:
-        raise ApplicationError("Your e-mail address is already verified.", code="already_verified")
+        raise ApplicationError(gettext("Your e-mail address is already verified."), code="already_verified")
     emails.send_verification(user)
 
 
@@ -129,7 +138,7 @@ def mfa_token_user(*, mfa_token: str) -> User:
         ) from exc
     user = User.objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or user.token_version != data.get("v"):
-        raise ApplicationError("The sign-in step is not valid. Sign in again.", code="invalid_mfa_token",
+        raise ApplicationError(gettext("The sign-in step is not valid. Sign in again."), code="invalid_mfa_token",
                                status_code=401)
     return user
 
@@ -138,7 +147,7 @@ def second_factor_sms_send(*, mfa_token: str) -> str:
     """At the second step, texts a sign-in code to the member's verified phone. Returns the number masked."""
     user = mfa_token_user(mfa_token=mfa_token)
     if not two_factor.is_enabled(user):
-        raise ApplicationError("The sign-in step is not valid. Sign in again.", code="invalid_mfa_token",
+        raise ApplicationError(gettext("The sign-in step is not valid. Sign in again."), code="invalid_mfa_token",
                                status_code=401)
     return phone.login_code_send(user=user)
 
@@ -154,10 +163,11 @@ def second_factor_check(*, mfa_token: str, code: str) -> User:
     except two_factor.CodeAlreadyUsed as exc:  # a sign-in step that fails answers 401, like a wrong code
         raise ApplicationError(str(exc.detail), code="code_already_used", status_code=401) from exc
     if not valid:
-        raise ApplicationError("That code is not valid.", code="invalid_code", status_code=401)
+        raise ApplicationError(gettext("That code is not valid."), code="invalid_code", status_code=401)
     nonce = signing.loads(mfa_token, salt=MFA_SALT)["n"]
     if not cache.add(f"mfa-used:{nonce}", 1, timeout=settings.MFA_TOKEN_MAX_AGE + 60):
-        raise ApplicationError("This sign-in step was already completed. Sign in again.", code="invalid_mfa_token",
+        raise ApplicationError(gettext("This sign-in step was already completed. Sign in again."),
+                               code="invalid_mfa_token",
                                status_code=401)
     return user
 
@@ -173,7 +183,7 @@ def api_login(*, user: User, ip_address: str | None, user_agent: str) -> dict[st
 def password_change(*, user: User, current_password: str, new_password: str) -> None:
     """Changes the password and ends every other session and token of the account."""
     if not user.check_password(current_password):
-        raise _field_error("current_password", "Your current password is not correct.")
+        raise _field_error("current_password", gettext("Your current password is not correct."))
     _check_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -198,7 +208,7 @@ def _user_from_reset_token(token: str) -> User:
     except (ValueError, TypeError, OverflowError):
         user = None
     if user is None or not default_token_generator.check_token(user, key):
-        raise ApplicationError("This password reset link is invalid or has expired. Ask for a new one.",
+        raise ApplicationError(gettext("This password reset link is invalid or has expired. Ask for a new one."),
                                code="invalid_token")
     return user
 
@@ -229,7 +239,8 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
 # --- profile ------------------------------------------------------------------------------------
 
 PROFILE_FIELDS = {"first_name", "last_name", "headline", "bio", "country", "timezone", "company",
-                  "hourly_rate", "available", "skills", "email", "avatar", "current_password"}
+                  "hourly_rate", "available", "skills", "email", "avatar", "current_password", "language",
+                  "display_currency"}
 FREELANCER_ONLY = {"hourly_rate", "skills", "available"}
 
 
@@ -240,7 +251,7 @@ def skills_from_names(names: list[str]) -> list[Skill]:
         if not name:
             continue
         if len(name) > 50:
-            raise _field_error("skills", "A skill name has at most 50 characters.")
+            raise _field_error("skills", gettext("A skill name has at most 50 characters."))
         cleaned.setdefault(slugify(name)[:60] or name.lower(), name)
     if len(cleaned) > MAX_SKILLS:
         raise _field_error("skills", f"Choose at most {MAX_SKILLS} skills.")
@@ -248,6 +259,28 @@ def skills_from_names(names: list[str]) -> list[Skill]:
     missing = [Skill(name=name, slug=slug) for slug, name in cleaned.items() if slug not in existing]
     Skill.objects.bulk_create(missing, ignore_conflicts=True)
     return list(Skill.objects.filter(slug__in=cleaned))
+
+
+def _checked_language(value: str | None) -> str:
+    code = (value or "").strip().lower()
+    if code and code not in LANGUAGE_CODES:
+        raise _field_error("language", gettext("Choose English, Spanish or German."))
+    return code
+
+
+def _checked_display_currency(value: str | None) -> str:
+    code = (value or "").strip().lower()
+    if code and code not in {c for c, _ in CURRENCIES}:
+        raise _field_error("display_currency", gettext("Choose US dollar, euro or pound sterling."))
+    return code
+
+
+def language_set(*, user: User, language: str) -> User:
+    """The language the person reads MegiLance in, pages and e-mails ("" follows their browser)."""
+    code = _checked_language(language)
+    User.objects.filter(pk=user.pk).update(language=code)
+    user.language = code
+    return user
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
@@ -267,10 +300,11 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
             new_email = normalize_email(data["email"])
             if new_email != user.email:
                 if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
-                    raise _field_error("email", "An account with this e-mail address already exists.")
+                    raise _field_error("email", gettext("An account with this e-mail address already exists."))
                 # A stolen session must not be enough to move the account to another inbox.
                 if not user.check_password(data.get("current_password") or ""):
-                    raise _field_error("current_password", "Enter your current password to change your e-mail.")
+                    raise _field_error("current_password",
+                                       gettext("Enter your current password to change your e-mail."))
                 user.email = new_email
                 user.email_verified = False
                 changed_email = True
@@ -279,6 +313,12 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
                 setattr(user, field, (data[field] or "").strip())
         if "country" in data:
             user.country = (data["country"] or "").strip().upper()
+        if "timezone" in data and not valid_timezone(user.timezone):
+            raise _field_error("timezone", gettext("Choose a time zone such as Europe/Berlin or UTC."))
+        if "language" in data:
+            user.language = _checked_language(data["language"])
+        if "display_currency" in data:
+            user.display_currency = _checked_display_currency(data["display_currency"])
         if "hourly_rate" in data:
             rate = data["hourly_rate"]
             user.hourly_rate = None if rate in (None, "") else Decimal(rate).quantize(Decimal("0.01"))
@@ -294,7 +334,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
         try:
             user.save()
         except IntegrityError as exc:
-            raise _field_error("email", "An account with this e-mail address already exists.") from exc
+            raise _field_error("email", gettext("An account with this e-mail address already exists.")) from exc
         if "skills" in data:
             user.skills.set(skills_from_names(data["skills"] or []))
         if changed_email:

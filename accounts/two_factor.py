@@ -11,6 +11,7 @@ import qrcode
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -55,7 +56,7 @@ def two_factor_begin(*, user: User) -> dict:
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)
         if is_enabled(user):
-            raise Conflict("Two-factor authentication is already on.", code="two_factor_already_enabled")
+            raise Conflict(gettext("Two-factor authentication is already on."), code="two_factor_already_enabled")
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
         codes = [f"{secrets.token_hex(3)[:5]}-{secrets.token_hex(3)[:5]}" for _ in range(BACKUP_CODE_COUNT)]
@@ -126,10 +127,10 @@ def two_factor_confirm(*, user: User, code: str) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         if is_enabled(user):
-            raise Conflict("Two-factor authentication is already on.", code="two_factor_already_enabled")
-        raise ApplicationError("Start by turning two-factor authentication on.", code="two_factor_not_started")
+            raise Conflict(gettext("Two-factor authentication is already on."), code="two_factor_already_enabled")
+        raise ApplicationError(gettext("Start by turning two-factor authentication on."), code="two_factor_not_started")
     if not _verify_totp(device, code):
-        raise ApplicationError("That code is not valid. Check the time on your phone and try again.",
+        raise ApplicationError(gettext("That code is not valid. Check the time on your phone and try again."),
                                code="invalid_code")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -151,9 +152,9 @@ def two_factor_check(*, user: User, code: str) -> bool:
 
 def two_factor_disable(*, user: User, code: str) -> None:
     if not is_enabled(user):
-        raise ApplicationError("Two-factor authentication is not on.", code="two_factor_not_enabled")
+        raise ApplicationError(gettext("Two-factor authentication is not on."), code="two_factor_not_enabled")
     if not two_factor_check(user=user, code=code):
-        raise ApplicationError("That code is not valid.", code="invalid_code")
+        raise ApplicationError(gettext("That code is not valid."), code="invalid_code")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         BackupCode.objects.filter(user=user).delete()

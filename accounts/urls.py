@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("i18n/setlang/", views.language_choose, name="set_language"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code, name="login_code"),

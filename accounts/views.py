@@ -15,8 +15,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
@@ -102,7 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 status = 429
             else:
                 try:
-                    user = services.user_register(**form.cleaned_data)
+                    user = services.user_register(**form.cleaned_data, language=get_language())
                 except ApplicationError as exc:
                     form_add_service_error(form, exc)
                 else:
@@ -145,7 +147,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in, for accounts with two-factor authentication."""
     mfa_token = request.session.get(MFA_TOKEN_KEY)
     if not mfa_token:
-        messages.info(request, "Sign in with your e-mail address and password first.")
+        messages.info(request, _("Sign in with your e-mail address and password first."))
         return redirect("login")
     if request.method == "POST" and request.POST.get("action") == "sms":
         return _login_code_sms(request, mfa_token)
@@ -204,7 +206,7 @@ def _login_code_sms(request: HttpRequest, mfa_token: str) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
-        messages.success(request, "You are logged out.")
+        messages.success(request, _("You are logged out."))
         return redirect(settings.LOGOUT_REDIRECT_URL)
     return render(request, "accounts/logout.html")
 
@@ -226,7 +228,7 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("settings_profile"))
     if _throttled(request, [VerifyResendThrottle]):
-        messages.error(request, "You asked for several links already. Wait an hour and try again.")
+        messages.error(request, _("You asked for several links already. Wait an hour and try again."))
     else:
         try:
             services.email_verification_resend(user=request.user)
@@ -282,7 +284,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
                                       status=400)
                     form_add_service_error(form, exc, PASSWORD_FIELDS)
                 else:
-                    messages.success(request, "Your password has been changed. Log in with your new password.")
+                    messages.success(request, _("Your password has been changed. Log in with your new password."))
                     return redirect("login")
     return render(request, "accounts/password_reset_confirm.html", {"form": form}, status=status)
 
@@ -303,7 +305,9 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
             else:
-                messages.success(request, "Your profile has been saved.")
+                if updated.language:  # the confirmation already speaks the language just chosen
+                    translation.activate(updated.language)
+                messages.success(request, _("Your profile has been saved."))
                 if updated.email != old_email:
                     messages.info(request, f"We sent a link to {updated.email}: open it to confirm your new address.")
                 return redirect("settings_profile")
@@ -329,7 +333,7 @@ def settings_password(request: HttpRequest) -> HttpResponse:
                 form_add_service_error(form, exc, PASSWORD_FIELDS)
             else:
                 update_session_auth_hash(request, request.user)  # this browser stays signed in; others are not
-                messages.success(request, "Your password has been changed. Other devices have been signed out.")
+                messages.success(request, _("Your password has been changed. Other devices have been signed out."))
                 return redirect("settings_profile")
     return render(request, "accounts/settings_password.html", {"form": form}, status=status)
 
@@ -366,7 +370,7 @@ def settings_security(request: HttpRequest) -> HttpResponse:
                 code_form.add_error("code", str(exc.detail))
             else:
                 request.session.pop(TWO_FACTOR_SETUP_KEY, None)
-                messages.success(request, "Two-factor authentication is on. You will need a code when you log in.")
+                messages.success(request, _("Two-factor authentication is on. You will need a code when you log in."))
                 return redirect("settings_security")
         status = 400
     elif action == "disable":
@@ -378,13 +382,13 @@ def settings_security(request: HttpRequest) -> HttpResponse:
                 code_form.add_error("code", str(exc.detail))
             else:
                 request.session.pop(TWO_FACTOR_SETUP_KEY, None)
-                messages.success(request, "Two-factor authentication is off.")
+                messages.success(request, _("Two-factor authentication is off."))
                 return redirect("settings_security")
         status = 400
     elif action in PHONE_ACTIONS:
         return _settings_phone(request, action)
     elif request.method == "POST":
-        messages.error(request, "Choose what to do: turn two-factor authentication on or off.")
+        messages.error(request, _("Choose what to do: turn two-factor authentication on or off."))
         return redirect("settings_security")
 
     context = {
@@ -477,3 +481,16 @@ def settings_billing_details(request: HttpRequest) -> HttpResponse:
         form = BillingDetailsForm(initial={field: getattr(profile, field) for field in profile.FIELDS})
         status = 200
     return render(request, "accounts/settings_billing_details.html", {"form": form}, status=status)
+
+
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language (the cookie, then back to the page) and, for a signed-in
+    person, the choice saved on their profile so e-mails follow it too."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _ in settings.LANGUAGES}:
+        services.language_set(user=request.user, language=language)
+    return response

@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from marketplace.models import ProjectStatus, ProposalStatus
@@ -20,8 +21,9 @@ from . import charts, exports, insights, selectors
 from .api import serializers as api_serializers
 from .replica import replica_reads
 
-PERIOD_CHOICES = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 365 days")]
-INTERVAL_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+PERIOD_CHOICES = [(7, gettext_lazy("Last 7 days")), (30, gettext_lazy("Last 30 days")),
+                  (90, gettext_lazy("Last 90 days")), (365, gettext_lazy("Last 365 days"))]
+INTERVAL_CHOICES = [("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))]
 EXPORT_QUERIES = {
     "users": api_serializers.PeriodQuery,
     "projects": api_serializers.PeriodQuery,
@@ -32,8 +34,8 @@ EXPORT_QUERIES = {
 
 
 class PeriodForm(forms.Form):
-    days = forms.TypedChoiceField(label="Period", choices=PERIOD_CHOICES, coerce=int, initial=30)
-    interval = forms.ChoiceField(label="Group by", choices=INTERVAL_CHOICES, initial="day")
+    days = forms.TypedChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, coerce=int, initial=30)
+    interval = forms.ChoiceField(label=gettext_lazy("Group by"), choices=INTERVAL_CHOICES, initial="day")
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -69,47 +71,48 @@ def _cards(summary: dict[str, Any], days: int) -> list[dict[str, Any]]:
     health, engagement = summary["health"], summary["engagement"]
     currency = revenue["currency"]
     return [
-        {"title": "Users", "items": [
-            ("Total users", _number(users["total_users"])),
-            (f"Active in the last {days} days", _number(users["active_users"])),
-            ("Verified e-mail", _number(users["verified_users"])),
-            ("Two-factor on", _number(users["users_with_2fa"])),
-            ("Clients / freelancers",
+        {"title": gettext("Users"), "items": [
+            (gettext("Total users"), _number(users["total_users"])),
+            (gettext("Active in the last {days} days").format(days=days), _number(users["active_users"])),
+            (gettext("Verified e-mail"), _number(users["verified_users"])),
+            (gettext("Two-factor on"), _number(users["users_with_2fa"])),
+            (gettext("Clients / freelancers"),
              f"{users['user_types']['client']:,} / {users['user_types']['freelancer']:,}"),
         ]},
-        {"title": "Projects", "items": [
-            (f"Posted in the last {days} days", _number(projects[f"projects_last_{days}_days"])),
-            ("Open now", _number(projects["status_breakdown"]["open"])),
-            ("In progress", _number(projects["status_breakdown"]["in_progress"])),
-            ("Average budget", _money_text(projects["average_budget"], projects["currency"])),
-            ("Proposals per project", _number(projects["average_proposals_per_project"])),
+        {"title": gettext("Projects"), "items": [
+            (gettext("Posted in the last {days} days").format(days=days),
+             _number(projects[f"projects_last_{days}_days"])),
+            (gettext("Open now"), _number(projects["status_breakdown"]["open"])),
+            (gettext("In progress"), _number(projects["status_breakdown"]["in_progress"])),
+            (gettext("Average budget"), _money_text(projects["average_budget"], projects["currency"])),
+            (gettext("Proposals per project"), _number(projects["average_proposals_per_project"])),
         ]},
-        {"title": "Revenue", "items": [
-            ("Total revenue", _money_text(revenue["total_revenue"], currency)),
-            ("Platform fees", _money_text(revenue["platform_fees"], currency)),
-            ("Net revenue", _money_text(revenue["net_revenue"], currency)),
-            ("Transactions", _number(revenue["transaction_count"])),
-            ("Average transaction", _money_text(revenue["average_transaction"], currency)),
+        {"title": gettext("Revenue"), "items": [
+            (gettext("Total revenue"), _money_text(revenue["total_revenue"], currency)),
+            (gettext("Platform fees"), _money_text(revenue["platform_fees"], currency)),
+            (gettext("Net revenue"), _money_text(revenue["net_revenue"], currency)),
+            (gettext("Transactions"), _number(revenue["transaction_count"])),
+            (gettext("Average transaction"), _money_text(revenue["average_transaction"], currency)),
         ]},
-        {"title": "Health", "items": [
-            ("Open disputes", _number(health["active_disputes"])),
-            ("Pending support tickets", _number(health["pending_support_tickets"])),
-            ("Average first response", _number(health["average_response_time_hours"], " h")),
-            ("Average rating", _number(health["user_satisfaction_rating"], " / 5")),
-            ("Active in the last 24 hours", _number(health["daily_active_users"])),
+        {"title": gettext("Health"), "items": [
+            (gettext("Open disputes"), _number(health["active_disputes"])),
+            (gettext("Pending support tickets"), _number(health["pending_support_tickets"])),
+            (gettext("Average first response"), _number(health["average_response_time_hours"], " h")),
+            (gettext("Average rating"), _number(health["user_satisfaction_rating"], " / 5")),
+            (gettext("Active in the last 24 hours"), _number(health["daily_active_users"])),
         ]},
-        {"title": "Engagement", "items": [
-            ("Messages sent", _number(engagement["messages_sent"])),
-            ("Proposals sent", _number(engagement["proposals_submitted"])),
-            ("Projects posted", _number(engagement["projects_posted"])),
-            ("Contracts started", _number(engagement["contracts_created"])),
-            ("Reviews written", _number(engagement["reviews_posted"])),
+        {"title": gettext("Engagement"), "items": [
+            (gettext("Messages sent"), _number(engagement["messages_sent"])),
+            (gettext("Proposals sent"), _number(engagement["proposals_submitted"])),
+            (gettext("Projects posted"), _number(engagement["projects_posted"])),
+            (gettext("Contracts started"), _number(engagement["contracts_created"])),
+            (gettext("Reviews written"), _number(engagement["reviews_posted"])),
         ]},
     ]
 
 
 def _axis_name(interval: str) -> str:
-    return {"day": "Day", "week": "Week starting", "month": "Month"}[interval]
+    return {"day": gettext("Day"), "week": gettext("Week starting"), "month": gettext("Month")}[interval]
 
 
 def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[str, Any],
@@ -138,26 +141,27 @@ def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[
             chart_id="signups-chart", title="Sign-ups over time",
             description=f"New accounts per {per}, {span}: {sum(clients)} clients and {sum(freelancers)} "
                         f"freelancers in all; at most {max(clients + freelancers, default=0)} in one {per}.",
-            labels=labels, tooltips=tooltips, y_label="Sign-ups", x_label=x_label,
-            series=[charts.Series("clients", "Clients", clients, charts.PALETTE[0]),
-                    charts.Series("freelancers", "Freelancers", freelancers, charts.PALETTE[1])]),
+            labels=labels, tooltips=tooltips, y_label=gettext("Sign-ups"), x_label=x_label,
+            series=[charts.Series("clients", gettext("Clients"), clients, charts.PALETTE[0]),
+                    charts.Series("freelancers", gettext("Freelancers"), freelancers, charts.PALETTE[1])]),
         "projects": charts.bar_chart(
             chart_id="projects-chart", title="Projects and proposals over time",
             description=f"Projects posted and proposals sent per {per}, {span}: {sum(posted)} projects and "
                         f"{sum(proposals)} proposals in all.",
-            labels=labels, tooltips=tooltips, y_label="Count", x_label=x_label,
-            series=[charts.Series("projects", "Projects posted", posted, charts.PALETTE[0]),
-                    charts.Series("proposals", "Proposals sent", proposals, charts.PALETTE[3])]),
+            labels=labels, tooltips=tooltips, y_label=gettext("Count"), x_label=x_label,
+            series=[charts.Series("projects", gettext("Projects posted"), posted, charts.PALETTE[0]),
+                    charts.Series("proposals", gettext("Proposals sent"), proposals, charts.PALETTE[3])]),
         "revenue": charts.line_chart(
             chart_id="revenue-chart", title="Revenue over time",
             description=f"Escrow fundings, platform fees and refunds per {per} in {currency}, {span}: "
                         f"{money_value(sum(fundings))} funded, {money_value(sum(fees))} in fees and "
                         f"{money_value(sum(refunds))} refunded.",
-            labels=labels, tooltips=tooltips, y_label=f"Amount ({currency})", x_label=x_label,
+            labels=labels, tooltips=tooltips, y_label=gettext("Amount ({currency})").format(currency=currency),
+            x_label=x_label,
             value_text=money_value, integer=False,
-            series=[charts.Series("fundings", "Fundings", fundings, charts.PALETTE[0]),
-                    charts.Series("fees", "Platform fees", fees, charts.PALETTE[2]),
-                    charts.Series("refunds", "Refunds", refunds, charts.PALETTE[4])]),
+            series=[charts.Series("fundings", gettext("Fundings"), fundings, charts.PALETTE[0]),
+                    charts.Series("fees", gettext("Platform fees"), fees, charts.PALETTE[2]),
+                    charts.Series("refunds", gettext("Refunds"), refunds, charts.PALETTE[4])]),
     }
 
 

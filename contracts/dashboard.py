@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.money import money_text
@@ -103,13 +104,13 @@ def profile_steps(user: User) -> list[ProfileStep]:
     has_portfolio = PortfolioItem.objects.filter(freelancer=user).exists()
     settings_link, portfolio_link = "/settings/profile/", "/portfolio/"
     return [
-        ProfileStep("A headline", bool(user.headline), settings_link),
-        ProfileStep("A short bio", bool(user.bio), settings_link),
-        ProfileStep("Your skills", user.skills.exists(), settings_link),
-        ProfileStep("Your hourly rate", user.hourly_rate is not None, settings_link),
-        ProfileStep("A photo", bool(user.avatar), settings_link),
-        ProfileStep("Your country", bool(user.country), settings_link),
-        ProfileStep("A portfolio item", has_portfolio, portfolio_link),
+        ProfileStep(_("A headline"), bool(user.headline), settings_link),
+        ProfileStep(_("A short bio"), bool(user.bio), settings_link),
+        ProfileStep(_("Your skills"), user.skills.exists(), settings_link),
+        ProfileStep(_("Your hourly rate"), user.hourly_rate is not None, settings_link),
+        ProfileStep(_("A photo"), bool(user.avatar), settings_link),
+        ProfileStep(_("Your country"), bool(user.country), settings_link),
+        ProfileStep(_("A portfolio item"), has_portfolio, portfolio_link),
     ]
 
 

@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -43,8 +46,8 @@ def thread_message_check(body: str, evidence: UploadedFile | None) -> tuple[str,
     the trimmed body and the file's kind. 400 for an empty message or a refused file."""
     body = body.strip()
     if not body and evidence is None:
-        raise ApplicationError("Invalid input: write an answer or add a file.", code="validation_error",
-                               errors={"body": ["Write an answer or add a file."]})
+        raise ApplicationError(gettext("Invalid input: write an answer or add a file."), code="validation_error",
+                               errors={"body": [gettext("Write an answer or add a file.")]})
     return body, (file_check(evidence, field="evidence") if evidence is not None else None)
 
 
@@ -76,10 +79,11 @@ def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: Uplo
         message = DisputeMessage(dispute=locked, author=by, author_role=actor, body=body)
         attach_evidence(message, evidence, kind, prefix=f"dispute-{locked.pk}")
         message.save()
-        who = "Our staff" if actor == STAFF else by.get_full_name()
+        who = _("Our staff") if actor == STAFF else by.get_full_name()
         for person in (contract.client, contract.freelancer):
             if person.pk != by.pk:
                 notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                       title=f"{who} answered in the dispute on “{dispute.milestone.title}”",
+                       title=format_lazy(_("{name} answered in the dispute on “{title}”"), name=who,
+                                         title=dispute.milestone.title),
                        message=body[:300], data={"contract_id": contract.pk, "dispute_id": locked.pk})
     return message

@@ -19,11 +19,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.money import money_text, to_minor
+from core.money import Money, to_minor
 from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
@@ -81,7 +85,7 @@ REMINDER_DAYS_BEFORE = 5
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 def _lock(milestone: Milestone) -> Milestone:
@@ -132,13 +136,13 @@ def _url(contract: Contract) -> str:
     return f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
 
 
-def _tell(user: User, kind: str, title: str, milestone: Milestone, template: str, message: str = "") -> None:
+def _tell(user: User, kind: str, title: "str | Promise", milestone: Milestone, template: str,
+          message: "str | Promise" = "") -> None:
     contract = milestone.contract
     notify(user=user, kind=kind, title=title, message=message,
            data={"contract_id": contract.pk, "milestone_id": milestone.pk}, email_template=template,
            email_context={"milestone_title": milestone.title, "contract_title": contract.title,
-                          "contract_url": _url(contract), "amount": money_text(to_minor(milestone.amount),
-                                                                                 milestone.currency)})
+                          "contract_url": _url(contract), "amount": Money.of(milestone.amount, milestone.currency)})
 
 
 # --- creating milestones ------------------------------------------------------------------------
@@ -150,7 +154,7 @@ def milestone_create(*, contract: Contract, by: User, data: dict[str, Any]) -> M
     if by.pk != contract.client_id:
         raise _only("client")
     if contract.status != ContractStatus.ACTIVE:
-        raise Conflict("Milestones can be added while the contract is active.", code="contract_not_active")
+        raise Conflict(gettext("Milestones can be added while the contract is active."), code="contract_not_active")
     currency = data.get("currency") or contract.currency
     if currency != contract.currency:
         raise ApplicationError(f"Invalid input: this contract is in {contract.currency.upper()}.",
@@ -233,9 +237,10 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.PENDING:
-            raise Conflict("This milestone is already funded.", code="already_funded")
+            raise Conflict(gettext("This milestone is already funded."), code="already_funded")
         if locked.contract.status != ContractStatus.ACTIVE:
-            raise Conflict("Milestones can be funded while the contract is active.", code="contract_not_active")
+            raise Conflict(gettext("Milestones can be funded while the contract is active."),
+                           code="contract_not_active")
         left = payments.operation_open(subject_type=SUBJECT, subject_id=locked.pk, purposes=MONEY_IN_FLIGHT)
         if left is not None:
             # An attempt Stripe did not answer (or a process that died): asked again with its own key.
@@ -278,12 +283,13 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     milestone.funded_at = timezone.now()
     milestone.fee_percent = Decimal(str(settings.PLATFORM_FEE_PERCENT))  # fixed now, taken at release
     milestone.save(update_fields=["status", "payment_intent_id", "funded_at", "fee_percent", "updated_at"])
-    _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, f"“{milestone.title}” is funded: start work",
+    _tell(contract.freelancer, NotificationKind.MILESTONE_FUNDED, format_lazy(_("“{title}” is funded: start work"),
+                                                                        title=milestone.title),
           milestone, "milestone_funded")
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You paid {money_text(payment.amount, payment.currency)} into escrow",
+           title=format_lazy(_("You paid {amount} into escrow"), amount=Money(payment.amount, payment.currency)),
            data={"payment_id": payment.pk, "contract_id": contract.pk}, email_template="payment_sent",
-           email_context={"amount": money_text(payment.amount, payment.currency), "contract_title": contract.title,
+           email_context={"amount": Money(payment.amount, payment.currency), "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{payment.pk}/receipt/"})
 
 
@@ -364,9 +370,10 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
             stored.file.save(f"{uuid.uuid4().hex}.{kind.extension}", upload, save=False)
             stored.save()
         _tell(contract.client, NotificationKind.MILESTONE_SUBMITTED,
-              f"{by.get_full_name()} submitted “{locked.title}”", locked, "milestone_submitted",
-              message=f"Approve it or ask for changes within {settings.ESCROW_AUTO_RELEASE_DAYS} days; "
-                      "after that it is approved for you.")
+              format_lazy(_("{name} submitted “{title}”"), name=by.get_full_name(), title=locked.title), locked,
+              "milestone_submitted",
+              message=format_lazy(_("Approve it or ask for changes within {days} days; after that it is approved "
+                                    "for you."), days=settings.ESCROW_AUTO_RELEASE_DAYS))
     return locked
 
 
@@ -376,11 +383,12 @@ def milestone_request_changes(*, milestone: Milestone, by: User, note: str) -> M
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status != MilestoneStatus.SUBMITTED:
-            raise Conflict("Changes can be requested on submitted work.", code="invalid_transition")
+            raise Conflict(gettext("Changes can be requested on submitted work."), code="invalid_transition")
         _move(locked, "request_changes", by, note)
         locked.auto_release_at = None
         locked.save(update_fields=["status", "auto_release_at", "updated_at"])
-        _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, f"Changes requested on “{locked.title}”",
+        _tell(contract.freelancer, NotificationKind.MILESTONE_CHANGES, format_lazy(_("Changes requested on “{title}”"),
+                                                                                   title=locked.title),
               locked, "milestone_changes_requested", message=note[:500])
     return locked
 
@@ -396,7 +404,7 @@ def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.RELEASED:
-            raise Conflict("This milestone is already approved and paid.", code="already_released")
+            raise Conflict(gettext("This milestone is already approved and paid."), code="already_released")
         if locked.status != MilestoneStatus.SUBMITTED:
             raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
                            "only submitted work is.", code="invalid_transition")
@@ -429,14 +437,15 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
     release = holdings.release(_holding(milestone), gross_minor, description=f"Payment for “{milestone.title}”")
-    net = money_text(release.amount, release.currency)
+    net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"You earned {net} for “{milestone.title}”", data={"payment_id": release.pk,
-                                                                   "contract_id": contract.pk},
+           title=format_lazy(_("You earned {amount} for “{title}”"), amount=net, title=milestone.title),
+           data={"payment_id": release.pk, "contract_id": contract.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
-    _tell(contract.client, NotificationKind.MILESTONE_APPROVED, f"“{milestone.title}” is approved and paid",
+    _tell(contract.client, NotificationKind.MILESTONE_APPROVED, format_lazy(_("“{title}” is approved and paid"),
+                                                                          title=milestone.title),
           milestone, "milestone_approved")
 
 
@@ -455,10 +464,10 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status == MilestoneStatus.DISPUTED:
-            raise Conflict("This milestone is in dispute: staff settle it by resolving the dispute.",
+            raise Conflict(gettext("This milestone is in dispute: staff settle it by resolving the dispute."),
                            code="in_dispute")
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+            raise Conflict(gettext("Only funded milestones that are not paid out can be refunded."),
                            code="invalid_transition")
         _no_money_in_flight(locked)
         _check(locked, "refund", actor)
@@ -485,16 +494,16 @@ def _refund_request(milestone: Milestone, by: User, note: str) -> Milestone:
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Only funded milestones that are not paid out can be refunded.",
+            raise Conflict(gettext("Only funded milestones that are not paid out can be refunded."),
                            code="invalid_transition")
         if locked.refund_requested_at is None:
             _move(locked, "request_refund", by, f"refund requested: {note}", actor=CLIENT)
             locked.refund_requested_at = timezone.now()
             locked.save(update_fields=["refund_requested_at", "updated_at"])
             _tell(locked.contract.freelancer, NotificationKind.MILESTONE_CHANGES,
-                  f"{by.get_full_name()} asks for a refund of “{locked.title}”", locked,
-                  "milestone_changes_requested",
-                  message=(note or "Agree by refunding it from the contract page, or talk it over in chat.")[:500])
+                  format_lazy(_("{name} asks for a refund of “{title}”"), name=by.get_full_name(), title=locked.title),
+                  locked, "milestone_changes_requested",
+                  message=note[:500] or _("Agree by refunding it from the contract page, or talk it over in chat."))
     return locked
 
 
@@ -508,7 +517,8 @@ def _refunded(milestone: Milestone, by: User | None, amount_minor: int, note: st
     milestone.save(update_fields=["status", "refunded_at", "auto_release_at", "updated_at"])
     refund = Payment.objects.filter(kind=Payment.Kind.REFUND, milestone_id=milestone.pk).order_by("-id").first()
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=f"{money_text(amount_minor, milestone.currency)} refunded for “{milestone.title}”",
+           title=format_lazy(_("{amount} refunded for “{title}”"), amount=Money(amount_minor, milestone.currency),
+                             title=milestone.title),
            data={"payment_id": refund.pk if refund else None, "contract_id": contract.pk})
 
 
@@ -520,14 +530,14 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         raise _not_found()
     _allowed(milestone, "open_dispute", by)
     if not reason.strip():
-        raise ApplicationError("Invalid input: say what went wrong.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: say what went wrong."), code="validation_error",
                                errors={"reason": ["Say what went wrong."]})
     if evidence is not None:
         file_check(evidence, field="evidence")
     with transaction.atomic():
         locked = _lock(milestone)
         if locked.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
-            raise Conflict("Disputes are opened on funded or submitted milestones.", code="invalid_transition")
+            raise Conflict(gettext("Disputes are opened on funded or submitted milestones."), code="invalid_transition")
         _no_money_in_flight(locked)
         before = locked.status
         _move(locked, "open_dispute", by, reason)
@@ -543,7 +553,8 @@ def dispute_open(*, contract: Contract, milestone: Milestone, by: User, reason: 
         contract_act(contract=contract, action="open_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         for person in (other, by):
-            notify(user=person, kind=NotificationKind.DISPUTE_OPENED, title=f"Dispute opened on “{locked.title}”",
+            notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
+                   title=format_lazy(_("Dispute opened on “{title}”"), title=locked.title),
                    message=reason[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                    email_template="dispute_opened",
                    email_context={"contract_title": contract.title, "contract_url": _url(contract),
@@ -557,7 +568,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
     if not by.is_staff:
         raise _not_found()
     if resolution not in RESOLUTION_ACTIONS:
-        raise ApplicationError("Invalid input: choose release, refund or split.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: choose release, refund or split."), code="validation_error",
                                errors={"resolution": ["Choose release, refund or split."]})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
@@ -620,7 +631,8 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
     if not contract.is_party(by):
         raise _not_found()
     if by.pk != dispute.opened_by_id:
-        raise ApplicationError("Only the person who opened the dispute can withdraw it.", code="permission_denied",
+        raise ApplicationError(gettext("Only the person who opened the dispute can withdraw it."),
+                               code="permission_denied",
                                status_code=403)
     actor = role_of(contract, by)
     with transaction.atomic():
@@ -645,8 +657,10 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
             contract_act(contract=contract, action="close_dispute", by=by)
         other = contract.freelancer if by.pk == contract.client_id else contract.client
         notify(user=other, kind=NotificationKind.DISPUTE_RESOLVED,
-               title=f"{by.get_full_name()} withdrew the dispute on “{milestone.title}”",
-               message=f"The milestone is {milestone.get_status_display().lower()} again.",
+               title=format_lazy(_("{name} withdrew the dispute on “{title}”"), name=by.get_full_name(),
+                                 title=milestone.title),
+               message=format_lazy(_("The milestone is {status} again."),
+                                   status=milestone.get_status_display().lower()),
                data={"contract_id": contract.pk, "dispute_id": dispute.pk})
     return dispute
 
@@ -689,12 +703,14 @@ def _remind(milestone: Milestone, now: Any) -> bool:
         days = max(1, round((locked.auto_release_at - now).total_seconds() / 86400))
         contract = locked.contract
         notify(user=contract.client, kind=NotificationKind.MILESTONE_SUBMITTED,
-               title=f"“{locked.title}” will be approved automatically in {days} days",
-               message="Review the work, approve it or ask for changes before then.",
+               title=format_lazy(ngettext_lazy("“{title}” will be approved automatically in {days} day",
+                                               "“{title}” will be approved automatically in {days} days", days),
+                                 title=locked.title, days=days),
+               message=_("Review the work, approve it or ask for changes before then."),
                data={"contract_id": contract.pk, "milestone_id": locked.pk},
                email_template="milestone_auto_release_reminder",
                email_context={"milestone_title": locked.title, "contract_title": contract.title,
                               "contract_url": _url(contract), "days": days,
-                              "auto_release_date": f"{locked.auto_release_at:%d %B %Y}",
-                              "amount": money_text(to_minor(locked.amount), locked.currency)})
+                              "auto_release_at": locked.auto_release_at,
+                              "amount": Money.of(locked.amount, locked.currency)})
     return True

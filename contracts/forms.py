@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import MultipleFileField
 from payments.forms import TestCardForm  # noqa: F401  (the funding form of the milestones)
@@ -24,28 +25,29 @@ def prefix_for(milestone_id: int, action: str) -> str:
 class MilestoneForm(forms.Form):
     """The client adds a milestone: a part of the work paid into escrow on its own."""
 
-    title = forms.CharField(label="Title", max_length=200,
-                            help_text="A part of the work that can be delivered and paid on its own, "
-                                      "e.g. “Designs for the home page”.")
-    description = forms.CharField(label="Description", max_length=5000, required=False,
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("A part of the work that can be delivered and paid on its own, "
+                                      "e.g. “Designs for the home page”."))
+    description = forms.CharField(label=_("Description"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="What the freelancer delivers for this milestone.")
-    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.50"),
+                                  help_text=_("What the freelancer delivers for this milestone."))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.50"),
                                 widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    due_date = forms.DateField(label="Due date", required=False,
+    due_date = forms.DateField(label=_("Due date"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, currency: str = "usd", fee_percent: int = 10, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "milestone")
         super().__init__(*args, **kwargs)
-        self.fields["amount"].label = f"Amount ({currency.upper()})"
-        self.fields["amount"].help_text = (f"Paid into escrow when you fund the milestone. The freelancer receives "
-                                           f"it less the {fee_percent}% platform fee when you approve the work.")
+        self.fields["amount"].label = _("Amount ({currency})").format(currency=currency.upper())
+        self.fields["amount"].help_text = _("Paid into escrow when you fund the milestone. The freelancer receives it "
+                                            "less the {fee_percent}% platform fee when you approve the work.").format(
+                                                fee_percent=fee_percent)
 
     def clean_due_date(self) -> Any:
         due = self.cleaned_data.get("due_date")
         if due and due < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later date.")
+            raise forms.ValidationError(_("Choose today or a later date."))
         return due
 
     def service_data(self, currency: str) -> dict[str, Any]:
@@ -59,35 +61,35 @@ class ElementsFundForm(forms.Form):
 
 
 class SubmitWorkForm(forms.Form):
-    note = forms.CharField(label="Note to the client", max_length=5000, required=False,
+    note = forms.CharField(label=_("Note to the client"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="What you delivered, and where to find it.")
-    files = MultipleFileField(label="Files", max_files=10,
-                              help_text="PDF, images, text, office documents or zip; up to 10 MB each.")
+                           help_text=_("What you delivered, and where to find it."))
+    files = MultipleFileField(label=_("Files"), max_files=10,
+                              help_text=_("PDF, images, text, office documents or zip; up to 10 MB each."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors and not (data.get("note") or "").strip() and not data.get("files"):
-            raise forms.ValidationError("Add a note or a file describing what you delivered.")
+            raise forms.ValidationError(_("Add a note or a file describing what you delivered."))
         return data
 
 
 class RequestChangesForm(forms.Form):
-    note = forms.CharField(label="What should change?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="The freelancer sees this note; the milestone stays funded meanwhile.")
+    note = forms.CharField(label=_("What should change?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("The freelancer sees this note; the milestone stays funded meanwhile."))
 
 
 class RefundForm(forms.Form):
-    note = forms.CharField(label="Reason for the refund", max_length=2000, required=False,
+    note = forms.CharField(label=_("Reason for the refund"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="The client sees this note.")
+                           help_text=_("The client sees this note."))
 
 
 class DisputeForm(forms.Form):
-    reason = forms.CharField(label="What went wrong?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Our staff read both sides and decide: release, refund or split.")
-    evidence = forms.FileField(label="Evidence", required=False,
-                               help_text="A file that shows what happened (PDF, image, text or zip; up to 10 MB).")
+    reason = forms.CharField(label=_("What went wrong?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Our staff read both sides and decide: release, refund or split."))
+    evidence = forms.FileField(label=_("Evidence"), required=False,
+                               help_text=_("A file that shows what happened (PDF, image, text or zip; up to 10 MB)."))
 
 
 # --- reviews ------------------------------------------------------------------------------------
@@ -96,28 +98,28 @@ RATINGS = [("5", "5: Excellent"), ("4", "4: Good"), ("3", "3: OK"), ("2", "2: Po
 
 
 class ReviewForm(forms.Form):
-    rating = forms.TypedChoiceField(label="Your rating", choices=RATINGS, coerce=int, widget=forms.RadioSelect,
+    rating = forms.TypedChoiceField(label=_("Your rating"), choices=RATINGS, coerce=int, widget=forms.RadioSelect,
                                     error_messages={"required": "Choose a rating from 1 to 5."})
-    comment = forms.CharField(label="Comment", max_length=5000, required=False,
+    comment = forms.CharField(label=_("Comment"), max_length=5000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text="What went well, and what could have gone better.")
+                              help_text=_("What went well, and what could have gone better."))
 
 
 # --- a dispute's page ---------------------------------------------------------------------------
 
 
 class DisputeAnswerForm(forms.Form):
-    body = forms.CharField(label="Your answer", max_length=5000, required=False,
+    body = forms.CharField(label=_("Your answer"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text="Both parties and our staff read the whole thread.")
-    evidence = forms.FileField(label="Evidence", required=False,
-                               help_text="A file that supports your answer (PDF, image, text, office document or "
-                                         "zip; up to 10 MB).")
+                           help_text=_("Both parties and our staff read the whole thread."))
+    evidence = forms.FileField(label=_("Evidence"), required=False,
+                               help_text=_("A file that supports your answer (PDF, image, text, office document or "
+                                         "zip; up to 10 MB)."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors and not (data.get("body") or "").strip() and not data.get("evidence"):
-            raise forms.ValidationError("Write an answer or add a file.")
+            raise forms.ValidationError(_("Write an answer or add a file."))
         return data
 
 
@@ -126,14 +128,14 @@ RESOLUTIONS = [("release", "Release it all to the freelancer"), ("refund", "Refu
 
 
 class DisputeResolveForm(forms.Form):
-    resolution = forms.ChoiceField(label="Decision", choices=RESOLUTIONS, widget=forms.RadioSelect,
+    resolution = forms.ChoiceField(label=_("Decision"), choices=RESOLUTIONS, widget=forms.RadioSelect,
                                    error_messages={"required": "Choose release, refund or split."})
-    freelancer_amount = forms.DecimalField(label="Freelancer's part", max_digits=12, decimal_places=2,
+    freelancer_amount = forms.DecimalField(label=_("Freelancer's part"), max_digits=12, decimal_places=2,
                                            required=False, min_value=Decimal("0.01"),
                                            widget=forms.NumberInput(attrs=MONEY_WIDGET),
-                                           help_text="For a split: the amount released to the freelancer (less "
-                                                     "the fee); the rest is refunded to the client.")
-    note = forms.CharField(label="Note to both parties", max_length=5000, required=False,
+                                           help_text=_("For a split: the amount released to the freelancer (less "
+                                                     "the fee); the rest is refunded to the client."))
+    note = forms.CharField(label=_("Note to both parties"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, currency: str = "usd", **kwargs: Any) -> None:
@@ -144,5 +146,5 @@ class DisputeResolveForm(forms.Form):
         data = super().clean()
         if data.get("resolution") == "split" and data.get("freelancer_amount") is None \
                 and "freelancer_amount" not in self.errors:
-            self.add_error("freelancer_amount", "Say how much the freelancer receives.")
+            self.add_error("freelancer_amount", _("Say how much the freelancer receives."))
         return data

@@ -3,16 +3,17 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusChange
 from core.money import fee_minor, to_minor
 
 
 class ContractStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    DISPUTED = "disputed", "Disputed"
-    CANCELLED = "cancelled", "Cancelled"
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    DISPUTED = "disputed", _("Disputed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Contract(models.Model):
@@ -60,18 +61,18 @@ class ContractStatusChange(StatusChange):
 
 
 class MilestoneStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for funding"
-    FUNDED = "funded", "Funded (in escrow)"
-    SUBMITTED = "submitted", "Work submitted"
-    RELEASED = "released", "Approved and paid"
-    REFUNDED = "refunded", "Refunded"
-    DISPUTED = "disputed", "In dispute"
+    PENDING = "pending", _("Waiting for funding")
+    FUNDED = "funded", _("Funded (in escrow)")
+    SUBMITTED = "submitted", _("Work submitted")
+    RELEASED = "released", _("Approved and paid")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTED = "disputed", _("In dispute")
 
 
 class ChargebackStatus(models.TextChoices):
-    OPEN = "open", "Chargeback open"
-    WON = "won", "Chargeback won"
-    LOST = "lost", "Chargeback lost"
+    OPEN = "open", _("Chargeback open")
+    WON = "won", _("Chargeback won")
+    LOST = "lost", _("Chargeback lost")
 
 
 class Milestone(models.Model):
@@ -184,14 +185,14 @@ class SubmissionFile(models.Model):
 
 class Dispute(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Resolution(models.TextChoices):
-        RELEASE = "release", "Released to the freelancer"
-        REFUND = "refund", "Refunded to the client"
-        SPLIT = "split", "Split between both"
+        RELEASE = "release", _("Released to the freelancer")
+        REFUND = "refund", _("Refunded to the client")
+        SPLIT = "split", _("Split between both")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
@@ -273,11 +274,11 @@ class TimeEntry(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", "Open (week in progress)"
-    IN_REVIEW = "in_review", "In review"
-    DISPUTED = "disputed", "Disputed"
-    PAID = "paid", "Paid"
-    REFUNDED = "refunded", "Cancelled (not charged)"
+    OPEN = "open", _("Open (week in progress)")
+    IN_REVIEW = "in_review", _("In review")
+    DISPUTED = "disputed", _("Disputed")
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Cancelled (not charged)")
 
 
 class WeeklyInvoice(models.Model):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit
 from core.money import money_text, to_minor
@@ -41,9 +42,9 @@ def chargeback_changed(sender: Any, payment_intent_id: str, dispute_id: str, sta
 
 NEXT_STEP = {
     # (viewer is the client, milestone status): what to do next
-    (True, "pending"): "Fund it to start the work.",
-    (True, "submitted"): "Review the submitted work and approve it.",
-    (False, "funded"): "It is funded: deliver the work.",
+    (True, "pending"): _("Fund it to start the work."),
+    (True, "submitted"): _("Review the submitted work and approve it."),
+    (False, "funded"): _("It is funded: deliver the work."),
 }
 
 

@@ -12,6 +12,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -41,12 +44,12 @@ def review_writer(field: str) -> ReviewWriter | None:
 def review_create(*, contract: Contract, reviewer: User, rating: int, comment: str = "") -> Review:
     """Each party of a completed contract rates the other once. Both are revealed together."""
     if not contract.is_party(reviewer):
-        raise ApplicationError("Invalid input: There is no such contract.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: There is no such contract."), code="validation_error",
                                errors={"contract_id": ["There is no such contract."]})
     if contract.status != ContractStatus.COMPLETED:
-        raise Conflict("Reviews open once the contract is completed.", code="contract_not_completed")
+        raise Conflict(gettext("Reviews open once the contract is completed."), code="contract_not_completed")
     if not has_paid_work(contract):
-        raise Conflict("Reviews are for paid work: nothing was approved and paid on this contract.",
+        raise Conflict(gettext("Reviews are for paid work: nothing was approved and paid on this contract."),
                        code="no_paid_work")
     reviewee_id = contract.freelancer_id if reviewer.pk == contract.client_id else contract.client_id
     blind_until = (contract.completed_at or timezone.now()) + timedelta(days=REVIEW_BLIND_DAYS)
@@ -58,7 +61,7 @@ def review_create(*, contract: Contract, reviewer: User, rating: int, comment: s
                 review = Review.objects.create(contract_id=contract.pk, reviewer=reviewer, reviewee_id=reviewee_id,
                                                rating=rating, comment=comment.strip(), visible_from=blind_until)
         except IntegrityError as exc:
-            raise Conflict("You already reviewed this contract.", code="duplicate_review") from exc
+            raise Conflict(gettext("You already reviewed this contract."), code="duplicate_review") from exc
         both = Review.objects.filter(contract_id=contract.pk)
         if both.count() == 2:  # both have written: both are shown now (unless they already are)
             both.update(visible_from=Least("visible_from", timezone.now()))
@@ -80,8 +83,8 @@ def has_paid_work(contract: Contract) -> bool:
 def _tell_review_received(review: Review, contract: Contract) -> None:
     reviewee = review.reviewee
     notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
-           title=f"{review.reviewer.get_full_name()} reviewed your work together",
-           message="It shows once you have written yours, or 14 days after the contract ended.",
+           title=format_lazy(_("{name} reviewed your work together"), name=review.reviewer.get_full_name()),
+           message=_("It shows once you have written yours, or 14 days after the contract ended."),
            data={"contract_id": contract.pk, "review_id": review.pk}, email_template="review_received",
            email_context={"reviewer_name": review.reviewer.get_full_name(), "contract_title": contract.title,
                           "profile_url": f"{settings.FRONTEND_URL}/freelancers/{reviewee.pk}/"})

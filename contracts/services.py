@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.audit import audit
@@ -46,11 +47,11 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
     end with one contract; the second answers 409.
     """
     if proposal.project.client_id != by.pk:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=proposal.project_id)
         if Contract.objects.filter(project=project).exists() or project.status != ProjectStatus.OPEN:
-            raise Conflict("This project already has a contract or is not open.", code="project_not_open")
+            raise Conflict(gettext("This project already has a contract or is not open."), code="project_not_open")
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status not in (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED):
             raise Conflict(f"A {proposal.get_status_display().lower()} proposal cannot be accepted.",
@@ -83,20 +84,25 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
 
 def _tell_contract_started(contract: Contract, rejected: list[Proposal]) -> None:
     from django.conf import settings
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy as _
 
-    from core.money import money_text, to_minor
+    from core.money import Money
     from marketplace import notices
     from messaging.models import NotificationKind
     from messaging.notifications import notify
 
     url = f"{settings.FRONTEND_URL}/contracts/{contract.pk}/"
     notify(user=contract.freelancer, kind=NotificationKind.PROPOSAL_ACCEPTED,
-           title=f"Your proposal for “{contract.title}” was accepted", data={"contract_id": contract.pk},
+           title=format_lazy(_("Your proposal for “{title}” was accepted"), title=contract.title),
+           data={"contract_id": contract.pk},
            email_template="proposal_accepted", email_context={"project_title": contract.title, "contract_url": url})
-    amount = money_text(to_minor(contract.total_amount), contract.currency)
+    amount = Money.of(contract.total_amount, contract.currency)
     for person, other in ((contract.client, contract.freelancer), (contract.freelancer, contract.client)):
-        notify(user=person, kind=NotificationKind.CONTRACT_CREATED, title=f"Contract started: “{contract.title}”",
-               message=f"With {other.get_full_name()}, for {amount}.", data={"contract_id": contract.pk},
+        notify(user=person, kind=NotificationKind.CONTRACT_CREATED,
+               title=format_lazy(_("Contract started: “{title}”"), title=contract.title),
+               message=format_lazy(_("With {name}, for {amount}."), name=other.get_full_name(), amount=amount),
+               data={"contract_id": contract.pk},
                email_template="contract_created",
                email_context={"contract_title": contract.title, "other_party_name": other.get_full_name(),
                               "contract_url": url, "amount": amount})
@@ -160,15 +166,15 @@ def completion_refusal(contract: Contract) -> Conflict | None:
     milestones = contract.milestones.all()
     if contract.contract_type == "hourly" and contract.invoices.filter(
             status__in=["open", "in_review", "disputed"]).exists():
-        return Conflict("Hours on this contract are still to be billed or paid: weeks are closed on Monday "
-                        "and paid once reviewed.", code="hours_not_settled")
+        return Conflict(gettext("Hours on this contract are still to be billed or paid: weeks are closed on Monday "
+                        "and paid once reviewed."), code="hours_not_settled")
     if milestones.filter(status__in=["funded", "submitted", "disputed"]).exists():
-        return Conflict("Money is still in escrow on this contract: approve, refund or settle those milestones "
-                        "first.", code="escrow_not_settled")
+        return Conflict(gettext("Money is still in escrow on this contract: approve, refund or settle those milestones "
+                        "first."), code="escrow_not_settled")
     paid_hours = contract.contract_type == "hourly" and contract.invoices.filter(status="paid").exists()
     if not paid_hours and not milestones.filter(status="released").exists():
-        return Conflict("Nothing has been paid on this contract yet: a contract is completed once at least one "
-                        "milestone is approved and paid.", code="nothing_paid")
+        return Conflict(gettext("Nothing has been paid on this contract yet: a contract is completed once at least one "
+                        "milestone is approved and paid."), code="nothing_paid")
     return None
 
 
@@ -176,13 +182,14 @@ def contract_update(*, contract: Contract, by: User, data: dict) -> Contract:
     """The client may retitle the contract or reword its terms while it is active, and set an hourly contract's
     weekly limit (`weekly_limit_set`)."""
     if not contract.is_party(by):
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if by.pk != contract.client_id:
-        raise ApplicationError("Only the client edits the contract.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only the client edits the contract."),
+                               code="permission_denied", status_code=403)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.status != ContractStatus.ACTIVE:
-            raise Conflict("Only an active contract can be edited.", code="contract_not_active")
+            raise Conflict(gettext("Only an active contract can be edited."), code="contract_not_active")
         for field in ("title", "terms"):
             if field in data:
                 setattr(contract, field, data[field].strip())
@@ -196,18 +203,19 @@ def weekly_limit_set(*, contract: Contract, by: User, hours: int | None) -> Cont
     """The client of an hourly contract sets the hours a week they pay for at most (None: no limit). It applies
     to every week not closed yet, the one in progress included; a closed week keeps the limit on its invoice."""
     if not contract.is_party(by):
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if by.pk != contract.client_id:
-        raise ApplicationError("Only the client sets the weekly limit.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only the client sets the weekly limit."), code="permission_denied",
+                               status_code=403)
     if hours is not None and not 1 <= hours <= 168:
         raise ApplicationError("Invalid input: between 1 and 168 hours.", code="validation_error",
-                               errors={"weekly_limit_hours": ["Between 1 and 168 hours."]})
+                               errors={"weekly_limit_hours": [gettext("Between 1 and 168 hours.")]})
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.contract_type != "hourly":
-            raise Conflict("Only an hourly contract has a weekly limit.", code="not_hourly")
+            raise Conflict(gettext("Only an hourly contract has a weekly limit."), code="not_hourly")
         if locked.status not in (ContractStatus.ACTIVE, ContractStatus.DISPUTED):
-            raise Conflict("Only an active contract can be changed.", code="contract_not_active")
+            raise Conflict(gettext("Only an active contract can be changed."), code="contract_not_active")
         old = locked.weekly_limit_hours
         locked.weekly_limit_hours = hours
         locked.save(update_fields=["weekly_limit_hours", "updated_at"])

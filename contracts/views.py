@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -152,7 +153,7 @@ def contract_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         services.contract_complete(contract=contract, by=request.user)
     except ApplicationError as exc:
         return _contract_page(request, contract, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, "The contract is completed. You can now review each other.")
+    messages.success(request, _("The contract is completed. You can now review each other."))
     return redirect("contract_detail", pk=pk)
 
 
@@ -319,22 +320,25 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         return _refused(request, contract, None, exc, form, key)
     money = fee_lines(milestone.amount, milestone.currency)
-    messages.success(request, f"Milestone “{milestone.title}” is added for {money['amount']}. Fund it to let "
-                              f"{contract.freelancer.first_name} start: the money is held in escrow until you "
-                              "approve the work.")
+    messages.success(request,
+                     _("Milestone “{title}” is added for {amount}. Fund it to let {name} start: the money is held "
+                                "in escrow until you approve the work.").format(
+                                    title=milestone.title, amount=money["amount"], name=contract.freelancer.first_name))
     return _back(contract, milestone)
 
 
 def _fund_message(request: HttpRequest, milestone: Milestone, status: str) -> None:
     if status == "succeeded":
         money = fee_lines(milestone.amount, milestone.currency)
-        messages.success(request, f"“{milestone.title}” is funded: {money['amount']} is held in escrow. "
-                                  f"{milestone.contract.freelancer.first_name} can start the work.")
+        messages.success(request,
+                         _("“{title}” is funded: {amount} is held in escrow. {name} can start the work.").format(
+                                      title=milestone.title, amount=money["amount"],
+                                      name=milestone.contract.freelancer.first_name))
     elif status == "requires_action":
         messages.warning(request, "Your bank asks you to confirm this payment. The milestone is funded once you "
                                   "have confirmed it.")
     elif status == "processing":
-        messages.info(request, "The payment is processing: the milestone is funded as soon as it completes.")
+        messages.info(request, _("The payment is processing: the milestone is funded as soon as it completes."))
     else:
         messages.error(request, "The payment is not complete: the milestone is not funded. Enter your card "
                                 "details again, or use another card.")
@@ -406,13 +410,13 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
     contract = _contract_or_404(request, pk)
     milestone = _milestone_or_404(contract, milestone_pk)
     if request.user.pk != contract.client_id:
-        messages.error(request, "Only the client funds milestones.")
+        messages.error(request, _("Only the client funds milestones."))
         return _back(contract, milestone)
     if milestone.status != MilestoneStatus.PENDING:
-        messages.info(request, f"“{milestone.title}” is already funded.")
+        messages.info(request, _("“{title}” is already funded.").format(title=milestone.title))
         return _back(contract, milestone)
     if not milestone.payment_intent_id:
-        messages.error(request, "There is no payment to confirm yet: fund the milestone first.")
+        messages.error(request, _("There is no payment to confirm yet: fund the milestone first."))
         return _back(contract, milestone)
     try:
         intent = payments.payment_intent_state(milestone.payment_intent_id)
@@ -420,7 +424,7 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
             intent = payments.payment_intent_authenticate_test(payment_intent_id=milestone.payment_intent_id,
                                                                client_secret=intent.client_secret or "")
     except payments.PaymentServiceUnavailable:
-        messages.error(request, "The payment service is not answering. Nothing was charged; try again shortly.")
+        messages.error(request, _("The payment service is not answering. Nothing was charged; try again shortly."))
         return _back(contract, milestone)
     if intent.status == "processing":
         _fund_message(request, milestone, "processing")
@@ -452,9 +456,10 @@ def milestone_submit_view(request: HttpRequest, pk: int, milestone_pk: int) -> H
                                 files=form.cleaned_data["files"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
-    messages.success(request, f"Your work on “{milestone.title}” is submitted. {contract.client.first_name} can "
-                              f"approve it or ask for changes; after {settings.ESCROW_AUTO_RELEASE_DAYS} days "
-                              "it is approved automatically.")
+    messages.success(request, _("Your work on “{title}” is submitted. {name} can approve it or ask for changes; after "
+                                "{days} days it is approved automatically.").format(
+                                    title=milestone.title, name=contract.client.first_name,
+                                    days=settings.ESCROW_AUTO_RELEASE_DAYS))
     return _back(contract, milestone)
 
 
@@ -471,8 +476,9 @@ def milestone_request_changes_view(request: HttpRequest, pk: int, milestone_pk: 
         escrow.milestone_request_changes(milestone=milestone, by=request.user, note=form.cleaned_data["note"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
-    messages.success(request, f"You asked for changes on “{milestone.title}”. It stays funded while "
-                              f"{contract.freelancer.first_name} works on them.")
+    messages.success(request,
+                     _("You asked for changes on “{title}”. It stays funded while {name} works on them.").format(
+                                  title=milestone.title, name=contract.freelancer.first_name))
     return _back(contract, milestone)
 
 
@@ -490,9 +496,11 @@ def milestone_approve_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
         return _back(contract, milestone)
     milestone.refresh_from_db()
     money = milestone_money(milestone)
-    messages.success(request, f"You approved “{milestone.title}”: {money['amount']} is released to "
-                              f"{contract.freelancer.get_full_name()}, who receives {money['net']} after the "
-                              f"{money['fee_percent']}% platform fee of {money['fee']}.")
+    messages.success(request, _("You approved “{title}”: {amount} is released to {name}, who receives {net} after the "
+                                "{fee_percent}% platform fee of {fee}.").format(
+                                    title=milestone.title, amount=money["amount"],
+                                    name=contract.freelancer.get_full_name(),
+                                    net=money["net"], fee_percent=money["fee_percent"], fee=money["fee"]))
     return _back(contract, milestone)
 
 
@@ -511,11 +519,14 @@ def milestone_refund_view(request: HttpRequest, pk: int, milestone_pk: int) -> H
         return _refused(request, contract, milestone, exc, form, key)
     money = fee_lines(milestone.amount, milestone.currency)
     if request.user.pk == contract.client_id:
-        messages.success(request, f"You asked {contract.freelancer.get_full_name()} to refund {money['amount']} for "
-                                  f"“{milestone.title}”. The money stays in escrow until they agree.")
+        messages.success(request,
+                         _("You asked {name} to refund {amount} for “{title}”. The money stays in escrow until they "
+                                    "agree.").format(name=contract.freelancer.get_full_name(), amount=money["amount"],
+                                                     title=milestone.title))
     else:
-        messages.success(request, f"You refunded {money['amount']} for “{milestone.title}” to "
-                                  f"{contract.client.get_full_name()}'s card.")
+        messages.success(request, _("You refunded {amount} for “{title}” to {name}'s card.").format(
+                                      amount=money["amount"], title=milestone.title,
+                                      name=contract.client.get_full_name()))
     return _back(contract, milestone)
 
 
@@ -533,8 +544,9 @@ def milestone_dispute_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
                             reason=form.cleaned_data["reason"], evidence=form.cleaned_data["evidence"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
-    messages.success(request, f"A dispute is open on “{milestone.title}”. Its money stays in escrow, and nothing "
-                              "is approved automatically, until our staff settle it; they may contact you both.")
+    messages.success(request, _("A dispute is open on “{title}”. Its money stays in escrow, and nothing is approved "
+                                "automatically, until our staff settle it; they may contact you both.").format(
+                                    title=milestone.title))
     return _back(contract, milestone)
 
 
@@ -554,8 +566,10 @@ def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> Htt
         messages.error(request, str(exc.detail))
         return _back(contract, dispute.milestone)
     dispute.milestone.refresh_from_db()
-    messages.success(request, f"You withdrew the dispute on “{dispute.milestone.title}”: it is back to "
-                              f"“{dispute.milestone.get_status_display()}” and its money stays in escrow.")
+    messages.success(request,
+                     _("You withdrew the dispute on “{title}”: it is back to “{status}” and its money stays in "
+                                "escrow.").format(title=dispute.milestone.title,
+                                                  status=dispute.milestone.get_status_display()))
     return _back(contract, dispute.milestone)
 
 
@@ -683,7 +697,8 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
             return _dispute_page(request, dispute, resolve_form=form, status=400)
         return _dispute_page(request, _dispute_or_404(request, pk), error=str(exc.detail),
                              status=_error_status(exc))
-    messages.success(request, f"The dispute is resolved: {dispute.get_resolution_display().lower()}.")
+    messages.success(request, _("The dispute is resolved: {decision}.").format(
+        decision=dispute.get_resolution_display().lower()))
     return _to_dispute(dispute)
 
 
@@ -740,6 +755,7 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
             message = ("This project already has a contract, or is no longer open: "
                        "only one proposal can be accepted.")
         return marketplace_views.project_page(request, project, error=message, status=_error_status(exc))
-    messages.success(request, f"You hired {proposal.freelancer.get_full_name()}. Here is your contract; "
-                              "the other proposals have been declined.")
+    messages.success(request,
+                     _("You hired {name}. Here is your contract; the other proposals have been declined.").format(
+                                  name=proposal.freelancer.get_full_name()))
     return redirect("contract_detail", pk=contract.pk)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from .admin_actions import all_fields
-from .models import AuditEvent, OutboundEmail, OutboundMessage
+from .models import AuditEvent, ExchangeRate, OutboundEmail, OutboundMessage
 
 
 def _admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
@@ -114,3 +114,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """The rates behind the approximate amounts people see in their display currency; staff keep them current."""
+
+    list_display = ["date", "base", "quote", "rate", "source"]
+    list_filter = ["base", "quote"]
+    search_fields = ["source"]
+    date_hierarchy = "date"
+    ordering = ["-date", "base", "quote"]

@@ -9,25 +9,41 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
+from django.utils.translation import get_language
 
+from .locale import recipient_locale
 from .models import OutboundEmail
 from .tasks import send_outbound_email
 
 logger = logging.getLogger(__name__)
 
 
-def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Renders `templates/emails/<template>{_subject.txt,.txt,.html}` into (subject, text, html)."""
-    ctx = {"site_url": settings.FRONTEND_URL, "site_name": "MegiLance", **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
-    text = render_to_string(f"emails/{template}.txt", ctx)
-    html = render_to_string(f"emails/{template}.html", ctx)
+def email_render(*, template: str, context: dict[str, Any], recipient: Any = None) -> tuple[str, str, str]:
+    """Renders `templates/emails/<template>{_subject.txt,.txt,.html}` into (subject, text, html).
+
+    With a `recipient` (a user), in their language and with times in their time zone; amounts passed as
+    `core.money.Money` come out in their language too."""
+    with recipient_locale(recipient):
+        ctx = {"site_url": settings.FRONTEND_URL, "site_name": "MegiLance", "LANGUAGE_CODE": get_language(),
+               **{key: _text(value) for key, value in context.items()}}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
+        text = render_to_string(f"emails/{template}.txt", ctx)
+        html = render_to_string(f"emails/{template}.html", ctx)
     return subject, text, html
 
 
-def email_queue(*, to: str, template: str, context: dict[str, Any], dedupe_key: str | None = None) -> OutboundEmail:
-    """Writes the e-mail to the outbox in the caller's transaction and asks for delivery after commit."""
-    subject, text, html = email_render(template=template, context=context)
+def _text(value: Any) -> Any:
+    """Lazy translations (gettext_lazy, format_lazy) become text in the language being rendered."""
+    return str(value) if isinstance(value, Promise) else value
+
+
+def email_queue(*, to: str, template: str, context: dict[str, Any], dedupe_key: str | None = None,
+                recipient: Any = None) -> OutboundEmail:
+    """Writes the e-mail to the outbox in the caller's transaction and asks for delivery after commit.
+
+    `recipient` is the user it is for: it is written in their language, times in their time zone."""
+    subject, text, html = email_render(template=template, context=context, recipient=recipient)
     with transaction.atomic():
         if dedupe_key:
             outbound, created = OutboundEmail.objects.get_or_create(

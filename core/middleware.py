@@ -203,3 +203,24 @@ class JsonDepthMiddleware:
                     return json_error(400, detail, "parse_error")
                 return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class UserLocaleMiddleware:
+    """For a signed-in person, their profile's language beats the language cookie and the browser's
+    Accept-Language (which LocaleMiddleware has chosen from by now), and times are shown in their time zone."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import timezone
+
+        from .locale import activate_for
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            activate_for(request, user)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # also for API callers, whose zone the token authentication activated

@@ -1,5 +1,10 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+
+from .money import CURRENCIES
 
 
 class OutboundEmail(models.Model):
@@ -118,3 +123,28 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{getattr(self, 'from_status', '') or 'new'} → {getattr(self, 'to_status', '')}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of `quote` one unit of `base` buys, as staff recorded it on `date` (from `source`).
+
+    Only used to show approximate amounts in a person's display currency beside the real amount; money always
+    moves in the contract's own currency."""
+
+    base = models.CharField(max_length=3, choices=CURRENCIES)
+    quote = models.CharField(max_length=3, choices=CURRENCIES)
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))])
+    date = models.DateField()
+    source = models.CharField(max_length=200, blank=True, help_text="Where the rate comes from, e.g. ECB")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["base", "quote", "date"], name="exchange_rate_unique_per_day"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="exchange_rate_two_currencies"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base.upper()} = {self.rate} {self.quote.upper()} ({self.date})"

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusChange
 
@@ -16,9 +17,9 @@ CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
 
 
 class ServiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
 
 
 class Service(models.Model):
@@ -69,9 +70,9 @@ class ServiceStatusChange(StatusChange):
 
 
 class PackageTier(models.TextChoices):
-    BASIC = "basic", "Basic"
-    STANDARD = "standard", "Standard"
-    PREMIUM = "premium", "Premium"
+    BASIC = "basic", _("Basic")
+    STANDARD = "standard", _("Standard")
+    PREMIUM = "premium", _("Premium")
 
 
 class ServicePackage(models.Model):
@@ -125,13 +126,13 @@ class ServiceImage(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
-    IN_PROGRESS = "in_progress", "In progress"
-    DELIVERED = "delivered", "Delivered"
-    REVISION_REQUESTED = "revision_requested", "Revision requested"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    DISPUTED = "disputed", "In dispute"
+    PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DELIVERED = "delivered", _("Delivered")
+    REVISION_REQUESTED = "revision_requested", _("Revision requested")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    DISPUTED = "disputed", _("In dispute")
 
 
 class Order(models.Model):
@@ -247,21 +248,21 @@ class OrderEvent(models.Model):
     """One line of an order's timeline: everything that happened to it, in order, with who did it."""
 
     class Kind(models.TextChoices):
-        PLACED = "placed", "Order placed"
-        PAID = "paid", "Paid into escrow"
-        REQUIREMENTS = "requirements", "Requirements"
-        DELIVERED = "delivered", "Delivered"
-        REVISION = "revision_requested", "Revision requested"
-        MESSAGE = "message", "Message"
-        ACCEPTED = "accepted", "Accepted"
-        AUTO_COMPLETED = "auto_completed", "Completed automatically"
-        CANCEL_REQUESTED = "cancel_requested", "Cancellation requested"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
-        DISPUTED = "disputed", "Dispute opened"
-        DISPUTE_RESOLVED = "dispute_resolved", "Dispute resolved"
-        DISPUTE_WITHDRAWN = "dispute_withdrawn", "Dispute withdrawn"
-        REVIEWED = "reviewed", "Reviewed"
+        PLACED = "placed", _("Order placed")
+        PAID = "paid", _("Paid into escrow")
+        REQUIREMENTS = "requirements", _("Requirements")
+        DELIVERED = "delivered", _("Delivered")
+        REVISION = "revision_requested", _("Revision requested")
+        MESSAGE = "message", _("Message")
+        ACCEPTED = "accepted", _("Accepted")
+        AUTO_COMPLETED = "auto_completed", _("Completed automatically")
+        CANCEL_REQUESTED = "cancel_requested", _("Cancellation requested")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        DISPUTED = "disputed", _("Dispute opened")
+        DISPUTE_RESOLVED = "dispute_resolved", _("Dispute resolved")
+        DISPUTE_WITHDRAWN = "dispute_withdrawn", _("Dispute withdrawn")
+        REVIEWED = "reviewed", _("Reviewed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -284,14 +285,14 @@ class OrderDispute(models.Model):
     open until staff resolve it (release, refund or split) or its opener withdraws it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Resolution(models.TextChoices):
-        RELEASE = "release", "Released to the seller"
-        REFUND = "refund", "Refunded to the buyer"
-        SPLIT = "split", "Split between both"
+        RELEASE = "release", _("Released to the seller")
+        REFUND = "refund", _("Refunded to the buyer")
+        SPLIT = "split", _("Split between both")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

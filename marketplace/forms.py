@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import COUNTRY_RE
 
@@ -60,35 +61,35 @@ def category_choices(empty_label: str) -> list[tuple[str, str]]:
 # --- projects -----------------------------------------------------------------------------------
 
 PROJECT_ORDERING = [
-    ("relevance", "Best match"),
-    ("newest", "Newest first"),
-    ("-budget", "Highest budget first"),
-    ("budget", "Lowest budget first"),
-    ("deadline", "Nearest deadline first"),
+    ("relevance", _("Best match")),
+    ("newest", _("Newest first")),
+    ("-budget", _("Highest budget first")),
+    ("budget", _("Lowest budget first")),
+    ("deadline", _("Nearest deadline first")),
 ]
 
 
 class ProjectSearchForm(forms.Form):
     """The filters of the project list, read from the query string."""
 
-    search = forms.CharField(label="Search projects", max_length=200, required=False,
+    search = forms.CharField(label=_("Search projects"), max_length=200, required=False,
                              widget=SearchInput(attrs={"placeholder": "e.g. Django, logo design"}))
-    category = forms.ChoiceField(label="Category", required=False)
-    skills = forms.CharField(label="Skills", max_length=500, required=False,
-                             help_text="Separate skills with commas.")
-    budget_min = forms.DecimalField(label="Budget at least", required=False, min_value=Decimal(0), **MONEY,
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    skills = forms.CharField(label=_("Skills"), max_length=500, required=False,
+                             help_text=_("Separate skills with commas."))
+    budget_min = forms.DecimalField(label=_("Budget at least"), required=False, min_value=Decimal(0), **MONEY,
                                     widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    budget_max = forms.DecimalField(label="Budget at most", required=False, min_value=Decimal(0), **MONEY,
+    budget_max = forms.DecimalField(label=_("Budget at most"), required=False, min_value=Decimal(0), **MONEY,
                                     widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    budget_type = forms.ChoiceField(label="Budget type", required=False,
-                                    choices=[("", "Fixed price or hourly"), *BudgetType.choices])
-    status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "Any status"), *ProjectStatus.choices])
-    ordering = forms.ChoiceField(label="Sort by", required=False, choices=PROJECT_ORDERING)
+    budget_type = forms.ChoiceField(label=_("Budget type"), required=False,
+                                    choices=[("", _("Fixed price or hourly")), *BudgetType.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *ProjectStatus.choices])
+    ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=PROJECT_ORDERING)
 
     def __init__(self, *args: Any, mine: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices("All categories")
+        self.fields["category"].choices = category_choices(_("All categories"))
         if not mine:  # drafts are only ever the owner's
             self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ProjectStatus.DRAFT]
 
@@ -102,34 +103,34 @@ class ProjectSearchForm(forms.Form):
 
 
 class ProjectForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200,
-                            help_text="Say what you need in a few words, e.g. “Booking site for a dental clinic”.")
-    description = forms.CharField(label="Description", max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
-                                  help_text="What should be built or done, what you have already, and how you will "
-                                            "judge the result.")
-    category = forms.ChoiceField(label="Category", required=False)
-    skills = forms.CharField(label="Skills", max_length=MAX_SKILLS_TEXT, required=False,
-                             help_text="Separate skills with commas, e.g. Django, PostgreSQL.")
-    budget_type = forms.ChoiceField(label="Budget type", choices=BudgetType.choices, initial=BudgetType.FIXED)
-    budget_min = forms.DecimalField(label="Minimum budget", min_value=Decimal(0), **MONEY,
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("Say what you need in a few words, e.g. “Booking site for a dental clinic”."))
+    description = forms.CharField(label=_("Description"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+                                  help_text=_("What should be built or done, what you have already, and how you will "
+                                            "judge the result."))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    skills = forms.CharField(label=_("Skills"), max_length=MAX_SKILLS_TEXT, required=False,
+                             help_text=_("Separate skills with commas, e.g. Django, PostgreSQL."))
+    budget_type = forms.ChoiceField(label=_("Budget type"), choices=BudgetType.choices, initial=BudgetType.FIXED)
+    budget_min = forms.DecimalField(label=_("Minimum budget"), min_value=Decimal(0), **MONEY,
                                     widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    budget_max = forms.DecimalField(label="Maximum budget", min_value=Decimal(0), **MONEY,
+    budget_max = forms.DecimalField(label=_("Maximum budget"), min_value=Decimal(0), **MONEY,
                                     widget=forms.NumberInput(attrs=MONEY_WIDGET),
-                                    help_text="For hourly projects, the range of the hourly rate.")
-    currency = forms.ChoiceField(label="Currency", choices=CURRENCIES, initial="usd")
-    deadline = forms.DateField(label="Deadline", required=False,
+                                    help_text=_("For hourly projects, the range of the hourly rate."))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="usd")
+    deadline = forms.DateField(label=_("Deadline"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    visibility = forms.ChoiceField(label="Who can see it", choices=Visibility.choices, initial=Visibility.PUBLIC,
+    visibility = forms.ChoiceField(label=_("Who can see it"), choices=Visibility.choices, initial=Visibility.PUBLIC,
                                    widget=forms.RadioSelect,
-                                   help_text="Invite-only projects are seen only by the freelancers you invite.")
-    files = MultipleFileField(label="Attachments", max_files=MAX_ATTACHMENTS,
+                                   help_text=_("Invite-only projects are seen only by the freelancers you invite."))
+    files = MultipleFileField(label=_("Attachments"), max_files=MAX_ATTACHMENTS,
                               help_text=f"Up to {MAX_ATTACHMENTS} files (PDF, images, text, office documents, zip) "
                                         "of at most 10 MB each.")
 
     def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["category"].choices = category_choices("Choose a category")
+        self.fields["category"].choices = category_choices(_("Choose a category"))
         if project is not None:
             self.fields["files"].label = "Add attachments"
             self.fields["files"].max_files = max(0, MAX_ATTACHMENTS - project.attachments.count())
@@ -148,7 +149,7 @@ class ProjectForm(forms.Form):
         cleaned = super().clean() or {}
         low, high = cleaned.get("budget_min"), cleaned.get("budget_max")
         if low is not None and high is not None and low > high:
-            self.add_error("budget_max", "The maximum budget must be at least the minimum.")
+            self.add_error("budget_max", _("The maximum budget must be at least the minimum."))
         return cleaned
 
     def service_data(self) -> dict[str, Any]:
@@ -163,15 +164,15 @@ class ProjectForm(forms.Form):
 
 
 class ProposalForm(forms.Form):
-    cover_letter = forms.CharField(label="Cover letter", min_length=20, max_length=10000,
+    cover_letter = forms.CharField(label=_("Cover letter"), min_length=20, max_length=10000,
                                    widget=forms.Textarea(attrs={"rows": 8}),
-                                   help_text="How you would do the work, and what you have done like it.")
-    bid_amount = forms.DecimalField(label="Bid amount", min_value=Decimal("1.00"), max_value=Decimal("10000000"),
+                                   help_text=_("How you would do the work, and what you have done like it."))
+    bid_amount = forms.DecimalField(label=_("Bid amount"), min_value=Decimal("1.00"), max_value=Decimal("10000000"),
                                     **MONEY, widget=forms.NumberInput(attrs={**MONEY_WIDGET, "min": "1"}))
-    estimated_duration_days = forms.IntegerField(label="Estimated duration (days)", min_value=1, max_value=3650,
+    estimated_duration_days = forms.IntegerField(label=_("Estimated duration (days)"), min_value=1, max_value=3650,
                                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    files = MultipleFileField(label="Files", max_files=MAX_ATTACHMENTS,
-                              help_text="Samples or a plan: up to 10 files of at most 10 MB each.")
+    files = MultipleFileField(label=_("Files"), max_files=MAX_ATTACHMENTS,
+                              help_text=_("Samples or a plan: up to 10 files of at most 10 MB each."))
 
     def __init__(self, *args: Any, currency: str = "usd", with_files: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,34 +187,34 @@ class ProposalForm(forms.Form):
 # --- freelancers, invites, portfolio ------------------------------------------------------------
 
 FREELANCER_ORDERING = [
-    ("relevance", "Best match"),
-    ("-rating", "Highest rated"),
-    ("rate", "Lowest hourly rate"),
-    ("-rate", "Highest hourly rate"),
-    ("newest", "Newest members"),
+    ("relevance", _("Best match")),
+    ("-rating", _("Highest rated")),
+    ("rate", _("Lowest hourly rate")),
+    ("-rate", _("Highest hourly rate")),
+    ("newest", _("Newest members")),
 ]
-RATING_CHOICES = [("", "Any rating"), ("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
+RATING_CHOICES = [("", _("Any rating")), ("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
 
 
 class FreelancerSearchForm(forms.Form):
-    search = forms.CharField(label="Search freelancers", max_length=200, required=False,
+    search = forms.CharField(label=_("Search freelancers"), max_length=200, required=False,
                              widget=SearchInput(attrs={"placeholder": "e.g. Django, designer"}))
-    skills = forms.CharField(label="Skills", max_length=500, required=False,
-                             help_text="Separate skills with commas; freelancers with all of them.")
-    min_rate = forms.DecimalField(label="Hourly rate at least", required=False, min_value=Decimal(0),
+    skills = forms.CharField(label=_("Skills"), max_length=500, required=False,
+                             help_text=_("Separate skills with commas; freelancers with all of them."))
+    min_rate = forms.DecimalField(label=_("Hourly rate at least"), required=False, min_value=Decimal(0),
                                   max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    max_rate = forms.DecimalField(label="Hourly rate at most", required=False, min_value=Decimal(0),
+    max_rate = forms.DecimalField(label=_("Hourly rate at most"), required=False, min_value=Decimal(0),
                                   max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=MONEY_WIDGET))
-    min_rating = forms.ChoiceField(label="Rating", required=False, choices=RATING_CHOICES)
-    country = forms.CharField(label="Country code", max_length=2, required=False,
+    min_rating = forms.ChoiceField(label=_("Rating"), required=False, choices=RATING_CHOICES)
+    country = forms.CharField(label=_("Country code"), max_length=2, required=False,
                               widget=forms.TextInput(attrs={"size": 3, "placeholder": "e.g. DE"}))
-    available = forms.BooleanField(label="Only freelancers available now", required=False)
-    ordering = forms.ChoiceField(label="Sort by", required=False, choices=FREELANCER_ORDERING)
+    available = forms.BooleanField(label=_("Only freelancers available now"), required=False)
+    ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=FREELANCER_ORDERING)
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip()
         if country and not COUNTRY_RE.match(country):
-            raise forms.ValidationError("Enter a two-letter country code, e.g. DE.")
+            raise forms.ValidationError(_("Enter a two-letter country code, e.g. DE."))
         return country.upper()
 
     def params(self) -> dict[str, Any]:
@@ -226,10 +227,10 @@ class FreelancerSearchForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    project = forms.TypedChoiceField(label="Project", coerce=int)
-    message = forms.CharField(label="Message", max_length=2000, required=False,
+    project = forms.TypedChoiceField(label=_("Project"), coerce=int)
+    message = forms.CharField(label=_("Message"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text="Why you think they are right for it.")
+                              help_text=_("Why you think they are right for it."))
 
     def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -237,12 +238,12 @@ class InviteForm(forms.Form):
 
 
 class PortfolioItemForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200)
-    description = forms.CharField(label="Description", max_length=5000, required=False,
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
-    project_url = forms.URLField(label="Project URL", max_length=500, required=False, assume_scheme="https",
-                                 help_text="A link to the live work, if there is one.")
-    images = MultipleFileField(label="Images", max_files=MAX_PORTFOLIO_IMAGES,
+    project_url = forms.URLField(label=_("Project URL"), max_length=500, required=False, assume_scheme="https",
+                                 help_text=_("A link to the live work, if there is one."))
+    images = MultipleFileField(label=_("Images"), max_files=MAX_PORTFOLIO_IMAGES,
                                help_text=f"Up to {MAX_PORTFOLIO_IMAGES} JPEG, PNG, WebP or GIF images of at most "
                                          "10 MB each.",
                                widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}))

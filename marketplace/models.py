@@ -4,10 +4,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusChange
 
-CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
+CURRENCIES = [("usd", _("US dollar")), ("eur", _("Euro")), ("gbp", _("Pound sterling"))]
 
 
 class Category(models.Model):
@@ -23,21 +24,21 @@ class Category(models.Model):
 
 
 class ProjectStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class BudgetType(models.TextChoices):
-    FIXED = "fixed", "Fixed price"
-    HOURLY = "hourly", "Hourly"
+    FIXED = "fixed", _("Fixed price")
+    HOURLY = "hourly", _("Hourly")
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INVITE_ONLY = "invite_only", "Invite only"
+    PUBLIC = "public", _("Public")
+    INVITE_ONLY = "invite_only", _("Invite only")
 
 
 class Project(models.Model):
@@ -88,11 +89,11 @@ class ProjectStatusChange(StatusChange):
 
 
 class ProposalStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    SHORTLISTED = "shortlisted", "Shortlisted"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Proposal(models.Model):
@@ -151,9 +152,9 @@ class Attachment(models.Model):
 
 
 class InviteStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Proposal sent"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Proposal sent")
+    DECLINED = "declined", _("Declined")
 
 
 class Invite(models.Model):

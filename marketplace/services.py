@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from accounts.models import User, UserType
 from accounts.plans import PLAN_NAME, PRO_INVITES_PER_PROJECT, invites_per_project
@@ -69,7 +70,7 @@ def _invalid(field: str, message: str) -> ApplicationError:
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 # --- categories ---------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ PROJECT_FIELDS = {"title", "description", "category", "skills", "budget_type", "
 
 def project_create(*, client: User, data: dict[str, Any]) -> Project:
     if client.user_type != UserType.CLIENT:
-        raise ApplicationError("Only clients post projects.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only clients post projects."), code="permission_denied", status_code=403)
     status = data.get("status") or ProjectStatus.OPEN
     if status not in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
         raise _invalid("status", "A new project is either a draft or open.")
@@ -188,7 +189,7 @@ def project_update(*, project: Project, by: User, data: dict[str, Any]) -> Proje
     with transaction.atomic():
         project = _lock_project(project)
         if project.status not in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
-            raise Conflict("A project can be edited only while it is a draft or open.", code="not_editable")
+            raise Conflict(gettext("A project can be edited only while it is a draft or open."), code="not_editable")
         _check_budget(data.get("budget_min", project.budget_min), data.get("budget_max", project.budget_max))
         if "deadline" in data and data["deadline"] and data["deadline"] < timezone.localdate():
             raise _invalid("deadline", "The deadline cannot be in the past.")
@@ -231,7 +232,7 @@ def project_delete(*, project: Project, by: User) -> bool:
         if project.status in (ProjectStatus.DRAFT, ProjectStatus.OPEN):
             project_set_status(project=project, to=ProjectStatus.CANCELLED, by=by)
             return False
-    raise Conflict("A project with a contract cannot be deleted.", code="not_deletable")
+    raise Conflict(gettext("A project with a contract cannot be deleted."), code="not_deletable")
 
 
 def project_feature(*, project: Project, featured: bool, by: User | None = None) -> None:
@@ -328,7 +329,7 @@ def project_is_visible_to(project: Project, user: User) -> bool:
 
 def proposal_submit(*, freelancer: User, project: Project, data: dict[str, Any]) -> Proposal:
     if freelancer.user_type != UserType.FREELANCER:
-        raise ApplicationError("Only freelancers send proposals.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only freelancers send proposals."), code="permission_denied", status_code=403)
     if not project_is_visible_to(project, freelancer):
         raise _invalid("project_id", "There is no such project.")
     if project.client_id == freelancer.pk:
@@ -336,9 +337,9 @@ def proposal_submit(*, freelancer: User, project: Project, data: dict[str, Any])
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.status != ProjectStatus.OPEN:
-            raise Conflict("This project is not taking proposals.", code="project_not_open")
+            raise Conflict(gettext("This project is not taking proposals."), code="project_not_open")
         if Proposal.objects.filter(project=project, freelancer=freelancer).exists():
-            raise Conflict("You already sent a proposal for this project; edit it instead.",
+            raise Conflict(gettext("You already sent a proposal for this project; edit it instead."),
                            code="duplicate_proposal")
         try:
             with transaction.atomic():
@@ -351,7 +352,7 @@ def proposal_submit(*, freelancer: User, project: Project, data: dict[str, Any])
                     estimated_duration_days=data["estimated_duration_days"],
                 )
         except IntegrityError as exc:
-            raise Conflict("You already sent a proposal for this project.", code="duplicate_proposal") from exc
+            raise Conflict(gettext("You already sent a proposal for this project."), code="duplicate_proposal") from exc
         ProposalStatusChange.objects.create(proposal=proposal, from_status="", to_status=ProposalStatus.SUBMITTED,
                                             changed_by=freelancer)
         Invite.objects.filter(project=project, freelancer=freelancer).update(status=InviteStatus.ACCEPTED)
@@ -373,7 +374,7 @@ def proposal_update(*, proposal: Proposal, by: User, data: dict[str, Any]) -> Pr
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
         if proposal.status != ProposalStatus.SUBMITTED or proposal.project.status != ProjectStatus.OPEN:
-            raise Conflict("A proposal can be edited only while it is submitted and the project open.",
+            raise Conflict(gettext("A proposal can be edited only while it is submitted and the project open."),
                            code="not_editable")
         for field in PROPOSAL_EDITABLE & set(data):
             value = data[field].strip() if field == "cover_letter" else data[field]
@@ -422,7 +423,7 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
     if freelancer.user_type != UserType.FREELANCER or not freelancer.is_active:
         raise _invalid("freelancer_id", "There is no such freelancer.")
     if project.status != ProjectStatus.OPEN:
-        raise Conflict("Invite freelancers to an open project.", code="project_not_open")
+        raise Conflict(gettext("Invite freelancers to an open project."), code="project_not_open")
 
     limit = invites_per_project(client)
     try:
@@ -437,14 +438,14 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
             notices.invite_received(invite)
             return invite
     except IntegrityError as exc:
-        raise Conflict("This freelancer is already invited to this project.", code="duplicate_invite") from exc
+        raise Conflict(gettext("This freelancer is already invited to this project."), code="duplicate_invite") from exc
 
 
 def invite_decline(*, invite: Invite, by: User) -> Invite:
     if invite.freelancer_id != by.pk:
         raise _not_found()
     if invite.status != InviteStatus.PENDING:
-        raise Conflict("This invite was already answered.", code="invalid_transition")
+        raise Conflict(gettext("This invite was already answered."), code="invalid_transition")
     invite.status = InviteStatus.DECLINED
     invite.save(update_fields=["status"])
     return invite
@@ -481,7 +482,7 @@ def _add_images(item: PortfolioItem, images: list[UploadedFile]) -> None:
 
 def portfolio_item_create(*, freelancer: User, data: dict[str, Any], images: list[UploadedFile]) -> PortfolioItem:
     if freelancer.user_type != UserType.FREELANCER:
-        raise ApplicationError("Only freelancers have a portfolio.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Only freelancers have a portfolio."), code="permission_denied", status_code=403)
     with transaction.atomic():
         item = PortfolioItem.objects.create(
             freelancer=freelancer,

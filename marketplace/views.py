@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
@@ -166,9 +167,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 status = _error_status(exc)
             else:
                 if draft:
-                    messages.success(request, "Your project is saved as a draft: only you see it until you post it.")
+                    messages.success(request, _("Your project is saved as a draft: only you see it until you post it."))
                 else:
-                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                    messages.success(request, _("Your project is posted. Freelancers can now send proposals."))
                 return redirect("project_detail", pk=project.pk)
     return render(request, "marketplace/project_form.html", {"form": form, "project": None}, status=status)
 
@@ -202,12 +203,12 @@ def project_page(request: HttpRequest, project: Project, *, proposal_form: Propo
 
 
 PROPOSAL_SORTS = {
-    "newest": ("Newest first", ["-created_at", "-id"]),
-    "bid": ("Lowest bid first", ["bid_amount", "id"]),
-    "-bid": ("Highest bid first", ["-bid_amount", "-id"]),
-    "rating": ("Best rated first", [F("freelancer_rating").desc(nulls_last=True), "-freelancer_review_count", "id"]),
+    "newest": (_("Newest first"), ["-created_at", "-id"]),
+    "bid": (_("Lowest bid first"), ["bid_amount", "id"]),
+    "-bid": (_("Highest bid first"), ["-bid_amount", "-id"]),
+    "rating": (_("Best rated first"), [F("freelancer_rating").desc(nulls_last=True), "-freelancer_review_count", "id"]),
 }
-PROPOSAL_SHOWS = {"": "All proposals", "shortlisted": "Shortlisted only", "submitted": "Not yet decided"}
+PROPOSAL_SHOWS = {"": _("All proposals"), "shortlisted": _("Shortlisted only"), "submitted": _("Not yet decided")}
 MAX_COMPARED = 4
 
 
@@ -247,7 +248,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _own_project_or_404(request, pk)
     if project.status not in EDITABLE_PROJECT and request.method != "POST":
-        messages.info(request, "A project can be edited only while it is a draft or open.")
+        messages.info(request, _("A project can be edited only while it is a draft or open."))
         return redirect("project_detail", pk=project.pk)
     if request.method == "POST":
         form = ProjectForm(request.POST, request.FILES, project=project)
@@ -270,9 +271,9 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status = _error_status(exc)
             else:
                 if data.get("status") == ProjectStatus.OPEN:
-                    messages.success(request, "Your project is posted. Freelancers can now send proposals.")
+                    messages.success(request, _("Your project is posted. Freelancers can now send proposals."))
                 else:
-                    messages.success(request, "Your changes are saved.")
+                    messages.success(request, _("Your changes are saved."))
                 return redirect("project_detail", pk=project.pk)
     return render(request, "marketplace/project_form.html", {"form": form, "project": project}, status=status)
 
@@ -286,9 +287,9 @@ def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         return project_page(request, project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
     if deleted:
-        messages.success(request, f"The draft “{project.title}” is deleted.")
+        messages.success(request, _("The draft “{title}” is deleted.").format(title=project.title))
         return redirect(f"{reverse('project_list')}?mine=1")
-    messages.success(request, "Your project is cancelled. It no longer takes proposals.")
+    messages.success(request, _("Your project is cancelled. It no longer takes proposals."))
     return redirect("project_detail", pk=pk)
 
 
@@ -327,7 +328,7 @@ def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_error(form, exc)
             status = _error_status(exc)
         else:
-            messages.success(request, "Your proposal is sent. The client will see it with the others.")
+            messages.success(request, _("Your proposal is sent. The client will see it with the others."))
             return redirect(f"{reverse('project_detail', args=[pk])}#my-proposal")
     return project_page(request, project, proposal_form=form, status=status)
 
@@ -391,7 +392,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = proposal.project
     editable = proposal.status == ProposalStatus.SUBMITTED and project.status == ProjectStatus.OPEN
     if not editable and request.method != "POST":
-        messages.info(request, "A proposal can be edited only while it is submitted and the project open.")
+        messages.info(request, _("A proposal can be edited only while it is submitted and the project open."))
         return redirect("proposal_list")
     if request.method == "POST":
         form = ProposalForm(request.POST, currency=proposal.currency, with_files=False)
@@ -409,7 +410,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
             else:
-                messages.success(request, "Your proposal is updated.")
+                messages.success(request, _("Your proposal is updated."))
                 return redirect(f"{reverse('project_detail', args=[project.pk])}#my-proposal")
     return render(request, "marketplace/proposal_form.html", {"form": form, "proposal": proposal,
                                                                "project": project}, status=status)
@@ -423,7 +424,7 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.proposal_withdraw(proposal=proposal, by=request.user)
     except ApplicationError as exc:
         return _my_proposals_page(request, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, "Your proposal is withdrawn.")
+    messages.success(request, _("Your proposal is withdrawn."))
     return redirect(_safe_next(request) or reverse("proposal_list"))
 
 
@@ -489,7 +490,8 @@ def freelancer_invite(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_error(form, exc, INVITE_FIELDS)
             status = _error_status(exc)
         else:
-            messages.success(request, f"{freelancer.get_full_name()} is invited to “{project.title}”.")
+            messages.success(request, _("{name} is invited to “{title}”.").format(name=freelancer.get_full_name(),
+                                                                                     title=project.title))
             return redirect("freelancer_detail", pk=pk)
     return _freelancer_page(request, freelancer, invite_form=form, status=status)
 
@@ -523,7 +525,7 @@ def invite_decline(request: HttpRequest, pk: int) -> HttpResponse:
         services.invite_decline(invite=invite, by=request.user)
     except ApplicationError as exc:
         return _invites_page(request, error=str(exc.detail), status=_error_status(exc))
-    messages.success(request, f"You declined the invite to “{invite.project.title}”.")
+    messages.success(request, _("You declined the invite to “{title}”.").format(title=invite.project.title))
     return redirect("invite_list")
 
 
@@ -549,7 +551,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
             else:
-                messages.success(request, f"“{form.cleaned_data['title']}” is added to your portfolio.")
+                messages.success(request,
+                                 _("“{title}” is added to your portfolio.").format(title=form.cleaned_data["title"]))
                 return redirect("portfolio")
     items = PortfolioItem.objects.filter(freelancer=request.user).prefetch_related("images")
     return render(request, "marketplace/portfolio.html", {"form": form, "items": items}, status=status)
@@ -560,5 +563,5 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def portfolio_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(PortfolioItem, pk=pk, freelancer=request.user)
     services.portfolio_item_delete(item=item, by=request.user)
-    messages.success(request, f"“{item.title}” is removed from your portfolio.")
+    messages.success(request, _("“{title}” is removed from your portfolio.").format(title=item.title))
     return redirect("portfolio")

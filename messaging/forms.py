@@ -15,11 +15,11 @@ class MessageForm(forms.Form):
     """One message: text, a file, or both. `client_id` makes a repeated submit store the message once."""
 
     content = forms.CharField(
-        label="Message", required=False, max_length=MESSAGE_MAX_LENGTH, strip=True,
+        label=_("Message"), required=False, max_length=MESSAGE_MAX_LENGTH, strip=True,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_LENGTH, "autocomplete": "off"}),
     )
-    file = forms.FileField(label="Attach a file", required=False,
-                           help_text="An image, PDF, text file, zip or office document, up to 10 MB.")
+    file = forms.FileField(label=_("Attach a file"), required=False,
+                           help_text=_("An image, PDF, text file, zip or office document, up to 10 MB."))
     client_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -29,7 +29,7 @@ class MessageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors and not data.get("content") and not data.get("file"):
-            self.add_error("content", "Write a message or attach a file.")
+            self.add_error("content", _("Write a message or attach a file."))
         if not data.get("client_id"):
             data["client_id"] = uuid.uuid4().hex
         return data

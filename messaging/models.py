@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Chat(models.Model):
@@ -116,27 +117,27 @@ class Block(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    PROJECT_CREATED = "project_created", "Project posted"
-    PROPOSAL_RECEIVED = "proposal_received", "New proposal"
-    PROPOSAL_ACCEPTED = "proposal_accepted", "Proposal accepted"
-    PROPOSAL_REJECTED = "proposal_rejected", "Proposal not selected"
-    INVITE_RECEIVED = "invite_received", "Invitation to a project"
-    CONTRACT_CREATED = "contract_created", "Contract started"
-    MILESTONE_FUNDED = "milestone_funded", "Milestone funded"
-    MILESTONE_SUBMITTED = "milestone_submitted", "Work submitted"
-    MILESTONE_APPROVED = "milestone_approved", "Milestone approved"
-    MILESTONE_CHANGES = "milestone_changes_requested", "Changes requested"
-    PAYMENT_RECEIVED = "payment_received", "Payment received"
-    PAYOUT_SENT = "payout_sent", "Payout sent"
-    DISPUTE_OPENED = "dispute_opened", "Dispute opened"
-    DISPUTE_RESOLVED = "dispute_resolved", "Dispute resolved"
-    REVIEW_RECEIVED = "review_received", "New review"
-    MESSAGE_RECEIVED = "message_received", "New message"
-    SECURITY = "security", "Account security"
-    PAYMENT_FAILED = "payment_failed", "Payment failed"
-    MONEY_ALERT = "money_alert", "Money that needs staff attention"
-    SAVED_SEARCH_MATCH = "saved_search_match", "New project for a saved search"
-    SAVED_SEARCH_DIGEST = "saved_search_digest", "Daily digest of saved searches"
+    PROJECT_CREATED = "project_created", _("Project posted")
+    PROPOSAL_RECEIVED = "proposal_received", _("New proposal")
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("Proposal accepted")
+    PROPOSAL_REJECTED = "proposal_rejected", _("Proposal not selected")
+    INVITE_RECEIVED = "invite_received", _("Invitation to a project")
+    CONTRACT_CREATED = "contract_created", _("Contract started")
+    MILESTONE_FUNDED = "milestone_funded", _("Milestone funded")
+    MILESTONE_SUBMITTED = "milestone_submitted", _("Work submitted")
+    MILESTONE_APPROVED = "milestone_approved", _("Milestone approved")
+    MILESTONE_CHANGES = "milestone_changes_requested", _("Changes requested")
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    PAYOUT_SENT = "payout_sent", _("Payout sent")
+    DISPUTE_OPENED = "dispute_opened", _("Dispute opened")
+    DISPUTE_RESOLVED = "dispute_resolved", _("Dispute resolved")
+    REVIEW_RECEIVED = "review_received", _("New review")
+    MESSAGE_RECEIVED = "message_received", _("New message")
+    SECURITY = "security", _("Account security")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    MONEY_ALERT = "money_alert", _("Money that needs staff attention")
+    SAVED_SEARCH_MATCH = "saved_search_match", _("New project for a saved search")
+    SAVED_SEARCH_DIGEST = "saved_search_digest", _("Daily digest of saved searches")
 
 
 class Notification(models.Model):

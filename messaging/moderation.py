@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.audit import audit
@@ -16,9 +17,9 @@ RESOLUTIONS = ("dismissed", "warned")
 def violation_review(*, violation: Violation, by: User, resolution: str, note: str = "") -> Violation:
     """Records the decision once (who, when, which), audits it, and for "warned" tells the member in the app."""
     if not by.is_staff:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if resolution not in RESOLUTIONS:
-        raise ApplicationError("Invalid input: dismiss or warn.", code="validation_error",
+        raise ApplicationError(gettext("Invalid input: dismiss or warn."), code="validation_error",
                                errors={"resolution": ["Choose dismissed or warned."]})
     with transaction.atomic():
         locked = Violation.objects.select_for_update().select_related("user").get(pk=violation.pk)

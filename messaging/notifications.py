@@ -11,9 +11,11 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from accounts.models import User
 from accounts.phone import verified_number
+from core.locale import recipient_locale
 from core.mail import email_queue
 from core.mobile import mobile_available
 from core.texts import push_queue, sms_queue
@@ -89,8 +91,8 @@ def notify(
     *,
     user: User,
     kind: str,
-    title: str,
-    message: str = "",
+    title: "str | Promise",
+    message: "str | Promise" = "",
     data: dict[str, Any] | None = None,
     email_template: str | None = None,
     email_context: dict[str, Any] | None = None,
@@ -104,6 +106,10 @@ def notify(
     """
     switches = preferences_for(user)[kind]
     notification = None
+    # Titles and messages given as lazy translations (gettext_lazy, format_lazy with core.money.Money amounts)
+    # are stored in the recipient's language, whoever's request caused them.
+    with recipient_locale(user):
+        title, message = str(title), str(message)
     with transaction.atomic():
         if switches["in_app"]:
             notification = Notification.objects.create(user=user, kind=kind, title=title[:200],
@@ -120,7 +126,8 @@ def notify(
                 "notifications_url": f"{settings.FRONTEND_URL}/notifications/",
                 **(email_context or {}),
             }
-            email_queue(to=user.email, template=email_template, context=context, dedupe_key=dedupe_key)
+            email_queue(to=user.email, template=email_template, context=context, dedupe_key=dedupe_key,
+                        recipient=user)
         if switches["sms"] and user.is_active and mobile_available():
             _text(user=user, kind=kind, title=title, message=message, dedupe_key=dedupe_key)
         if switches["push"] and user.is_active and mobile_available():

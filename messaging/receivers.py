@@ -4,6 +4,7 @@ push endpoint core found gone loses its device."""
 from typing import Any
 
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from accounts.signals import security_changed
 from core.signals import push_endpoint_gone
@@ -16,7 +17,7 @@ from .notifications import notify
 @receiver(security_changed, dispatch_uid="messaging.security_changed")
 def _security_changed(sender: Any, user: Any, action: str, description: str, **kwargs: Any) -> None:
     # The e-mail about it is accounts' own (sent whatever the preferences); this is the in-app notice.
-    notify(user=user, kind=NotificationKind.SECURITY, title="Your account's security settings changed",
+    notify(user=user, kind=NotificationKind.SECURITY, title=_("Your account's security settings changed"),
            message=description, data={"action": action})
 
 

@@ -25,6 +25,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 from accounts.models import User, UserType
@@ -49,7 +52,7 @@ def _invalid(field: str, message: str) -> ApplicationError:
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -87,7 +90,7 @@ def chat_open(*, user: User, participant: User, project_id: int | None = None) -
         raise _invalid("participant_id", "A chat is between a client and a freelancer.")
     client, freelancer = (user, participant) if user.user_type == UserType.CLIENT else (participant, user)
     if is_blocked(user.pk, participant.pk):
-        raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+        raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
     subject_type, subject_id = "", 0
     if project_id:
         if not subjects.subject_belongs_to(subjects.PROJECT, project_id, client.pk):
@@ -275,7 +278,7 @@ def _check_rate(user: User) -> None:
         logger.warning("Send limit not checked: cache unreachable (%s)", type(exc).__name__)
         return
     if count > SEND_LIMIT_PER_MINUTE:
-        raise ApplicationError("You are sending messages too fast. Wait a moment.", code="throttled",
+        raise ApplicationError(gettext("You are sending messages too fast. Wait a moment."), code="throttled",
                                status_code=429)
 
 
@@ -307,7 +310,7 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
         if len(content) > 5000:
             raise _invalid("content", "A message has at most 5,000 characters.")
         if checked.blocked if checked is not None else is_blocked(sender.pk, recipient_id):
-            raise ApplicationError("You cannot message this person.", code="blocked", status_code=403)
+            raise ApplicationError(gettext("You cannot message this person."), code="blocked", status_code=403)
         _check_rate(sender)
     except ApplicationError:
         if (existing := stored()) is not None:  # sent again: the stored one is the answer
@@ -358,11 +361,11 @@ def _tell_offline_recipient(chat: Chat, message: Message, recipient_id: int) -> 
     member = ChatMember.objects.select_for_update().select_related("user").get(chat=chat, user_id=recipient_id)
     now = timezone.now()
     send_email = member.last_emailed_at is None or now - member.last_emailed_at >= EMAIL_BATCH_WINDOW
-    sender_name = message.sender.get_full_name() or "Someone"
+    sender_name = message.sender.get_full_name() or _("Someone")
     notify(
         user=member.user,
         kind=NotificationKind.MESSAGE_RECEIVED,
-        title=f"New message from {sender_name}",
+        title=format_lazy(_("New message from {name}"), name=sender_name),
         message=message.content[:200],
         data={"chat_id": chat.pk, "message_id": message.pk},
         email_template="message_received" if send_email else None,

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -189,10 +190,10 @@ def _archive(archived: bool):
         services.chat_set_archived(user=request.user, chat=chat, archived=archived)
         name = display_name(_other(chat, request.user))
         if archived:
-            messages.success(request, f"The chat with {name} is archived (nothing was deleted). "
-                                      f"You find it under Archived chats.")
+            messages.success(request, _("The chat with {name} is archived (nothing was deleted). "
+                                        "You find it under Archived chats.").format(name=name))
         else:
-            messages.success(request, f"The chat with {name} is back in your inbox.")
+            messages.success(request, _("The chat with {name} is back in your inbox.").format(name=name))
         return redirect(_safe_next(request, reverse("messaging:inbox")))
 
     view.__name__ = "chat_archive" if archived else "chat_unarchive"
@@ -264,7 +265,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         notifications.preferences_update(user=request.user, changes=form.changes())
-        messages.success(request, "Your notification preferences are saved.")
+        messages.success(request, _("Your notification preferences are saved."))
         return redirect("messaging:notification_preferences")
     return render(request, "messaging/notification_preferences.html",
                   {"form": form, "phone_verified": verified_number(request.user) is not None},

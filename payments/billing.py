@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User, UserType
@@ -69,7 +70,8 @@ def price_text() -> str:
 
 def _require_client(user: User) -> None:
     if user.user_type != UserType.CLIENT:
-        raise ApplicationError("The Client Pro plan is for clients.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("The Client Pro plan is for clients."),
+                               code="permission_denied", status_code=403)
 
 
 def _unavailable(exc: Exception) -> PaymentError:
@@ -377,7 +379,7 @@ def card_payment_method(*, number: str, exp_month: int, exp_year: int, cvc: str)
     """A PaymentMethod made from typed card details, at the local emulator only (with real Stripe the card
     goes from the browser to Stripe through Stripe Elements and never reaches us). Nothing is logged."""
     if not settings.STRIPE_API_BASE:
-        raise ApplicationError("Card details are taken by Stripe's own form.", code="permission_denied",
+        raise ApplicationError(gettext("Card details are taken by Stripe's own form."), code="permission_denied",
                                status_code=403)
     try:
         method = stripe_client.sdk().PaymentMethod.create(type="card", card={
@@ -385,7 +387,7 @@ def card_payment_method(*, number: str, exp_month: int, exp_year: int, cvc: str)
     except stripe.CardError as exc:
         raise PaymentError(exc.user_message or "Your card was declined.", code="card_declined") from None
     except stripe.InvalidRequestError:
-        raise ApplicationError("Invalid input: check the card number, expiry date and security code.",
+        raise ApplicationError(gettext("Invalid input: check the card number, expiry date and security code."),
                                code="validation_error",
                                errors={"card_number": ["Check the card number, expiry date and security code."]}
                                ) from None
@@ -486,7 +488,7 @@ def _subscribe(user: User, payment_method: str | None) -> ClientSubscription:
         row = ClientSubscription.objects.filter(user=user).first()
         if row is not None and row.status in LIVE_STATUSES:
             if not row.cancel_at_period_end:
-                raise Conflict("You already have the Client Pro plan.", code="already_subscribed")
+                raise Conflict(gettext("You already have the Client Pro plan."), code="already_subscribed")
             return _resume(user, row, customer, payment_method)
         running = _latest_at_stripe(user)
         if running is not None and running.get("status") in LIVE_STATUSES:
@@ -494,7 +496,7 @@ def _subscribe(user: User, payment_method: str | None) -> ClientSubscription:
             result = sync(running.id)
             user.refresh_from_db(fields=["client_plan_until"])
             if result is None:
-                raise Conflict("You already have the Client Pro plan.", code="already_subscribed")
+                raise Conflict(gettext("You already have the Client Pro plan."), code="already_subscribed")
             return result
         if not payment_method:
             raise _invalid_payment_method("Enter a card.")
@@ -540,7 +542,7 @@ def cancel(user: User, *, immediately: bool = False) -> ClientSubscription:
     _require_client(user)
     row = ClientSubscription.objects.filter(user=user).first()
     if row is None or row.status not in LIVE_STATUSES:
-        raise Conflict("You have no Client Pro plan to cancel.", code="no_subscription")
+        raise Conflict(gettext("You have no Client Pro plan to cancel."), code="no_subscription")
     sdk = stripe_client.sdk()
     try:
         if immediately:

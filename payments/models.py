@@ -7,36 +7,37 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerAccount(models.TextChoices):
-    PLATFORM_CASH = "platform_cash", "Platform balance at Stripe"
-    ESCROW = "escrow", "Escrow (held for a contract)"
-    FREELANCER_PAYABLE = "freelancer_payable", "Owed to a freelancer"
-    PLATFORM_FEES = "platform_fees", "Platform fees earned"
-    STRIPE_FEES = "stripe_fees", "Stripe's processing and dispute fees (borne by the platform)"
-    DISPUTED = "disputed", "Withdrawn by Stripe while a chargeback is open"
-    LOSSES = "losses", "Lost to chargebacks and refunds made outside the platform"
-    SUSPENSE = "suspense", "Received but not as expected, to be returned"
-    SUBSCRIPTION_REVENUE = "subscription_revenue", "Client Pro subscriptions"
+    PLATFORM_CASH = "platform_cash", _("Platform balance at Stripe")
+    ESCROW = "escrow", _("Escrow (held for a contract)")
+    FREELANCER_PAYABLE = "freelancer_payable", _("Owed to a freelancer")
+    PLATFORM_FEES = "platform_fees", _("Platform fees earned")
+    STRIPE_FEES = "stripe_fees", _("Stripe's processing and dispute fees (borne by the platform)")
+    DISPUTED = "disputed", _("Withdrawn by Stripe while a chargeback is open")
+    LOSSES = "losses", _("Lost to chargebacks and refunds made outside the platform")
+    SUSPENSE = "suspense", _("Received but not as expected, to be returned")
+    SUBSCRIPTION_REVENUE = "subscription_revenue", _("Client Pro subscriptions")
 
 
 class LedgerTransaction(models.Model):
     """One money movement: a balanced set of entries. `reference` makes each movement happen once."""
 
     class Kind(models.TextChoices):
-        FUNDING = "funding", "Client funded escrow"
-        RELEASE = "release", "Escrow released to freelancer"
-        REFUND = "refund", "Escrow refunded to client"
-        PAYOUT = "payout", "Transferred to freelancer's account"
-        STRIPE_FEE = "stripe_fee", "Stripe's fee"
-        CHARGEBACK = "chargeback", "Chargeback withdrawn"
-        CHARGEBACK_WON = "chargeback_won", "Chargeback won, funds returned"
-        CHARGEBACK_LOST = "chargeback_lost", "Chargeback lost"
-        OUTSIDE_REFUND = "outside_refund", "Refunded in Stripe's dashboard"
-        TRANSFER_REVERSAL = "reversal", "Transfer reversed"
-        UNEXPECTED = "unexpected", "Payment that did not match, returned"
-        SUBSCRIPTION = "subscription", "Client Pro subscription paid"
+        FUNDING = "funding", _("Client funded escrow")
+        RELEASE = "release", _("Escrow released to freelancer")
+        REFUND = "refund", _("Escrow refunded to client")
+        PAYOUT = "payout", _("Transferred to freelancer's account")
+        STRIPE_FEE = "stripe_fee", _("Stripe's fee")
+        CHARGEBACK = "chargeback", _("Chargeback withdrawn")
+        CHARGEBACK_WON = "chargeback_won", _("Chargeback won, funds returned")
+        CHARGEBACK_LOST = "chargeback_lost", _("Chargeback lost")
+        OUTSIDE_REFUND = "outside_refund", _("Refunded in Stripe's dashboard")
+        TRANSFER_REVERSAL = "reversal", _("Transfer reversed")
+        UNEXPECTED = "unexpected", _("Payment that did not match, returned")
+        SUBSCRIPTION = "subscription", _("Client Pro subscription paid")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reference = models.CharField(max_length=120, unique=True)
@@ -81,21 +82,21 @@ class Payment(models.Model):
     """What a user sees in their payments list: one row per movement that concerns them."""
 
     class Kind(models.TextChoices):
-        FUNDING = "funding", "Milestone funded"
-        RELEASE = "release", "Payment for a milestone"
-        FEE = "fee", "Platform fee"
-        REFUND = "refund", "Refund"
-        SUBSCRIPTION = "subscription", "Client Pro subscription"
+        FUNDING = "funding", _("Milestone funded")
+        RELEASE = "release", _("Payment for a milestone")
+        FEE = "fee", _("Platform fee")
+        REFUND = "refund", _("Refund")
+        SUBSCRIPTION = "subscription", _("Client Pro subscription")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class PayoutStatus(models.TextChoices):
-        HELD = "held", "Held until payout details are complete"
-        PENDING = "pending", "Being transferred"
-        PAID = "paid", "Paid out"
+        HELD = "held", _("Held until payout details are complete")
+        PENDING = "pending", _("Being transferred")
+        PAID = "paid", _("Paid out")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -192,9 +193,9 @@ class Payout(models.Model):
     """Net earnings of one release on their way to the freelancer: held, then transferred once."""
 
     class Status(models.TextChoices):
-        HELD = "held", "Held"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
+        HELD = "held", _("Held")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
 
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="payout")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
@@ -278,16 +279,16 @@ class PaymentOperation(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CHARGE = "charge", "Charge (PaymentIntent)"
-        REFUND = "refund", "Refund"
-        TRANSFER = "transfer", "Transfer to a connected account"
+        CHARGE = "charge", _("Charge (PaymentIntent)")
+        REFUND = "refund", _("Refund")
+        TRANSFER = "transfer", _("Transfer to a connected account")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Written down, Stripe not yet answered"
-        SUCCEEDED = "succeeded", "Stripe did it; not yet booked"
-        FAILED = "failed", "Stripe refused it, or never did it"
-        UNKNOWN = "unknown", "Stripe did not answer"
-        BOOKED = "booked", "Booked in the ledger"
+        PENDING = "pending", _("Written down, Stripe not yet answered")
+        SUCCEEDED = "succeeded", _("Stripe did it; not yet booked")
+        FAILED = "failed", _("Stripe refused it, or never did it")
+        UNKNOWN = "unknown", _("Stripe did not answer")
+        BOOKED = "booked", _("Booked in the ledger")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     purpose = models.CharField(max_length=40)
@@ -328,10 +329,10 @@ class ReconciliationMismatch(models.Model):
     on later runs until it is gone (then `resolved_at` is set)."""
 
     class Kind(models.TextChoices):
-        BALANCE = "balance", "Platform balance differs from Stripe's"
-        MISSING_IN_LEDGER = "missing_in_ledger", "Stripe moved money the ledger does not know"
-        AMOUNT_DIFFERS = "amount_differs", "The ledger booked another amount than Stripe moved"
-        FEE_MISSING = "fee_missing", "Stripe's fee is not booked"
+        BALANCE = "balance", _("Platform balance differs from Stripe's")
+        MISSING_IN_LEDGER = "missing_in_ledger", _("Stripe moved money the ledger does not know")
+        AMOUNT_DIFFERS = "amount_differs", _("The ledger booked another amount than Stripe moved")
+        FEE_MISSING = "fee_missing", _("Stripe's fee is not booked")
 
     key = models.CharField(max_length=160, unique=True, help_text="what differs, e.g. the balance transaction")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -15,8 +15,10 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from core.money import money_text
+from core.money import Money
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 
@@ -186,8 +188,9 @@ def _on_transfer_booked(sender: Any, operation: PaymentOperation, stripe_object:
 
 
 def _tell_payout_sent(payout: Payout) -> None:
-    amount = money_text(payout.amount, payout.currency)
-    notify(user=payout.user, kind=NotificationKind.PAYOUT_SENT, title=f"{amount} is on its way to you",
-           message="We transferred your earnings to your payout account.",
+    amount = Money(payout.amount, payout.currency)
+    notify(user=payout.user, kind=NotificationKind.PAYOUT_SENT,
+           title=format_lazy(_("{amount} is on its way to you"), amount=amount),
+           message=_("We transferred your earnings to your payout account."),
            data={"payment_id": payout.payment_id}, email_template="payout_sent",
            email_context={"amount": amount, "payouts_url": f"{settings.FRONTEND_URL}/payments/"})

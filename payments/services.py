@@ -17,6 +17,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.exceptions import ApplicationError
@@ -115,7 +116,7 @@ def payment_intent_authenticate_test(*, payment_intent_id: str, client_secret: s
     opened by Stripe.js in the browser, does it. Returns where the PaymentIntent stands afterwards.
     """
     if not settings.STRIPE_API_BASE:
-        raise ApplicationError("Your bank confirms the payment on its own page.", code="permission_denied",
+        raise ApplicationError(gettext("Your bank confirms the payment on its own page."), code="permission_denied",
                                status_code=403)
     try:
         stripe_client.sdk().PaymentIntent._static_request(
@@ -188,7 +189,7 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
         if fee:
             Payment.objects.create(
                 user=payee, kind=Payment.Kind.FEE, amount=fee, currency=currency,
-                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency)}",
+                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency, 'en')}",
                 ledger_transaction=ledger_tx, **subject,
             )
         Payout.objects.create(payment=release, user=payee, amount=net, currency=currency)
@@ -235,7 +236,8 @@ def connect_account_for(user: User) -> ConnectedAccount:
 
 def connect_onboarding_link(*, user: User, return_url: str, refresh_url: str) -> str:
     if user.user_type != "freelancer":
-        raise ApplicationError("Payout accounts are for freelancers.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Payout accounts are for freelancers."),
+                               code="permission_denied", status_code=403)
     account = connect_account_for(user)
     try:
         link = stripe_client.sdk().AccountLink.create(account=account.stripe_account_id, refresh_url=refresh_url,

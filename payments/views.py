@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -56,7 +57,7 @@ class ElementsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("payment_method"):
-            raise forms.ValidationError("Enter your card details.")  # shown above the form, not on the hidden field
+            raise forms.ValidationError(_("Enter your card details."))  # shown above the form, not on the hidden field
         return data
 
 
@@ -73,7 +74,7 @@ def _subscribe(request: HttpRequest, mode: str) -> tuple[forms.Form, int]:
     """Subscribes with the posted card. Returns the form and 0 when done, else the status to answer with."""
     form: forms.Form = TestCardForm(request.POST) if mode == "test_card" else ElementsForm(request.POST)
     if mode == "off":
-        form.add_error(None, "Card payments are not set up on this site.")
+        form.add_error(None, _("Card payments are not set up on this site."))
         return form, 503
     if not form.is_valid():
         return form, 400
@@ -122,11 +123,11 @@ def billing_page(request: HttpRequest) -> HttpResponse:
                 return redirect("settings_billing")
             elif action == "resume":
                 billing.subscribe(user, None)
-                messages.success(request, "Your Client Pro plan will renew as before.")
+                messages.success(request, _("Your Client Pro plan will renew as before."))
                 return redirect("settings_billing")
             else:
                 status = 400
-                form.add_error(None, "Choose what to do.")
+                form.add_error(None, _("Choose what to do."))
         except ApplicationError as exc:
             messages.error(request, str(exc.detail))
             return redirect("settings_billing")
@@ -275,8 +276,8 @@ def receipt(payment: Payment) -> dict[str, Any]:
     lines: list[tuple[str, str]] = [
         ("Receipt number", payment.receipt_number),
         ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
-        ({Payment.Kind.FUNDING: "Paid by", Payment.Kind.SUBSCRIPTION: "Paid by",
-          Payment.Kind.REFUND: "Refunded to"}.get(payment.kind, "Paid to"), person),
+        (str({Payment.Kind.FUNDING: _("Paid by"), Payment.Kind.SUBSCRIPTION: _("Paid by"),
+              Payment.Kind.REFUND: _("Refunded to")}.get(payment.kind, _("Paid to"))), person),
         ("What", payment.kind_label),
     ]
     if payment.description:
@@ -297,10 +298,10 @@ def receipt(payment: Payment) -> dict[str, Any]:
             (f"Platform fee ({settings.PLATFORM_FEE_PERCENT}%)", f"\u2212{money_text(fee_amount, payment.currency)}"),
             ("You receive", money_text(payment.amount, payment.currency)),
         ]
-    total_label = {Payment.Kind.FUNDING: "Amount paid into escrow", Payment.Kind.REFUND: "Amount refunded",
-                   Payment.Kind.FEE: "Platform fee", Payment.Kind.RELEASE: "Amount",
-                   Payment.Kind.SUBSCRIPTION: "Amount paid"}.get(payment.kind, "Amount")
-    lines.append((total_label, money_text(payment.amount, payment.currency)))
+    total_label = {Payment.Kind.FUNDING: _("Amount paid into escrow"), Payment.Kind.REFUND: _("Amount refunded"),
+                   Payment.Kind.FEE: _("Platform fee"), Payment.Kind.RELEASE: _("Amount"),
+                   Payment.Kind.SUBSCRIPTION: _("Amount paid")}.get(payment.kind, _("Amount"))
+    lines.append((str(total_label), money_text(payment.amount, payment.currency)))
     lines.append(("Status", payment.get_status_display()))
     if payment.payout_status:
         lines.append(("Payout", payment.get_payout_status_display()))
@@ -402,9 +403,9 @@ def payment_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- monthly statements -------------------------------------------------------------------------
 
-KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: "Paid into escrow", Payment.Kind.REFUND: "Refunded to you",
-                     Payment.Kind.RELEASE: "Received (after fees)", Payment.Kind.FEE: "Platform fees deducted",
-                     Payment.Kind.SUBSCRIPTION: "Client Pro subscription"}
+KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: _("Paid into escrow"), Payment.Kind.REFUND: _("Refunded to you"),
+                     Payment.Kind.RELEASE: _("Received (after fees)"), Payment.Kind.FEE: _("Platform fees deducted"),
+                     Payment.Kind.SUBSCRIPTION: _("Client Pro subscription")}
 
 
 def statement(user: User, month: str) -> dict[str, Any]:
@@ -425,7 +426,8 @@ def statement(user: User, month: str) -> dict[str, Any]:
     currencies: dict[str, list[tuple[str, int, str]]] = {}
     for total in selectors.statement_totals(user=user, year=year, month=number):
         currencies.setdefault(total.currency.upper(), []).append(
-            (KIND_TOTAL_LABELS.get(total.kind, total.kind), total.payments, money_text(total.total, total.currency)))
+            (str(KIND_TOTAL_LABELS.get(total.kind, total.kind)), total.payments,
+             money_text(total.total, total.currency)))
     first = datetime.date(year, number, 1)
     return {"month": month, "title": date_format(first, "F Y"), "rows": rows,
             "totals": [{"currency": code, "lines": lines} for code, lines in currencies.items()],
@@ -570,12 +572,13 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
             account = services.connect_refresh(user)
         except stripe.StripeError:
             logger.warning("Could not refresh the payout account of user %s", user.pk, exc_info=True)
-            messages.error(request, "We could not reach Stripe to check your payout account; try again shortly.")
+            messages.error(request, _("We could not reach Stripe to check your payout account; try again shortly."))
             return redirect("payments_payouts")
         if payout_state(account) == "ready":
-            messages.success(request, "Your payout account is ready. Earnings held for you are on their way to it.")
+            messages.success(request, _("Your payout account is ready. Earnings held for you are on their way to it."))
         elif returned == "again":
-            messages.warning(request, "The set-up link expired. Press “Set up payouts” to continue where you left off.")
+            messages.warning(request,
+                             _("The set-up link expired. Press “Set up payouts” to continue where you left off."))
         else:
             messages.warning(request, "Stripe still needs some details before you can receive payouts. Press "
                                       "“Set up payouts” to finish.")

@@ -2,27 +2,28 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketCategory(models.TextChoices):
-    ACCOUNT = "account", "My account"
-    PAYMENTS = "payments", "Payments and payouts"
-    DISPUTE = "dispute", "A dispute"
-    TECHNICAL = "technical", "Something does not work"
-    OTHER = "other", "Something else"
+    ACCOUNT = "account", _("My account")
+    PAYMENTS = "payments", _("Payments and payouts")
+    DISPUTE = "dispute", _("A dispute")
+    TECHNICAL = "technical", _("Something does not work")
+    OTHER = "other", _("Something else")
 
 
 class TicketPriority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open", "Waiting for our team"
-    PENDING = "pending", "Answered, waiting for you"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Waiting for our team")
+    PENDING = "pending", _("Answered, waiting for you")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class SupportTicket(models.Model):

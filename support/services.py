@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.audit import audit
@@ -30,7 +33,7 @@ TICKET_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
+    return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -125,7 +128,7 @@ def ticket_reply(*, ticket: SupportTicket, author: User, body: str) -> TicketMes
     with transaction.atomic():
         locked = _lock(ticket)
         if locked.status == TicketStatus.RESOLVED:
-            raise Conflict("This ticket is resolved. Open a new ticket if you need more help.",
+            raise Conflict(gettext("This ticket is resolved. Open a new ticket if you need more help."),
                            code="ticket_resolved")
         reply = TicketMessage.objects.create(ticket=locked, author=author, body=text, is_staff_reply=staff)
         now = timezone.now()
@@ -152,7 +155,8 @@ def ticket_reply(*, ticket: SupportTicket, author: User, body: str) -> TicketMes
 def _tell_member(ticket: SupportTicket, staff: User, text: str) -> None:
     member = ticket.user
     url = ticket_url(ticket)
-    notify(user=member, kind=NotificationKind.MESSAGE_RECEIVED, title=f"Our team answered “{ticket.subject}”",
+    notify(user=member, kind=NotificationKind.MESSAGE_RECEIVED, title=format_lazy(_("Our team answered “{subject}”"),
+                                                                                  subject=ticket.subject),
            message=text[:500], data={"ticket_id": ticket.pk, "url": f"/support/{ticket.pk}/"},
            email_template="support_reply",
            email_context={"ticket_subject": ticket.subject, "ticket_url": url, "reply": text,
@@ -166,10 +170,11 @@ def ticket_resolve(*, ticket: SupportTicket, by: User) -> SupportTicket:
     with transaction.atomic():
         locked = _lock(ticket)
         if locked.status == TicketStatus.RESOLVED:
-            raise Conflict("This ticket is already resolved.", code="already_resolved")
+            raise Conflict(gettext("This ticket is already resolved."), code="already_resolved")
         if locked.status == TicketStatus.OPEN:
-            raise Conflict("This ticket is waiting for our team's answer; it can be resolved once we have answered.",
-                           code="invalid_transition")
+            raise Conflict(
+                gettext("This ticket is waiting for our team's answer; it can be resolved once we have answered."),
+                code="invalid_transition")
         _move(locked, TicketStatus.RESOLVED, by)
         locked.resolved_at = timezone.now()
         locked.save(update_fields=["status", "resolved_at", "updated_at"])

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
@@ -23,18 +24,19 @@ TICKETS_PER_PAGE = 20
 
 
 class TicketOpenForm(forms.Form):
-    subject = forms.CharField(label="Subject", max_length=support.SUBJECT_MAX_LENGTH,
-                              help_text="A few words on what you need help with.")
-    category = forms.ChoiceField(label="Category", choices=TicketCategory.choices, initial=TicketCategory.OTHER)
-    priority = forms.ChoiceField(label="Priority", choices=TicketPriority.choices, initial=TicketPriority.NORMAL,
-                                 help_text="Urgent: money is stuck or you cannot sign in.")
-    message = forms.CharField(label="Message", max_length=support.BODY_MAX_LENGTH,
+    subject = forms.CharField(label=_("Subject"), max_length=support.SUBJECT_MAX_LENGTH,
+                              help_text=_("A few words on what you need help with."))
+    category = forms.ChoiceField(label=_("Category"), choices=TicketCategory.choices, initial=TicketCategory.OTHER)
+    priority = forms.ChoiceField(label=_("Priority"), choices=TicketPriority.choices, initial=TicketPriority.NORMAL,
+                                 help_text=_("Urgent: money is stuck or you cannot sign in."))
+    message = forms.CharField(label=_("Message"), max_length=support.BODY_MAX_LENGTH,
                               widget=forms.Textarea(attrs={"rows": 6}),
-                              help_text="What happened, and what you expected. Never send passwords or card numbers.")
+                              help_text=_("What happened, and what you expected. "
+                                          "Never send passwords or card numbers."))
 
 
 class TicketReplyForm(forms.Form):
-    body = forms.CharField(label="Your reply", max_length=support.BODY_MAX_LENGTH,
+    body = forms.CharField(label=_("Your reply"), max_length=support.BODY_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -73,7 +75,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         form_add_service_error(form, exc)
         return _list_page(request, form, status=_error_status(exc))
-    messages.success(request, "Your ticket is open. We answer here and by e-mail, usually within a working day.")
+    messages.success(request, _("Your ticket is open. We answer here and by e-mail, usually within a working day."))
     return redirect("support:ticket", ticket_id=ticket.pk)
 
 
@@ -105,7 +107,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ApplicationError as exc:
         form_add_service_error(form, exc)
         return _thread_page(request, ticket, form, status=_error_status(exc))
-    messages.success(request, "Your reply is sent.")
+    messages.success(request, _("Your reply is sent."))
     return redirect("support:ticket", ticket_id=ticket.pk)
 
 
@@ -117,5 +119,5 @@ def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
         support.ticket_resolve(ticket=ticket, by=request.user)
     except ApplicationError as exc:
         return _thread_page(request, ticket, TicketReplyForm(), status=_error_status(exc), error=str(exc.detail))
-    messages.success(request, "The ticket is resolved. Thank you!")
+    messages.success(request, _("The ticket is resolved. Thank you!"))
     return redirect("support:ticket", ticket_id=ticket.pk)

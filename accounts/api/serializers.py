@@ -1,11 +1,14 @@
 import re
 import zoneinfo
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import MoneyField
+from core.money import CURRENCIES
 
 from ..models import User, UserType
 
@@ -179,7 +182,7 @@ class MeSerializer(PublicProfileSerializer):
 
     class Meta(PublicProfileSerializer.Meta):
         fields = ["id", "email", "email_verified", *PublicProfileSerializer.Meta.fields[1:], "is_staff",
-                  "two_factor_enabled"]
+                  "two_factor_enabled", "language", "display_currency"]
 
     def get_two_factor_enabled(self, obj: User) -> bool:
         from ..two_factor import is_enabled
@@ -195,6 +198,9 @@ class MeInput(serializers.Serializer):
     bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
+    language = serializers.ChoiceField(choices=[("", "Follow the browser"), *settings.LANGUAGES], required=False,
+                                       allow_blank=True)
+    display_currency = serializers.ChoiceField(choices=[("", "None"), *CURRENCIES], required=False, allow_blank=True)
     company = serializers.CharField(max_length=120, required=False, allow_blank=True)
     hourly_rate = MoneyField(max_digits=10, min_value=0, max_value=100000, required=False, allow_null=True)
     available = serializers.BooleanField(required=False)
@@ -210,7 +216,7 @@ class MeInput(serializers.Serializer):
 
     def validate_timezone(self, value: str) -> str:
         if value not in TIMEZONES:
-            raise serializers.ValidationError("Choose a time zone such as Europe/Berlin or UTC.")
+            raise serializers.ValidationError(gettext("Choose a time zone such as Europe/Berlin or UTC."))
         return value
 
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -51,7 +51,7 @@ class RegisterView(PublicView):
     throttle_classes = [RegisterIPThrottle]
 
     def post(self, request: Request) -> Response:
-        user = services.user_register(**_valid(s.RegisterInput, request))
+        user = services.user_register(**_valid(s.RegisterInput, request), language=get_language())
         return Response(s.AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

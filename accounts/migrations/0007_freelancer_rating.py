@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_phone_numbers'),
+        ('accounts', '0006_user_language_display_currency'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 

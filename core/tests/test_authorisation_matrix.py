@@ -395,6 +395,8 @@ PAGES: dict[str, Row] = {
     "password_reset_confirm": Row("400 any any any any any", lambda w: {"token": "not-a-real-token"}),
     "verify_email": Row("any any any any any any", lambda w: {"token": "not-a-real-token"}),
     "verify_email_resend": Row("405 405 405 405 405 405"),
+    # The language switcher: a POST that sets the cookie (and the signed-in person's profile); GET is refused.
+    "set_language": Row("405 405 405 405 405 405"),
     "settings_profile": Row(SIGNED_IN),
     "settings_password": Row(SIGNED_IN),
     "settings_security": Row(SIGNED_IN),

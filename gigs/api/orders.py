@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -149,7 +150,7 @@ def _open_dispute(request: Request, pk: int) -> OrderDispute:
     """The order's open dispute; 409 when there is none (404 for an order the caller may not see)."""
     dispute = OrderDispute.objects.filter(order=_order(request, pk), status=OrderDispute.Status.OPEN).first()
     if dispute is None:
-        raise Conflict("This order has no open dispute.", code="no_open_dispute")
+        raise Conflict(gettext("This order has no open dispute."), code="no_open_dispute")
     return dispute
 
 

@@ -63,10 +63,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "core.middleware.UserLocaleMiddleware",
     "core.middleware.AuditContextMiddleware",
     "risk.context.DeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -88,6 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "core.context_processors.site",
                 "messaging.context_processors.notifications",
             ],
@@ -127,7 +131,16 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 48
 MFA_TOKEN_MAX_AGE = 60 * 5
 OTP_TOTP_ISSUER = "MegiLance"
 
-LANGUAGE_CODE = "en-us"
+# --- Languages, time zones and formats -----------------------------------------------------------
+# The language is the signed-in user's choice (their profile), else the language cookie set by the switcher
+# (`/i18n/setlang/`), else the browser's Accept-Language; addresses carry no language prefix. Times are shown in
+# the signed-in user's time zone (core.middleware.UserLocaleMiddleware); e-mails in the recipient's language and
+# zone (core/mail.py). Catalogues live in locale/ (`make messages` updates and compiles them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["megilance.formats"]  # dates per language; templates use the names, e.g. "DATE_FORMAT"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
