@@ -378,6 +378,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceStatusEnum": "gigs.models.ServiceStatus",
         "PackageTierEnum": "gigs.models.PackageTier",
         "CurrencyEnum": "marketplace.models.CURRENCIES",
+        "PaymentKindEnum": "payments.models.Payment.Kind",
+        "OrderStatusEnum": "gigs.models.OrderStatus",
+        "DisputeResolutionEnum": "contracts.models.Dispute.Resolution",
+        "OrderDisputeResolutionEnum": "gigs.models.OrderDispute.Resolution",
     },
 }
 

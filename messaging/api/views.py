@@ -350,6 +350,8 @@ class OnlineUsersView(generics.ListAPIView):
     serializer_class = s.OnlineUserSerializer
 
     def get_queryset(self) -> QuerySet[User]:
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without asking Redis
+            return User.objects.none()
         try:
             return selectors.online_users()
         except selectors.PresenceUnknown:
