@@ -57,6 +57,7 @@ MESSAGE_IGNORES := --ignore=.venv --ignore=.var --ignore=var --ignore=staticfile
 	--ignore='templates/devtools/*' --ignore=docs --ignore=deploy --ignore=scripts
 messages: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py makemessages -l es -l de --no-obsolete $(MESSAGE_IGNORES)
+	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py makemessages -d djangojs -l es -l de --no-obsolete $(MESSAGE_IGNORES)
 	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py compilemessages --ignore=.venv
 
 ## make bench-sockets: 1,000 sockets in 500 chats on two uvicorn processes sharing channels-redis, 200 messages/s;

@@ -29,12 +29,15 @@ from django.db import models, transaction
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.money import CENT, money_text, to_minor
+from core.locale import date_lazy, text_lazy, uncapitalised_lazy
+from core.money import CENT, Money, decimal_text, money_text, to_minor
 from core.status import CLIENT, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from messaging.models import NotificationKind
 from messaging.notifications import notify
@@ -117,13 +120,14 @@ def _url(contract: Contract) -> str:
     return f"{settings.FRONTEND_URL}/contracts/{contract.pk}/timesheet/"
 
 
-def _tell(user: User, kind: str, title: str, invoice: WeeklyInvoice, message: str = "") -> None:
+def _tell(user: User, kind: str, title: "str | Promise", invoice: WeeklyInvoice,
+          message: "str | Promise" = "") -> None:
     contract = invoice.contract
     notify(user=user, kind=kind, title=title, message=message,
            data={"contract_id": contract.pk, "invoice_id": invoice.pk}, email_template="hourly_invoice",
            email_context={"contract_title": contract.title, "timesheet_url": _url(contract),
-                          "week_start": f"{invoice.week_start:%d %B %Y}",
-                          "amount": money_text(to_minor(invoice.amount), invoice.currency)})
+                          "week_start": date_lazy(invoice.week_start, "d F Y"),
+                          "amount": Money.of(invoice.amount, invoice.currency)})
 
 
 # --- time entries -------------------------------------------------------------------------------
@@ -249,17 +253,17 @@ def week_close(*, contract: Contract, week_start: date, now: datetime | None = N
         invoice.closed_at = now
         invoice.review_ends_at = _midnight(week_start + timedelta(days=7 + REVIEW_DAYS))
         invoice.save()
-        hours = f"{invoice.billable_minutes / 60:.2f}"
+        hours = lazy(decimal_text, str)(Decimal(invoice.billable_minutes) / 60)  # "1.50", "1,50" when shown
         _tell(locked_contract.client, NotificationKind.PAYMENT_RECEIVED,
-              _("Hours for the week of %(week)s: %(amount)s") % {
-                  "week": f"{week_start:%d %B}", "amount": money_text(to_minor(invoice.amount), invoice.currency)},
-              invoice, message=_("%(hours)s billable hours. Review them by %(day)s; your saved card is charged then "
-                                 "unless you dispute them.") % {"hours": hours,
-                                                                "day": f"{invoice.review_ends_at:%A %d %B}"})
+              text_lazy(gettext_lazy("Hours for the week of %(week)s: %(amount)s"),
+                        week=date_lazy(week_start, "d F"), amount=Money.of(invoice.amount, invoice.currency)),
+              invoice, message=text_lazy(gettext_lazy("%(hours)s billable hours. Review them by %(day)s; your saved "
+                                                      "card is charged then unless you dispute them."),
+                                         hours=hours, day=date_lazy(invoice.review_ends_at, "l d F")))
         _tell(locked_contract.freelancer, NotificationKind.PAYMENT_RECEIVED,
-              _("Your week of %(week)s is closed: %(hours)s billable hours") % {
-                  "week": f"{week_start:%d %B}", "hours": hours}, invoice,
-              message=_("The client reviews it until Friday; you are paid once their card is charged."))
+              text_lazy(gettext_lazy("Your week of %(week)s is closed: %(hours)s billable hours"),
+                        week=date_lazy(week_start, "d F"), hours=hours), invoice,
+              message=gettext_lazy("The client reviews it until Friday; you are paid once their card is charged."))
     return invoice
 
 
@@ -291,10 +295,11 @@ def reviews_remind_due(now: datetime | None = None) -> dict[str, int]:
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at", "updated_at"])
             _tell(locked.contract.client, NotificationKind.MILESTONE_SUBMITTED,
-                  _("Your review of the week of %(week)s ends soon") % {"week": f"{locked.week_start:%d %B}"},
-                  locked, message=_("Your saved card is charged %(amount)s on %(day)s unless you dispute the hours.")
-                  % {"amount": money_text(to_minor(locked.amount), locked.currency),
-                     "day": f"{locked.review_ends_at:%A %d %B}"})
+                  text_lazy(gettext_lazy("Your review of the week of %(week)s ends soon"),
+                            week=date_lazy(locked.week_start, "d F")),
+                  locked, message=text_lazy(
+                      gettext_lazy("Your saved card is charged %(amount)s on %(day)s unless you dispute the hours."),
+                      amount=Money.of(locked.amount, locked.currency), day=date_lazy(locked.review_ends_at, "l d F")))
             reminded += 1
     return {"reminded": reminded}
 
@@ -328,7 +333,8 @@ def invoice_dispute(*, invoice: WeeklyInvoice, by: User, reason: str, now: datet
         audit("invoice.dispute", target=locked, actor=by, old={"status": _I.IN_REVIEW}, new={"status": _I.DISPUTED})
         for person in (locked.contract.freelancer, locked.contract.client):
             notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                   title=_("Hours for the week of %(week)s are disputed") % {"week": f"{locked.week_start:%d %B}"},
+                   title=text_lazy(gettext_lazy("Hours for the week of %(week)s are disputed"),
+                                   week=date_lazy(locked.week_start, "d F")),
                    message=reason[:300],
                    data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
                    email_template="dispute_opened",
@@ -367,10 +373,10 @@ def invoice_resolve(*, invoice: WeeklyInvoice, by: User, resolution: str, freela
         locked.save()
         audit("invoice.resolve", target=locked, actor=by, old={"status": _I.DISPUTED},
               new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
-        label = Dispute.Resolution(resolution).label.lower()
+        label = uncapitalised_lazy(Dispute.Resolution(resolution).label)
         for person in (locked.contract.client, locked.contract.freelancer):
             notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
-                   title=_("Disputed hours resolved: %(label)s") % {"label": label},
+                   title=text_lazy(gettext_lazy("Disputed hours resolved: %(label)s"), label=label),
                    message=note[:300], data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
                    email_template="dispute_resolved",
                    email_context={"contract_title": locked.contract.title, "contract_url": _url(locked.contract),
@@ -432,7 +438,7 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
             operation = payments.operation_take_over(left)
         else:
             if card is None:
-                _charge_failed(locked, _("There is no saved card to charge."))
+                _charge_failed(locked, gettext_lazy("There is no saved card to charge."))
                 return None
             locked.charge_attempts += 1
             locked.payment_error = ""
@@ -451,22 +457,24 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
     if not outcome.succeeded:
         asks = payment_methods.charge_awaiting_card_holder(subject_type=SUBJECT, subject_id=invoice.pk) is not None
         with transaction.atomic():
-            _charge_failed(_lock(invoice), outcome.error or _("The card was declined."), bank_asks=asks)
+            _charge_failed(_lock(invoice), outcome.error or gettext_lazy("The card was declined."), bank_asks=asks)
     return outcome
 
 
-def _charge_failed(invoice: WeeklyInvoice, error: str, *, bank_asks: bool = False) -> None:
+def _charge_failed(invoice: WeeklyInvoice, error: "str | Promise", *, bank_asks: bool = False) -> None:
     """A locked invoice's charge did not go through: written down, the client told; it waits for a new card, or,
     when the bank wants the card holder, for the client to confirm the charge on the week's page."""
-    invoice.payment_error = error[:500]
+    invoice.payment_error = str(error)[:500]
     invoice.save(update_fields=["payment_error", "updated_at"])
     if bank_asks:
-        message = _("%(error)s Confirm the payment with your bank on the week's page.") % {"error": error}
+        message = text_lazy(gettext_lazy("%(error)s Confirm the payment with your bank on the week's page."),
+                            error=error)
     else:
-        message = _("%(error)s Save another card on your billing page and the week is charged again.") % {
-            "error": error}
+        message = text_lazy(gettext_lazy("%(error)s Save another card on your billing page and the week is charged "
+                                         "again."), error=error)
     _tell(invoice.contract.client, NotificationKind.PAYMENT_FAILED,
-          _("We could not charge your card for the week of %(week)s") % {"week": f"{invoice.week_start:%d %B}"},
+          text_lazy(gettext_lazy("We could not charge your card for the week of %(week)s"),
+                    week=date_lazy(invoice.week_start, "d F")),
           invoice, message=message)
 
 
@@ -568,7 +576,7 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
         return
     if stripe_object.status != "succeeded":
         invoice.payment_intent_id = stripe_object.id
-        _charge_failed(invoice, _("Your bank asks you to confirm this payment."))
+        _charge_failed(invoice, gettext_lazy("Your bank asks you to confirm this payment."))
         return
     contract = invoice.contract
     context = operation.context
@@ -592,16 +600,16 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     invoice.payment_error = ""
     invoice.paid_at = timezone.now()
     invoice.save()
-    net = money_text(release.amount, release.currency)
+    net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You earned %(amount)s for the %(week)s") % {"amount": net, "week": week_of},
+           title=text_lazy(gettext_lazy("You earned %(amount)s for the %(week)s"), amount=net, week=week_of),
            data={"payment_id": release.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
-    paid = money_text(payment.amount, payment.currency)
+    paid = Money(payment.amount, payment.currency)
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You paid %(amount)s for the %(week)s") % {"amount": paid, "week": week_of},
+           title=text_lazy(gettext_lazy("You paid %(amount)s for the %(week)s"), amount=paid, week=week_of),
            data={"payment_id": payment.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_sent",
            email_context={"amount": paid, "contract_title": contract.title,

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise, lazy
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
@@ -46,3 +47,36 @@ def activate_for(request: Any, user: Any) -> None:
     zone = zone_of(user)
     if zone is not None:
         timezone.activate(zone)
+
+
+def _format(template: Any, params: dict[str, Any]) -> str:
+    return str(template) % {key: str(value) for key, value in params.items()}
+
+
+def _date(value: Any, format_string: str) -> str:
+    return formats.date_format(value, format_string)
+
+
+def _uncapitalised(value: Any) -> str:
+    text = str(value)
+    return text[:1].lower() + text[1:]
+
+
+_format_lazy = lazy(_format, str)
+uncapitalised_lazy = lazy(_uncapitalised, str)
+"""A label to follow a colon ("Released to the freelancer" -> "released to the freelancer") when shown; only the
+first letter changes, so German nouns keep their capitals."""
+_date_lazy = lazy(_date, str)
+
+
+def text_lazy(template: Any, **params: Any) -> Promise:
+    """`template % params` done when the text is shown, in the language active then: a gettext_lazy template with
+    "%(name)s" placeholders, and values that may themselves be lazy (translations, `core.money.Money`, `date_lazy`).
+    Notifications built for one person and read by another come out in the reader's language."""
+    return _format_lazy(template, params)
+
+
+def date_lazy(value: Any, format_string: str) -> Promise:
+    """A date written with Django's date format characters ("d F" -> "07 December", "07 Dezember") when shown,
+    with the month and day names of the language active then."""
+    return _date_lazy(value, format_string)

@@ -8,11 +8,13 @@ text and file are checked by the same code (`contracts.disputes`). Staff settle 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from contracts.disputes import attach_evidence, thread_message_check
 from contracts.escrow import DISPUTE_MOVES
 from core.exceptions import Conflict
+from core.locale import text_lazy
 from core.status import STAFF, authorize, may
 from messaging.models import NotificationKind
 from messaging.notifications import notify
@@ -38,13 +40,13 @@ def order_dispute_message_add(*, dispute: OrderDispute, by: User, body: str,
         message = OrderDisputeMessage(dispute=locked, author=by, author_role=actor, body=body)
         attach_evidence(message, evidence, kind, prefix=f"order-dispute-{locked.pk}")
         message.save()
-        who = _("Our staff") if actor == STAFF else by.get_full_name()
+        who = gettext_lazy("Our staff") if actor == STAFF else by.get_full_name()
         for person in (order.buyer, order.seller):
             if person.pk != by.pk:
                 notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                       title=_("%(who)s answered in the dispute on order “%(title)s”")
-                       % {"who": who, "title": order.title},
-                       message=body[:300] or _("A file of evidence was added."),
+                       title=text_lazy(gettext_lazy("%(who)s answered in the dispute on order “%(title)s”"),
+                                       who=who, title=order.title),
+                       message=body[:300] or gettext_lazy("A file of evidence was added."),
                        data={"order_id": order.pk, "order_dispute_id": locked.pk},
                        email_template="order_update",
                        email_context={"order_title": order.title, "order_url": f"{order_url(order)}#dispute-thread"})

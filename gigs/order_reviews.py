@@ -12,10 +12,12 @@ from django.db.models import Avg, Count
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from contracts.reviews import REVIEW_BLIND_DAYS, register_review_writer
 from core.exceptions import ApplicationError, Conflict
+from core.locale import text_lazy
 from marketplace.models import Review
 from marketplace.ratings import ratings_refresh
 from messaging.models import NotificationKind
@@ -51,9 +53,9 @@ def order_review_create(*, order_id: int, reviewer: User, rating: int, comment: 
         service_rating_refresh(order.service_id)
         ratings_refresh(both.values_list("reviewee_id", flat=True))
         notify(user=reviewee, kind=NotificationKind.REVIEW_RECEIVED,
-               title=_("%(name)s reviewed order “%(title)s”")
-               % {"name": reviewer.get_full_name(), "title": order.title},
-               message=_("It shows once you have written yours, or 14 days after the order was completed."),
+               title=text_lazy(gettext_lazy("%(name)s reviewed order “%(title)s”"), name=reviewer.get_full_name(),
+                               title=order.title),
+               message=gettext_lazy("It shows once you have written yours, or 14 days after the order was completed."),
                data={"order_id": order.pk, "review_id": review.pk}, email_template="order_update",
                email_context={"order_title": order.title,
                               "order_url": f"{settings.FRONTEND_URL}/orders/{order.pk}/"})

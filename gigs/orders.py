@@ -20,14 +20,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from contracts import holdings
 from contracts.escrow import DISPUTE_MOVES
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.money import money_text, to_minor
+from core.locale import date_lazy, text_lazy, uncapitalised_lazy
+from core.money import Money, money_text, to_minor
 from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
 from messaging.models import NotificationKind
@@ -141,12 +144,12 @@ def order_url(order: Order) -> str:
     return f"{settings.FRONTEND_URL}/orders/{order.pk}/"
 
 
-def _tell(user: User, kind: str, title: str, order: Order, message: str = "") -> None:
+def _tell(user: User, kind: str, title: "str | Promise", order: Order, message: "str | Promise" = "") -> None:
     """Tells one party about a step of the order, in the app and by e-mail (by their preferences)."""
     notify(user=user, kind=kind, title=title, message=message, data={"order_id": order.pk},
            email_template="order_update",
            email_context={"order_title": order.title, "order_url": order_url(order),
-                          "amount": money_text(to_minor(order.total), order.currency)})
+                          "amount": Money.of(order.total, order.currency)})
 
 
 def _other(order: Order, by: User) -> User:
@@ -284,13 +287,14 @@ def _funding_succeeded(order: Order, intent: Any) -> None:
     order.save(update_fields=["status", "payment_intent_id", "paid_at", "due_at", "fee_percent", "updated_at"])
     _event(order, OrderEvent.Kind.PAID, order.buyer, money_text(payment.amount, payment.currency))
     _tell(order.seller, NotificationKind.MILESTONE_FUNDED,
-          _("New order: %(title)s") % {"title": order.title}, order,
-          message=_("Due %(date)s. Read the buyer's requirements and start the work.")
-          % {"date": f"{order.due_at:%d %B %Y}"})
+          text_lazy(gettext_lazy("New order: %(title)s"), title=order.title), order,
+          message=text_lazy(gettext_lazy("Due %(date)s. Read the buyer's requirements and start the work."),
+                            date=date_lazy(order.due_at, "d F Y")))
+    paid = Money(payment.amount, payment.currency)
     notify(user=order.buyer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You paid %(amount)s into escrow") % {"amount": money_text(payment.amount, payment.currency)},
+           title=text_lazy(gettext_lazy("You paid %(amount)s into escrow"), amount=paid),
            data={"payment_id": payment.pk, "order_id": order.pk}, email_template="payment_sent",
-           email_context={"amount": money_text(payment.amount, payment.currency),
+           email_context={"amount": paid,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{payment.pk}/receipt/"})
 
 
@@ -366,9 +370,11 @@ def order_deliver(*, order: Order, by: User, note: str, files: list[UploadedFile
             stored.save()
         _event(locked, OrderEvent.Kind.DELIVERED, by, note.strip(), delivery=delivery)
         _tell(locked.buyer, NotificationKind.MILESTONE_SUBMITTED,
-              _("%(name)s delivered your order “%(title)s”") % {"name": by.get_full_name(), "title": locked.title},
-              locked, message=_("Accept it or ask for a revision within %(days)s days; after that it is accepted "
-                                "for you.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS})
+              text_lazy(gettext_lazy("%(name)s delivered your order “%(title)s”"), name=by.get_full_name(),
+                        title=locked.title),
+              locked, message=text_lazy(gettext_lazy("Accept it or ask for a revision within %(days)s days; after that "
+                                                     "it is accepted for you."),
+                                        days=settings.ORDER_AUTO_COMPLETE_DAYS))
     return locked
 
 
@@ -390,7 +396,8 @@ def order_request_revision(*, order: Order, by: User, reason: str) -> Order:
         locked.save(update_fields=["status", "revisions_used", "auto_complete_at", "updated_at"])
         _event(locked, OrderEvent.Kind.REVISION, by, reason.strip())
         _tell(locked.seller, NotificationKind.MILESTONE_CHANGES,
-              _("Revision requested on “%(title)s”") % {"title": locked.title}, locked, message=reason[:500])
+              text_lazy(gettext_lazy("Revision requested on “%(title)s”"), title=locked.title), locked,
+              message=reason[:500])
     return locked
 
 
@@ -446,14 +453,14 @@ def _release(order: Order, by: User | None, gross_minor: int, note: str = "", *,
                               "updated_at"])
     Service.objects.filter(pk=order.service_id).update(orders_completed=F("orders_completed") + 1)
     release = holdings.release(_holding(order), gross_minor, description=f"Order #{order.pk}: {order.title}")
-    net = money_text(release.amount, release.currency)
+    net = Money(release.amount, release.currency)
     notify(user=order.seller, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=_("You earned %(amount)s for order “%(title)s”") % {"amount": net, "title": order.title},
+           title=text_lazy(gettext_lazy("You earned %(amount)s for order “%(title)s”"), amount=net, title=order.title),
            data={"payment_id": release.pk, "order_id": order.pk}, email_template="payment_received",
            email_context={"amount": net,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
     _tell(order.buyer, NotificationKind.MILESTONE_APPROVED,
-          _("Order “%(title)s” is completed and the seller paid") % {"title": order.title}, order)
+          text_lazy(gettext_lazy("Order “%(title)s” is completed and the seller paid"), title=order.title), order)
 
 
 # --- cancelling ---------------------------------------------------------------------------------
@@ -488,8 +495,10 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
             locked.save(update_fields=["status", "cancel_requested_by", "updated_at"])
             _event(locked, OrderEvent.Kind.CANCEL_REQUESTED, by, reason)
             _tell(_other(locked, by), NotificationKind.MILESTONE_CHANGES,
-                  _("%(name)s asks to cancel order “%(title)s”") % {"name": by.get_full_name(), "title": locked.title},
-                  locked, message=_("Agree by cancelling it from the order page; the buyer is refunded in full."))
+                  text_lazy(gettext_lazy("%(name)s asks to cancel order “%(title)s”"), name=by.get_full_name(),
+                            title=locked.title),
+                  locked, message=gettext_lazy("Agree by cancelling it from the order page; the buyer is refunded in "
+                                               "full."))
             return locked
         operation = holdings.refund_begin(
             _holding(locked), to_minor(locked.total), purpose=REFUND,
@@ -512,8 +521,8 @@ def _refunded(order: Order, by: User | None, amount_minor: int, note: str, *, ac
     _event(order, OrderEvent.Kind.REFUNDED, None, money_text(amount_minor, order.currency))
     for person in (order.buyer, order.seller):
         _tell(person, NotificationKind.PAYMENT_RECEIVED,
-              _("Order “%(title)s” is cancelled: %(amount)s refunded to the buyer")
-              % {"title": order.title, "amount": money_text(amount_minor, order.currency)}, order)
+              text_lazy(gettext_lazy("Order “%(title)s” is cancelled: %(amount)s refunded to the buyer"),
+                        title=order.title, amount=Money(amount_minor, order.currency)), order)
 
 
 # --- disputes -----------------------------------------------------------------------------------
@@ -542,7 +551,8 @@ def order_dispute_open(*, order: Order, by: User, reason: str) -> OrderDispute:
         _event(locked, OrderEvent.Kind.DISPUTED, by, reason.strip())
         for person in (locked.buyer, locked.seller):
             notify(user=person, kind=NotificationKind.DISPUTE_OPENED,
-                   title=_("Dispute opened on order “%(title)s”") % {"title": locked.title}, message=reason[:300],
+                   title=text_lazy(gettext_lazy("Dispute opened on order “%(title)s”"), title=locked.title),
+                   message=reason[:300],
                    data={"order_id": locked.pk, "order_dispute_id": dispute.pk}, email_template="order_update",
                    email_context={"order_title": locked.title, "order_url": order_url(locked)})
     return dispute
@@ -601,9 +611,11 @@ def _dispute_close(dispute: OrderDispute, order: Order, by: User | None, resolut
           new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
     label = OrderDispute.Resolution(resolution).label.lower()
     _event(order, OrderEvent.Kind.DISPUTE_RESOLVED, by, f"{label}. {note}".strip())
+    how = uncapitalised_lazy(OrderDispute.Resolution(resolution).label)
     for person in (order.buyer, order.seller):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
-               title=_("Dispute on order “%(title)s” resolved: %(how)s") % {"title": order.title, "how": label},
+               title=text_lazy(gettext_lazy("Dispute on order “%(title)s” resolved: %(how)s"), title=order.title,
+                               how=how),
                message=note[:300], data={"order_id": order.pk, "order_dispute_id": dispute.pk},
                email_template="order_update",
                email_context={"order_title": order.title, "order_url": order_url(order)})
@@ -635,8 +647,8 @@ def order_dispute_withdraw(*, dispute: OrderDispute, by: User) -> OrderDispute:
         locked.save(update_fields=fields)
         _event(locked, OrderEvent.Kind.DISPUTE_WITHDRAWN, by)
         _tell(_other(locked, by), NotificationKind.DISPUTE_RESOLVED,
-              _("%(name)s withdrew the dispute on order “%(title)s”") % {"name": by.get_full_name(),
-                                                                        "title": locked.title}, locked)
+              text_lazy(gettext_lazy("%(name)s withdrew the dispute on order “%(title)s”"), name=by.get_full_name(),
+                        title=locked.title), locked)
     return dispute
 
 
@@ -654,7 +666,8 @@ def order_message_add(*, order: Order, by: User, text: str) -> OrderEvent:
     with transaction.atomic():
         event = OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.MESSAGE, actor=by, text=text[:5000])
         notify(user=_other(order, by), kind=NotificationKind.MESSAGE_RECEIVED,
-               title=_("%(name)s wrote on order “%(title)s”") % {"name": by.get_full_name(), "title": order.title},
+               title=text_lazy(gettext_lazy("%(name)s wrote on order “%(title)s”"), name=by.get_full_name(),
+                               title=order.title),
                message=text[:300], data={"order_id": order.pk})
     return event
 

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -37,6 +38,8 @@ urlpatterns = [
     re_path(r"^admin/messaging/(?P<rest>(?:supportticket|ticketmessage)/.*)$",
             RedirectView.as_view(url="/admin/support/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
+    # The texts the page scripts write, in the page's language (gettext() and interpolate() in static/js).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("discovery.urls")),
     path("", include("marketplace.urls")),
     path("", include("contracts.urls")),

@@ -385,6 +385,7 @@ API: dict[str, Row] = {
 
 PARTY_PAGE = "L ok ok 404 404 any"
 PAGES: dict[str, Row] = {
+    "javascript-catalog": Row(PUBLIC),
     "home": Row(PUBLIC),
     "signup": Row(PUBLIC),
     "login": Row(PUBLIC),

@@ -145,7 +145,7 @@
       item.dataset.clientId = message.client_id;
     }
     var meta = element("p", "bubble__meta");
-    meta.appendChild(element("span", "bubble__sender", mine ? "You" : otherName));
+    meta.appendChild(element("span", "bubble__sender", mine ? gettext("You") : otherName));
     meta.appendChild(document.createTextNode(" "));
     var time = element("time", null, message.created_at ? formatTime(message.created_at) : "");
     if (message.created_at) {
@@ -158,7 +158,7 @@
     }
     if (message.attachment && message.id) {
       var file = element("p", "bubble__file");
-      var link = element("a", null, message.attachment.name || "Attached file");
+      var link = element("a", null, message.attachment.name || gettext("Attached file"));
       link.href = fileBase + encodeURIComponent(String(message.id)) + "/";
       link.setAttribute("download", "");
       file.appendChild(link);
@@ -170,7 +170,7 @@
       item.appendChild(file);
     }
     if (mine) {
-      var status = message.id ? (message.id <= otherReadUpTo ? "Read" : "Sent") : "Sending…";
+      var status = message.id ? (message.id <= otherReadUpTo ? gettext("Read") : gettext("Sent")) : gettext("Sending…");
       item.appendChild(element("p", "bubble__status", status));
     }
     return item;
@@ -230,13 +230,13 @@
     Array.prototype.forEach.call(log.querySelectorAll("li.bubble--mine[data-id]"), function (item) {
       var status = item.querySelector(".bubble__status");
       if (status && Number(item.dataset.id) <= otherReadUpTo) {
-        status.textContent = "Read";
+        status.textContent = gettext("Read");
       }
     });
   }
 
   function showTyping() {
-    typingLine.textContent = otherName + " is typing…";
+    typingLine.textContent = interpolate(gettext("%(name)s is typing…"), {name: otherName}, true);
     clearTimeout(otherTypingTimer);
     otherTypingTimer = setTimeout(hideTyping, TYPING_SHOWN_FOR); // in case the "stop" frame is lost
   }
@@ -249,7 +249,7 @@
   function setPresence(online) {
     presenceBadge.className = "presence presence--" + (online ? "online" : "offline");
     var text = presenceBadge.querySelector(".presence__text");
-    text.textContent = online ? "Online" : "Offline";
+    text.textContent = online ? gettext("Online") : gettext("Offline");
   }
 
   // --- the socket --------------------------------------------------------------------------------
@@ -327,7 +327,7 @@
       hideTyping();
       if (event.code === 4401 || event.code === 4403) {
         stopped = true;
-        setConnection("Live updates are off: reload the page (you may need to log in again).");
+        setConnection(gettext("Live updates are off: reload the page (you may need to log in again)."));
         return;
       }
       scheduleReconnect();
@@ -341,7 +341,7 @@
     var ceiling = Math.min(BACKOFF_MAX, BACKOFF_FIRST * Math.pow(2, attempts));
     var delay = ceiling / 2 + Math.random() * ceiling / 2; // jitter: many pages don't all come back at once
     attempts += 1;
-    setConnection("Reconnecting…");
+    setConnection(gettext("Reconnecting…"));
     reconnectTimer = setTimeout(connect, delay);
   }
 
@@ -365,13 +365,13 @@
       entry.element.classList.add("bubble--failed");
       var status = entry.element.querySelector(".bubble__status");
       if (status) {
-        status.textContent = "Not sent";
+        status.textContent = gettext("Not sent");
       }
       if (!textarea.value) {
         textarea.value = entry.content;
       }
     }
-    showError(detail || "Something went wrong. Try again.");
+    showError(detail || gettext("Something went wrong. Try again."));
   }
 
   // --- typing and sending ------------------------------------------------------------------------

@@ -16,7 +16,7 @@
   }
 
   function size(bytes) {
-    return bytes < 1024 ? bytes + " bytes" : bytes < 1048576 ? Math.round(bytes / 1024) + " KB"
+    return bytes < 1024 ? interpolate(gettext("%(count)s bytes"), {count: bytes}, true) : bytes < 1048576 ? Math.round(bytes / 1024) + " KB"
       : (bytes / 1048576).toFixed(1) + " MB";
   }
 
@@ -46,7 +46,7 @@
         chunks.push(step.value);
         received += step.value.length;
         if (total) { progress.value = received; }
-        note.textContent = "Preparing your download… " + size(received) + " received";
+        note.textContent = interpolate(gettext("Preparing your download… %(size)s received"), {size: size(received)}, true);
         return pump();
       });
     }
@@ -58,14 +58,14 @@
     link.dataset.busy = "true";
     link.setAttribute("aria-disabled", "true");
     link.setAttribute("aria-busy", "true");
-    link.textContent = "Preparing…";
+    link.textContent = gettext("Preparing…");
     var status = document.createElement("span");
     status.className = "download-progress";
     status.setAttribute("role", "status");
     var progress = document.createElement("progress");  // no value: moving until the size is known
-    progress.setAttribute("aria-label", "Download progress");
+    progress.setAttribute("aria-label", gettext("Download progress"));
     var note = document.createElement("span");
-    note.textContent = "Preparing your download…";
+    note.textContent = gettext("Preparing your download…");
     status.appendChild(progress);
     status.appendChild(note);
     link.insertAdjacentElement("afterend", status);

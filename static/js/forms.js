@@ -48,11 +48,11 @@
     bar.className = "upload-progress";
     bar.setAttribute("role", "status");
     var label = document.createElement("span");
-    label.textContent = "Uploading… 0%";
+    label.textContent = interpolate(gettext("Uploading… %(percent)s"), {percent: "0%"}, true);
     var progress = document.createElement("progress");
     progress.max = 100;
     progress.value = 0;
-    progress.setAttribute("aria-label", "Upload progress");
+    progress.setAttribute("aria-label", gettext("Upload progress"));
     bar.appendChild(progress);
     bar.appendChild(label);
     (button || form.lastElementChild).insertAdjacentElement("afterend", bar);
@@ -63,11 +63,11 @@
       if (!event.lengthComputable) { return; }
       var percent = Math.round((event.loaded / event.total) * 100);
       progress.value = percent;
-      label.textContent = "Uploading… " + percent + "%";
+      label.textContent = interpolate(gettext("Uploading… %(percent)s"), {percent: percent + "%"}, true);
     });
     xhr.upload.addEventListener("load", function () {
       progress.value = 100;
-      label.textContent = "Uploaded: saving…";
+      label.textContent = gettext("Uploaded: saving…");
     });
     xhr.addEventListener("load", function () {
       progress.value = 100;

@@ -75,7 +75,7 @@
     var title = document.createElement("a");
     title.className = "toast__title";
     title.href = link(frame.data);
-    title.textContent = frame.title || "New notification";
+    title.textContent = frame.title || gettext("New notification");
     toast.appendChild(title);
     if (frame.message) {
       var text = document.createElement("p");
@@ -86,7 +86,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast__close button--link";
-    close.textContent = "Dismiss";
+    close.textContent = gettext("Dismiss");
     close.addEventListener("click", function () { dismiss(toast); });
     toast.appendChild(close);
     area.appendChild(toast);
