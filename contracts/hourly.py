@@ -259,7 +259,7 @@ def week_close(*, contract: Contract, week_start: date, now: datetime | None = N
                         week=date_lazy(week_start, "d F"), amount=Money.of(invoice.amount, invoice.currency)),
               invoice, message=text_lazy(gettext_lazy("%(hours)s billable hours. Review them by %(day)s; your saved "
                                                       "card is charged then unless you dispute them."),
-                                         hours=hours, day=date_lazy(invoice.review_ends_at, "l d F")))
+                                         hours=hours, day=date_lazy(invoice.review_ends_at, "l d F, H:i T")))
         _tell(locked_contract.freelancer, NotificationKind.PAYMENT_RECEIVED,
               text_lazy(gettext_lazy("Your week of %(week)s is closed: %(hours)s billable hours"),
                         week=date_lazy(week_start, "d F"), hours=hours), invoice,
@@ -299,7 +299,7 @@ def reviews_remind_due(now: datetime | None = None) -> dict[str, int]:
                             week=date_lazy(locked.week_start, "d F")),
                   locked, message=text_lazy(
                       gettext_lazy("Your saved card is charged %(amount)s on %(day)s unless you dispute the hours."),
-                      amount=Money.of(locked.amount, locked.currency), day=date_lazy(locked.review_ends_at, "l d F")))
+                      amount=Money.of(locked.amount, locked.currency), day=date_lazy(locked.review_ends_at, "l d F, H:i T")))
             reminded += 1
     return {"reminded": reminded}
 

@@ -3,6 +3,7 @@
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +55,10 @@ def _format(template: Any, params: dict[str, Any]) -> str:
 
 
 def _date(value: Any, format_string: str) -> str:
+    # A moment (an aware datetime) is written in the time zone active when shown: the reader's own, as
+    # `recipient_locale` sets it for notifications, e-mails and texts, and as the request sets it for pages.
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return formats.date_format(value, format_string)
 
 
@@ -78,5 +83,6 @@ def text_lazy(template: Any, **params: Any) -> Promise:
 
 def date_lazy(value: Any, format_string: str) -> Promise:
     """A date written with Django's date format characters ("d F" -> "07 December", "07 Dezember") when shown,
-    with the month and day names of the language active then."""
+    with the month and day names of the language active then; a moment is first turned into the time zone
+    active then ("l d F, H:i T" -> "Friday 11 December, 18:00 EST" for a reader in New York)."""
     return _date_lazy(value, format_string)

@@ -289,7 +289,7 @@ def _funding_succeeded(order: Order, intent: Any) -> None:
     _tell(order.seller, NotificationKind.MILESTONE_FUNDED,
           text_lazy(gettext_lazy("New order: %(title)s"), title=order.title), order,
           message=text_lazy(gettext_lazy("Due %(date)s. Read the buyer's requirements and start the work."),
-                            date=date_lazy(order.due_at, "d F Y")))
+                            date=date_lazy(order.due_at, "d F Y, H:i T")))
     paid = Money(payment.amount, payment.currency)
     notify(user=order.buyer, kind=NotificationKind.PAYMENT_RECEIVED,
            title=text_lazy(gettext_lazy("You paid %(amount)s into escrow"), amount=paid),

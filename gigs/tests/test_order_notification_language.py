@@ -18,7 +18,7 @@ NBSP = "\u00a0"
 
 
 def test_a_german_seller_reads_the_new_order_in_german_and_the_english_buyer_in_english(make_user) -> None:
-    seller = make_user("freelancer", language="de")
+    seller = make_user("freelancer", language="de", timezone="Europe/Berlin")
     buyer = make_user("client", language="en")
     service = make_service(seller, title="Ein Logo für Ihre Bäckerei")
     with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False), translation.override("en"):
@@ -26,7 +26,8 @@ def test_a_german_seller_reads_the_new_order_in_german_and_the_english_buyer_in_
 
     to_seller = Notification.objects.get(user=seller, kind="milestone_funded")
     assert to_seller.title == "Neue Bestellung: Ein Logo für Ihre Bäckerei — Logo pack"
-    assert to_seller.message == ("Fällig am 07 November 2026. Lesen Sie die Anforderungen des Käufers und "
+    # Paid at 09:00 UTC on a five-day package: due five days later at 10:00 in Berlin (CET, UTC+1 in November).
+    assert to_seller.message == ("Fällig am 07 November 2026, 10:00 CET. Lesen Sie die Anforderungen des Käufers und "
                                  "beginnen Sie mit der Arbeit.")
     email = OutboundEmail.objects.get(to_email=seller.email, template="order_update")
     assert "Neue Bestellung: Ein Logo für Ihre Bäckerei — Logo pack" in email.body_text
@@ -45,3 +46,16 @@ def test_a_spanish_buyer_acting_does_not_turn_the_german_sellers_notification_sp
     assert Notification.objects.get(user=seller, kind="milestone_funded").title == "Neue Bestellung: Logo — Logo pack"
     assert Notification.objects.get(user=buyer, kind="payment_received").title == (
         f"Has pagado 120,00{NBSP}US$ en depósito de garantía")
+
+
+def test_a_deadline_is_written_in_the_recipients_time_zone(make_user) -> None:
+    """Paid late on a Monday evening in UTC, the order is due on the next day's date for a seller in Tokyo."""
+    seller = make_user("freelancer", language="en", timezone="Asia/Tokyo")
+    buyer = make_user("client", language="en", timezone="America/New_York")
+    service = make_service(seller, title="Logo")
+    with time_machine.travel(datetime(2026, 11, 2, 20, 30, tzinfo=UTC), tick=False):
+        place_order(buyer, service)
+
+    # Due 5 days after 2 November 20:30 UTC = 7 November 20:30 UTC = 8 November 05:30 in Tokyo (UTC+9).
+    message = Notification.objects.get(user=seller, kind="milestone_funded").message
+    assert message.startswith("Due 08 November 2026, 05:30 JST.")
