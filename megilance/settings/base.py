@@ -4,6 +4,7 @@ Everything that differs between the embedded default (`make run`), the test suit
 read from the environment with django-environ; the three modules beside this one only choose defaults.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -276,7 +277,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+# Set by the embedded default: the dev inbox page reads mail saved here.
+DEV_INBOX_DIR: str | os.PathLike[str] | None = None
 
 # --- Text messages and mobile pushes (Amazon SNS) -------------------------------------------------
 # USE_SNS=1 sends text messages (`publish(PhoneNumber=...)`) and pushes (one platform endpoint per device)
