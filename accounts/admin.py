@@ -7,6 +7,7 @@ from core.admin_actions import ReadOnlyAdminMixin
 
 from . import services
 from .models import AuthSession, BackupCode, BillingProfile, PhoneCode, PhoneNumber, Skill, User
+from .requests import signed_in_user
 
 
 @admin.register(User)
@@ -40,7 +41,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Suspend the selected accounts (ends their sessions)")
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
+        for user in queryset.exclude(pk=signed_in_user(request).pk):
             services.user_set_active(user=user, active=False)
         self.message_user(request, "Suspended; their sessions and tokens no longer work.", messages.SUCCESS)
 

@@ -4,7 +4,7 @@ The README lists these logins; keep the two in step.
 """
 
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from .models import User, UserType
 from .services import skills_from_names
@@ -22,7 +22,7 @@ CLIENTS = [
      "bio": "A growing grocery delivery start-up looking for mobile and design help."},
 ]
 
-FREELANCERS = [
+FREELANCERS: list[dict[str, Any]] = [
     {"email": "fatima@megilance.test", "first_name": "Fatima", "last_name": "Haddad", "country": "MA",
      "timezone": "Africa/Casablanca", "headline": "Senior Django & PostgreSQL engineer",
      "bio": "Nine years building marketplaces and payment systems in Python. I write tests first.",

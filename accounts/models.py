@@ -1,4 +1,5 @@
 import uuid
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -30,7 +31,7 @@ class Skill(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slugify(self.name)[:60]
         super().save(*args, **kwargs)
@@ -103,7 +104,9 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
-    objects = UserManager()
+    # The stubs expect contrib.auth's UserManager; a BaseUserManager of one's own is what Django documents for a
+    # user model without usernames.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["id"]
@@ -122,7 +125,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
 

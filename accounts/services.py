@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -328,7 +328,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
             avatar: UploadedFile | None = data["avatar"]
             if avatar:
                 cleaned = image_clean(avatar, field="avatar", max_bytes=settings.AVATAR_MAX_BYTES, max_side=512)
-                user.avatar.save(cleaned.name, cleaned, save=False)
+                user.avatar.save(cast(str, cleaned.name), cleaned, save=False)  # image_clean always names it
             else:
                 user.avatar = ""
         try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -52,6 +53,13 @@ class _AccountClientThrottle(_Throttle):
     def account(self, request: Any) -> str | None:
         raise NotImplementedError
 
+    def _limit(self, rate: str | None) -> tuple[int, int]:
+        """`parse_rate` of one of this throttle's rates, which the settings name (None would mean no limit)."""
+        requests, duration = self.parse_rate(rate)
+        if requests is None or duration is None:
+            raise ImproperlyConfigured(f"No request rate is set for the {self.scope} throttle.")
+        return requests, duration
+
     def allow_request(self, request: Request, view: APIView) -> bool:
         if not settings.THROTTLE_ENABLED:
             return True
@@ -59,12 +67,12 @@ class _AccountClientThrottle(_Throttle):
         if account is None:
             return True
         rates = self.THROTTLE_RATES
-        wide_limit, wide_duration = self.parse_rate(rates[f"{self.scope}_wide"])
+        wide_limit, wide_duration = self._limit(rates[f"{self.scope}_wide"])
         wide_key = self.cache_format % {"scope": f"{self.scope}_wide", "ident": account}
         self.now = self.timer()
         wide = [t for t in self.cache.get(wide_key, []) if t > self.now - wide_duration]
         slowed = len(wide) >= wide_limit
-        self.num_requests, self.duration = self.parse_rate(rates[f"{self.scope}_slowed"] if slowed else self.rate)
+        self.num_requests, self.duration = self._limit(rates[f"{self.scope}_slowed"] if slowed else self.rate)
         self.key = self.cache_format % {"scope": self.scope, "ident": f"{account}|{self.get_ident(request)}"}
         self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
         if len(self.history) >= self.num_requests:

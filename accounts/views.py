@@ -39,6 +39,7 @@ from .forms import (
     form_add_service_error,
 )
 from .models import PhoneNumber
+from .requests import signed_in_user
 from .throttling import (
     LoginAccountThrottle,
     LoginIPThrottle,
@@ -295,7 +296,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, user=user)
         if form.is_valid():
@@ -327,12 +328,14 @@ def settings_password(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.password_change(user=request.user, current_password=form.cleaned_data["current_password"],
+                services.password_change(user=signed_in_user(request),
+                                         current_password=form.cleaned_data["current_password"],
                                          new_password=form.cleaned_data["new_password1"])
             except ApplicationError as exc:
                 form_add_service_error(form, exc, PASSWORD_FIELDS)
             else:
-                update_session_auth_hash(request, request.user)  # this browser stays signed in; others are not
+                # This browser stays signed in; others are not.
+                update_session_auth_hash(request, signed_in_user(request))
                 messages.success(request, _("Your password has been changed. Other devices have been signed out."))
                 return redirect("settings_profile")
     return render(request, "accounts/settings_password.html", {"form": form}, status=status)
@@ -342,7 +345,7 @@ def settings_password(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_security(request: HttpRequest) -> HttpResponse:
     """Two-factor authentication: turn it on (QR code, secret, backup codes, confirm) or off."""
-    user = request.user
+    user = signed_in_user(request)
     enabled = two_factor.is_enabled(user)
     setup = None if enabled else request.session.get(TWO_FACTOR_SETUP_KEY)
     backup_codes: list[str] = []
@@ -407,7 +410,7 @@ PHONE_ACTIONS = ("phone_start", "phone_confirm", "phone_resend", "phone_remove")
 
 def _phone_context(request: HttpRequest, number_form: PhoneNumberForm | None = None,
                    phone_code_form: PhoneCodeForm | None = None) -> dict[str, Any]:
-    user = request.user
+    user = signed_in_user(request)
     verified = PhoneNumber.objects.filter(user=user).first()
     return {
         "sms_available": mobile_available(),
@@ -420,7 +423,7 @@ def _phone_context(request: HttpRequest, number_form: PhoneNumberForm | None = N
 
 def _settings_phone(request: HttpRequest, action: str) -> HttpResponse:
     """The phone number part of the security page: send a code, confirm it, send another, remove the number."""
-    user = request.user
+    user = signed_in_user(request)
     number_form = phone_code_form = None
     try:
         if action == "phone_start":
@@ -467,7 +470,7 @@ def _settings_phone(request: HttpRequest, action: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_billing_details(request: HttpRequest) -> HttpResponse:
     """The name, address and tax ID on the caller's receipts and statements; every member has them."""
-    user = request.user
+    user = signed_in_user(request)
     if request.method == "POST":
         form = BillingDetailsForm(request.POST)
         if form.is_valid():

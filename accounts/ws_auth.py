@@ -55,7 +55,7 @@ def ws_ticket_redeem(ticket: str) -> User | None:
     except Exception:  # the cache is unreachable: the ticket cannot be checked, so it is refused
         return None
     session = AuthSession.objects.select_related("user").filter(pk=claims["sid"]).first() if claims["sid"] else None
-    if not session_is_valid(session=session, user_id=claims["user_id"], version=claims["ver"]):
+    if session is None or not session_is_valid(session=session, user_id=claims["user_id"], version=claims["ver"]):
         return None
     return session.user
 
@@ -65,7 +65,8 @@ def _user_for_token(raw: str) -> User | None:
     from .authentication import user_for_access_token
 
     try:
-        return user_for_access_token(AccessToken(raw))
+        # simplejwt annotates the encoded token as a Token; it is the string.
+        return user_for_access_token(AccessToken(raw))  # type: ignore[arg-type]
     except (TokenError, SimpleJWTInvalidToken):
         return None
 

@@ -192,12 +192,12 @@ def hbar_chart(*, chart_id: str, title: str, description: str, items: Sequence[t
     bottom = TOP // 2 + row * len(items)
     for index, (label, value) in enumerate(items):
         y = TOP // 2 + index * row
-        width = plot_w * value / maximum
+        bar_w = plot_w * value / maximum
         parts.append(f'<text class="chart__tick" x="{label_w - 8}" y="{y + 19}" text-anchor="end" '
                      f'aria-hidden="true">{_t(label)}</text>')
-        parts.append(f'<rect class="chart__bar" x="{label_w}" y="{y + 5}" width="{_fmt(max(width, 0.5))}" '
+        parts.append(f'<rect class="chart__bar" x="{label_w}" y="{y + 5}" width="{_fmt(max(bar_w, 0.5))}" '
                      f'height="{row - 10}" rx="3" fill="{color}"><title>{_t(label)}: {value} {_t(unit)}</title></rect>')
-        parts.append(f'<text class="chart__value" x="{_fmt(label_w + width + 6)}" y="{y + 19}" '
+        parts.append(f'<text class="chart__value" x="{_fmt(label_w + bar_w + 6)}" y="{y + 19}" '
                      f'aria-hidden="true">{value}</text>')
     parts.append(f'<line class="chart__baseline" x1="{label_w}" x2="{label_w}" y1="{TOP // 2}" y2="{bottom}" '
                  f'aria-hidden="true" />')

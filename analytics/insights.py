@@ -167,7 +167,7 @@ def _popular_categories(period: Period) -> dict[str, Any]:
     rows = (posted.annotate(proposal_count=Coalesce(Subquery(proposals, output_field=IntegerField()), Value(0)))
             .values(name=F("category__name"), slug=F("category__slug"))
             .annotate(projects=Count("id"),
-                      proposals=Sum("proposal_count"),
+                      proposals_sent=Sum("proposal_count"),
                       completed=Count("id", filter=Q(status=ProjectStatus.COMPLETED)),
                       budget_sum_average=Avg(F("budget_min") + F("budget_max"),
                                              filter=Q(currency=REPORTING_CURRENCY)))
@@ -179,8 +179,8 @@ def _popular_categories(period: Period) -> dict[str, Any]:
         "projects_posted": total,
         "categories": [
             {"category": row["name"], "slug": row["slug"], "projects": row["projects"],
-             "share": percent(row["projects"], total), "proposals": row["proposals"] or 0,
-             "proposals_per_project": ratio(row["proposals"] or 0, row["projects"]) or 0.0,
+             "share": percent(row["projects"], total), "proposals": row["proposals_sent"] or 0,
+             "proposals_per_project": ratio(row["proposals_sent"] or 0, row["projects"]) or 0.0,
              "completed": row["completed"], "average_budget": _average_budget(row["budget_sum_average"])}
             for row in rows
         ],

@@ -10,7 +10,7 @@ Money is never added across currencies: the dashboard reports in `REPORTING_CURR
 also come per currency.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -225,7 +225,7 @@ def _average_budget(budget_sum_average: Decimal | float | None) -> str | None:
     return money_decimal(Decimal(str(budget_sum_average)) / 2)
 
 
-def _payment_totals(period: Period) -> dict[str, dict[str, int]]:
+def _payment_totals(period: Period) -> dict[str, Mapping[str, Any]]:
     """One query: fundings, refunds and releases of the period, per currency."""
     rows = (Payment.objects.filter(status=Payment.Status.SUCCEEDED, created_at__gte=period.start)
             .values("currency")
@@ -238,7 +238,7 @@ def _payment_totals(period: Period) -> dict[str, dict[str, int]]:
     return {row["currency"]: row for row in rows}
 
 
-def _revenue_of(payments: dict[str, int]) -> int:
+def _revenue_of(payments: Mapping[str, Any]) -> int:
     """Money clients paid the platform in the period, net of what went back to them: escrow fundings and
     Client Pro subscriptions, less refunds."""
     return payments.get("fundings", 0) + payments.get("subscriptions", 0) - payments.get("refunds", 0)
@@ -454,7 +454,7 @@ def revenue_analytics(*, days: int = DEFAULT_DAYS, interval: str = "day") -> dic
                    interval=interval)
 
 
-def _currency_totals(currency: str, payments: dict[str, int], fees: int) -> dict[str, Any]:
+def _currency_totals(currency: str, payments: Mapping[str, Any], fees: int) -> dict[str, Any]:
     fundings, count = payments.get("fundings", 0), payments.get("transaction_count", 0)
     revenue = _revenue_of(payments)
     return {
@@ -508,7 +508,7 @@ def _per_user(queryset: QuerySet, key: str, value: Any, output: Any) -> Subquery
                     output_field=output)
 
 
-def _name(row: dict[str, Any]) -> str:
+def _name(row: Mapping[str, Any]) -> str:
     return f"{row['first_name']} {row['last_name']}".strip() or row["email"]
 
 
@@ -547,7 +547,7 @@ def _top_freelancers(period: Period, by: str, limit: int) -> dict[str, Any]:
         rows = rows.filter(Q(earnings__gt=0) | Q(completed_contracts__gt=0))
         ordering = [F("earnings").desc(), F("completed_contracts").desc()]
     ordering.append(F("id").asc())
-    rows = (rows.annotate(rank=Window(RowNumber(), order_by=ordering)).order_by("rank")
+    ranked = (rows.annotate(rank=Window(RowNumber(), order_by=ordering)).order_by("rank")
             .values("rank", "id", "first_name", "last_name", "email", "country", "earnings", "completed_contracts",
                     "completed_total", "ended_total", "average_rating", "review_count")[:limit])
     return {
@@ -560,7 +560,7 @@ def _top_freelancers(period: Period, by: str, limit: int) -> dict[str, Any]:
              "completed_contracts": row["completed_contracts"], "average_rating": rounded(row["average_rating"]),
              "review_count": row["review_count"], "success_rate": ratio(row["completed_total"], row["ended_total"],
                                                                          100)}
-            for row in rows
+            for row in ranked
         ],
     }
 
@@ -591,7 +591,7 @@ def _top_clients(period: Period, by: str, limit: int) -> dict[str, Any]:
     else:
         ordering = [F("total_spent").desc(), F("projects_posted").desc()]
     ordering.append(F("id").asc())
-    rows = (rows.annotate(rank=Window(RowNumber(), order_by=ordering)).order_by("rank")
+    ranked = (rows.annotate(rank=Window(RowNumber(), order_by=ordering)).order_by("rank")
             .values("rank", "id", "first_name", "last_name", "email", "company", "country", "total_spent",
                     "funded", "refunded", "projects_posted", "contracts_created")[:limit])
     return {
@@ -603,7 +603,7 @@ def _top_clients(period: Period, by: str, limit: int) -> dict[str, Any]:
              "company": row["company"], "country": row["country"] or None, "total_spent": money(row["total_spent"]),
              "funded": money(row["funded"]), "refunded": money(row["refunded"]), "currency": REPORTING_CURRENCY,
              "projects_posted": row["projects_posted"], "contracts_created": row["contracts_created"]}
-            for row in rows
+            for row in ranked
         ],
     }
 

@@ -168,8 +168,9 @@ def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[
 def _funnel_charts(projects: dict[str, Any], days: int) -> dict[str, Any]:
     project_labels = dict(ProjectStatus.choices)
     proposal_labels = dict(ProposalStatus.choices)
-    project_items = [(project_labels[row["status"]], row["count"]) for row in projects["status_funnel"]["projects"]]
-    proposal_items = [(proposal_labels[row["status"]], row["count"])
+    project_items = [(str(project_labels[row["status"]]), row["count"])
+                     for row in projects["status_funnel"]["projects"]]
+    proposal_items = [(str(proposal_labels[row["status"]]), row["count"])
                       for row in projects["status_funnel"]["proposals"]]
 
     def said(items: list[tuple[str, int]]) -> str:

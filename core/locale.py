@@ -78,11 +78,11 @@ def text_lazy(template: Any, **params: Any) -> Promise:
     """`template % params` done when the text is shown, in the language active then: a gettext_lazy template with
     "%(name)s" placeholders, and values that may themselves be lazy (translations, `core.money.Money`, `date_lazy`).
     Notifications built for one person and read by another come out in the reader's language."""
-    return _format_lazy(template, params)
+    return _format_lazy(template, params)  # type: ignore[return-value]  # the stubs give lazy() the function's type
 
 
 def date_lazy(value: Any, format_string: str) -> Promise:
     """A date written with Django's date format characters ("d F" -> "07 December", "07 Dezember") when shown,
     with the month and day names of the language active then; a moment is first turned into the time zone
     active then ("l d F, H:i T" -> "Friday 11 December, 18:00 EST" for a reader in New York)."""
-    return _date_lazy(value, format_string)
+    return _date_lazy(value, format_string)  # type: ignore[return-value]  # the stubs give lazy() the function's type

@@ -469,7 +469,7 @@ class TransferBalanceTransaction(BalanceTransaction):
         self.description = transfer.description
         self.exchange_rate = None
         self.fee = 0
-        self.fee_details = []
+        self.fee_details: list[dict[str, Any]] = []
         self.reporting_category = "transfer"
         self.source = transfer.id
         self.status = "available"
@@ -565,7 +565,7 @@ class Transfer(StripeObject):
         self.destination = destination
         self.destination_payment = "py_" + random_id(24)
         self.metadata = metadata
-        self.reversals = {"object": "list", "data": [], "has_more": False, "total_count": 0,
+        self.reversals: dict[str, Any] = {"object": "list", "data": [], "has_more": False, "total_count": 0,
                           "url": f"/v1/transfers/{self.id}/reversals"}
         self.reversed = False
         self.source_transaction = source_transaction
@@ -1061,9 +1061,9 @@ class Dispute(StripeObject):
         self.balance_transactions = [withdrawal]
         self.charge = charge.id
         self.currency = charge.currency
-        self.evidence = {}
+        self.evidence: dict[str, Any] = {}
         self.is_charge_refundable = False
-        self.metadata = {}
+        self.metadata: dict[str, str] = {}
         self.payment_intent = charge.payment_intent
         self.reason = reason
         self.status = "needs_response"

@@ -5,18 +5,27 @@ server is and how to sign in, not hundreds of demo e-mails.
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.utils import timezone
 
 from core.mobile import ConsoleBackend as MobileConsoleBackend
 
 _console = ContextVar("dev_inbox_console", default=True)
+
+
+def _inbox_dir() -> Path:
+    """The dev inbox folder: these backends are configured only where DEV_INBOX_DIR names one."""
+    if settings.DEV_INBOX_DIR is None:
+        raise ImproperlyConfigured("The dev inbox backends need DEV_INBOX_DIR.")
+    return Path(settings.DEV_INBOX_DIR)
 
 
 @contextmanager
@@ -30,12 +39,12 @@ def inbox_only() -> Iterator[None]:
 
 
 class DevInboxBackend(ConsoleBackend):
-    def send_messages(self, email_messages: list) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         if _console.get():
             count = super().send_messages(email_messages)
         else:
             count = len([message for message in email_messages if message.recipients()])
-        inbox = Path(settings.DEV_INBOX_DIR)
+        inbox = _inbox_dir()
         inbox.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
             name = f"{timezone.now():%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
@@ -49,11 +58,9 @@ class DevInboxMobileBackend(MobileConsoleBackend):
     dev inbox as e-mails addressed to the phone number or device, where a code can be read."""
 
     def _keep(self, *, to: str, subject: str, text: str) -> None:
-        from django.core.mail import EmailMessage
-
         message = EmailMessage(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[])
         message.extra_headers["To"] = to
-        inbox = Path(settings.DEV_INBOX_DIR)
+        inbox = _inbox_dir()
         inbox.mkdir(parents=True, exist_ok=True)
         name = f"{timezone.now():%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         (inbox / name).write_bytes(message.message().as_bytes())

@@ -133,8 +133,10 @@ class Context:
 def context_for(skill_ids: set[int], client_ids: set[int]) -> Context:
     open_projects = Project.objects.filter(_open_public())
     total = open_projects.count()
-    counts = dict(Project.skills.through.objects.filter(skill_id__in=skill_ids, project__in=open_projects)
-                  .values("skill_id").annotate(n=Count("project_id")).values_list("skill_id", "n"))
+    # The django plugin does not follow annotations on an auto-created through model: `n` is there.
+    counts = dict(Project.skills.through.objects.filter(  # type: ignore[misc]
+        skill_id__in=skill_ids, project__in=open_projects,
+    ).values("skill_id").annotate(n=Count("project_id")).values_list("skill_id", "n"))
     weight = {skill: math.log((1 + total) / (1 + counts.get(skill, 0))) + 1 for skill in skill_ids}
     hires = dict(Contract.objects.filter(client_id__in=client_ids).values("client_id")
                  .annotate(n=Count("pk")).values_list("client_id", "n"))

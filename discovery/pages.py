@@ -14,7 +14,7 @@ from . import reasons, selectors, services
 SHOWN = 5
 
 
-def recommended_projects(freelancer: User, limit: int) -> list[Project]:
+def recommended_projects(freelancer: User, limit: int) -> "list[selectors.MatchedProject]":
     """The freelancer's best matches, each with `match_score` and `match_reasons` (the dashboard's list)."""
     matches = list(selectors.recommended_for_freelancer(freelancer)[:limit])
     projects = selectors.projects_for_matches(matches)
@@ -24,7 +24,7 @@ def recommended_projects(freelancer: User, limit: int) -> list[Project]:
     return projects
 
 
-def recommended_freelancers(project: Project, limit: int = SHOWN) -> list[User]:
+def recommended_freelancers(project: Project, limit: int = SHOWN) -> "list[selectors.MatchedFreelancer]":
     freelancers = selectors.freelancers_for_matches(list(selectors.recommended_for_project(project)[:limit]))
     for freelancer in freelancers:
         freelancer.match_score = freelancer.match.score

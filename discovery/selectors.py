@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db import connection
 from django.db.models import (
@@ -28,6 +28,24 @@ from marketplace.models import Project, ProjectStatus, Proposal, ProposalStatus,
 
 from .models import Match, SavedSearch
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # What the recommendation lists show carries its `Match` (set below) and the pages' figures and reasons. For
+    # the type checker only: at run time these are the marketplace's projects and the accounts' users.
+    class MatchedProject(Project):
+        match: Match
+        match_score: int
+        match_reasons: list[str]
+
+    class MatchedFreelancer(User):
+        match: Match
+        match_score: int
+        match_reasons: list[str]
+
+    class _Price(TypedDict):
+        price: Decimal
+
 # --- recommendations ----------------------------------------------------------------------------
 
 
@@ -44,9 +62,10 @@ def recommended_for_project(project: Project) -> QuerySet[Match]:
     return Match.objects.filter(project=project).order_by("-score", "-freelancer_id")
 
 
-def projects_for_matches(matches: list[Match]) -> list[Project]:
+def projects_for_matches(matches: list[Match]) -> "list[MatchedProject]":
     """The matches' open public projects with their list data, each with `match` set, in the matches' order."""
-    projects = [project for project in marketplace_selectors.projects_by_ids([match.project_id for match in matches])
+    projects = [cast("MatchedProject", project)
+                for project in marketplace_selectors.projects_by_ids([match.project_id for match in matches])
                 if project.status == ProjectStatus.OPEN and project.visibility == Visibility.PUBLIC]
     by_id = {match.project_id: match for match in matches}
     for project in projects:
@@ -54,12 +73,12 @@ def projects_for_matches(matches: list[Match]) -> list[Project]:
     return projects
 
 
-def freelancers_for_matches(matches: list[Match]) -> list[User]:
+def freelancers_for_matches(matches: list[Match]) -> "list[MatchedFreelancer]":
     """The matches' active freelancers as the freelancer list shows them, each with `match` set, in order."""
     ids = [match.freelancer_id for match in matches]
     rows = (marketplace_selectors.with_profile_figures(User.objects.filter(pk__in=ids, is_active=True))
             .prefetch_related("skills").only(*marketplace_selectors.FREELANCER_LIST_FIELDS))
-    by_id = {user.pk: user for user in rows}
+    by_id = {user.pk: cast("MatchedFreelancer", user) for user in rows}
     found = []
     for match in matches:
         if (user := by_id.get(match.freelancer_id)) is not None:
@@ -104,7 +123,7 @@ class PriceGuidance:
 
 
 def price_sample(*, category: str = "", skills: list[str] | None = None, budget_type: str = "",
-                 currency: str = "usd") -> QuerySet[Proposal]:
+                 currency: str = "usd") -> "QuerySet[WithAnnotations[Proposal, _Price]]":
     """The prices of similar work, one per hire: each accepted proposal's bid, or, for a fixed-price contract
     that completed, the contract's final amount. Similar: the same category, sharing a skill, the same
     budget type (each when given)."""

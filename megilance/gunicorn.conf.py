@@ -9,7 +9,7 @@ writes it; workers are forked from the process that read this file and inherit t
 
 import os
 
-import gunicorn.http.wsgi
+import gunicorn.http.wsgi  # type: ignore[import-untyped]
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -28,4 +28,4 @@ def _without_server(self: gunicorn.http.wsgi.Response) -> list[str]:
     return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
 
 
-gunicorn.http.wsgi.Response.default_headers = _without_server  # type: ignore[method-assign]
+gunicorn.http.wsgi.Response.default_headers = _without_server

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, run_for_each
 
 from . import services
@@ -39,13 +40,13 @@ class RiskCaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Clear: nothing wrong, release the held payouts"))
     def clear(self, request: HttpRequest, queryset: QuerySet[RiskCase]) -> None:
         run_for_each(self, request, queryset.select_related("user"),
-                     lambda case: services.case_clear(case=case, by=request.user),
+                     lambda case: services.case_clear(case=case, by=signed_in_user(request)),
                      done=str(_("{n} case(s) cleared; their held payouts are being sent.")))
 
     @admin.action(description=_("Confirm fraud: suspend the account"))
     def confirm_fraud(self, request: HttpRequest, queryset: QuerySet[RiskCase]) -> None:
         run_for_each(self, request, queryset.select_related("user"),
-                     lambda case: services.case_confirm_fraud(case=case, by=request.user),
+                     lambda case: services.case_confirm_fraud(case=case, by=signed_in_user(request)),
                      done=str(_("{n} case(s) confirmed as fraud; the accounts are suspended.")))
 
 

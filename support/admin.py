@@ -8,17 +8,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, error_text, run_for_each
 from core.exceptions import ApplicationError
 
 from . import services as support
 from .models import SupportTicket, TicketMessage, TicketStatus
 
+_MESSAGE_FIELDS = ("created_at", "author", "is_staff_reply", "body")
+
 
 class TicketMessageInline(ReadOnlyInline):
     model = TicketMessage
-    fields = ["created_at", "author", "is_staff_reply", "body"]
-    readonly_fields = fields
+    fields = _MESSAGE_FIELDS
+    readonly_fields = _MESSAGE_FIELDS
     show_change_link = False
     ordering = ["created_at", "id"]
 
@@ -85,11 +88,11 @@ class SupportTicketAdmin(admin.ModelAdmin):
         if plain:
             obj.save(update_fields=[*plain, "updated_at"])
         if "assigned_to" in changed:
-            support.ticket_assign(ticket=obj, to=form.cleaned_data["assigned_to"], by=request.user)
+            support.ticket_assign(ticket=obj, to=form.cleaned_data["assigned_to"], by=signed_in_user(request))
         reply = form.cleaned_data.get("reply")
         if reply:
             try:
-                support.ticket_reply(ticket=obj, author=request.user, body=reply)
+                support.ticket_reply(ticket=obj, author=signed_in_user(request), body=reply)
             except ApplicationError as exc:
                 self.message_user(request, f"The reply was not sent: {error_text(exc)}", messages.ERROR)
             else:
@@ -97,13 +100,15 @@ class SupportTicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resolve the selected tickets")
     def resolve(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
-        run_for_each(self, request, queryset, lambda ticket: support.ticket_resolve(ticket=ticket, by=request.user),
+        run_for_each(self, request, queryset,
+                     lambda ticket: support.ticket_resolve(ticket=ticket, by=signed_in_user(request)),
                      done="{n} ticket(s) resolved.")
 
     @admin.action(description="Assign to me")
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
         run_for_each(self, request, queryset,
-                     lambda ticket: support.ticket_assign(ticket=ticket, to=request.user, by=request.user),
+                     lambda ticket: support.ticket_assign(ticket=ticket, to=signed_in_user(request),
+                                                          by=signed_in_user(request)),
                      done="{n} ticket(s) assigned to you.")
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from . import services as support
@@ -45,7 +46,7 @@ def _error_status(exc: ApplicationError) -> int:
 
 
 def _ticket_or_404(request: HttpRequest, ticket_id: int) -> SupportTicket:
-    ticket = support.ticket_get(user=request.user, ticket_id=ticket_id)
+    ticket = support.ticket_get(user=signed_in_user(request), ticket_id=ticket_id)
     if ticket is None:
         raise Http404("No such ticket.")
     return ticket
@@ -54,7 +55,7 @@ def _ticket_or_404(request: HttpRequest, ticket_id: int) -> SupportTicket:
 def _list_page(request: HttpRequest, form: TicketOpenForm, status: int = 200) -> HttpResponse:
     show = request.GET.get("status")
     show = show if show in TicketStatus.values else None
-    tickets = support.tickets_for(request.user, status=show)  # staff: everyone's, as in the API
+    tickets = support.tickets_for(signed_in_user(request), status=show)  # staff: everyone's, as in the API
     page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "support/support_list.html", {
         "tickets": page.object_list, "page": page, "form": form, "show": show,
@@ -71,7 +72,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _list_page(request, form, status=400)
     try:
-        ticket = support.ticket_open(user=request.user, **form.cleaned_data)
+        ticket = support.ticket_open(user=signed_in_user(request), **form.cleaned_data)
     except ApplicationError as exc:
         form_add_service_error(form, exc)
         return _list_page(request, form, status=_error_status(exc))
@@ -87,7 +88,7 @@ def _thread_page(request: HttpRequest, ticket: SupportTicket, form: TicketReplyF
         "form": form,
         "can_reply": ticket.status != TicketStatus.RESOLVED,
         "can_resolve": ticket.status == TicketStatus.PENDING,
-        "as_staff": support.is_staff_for(ticket, request.user),
+        "as_staff": support.is_staff_for(ticket, signed_in_user(request)),
         "error": error,
     }
     return render(request, "support/support_ticket.html", context, status=status)
@@ -103,7 +104,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if not form.is_valid():
         return _thread_page(request, ticket, form, status=400)
     try:
-        support.ticket_reply(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+        support.ticket_reply(ticket=ticket, author=signed_in_user(request), body=form.cleaned_data["body"])
     except ApplicationError as exc:
         form_add_service_error(form, exc)
         return _thread_page(request, ticket, form, status=_error_status(exc))
@@ -116,7 +117,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_resolve(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(request, ticket_id)
     try:
-        support.ticket_resolve(ticket=ticket, by=request.user)
+        support.ticket_resolve(ticket=ticket, by=signed_in_user(request))
     except ApplicationError as exc:
         return _thread_page(request, ticket, TicketReplyForm(), status=_error_status(exc), error=str(exc.detail))
     messages.success(request, _("The ticket is resolved. Thank you!"))

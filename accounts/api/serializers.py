@@ -19,7 +19,9 @@ TIMEZONES = zoneinfo.available_timezones()
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     error_type = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # A declared field: DRF's serializer metaclass takes it off the class, so `Serializer.errors` stays as it is.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class DetailSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 """The accounts API: each view validates its input, calls one service and shapes the answer."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import get_language, gettext
@@ -15,6 +17,7 @@ from core.mobile import mobile_available
 
 from .. import phone, services, two_factor
 from ..models import PhoneNumber, User
+from ..requests import signed_in_user
 from ..throttling import (
     LoginAccountThrottle,
     LoginIPThrottle,
@@ -31,7 +34,12 @@ from . import serializers as s
 ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 429: s.ErrorSerializer}
 
 
-def client_meta(request: Request) -> dict[str, str | None]:
+class ClientMeta(TypedDict):
+    ip_address: str | None
+    user_agent: str
+
+
+def client_meta(request: Request) -> ClientMeta:
     return {"ip_address": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
 
 
@@ -115,12 +123,12 @@ class MeView(APIView):
 
     @extend_schema(tags=["auth"], responses={200: s.MeSerializer, 401: s.ErrorSerializer})
     def get(self, request: Request) -> Response:
-        return self._answer(request.user)
+        return self._answer(signed_in_user(request))
 
     @extend_schema(tags=["auth"], request=s.MeInput, responses={200: s.MeSerializer, **ERRORS})
     def patch(self, request: Request) -> Response:
         data = _valid(s.MeInput, request, partial=True)
-        return self._answer(services.profile_update(user=request.user, data=data))
+        return self._answer(services.profile_update(user=signed_in_user(request), data=data))
 
     @extend_schema(tags=["auth"], request=s.MeInput, responses={200: s.MeSerializer, **ERRORS})
     def put(self, request: Request) -> Response:
@@ -139,7 +147,7 @@ class VerifyEmailResendView(APIView):
     throttle_classes = [VerifyResendThrottle]
 
     def post(self, request: Request) -> Response:
-        services.email_verification_resend(user=request.user)
+        services.email_verification_resend(user=signed_in_user(request))
         return Response({"detail": "A new verification e-mail is on its way."})
 
 
@@ -165,28 +173,28 @@ class PasswordResetConfirmView(PublicView):
 @extend_schema(tags=["auth"], request=s.PasswordChangeInput, responses={200: s.TokenPairSerializer, **ERRORS})
 class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
-        services.password_change(user=request.user, **_valid(s.PasswordChangeInput, request))
+        services.password_change(user=signed_in_user(request), **_valid(s.PasswordChangeInput, request))
         # Every earlier session has ended; this caller gets a fresh one.
-        return Response(login_issue(user=request.user, **client_meta(request)))
+        return Response(login_issue(user=signed_in_user(request), **client_meta(request)))
 
 
 @extend_schema(tags=["2fa"], request=None, responses={200: s.TwoFactorSetupOutput, **ERRORS})
 class TwoFactorEnableView(APIView):
     def post(self, request: Request) -> Response:
-        return Response(two_factor.two_factor_begin(user=request.user))
+        return Response(two_factor.two_factor_begin(user=signed_in_user(request)))
 
 
 @extend_schema(tags=["2fa"], request=s.CodeInput, responses={200: s.DetailSerializer, **ERRORS})
 class TwoFactorVerifyView(APIView):
     def post(self, request: Request) -> Response:
-        two_factor.two_factor_confirm(user=request.user, **_valid(s.CodeInput, request))
+        two_factor.two_factor_confirm(user=signed_in_user(request), **_valid(s.CodeInput, request))
         return Response({"detail": "Two-factor authentication is on."})
 
 
 @extend_schema(tags=["2fa"], request=s.CodeInput, responses={200: s.DetailSerializer, **ERRORS})
 class TwoFactorDisableView(APIView):
     def post(self, request: Request) -> Response:
-        two_factor.two_factor_disable(user=request.user, **_valid(s.CodeInput, request))
+        two_factor.two_factor_disable(user=signed_in_user(request), **_valid(s.CodeInput, request))
         return Response({"detail": "Two-factor authentication is off."})
 
 
@@ -206,33 +214,35 @@ class PhoneNumberView(APIView):
 
     @extend_schema(tags=["phone"], responses={200: s.PhoneNumberOutput})
     def get(self, request: Request) -> Response:
-        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data)
+        return Response(s.PhoneNumberOutput(_phone_state(signed_in_user(request))).data)
 
     @extend_schema(tags=["phone"], request=s.PhoneNumberInput,
                    responses={202: s.PhoneNumberOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
-        phone.phone_verification_start(user=request.user, **_valid(s.PhoneNumberInput, request))
-        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data, status=status.HTTP_202_ACCEPTED)
+        user = signed_in_user(request)
+        phone.phone_verification_start(user=user, **_valid(s.PhoneNumberInput, request))
+        return Response(s.PhoneNumberOutput(_phone_state(user)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(tags=["phone"], responses={204: None, 404: s.ErrorSerializer})
     def delete(self, request: Request) -> Response:
-        phone.phone_number_remove(user=request.user)
+        phone.phone_number_remove(user=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["phone"], request=s.CodeInput, responses={200: s.PhoneNumberOutput, **ERRORS})
 class PhoneNumberVerifyView(APIView):
     def post(self, request: Request) -> Response:
-        phone.phone_verification_confirm(user=request.user, **_valid(s.CodeInput, request))
-        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data)
+        phone.phone_verification_confirm(user=signed_in_user(request), **_valid(s.CodeInput, request))
+        return Response(s.PhoneNumberOutput(_phone_state(signed_in_user(request))).data)
 
 
 @extend_schema(tags=["phone"], request=None,
                responses={202: s.PhoneNumberOutput, 409: s.ErrorSerializer, 503: s.ErrorSerializer, **ERRORS})
 class PhoneNumberResendView(APIView):
     def post(self, request: Request) -> Response:
-        phone.phone_verification_resend(user=request.user)
-        return Response(s.PhoneNumberOutput(_phone_state(request.user)).data, status=status.HTTP_202_ACCEPTED)
+        user = signed_in_user(request)
+        phone.phone_verification_resend(user=user)
+        return Response(s.PhoneNumberOutput(_phone_state(user)).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(

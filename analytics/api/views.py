@@ -1,6 +1,7 @@
 """The analytics API, for staff only: each view validates its query, calls one selector and answers in JSON,
 or as CSV with `?format=csv` (the lists and time series)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -34,7 +35,7 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if not isinstance(data, dict) or "header" not in data:
             return b""
         return exports.csv_text(data["header"], data["rows"]).encode(self.charset)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.authentication import JWTAuthentication
+from accounts.requests import signed_in_user
 
 from .. import reasons, selectors, services
 from ..models import SavedSearch
@@ -36,9 +37,10 @@ class RecommendedProjectsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.Match.objects.none()
-        if not self.request.user.is_freelancer:
+        user = signed_in_user(self.request)
+        if not user.is_freelancer:
             raise PermissionDenied("Recommended projects are for freelancers.")
-        return selectors.recommended_for_freelancer(self.request.user)
+        return selectors.recommended_for_freelancer(user)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         matches = self.paginate_queryset(self.get_queryset())
@@ -56,7 +58,7 @@ class RecommendedFreelancersView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.Match.objects.none()
-        project = selectors.project_owned_by(self.request.user, self.kwargs["pk"])
+        project = selectors.project_owned_by(signed_in_user(self.request), self.kwargs["pk"])
         if project is None:
             raise NotFound()
         return selectors.recommended_for_project(project)
@@ -97,14 +99,14 @@ class SavedSearchListView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SavedSearch.objects.none()
-        return selectors.saved_searches_of(self.request.user)
+        return selectors.saved_searches_of(signed_in_user(self.request))
 
     @extend_schema(request=s.SavedSearchInput, responses={201: s.SavedSearchSerializer, **ERRORS}, description=(
         "`alert`: `instant` (a notification, and an e-mail by your preferences, as soon as a matching project is "
         "posted), `daily` (one digest e-mail a day) or `off`."))
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(s.SavedSearchInput, request)
-        search = services.saved_search_create(user=request.user, name=data["name"], params=data["params"],
+        search = services.saved_search_create(user=signed_in_user(request), name=data["name"], params=data["params"],
                                               alert=data["alert"])
         return Response(self.get_serializer(search).data, status=201)
 
@@ -112,7 +114,7 @@ class SavedSearchListView(generics.ListCreateAPIView):
 @extend_schema(tags=["discovery"])
 class SavedSearchDetailView(APIView):
     def _get(self, request: Request, pk: int) -> SavedSearch:
-        search = selectors.saved_search_get(user=request.user, pk=pk)
+        search = selectors.saved_search_get(user=signed_in_user(request), pk=pk)
         if search is None:
             raise NotFound()
         return search
@@ -126,12 +128,12 @@ class SavedSearchDetailView(APIView):
         search = self._get(request, pk)
         data = _valid(s.SavedSearchInput, request, partial=True)
         data = {key: value for key, value in data.items() if key in request.data}
-        return Response(s.SavedSearchSerializer(services.saved_search_update(search=search, by=request.user,
+        return Response(s.SavedSearchSerializer(services.saved_search_update(search=search, by=signed_in_user(request),
                                                                              data=data)).data)
 
     @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        services.saved_search_delete(search=self._get(request, pk), by=request.user)
+        services.saved_search_delete(search=self._get(request, pk), by=signed_in_user(request))
         return Response(status=204)
 
 

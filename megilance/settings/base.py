@@ -4,10 +4,12 @@ Everything that differs between the embedded default (`make run`), the test suit
 read from the environment with django-environ; the three modules beside this one only choose defaults.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import environ
+import environ  # type: ignore[import-untyped]
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
@@ -150,7 +152,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -201,6 +203,8 @@ def _redis_retry() -> object:
     return Retry(ExponentialBackoff(cap=0.2, base=0.05), 2)
 
 
+CACHES: dict[str, dict[str, Any]]
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
@@ -273,7 +277,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-DEV_INBOX_DIR = None  # set by the embedded default: the dev inbox page reads mail saved here
+# Set by the embedded default: the dev inbox page reads mail saved here.
+DEV_INBOX_DIR: str | os.PathLike[str] | None = None
 
 # --- Text messages and mobile pushes (Amazon SNS) -------------------------------------------------
 # USE_SNS=1 sends text messages (`publish(PhoneNumber=...)`) and pushes (one platform endpoint per device)
@@ -434,7 +439,7 @@ ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=14)
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=3)
 
 # --- Logging -------------------------------------------------------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIdFilter"},

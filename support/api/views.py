@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.requests import signed_in_user
 
 from .. import services as support
 from ..models import SupportTicket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
@@ -68,7 +69,8 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(TicketMessageSerializer(many=True))
     def get_messages(self, obj: SupportTicket) -> list[dict]:
-        return TicketMessageSerializer(support.ticket_messages(obj), many=True).data
+        # many=True makes a ListSerializer, whose data is a list: the stubs type it as the single serializer's.
+        return TicketMessageSerializer(support.ticket_messages(obj), many=True).data  # type: ignore[return-value]
 
 
 def _valid(serializer_class: type, request: Request) -> dict:
@@ -78,7 +80,7 @@ def _valid(serializer_class: type, request: Request) -> dict:
 
 
 def _ticket(request: Request, pk: int) -> SupportTicket:
-    ticket = support.ticket_get(user=request.user, ticket_id=pk)
+    ticket = support.ticket_get(user=signed_in_user(request), ticket_id=pk)
     if ticket is None:
         raise NotFound()
     return ticket
@@ -97,7 +99,8 @@ class TicketListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return SupportTicket.objects.none()
         status = self.request.query_params.get("status")
-        return support.tickets_for(self.request.user, status=status if status in TicketStatus.values else None)
+        return support.tickets_for(signed_in_user(self.request),
+                                   status=status if status in TicketStatus.values else None)
 
     @extend_schema(tags=["support"], parameters=[OpenApiParameter("status", str, enum=TicketStatus.values)])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -105,7 +108,7 @@ class TicketListView(generics.ListAPIView):
 
     @extend_schema(tags=["support"], request=TicketOpenInput, responses={201: TicketDetailSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
-        ticket = support.ticket_open(user=request.user, **_valid(TicketOpenInput, request))
+        ticket = support.ticket_open(user=signed_in_user(request), **_valid(TicketOpenInput, request))
         return Response(_detail(request, ticket.pk), status=201)
 
 
@@ -121,12 +124,12 @@ class TicketMessagesView(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         ticket = _ticket(request, pk)
-        reply = support.ticket_reply(ticket=ticket, author=request.user, **_valid(TicketReplyInput, request))
+        reply = support.ticket_reply(ticket=ticket, author=signed_in_user(request), **_valid(TicketReplyInput, request))
         return Response(TicketMessageSerializer(reply).data, status=201)
 
 
 @extend_schema(tags=["support"], request=None, responses={200: TicketDetailSerializer, **ERRORS})
 class TicketResolveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        support.ticket_resolve(ticket=_ticket(request, pk), by=request.user)
+        support.ticket_resolve(ticket=_ticket(request, pk), by=signed_in_user(request))
         return Response(_detail(request, pk))
