@@ -53,7 +53,7 @@ bench: $(VENV)/.dev-installed
 ## compiles them. Translate every new or fuzzy entry in the .po files and run it again; commit the .po and .mo files
 ## (core/tests/test_catalogues.py fails on an untranslated or fuzzy entry).
 MESSAGE_IGNORES := --ignore=.venv --ignore=.var --ignore=var --ignore=staticfiles --ignore=bench --ignore='*/tests/*' \
-	--ignore=tests --ignore=devtools --ignore='templates/admin/*' --ignore='templates/drf_spectacular/*' \
+	--ignore=tests --ignore=devtools --ignore='templates/drf_spectacular/*' \
 	--ignore='templates/devtools/*' --ignore=docs --ignore=deploy --ignore=scripts
 messages: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=megilance.settings.test $(PY) manage.py makemessages -l es -l de --no-obsolete $(MESSAGE_IGNORES)

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReadOnlyAdminMixin
 
@@ -23,13 +25,13 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["suspend", "reactivate"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "user_type", "headline", "bio", "avatar", "country",
+        (_("Person"), {"fields": ["first_name", "last_name", "user_type", "headline", "bio", "avatar", "country",
                                "timezone", "email_verified"]}),
-        ("Freelancer", {"fields": ["hourly_rate", "skills", "available"]}),
-        ("Client", {"fields": ["company"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions",
+        (_("Freelancer"), {"fields": ["hourly_rate", "skills", "available"]}),
+        (_("Client"), {"fields": ["company"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions",
                                "token_version"]}),
-        ("Dates", {"fields": ["date_joined", "last_login"]}),
+        (_("Dates"), {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "user_type", "password1",
@@ -39,17 +41,17 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # accounts are suspended, never deleted: their money and history stay on record
 
-    @admin.action(description="Suspend the selected accounts (ends their sessions)")
+    @admin.action(description=_("Suspend the selected accounts (ends their sessions)"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset.exclude(pk=signed_in_user(request).pk):
             services.user_set_active(user=user, active=False)
-        self.message_user(request, "Suspended; their sessions and tokens no longer work.", messages.SUCCESS)
+        self.message_user(request, gettext("Suspended; their sessions and tokens no longer work."), messages.SUCCESS)
 
-    @admin.action(description="Reactivate the selected accounts")
+    @admin.action(description=_("Reactivate the selected accounts"))
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_set_active(user=user, active=True)
-        self.message_user(request, "Reactivated.", messages.SUCCESS)
+        self.message_user(request, gettext("Reactivated."), messages.SUCCESS)
 
 
 @admin.register(Skill)

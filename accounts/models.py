@@ -244,8 +244,8 @@ class PhoneCode(models.Model):
     """A six-digit code sent by text message, kept only as a keyed hash, valid for a few minutes, five tries."""
 
     class Purpose(models.TextChoices):
-        VERIFY = "verify", "Verify a phone number"
-        LOGIN = "login", "Sign in (second factor)"
+        VERIFY = "verify", _("Verify a phone number")
+        LOGIN = "login", _("Sign in (second factor)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_codes")
     purpose = models.CharField(max_length=8, choices=Purpose.choices)

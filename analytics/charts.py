@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 56
@@ -57,12 +59,13 @@ def nice_step(maximum: float, ticks: int = 4, integer: bool = True) -> float:
 
 
 def bucket_label(day: date, interval: str, long: bool = False) -> str:
+    """A bucket's name in the active language: its month and day names come from Django's date formats."""
     if interval == "month":
-        return day.strftime("%B %Y" if long else "%b %Y")
+        return date_format(day, "F Y" if long else "M Y")
     if long:
-        text = f"{day.day} {day.strftime('%b %Y')}"
-        return f"Week of {text}" if interval == "week" else text
-    return f"{day.day} {day.strftime('%b')}"
+        text = date_format(day, "j M Y")
+        return gettext("Week of %(date)s") % {"date": text} if interval == "week" else text
+    return date_format(day, "j M")
 
 
 class _Frame:
@@ -180,10 +183,11 @@ def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[s
     return mark_safe("".join(parts))  # noqa: S308 - every text inside went through escape()
 
 
-def hbar_chart(*, chart_id: str, title: str, description: str, items: Sequence[tuple[str, int]], unit: str,
-               x_label: str, color: str = PALETTE[0], width: int = 420) -> SafeString:
+def hbar_chart(*, chart_id: str, title: str, description: str, items: Sequence[tuple[str, int]],
+               unit: str | Callable[[int], str], x_label: str, color: str = PALETTE[0], width: int = 420) -> SafeString:
     """Horizontal bars, one per item (a status funnel): label on the left, the count at the bar's end.
-    Narrower than the time charts, so that two fit side by side at a readable size."""
+    Narrower than the time charts, so that two fit side by side at a readable size. `unit` follows the count
+    ("3 projects"), or writes the count with its noun itself (a function, for languages' plural forms)."""
     row, label_w, right = 30, 100, 44
     height = TOP // 2 + row * max(len(items), 1) + 40
     maximum = max((value for _, value in items), default=0) or 1
@@ -193,10 +197,11 @@ def hbar_chart(*, chart_id: str, title: str, description: str, items: Sequence[t
     for index, (label, value) in enumerate(items):
         y = TOP // 2 + index * row
         bar_w = plot_w * value / maximum
+        counted = unit(value) if callable(unit) else f"{value} {unit}"
         parts.append(f'<text class="chart__tick" x="{label_w - 8}" y="{y + 19}" text-anchor="end" '
                      f'aria-hidden="true">{_t(label)}</text>')
         parts.append(f'<rect class="chart__bar" x="{label_w}" y="{y + 5}" width="{_fmt(max(bar_w, 0.5))}" '
-                     f'height="{row - 10}" rx="3" fill="{color}"><title>{_t(label)}: {value} {_t(unit)}</title></rect>')
+                     f'height="{row - 10}" rx="3" fill="{color}"><title>{_t(label)}: {_t(counted)}</title></rect>')
         parts.append(f'<text class="chart__value" x="{_fmt(label_w + bar_w + 6)}" y="{y + 19}" '
                      f'aria-hidden="true">{value}</text>')
     parts.append(f'<line class="chart__baseline" x1="{label_w}" x2="{label_w}" y1="{TOP // 2}" y2="{bottom}" '

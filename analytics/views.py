@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.models import ProjectStatus, ProposalStatus
@@ -115,13 +115,24 @@ def _axis_name(interval: str) -> str:
     return {"day": gettext("Day"), "week": gettext("Week starting"), "month": gettext("Month")}[interval]
 
 
+def _per(interval: str) -> str:
+    return {"day": gettext("per day"), "week": gettext("per week"), "month": gettext("per month")}[interval]
+
+
+def _at_most(interval: str, count: int) -> str:
+    most = {"day": gettext("at most %(count)s in one day"), "week": gettext("at most %(count)s in one week"),
+            "month": gettext("at most %(count)s in one month")}[interval]
+    return most % {"count": count}
+
+
 def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[str, Any],
                  interval: str) -> dict[str, Any]:
+    """The three charts over time, their titles, descriptions and axes in the active language."""
     days = [date.fromisoformat(row["period"]) for row in users["series"]]
     labels = [charts.bucket_label(day, interval) for day in days]
     tooltips = [charts.bucket_label(day, interval, long=True) for day in days]
-    span = f"{tooltips[0]} to {tooltips[-1]}" if tooltips else ""
-    per = {"day": "day", "week": "week", "month": "month"}[interval]
+    span = gettext("%(start)s to %(end)s") % {"start": tooltips[0], "end": tooltips[-1]} if tooltips else ""
+    per = _per(interval)
     x_label = _axis_name(interval)
     series = users["series"]
     clients, freelancers = [row["clients"] for row in series], [row["freelancers"] for row in series]
@@ -138,24 +149,28 @@ def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[
 
     return {
         "signups": charts.line_chart(
-            chart_id="signups-chart", title="Sign-ups over time",
-            description=f"New accounts per {per}, {span}: {sum(clients)} clients and {sum(freelancers)} "
-                        f"freelancers in all; at most {max(clients + freelancers, default=0)} in one {per}.",
+            chart_id="signups-chart", title=gettext("Sign-ups over time"),
+            description=gettext("New accounts %(per)s, %(span)s: %(clients)s clients and %(freelancers)s freelancers "
+                                "in all; %(most)s.")
+            % {"per": per, "span": span, "clients": sum(clients), "freelancers": sum(freelancers),
+               "most": _at_most(interval, max(clients + freelancers, default=0))},
             labels=labels, tooltips=tooltips, y_label=gettext("Sign-ups"), x_label=x_label,
             series=[charts.Series("clients", gettext("Clients"), clients, charts.PALETTE[0]),
                     charts.Series("freelancers", gettext("Freelancers"), freelancers, charts.PALETTE[1])]),
         "projects": charts.bar_chart(
-            chart_id="projects-chart", title="Projects and proposals over time",
-            description=f"Projects posted and proposals sent per {per}, {span}: {sum(posted)} projects and "
-                        f"{sum(proposals)} proposals in all.",
+            chart_id="projects-chart", title=gettext("Projects and proposals over time"),
+            description=gettext("Projects posted and proposals sent %(per)s, %(span)s: %(projects)s projects and "
+                                "%(proposals)s proposals in all.")
+            % {"per": per, "span": span, "projects": sum(posted), "proposals": sum(proposals)},
             labels=labels, tooltips=tooltips, y_label=gettext("Count"), x_label=x_label,
             series=[charts.Series("projects", gettext("Projects posted"), posted, charts.PALETTE[0]),
                     charts.Series("proposals", gettext("Proposals sent"), proposals, charts.PALETTE[3])]),
         "revenue": charts.line_chart(
-            chart_id="revenue-chart", title="Revenue over time",
-            description=f"Escrow fundings, platform fees and refunds per {per} in {currency}, {span}: "
-                        f"{money_value(sum(fundings))} funded, {money_value(sum(fees))} in fees and "
-                        f"{money_value(sum(refunds))} refunded.",
+            chart_id="revenue-chart", title=gettext("Revenue over time"),
+            description=gettext("Escrow fundings, platform fees and refunds %(per)s in %(currency)s, %(span)s: "
+                                "%(funded)s funded, %(fees)s in fees and %(refunded)s refunded.")
+            % {"per": per, "currency": currency, "span": span, "funded": money_value(sum(fundings)),
+               "fees": money_value(sum(fees)), "refunded": money_value(sum(refunds))},
             labels=labels, tooltips=tooltips, y_label=gettext("Amount ({currency})").format(currency=currency),
             x_label=x_label,
             value_text=money_value, integer=False,
@@ -166,6 +181,7 @@ def _time_charts(users: dict[str, Any], projects: dict[str, Any], revenue: dict[
 
 
 def _funnel_charts(projects: dict[str, Any], days: int) -> dict[str, Any]:
+    """The two status funnels; status names come from the models' (translated) choices."""
     project_labels = dict(ProjectStatus.choices)
     proposal_labels = dict(ProposalStatus.choices)
     project_items = [(str(project_labels[row["status"]]), row["count"])
@@ -174,17 +190,28 @@ def _funnel_charts(projects: dict[str, Any], days: int) -> dict[str, Any]:
                       for row in projects["status_funnel"]["proposals"]]
 
     def said(items: list[tuple[str, int]]) -> str:
-        return ", ".join(f"{label.lower()} {count}" for label, count in items)
+        # Only the first letter is lowered, so that German nouns keep their capitals.
+        return ", ".join(f"{label[:1].lower()}{label[1:]} {count}" for label, count in items)
+
+    def projects_counted(count: int) -> str:
+        return ngettext("%(count)s project", "%(count)s projects", count) % {"count": count}
+
+    def proposals_counted(count: int) -> str:
+        return ngettext("%(count)s proposal", "%(count)s proposals", count) % {"count": count}
 
     return {
         "project_funnel": charts.hbar_chart(
-            chart_id="project-funnel-chart", title="Projects by status",
-            description=f"Projects created in the last {days} days, by status now: {said(project_items)}.",
-            items=project_items, unit="projects", x_label="Projects", color=charts.PALETTE[0]),
+            chart_id="project-funnel-chart", title=gettext("Projects by status"),
+            description=ngettext("Projects created in the last %(days)s day, by status now: %(counts)s.",
+                                 "Projects created in the last %(days)s days, by status now: %(counts)s.", days)
+            % {"days": days, "counts": said(project_items)},
+            items=project_items, unit=projects_counted, x_label=gettext("Projects"), color=charts.PALETTE[0]),
         "proposal_funnel": charts.hbar_chart(
-            chart_id="proposal-funnel-chart", title="Proposals by status",
-            description=f"Proposals sent in the last {days} days, by status now: {said(proposal_items)}.",
-            items=proposal_items, unit="proposals", x_label="Proposals", color=charts.PALETTE[3]),
+            chart_id="proposal-funnel-chart", title=gettext("Proposals by status"),
+            description=ngettext("Proposals sent in the last %(days)s day, by status now: %(counts)s.",
+                                 "Proposals sent in the last %(days)s days, by status now: %(counts)s.", days)
+            % {"days": days, "counts": said(proposal_items)},
+            items=proposal_items, unit=proposals_counted, x_label=gettext("Proposals"), color=charts.PALETTE[3]),
     }
 
 
@@ -266,6 +293,7 @@ def staff_dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     query = EXPORT_QUERIES[table](data=request.GET)
     if not query.is_valid():
         problems = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in query.errors.items())
-        return HttpResponseBadRequest(f"Invalid input: {problems}", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(gettext("Invalid input: %(problems)s") % {"problems": problems},
+                                      content_type="text/plain; charset=utf-8")
     data = exports.table_data(table, dict(query.validated_data))
     return exports.csv_response(table, data)

@@ -9,6 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReadOnlyAdminMixin, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline, count_of
@@ -35,7 +38,7 @@ class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
     ordering = ["position", "id"]
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def money(self, obj: Milestone) -> str:
         return amount_money(obj.amount, obj.currency)
 
@@ -59,9 +62,9 @@ class ContractAdmin(admin.ModelAdmin):
                        "status", "created_at", "updated_at", "completed_at"]
     fieldsets = [
         (None, {"fields": ["title", "terms"]}),
-        ("Agreement", {"fields": ["project", "proposal", "client", "freelancer", "contract_type", "total_amount",
+        (_("Agreement"), {"fields": ["project", "proposal", "client", "freelancer", "contract_type", "total_amount",
                                   "currency"]}),
-        ("State", {"fields": ["status", "created_at", "updated_at", "completed_at"]}),
+        (_("State"), {"fields": ["status", "created_at", "updated_at", "completed_at"]}),
     ]
     inlines = [ContractStatusChangeInline, MilestoneInline]
 
@@ -71,7 +74,7 @@ class ContractAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         return False  # payments and reviews hang on it
 
-    @admin.display(description="amount", ordering="total_amount")
+    @admin.display(description=_("amount"), ordering="total_amount")
     def amount(self, obj: Contract) -> str:
         return amount_money(obj.total_amount, obj.currency)
 
@@ -106,7 +109,7 @@ class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).annotate(file_count=count_of(SubmissionFile, "submission"))
 
-    @admin.display(description="files")
+    @admin.display(description=_("files"))
     def file_count(self, obj: Submission) -> int:
         return obj.file_count  # type: ignore[attr-defined]
 
@@ -124,13 +127,14 @@ class MilestoneAdmin(admin.ModelAdmin):
     inlines = [MilestoneStatusChangeInline, SubmissionInline]
     actions = ["refund_to_client"]
 
-    @admin.action(description="Refund to the client")
+    @admin.action(description=_("Refund to the client"))
     def refund_to_client(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
         """Funded, unreleased milestones back to the client's card (escrow.milestone_refund, which audits)."""
         run_for_each(self, request, queryset.select_related("contract"),
                      lambda milestone: escrow.milestone_refund(milestone=milestone, by=request.user,
                                                                note="refunded by staff"),
-                     done="{n} milestone(s) refunded to the client.")
+                     done=ngettext_lazy("%(n)d milestone refunded to the client.",
+                                       "%(n)d milestones refunded to the client.", "n"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Milestone | None = None) -> list[str]:
         # The amount, its currency, the status and the payment records are what escrow follows.
@@ -142,7 +146,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Milestone | None = None) -> bool:
         return False
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: Milestone) -> str:
         return amount_money(obj.amount, obj.currency)
 
@@ -164,7 +168,7 @@ class SubmissionFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
-    @admin.display(description="size")
+    @admin.display(description=_("size"))
     def file_size(self, obj: SubmissionFile) -> str:
         return filesizeformat(obj.size)
 
@@ -183,11 +187,11 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).annotate(file_count=count_of(SubmissionFile, "submission"))
 
-    @admin.display(description="contract")
+    @admin.display(description=_("contract"))
     def contract(self, obj: Submission) -> str:
         return str(obj.milestone.contract)
 
-    @admin.display(description="files", ordering="file_count")
+    @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, obj: Submission) -> int:
         return obj.file_count  # type: ignore[attr-defined]
 
@@ -202,16 +206,16 @@ class SubmissionFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["original_name", "submission", "content_type", "file_size"]
     readonly_fields = fields
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=_("size"), ordering="size")
     def file_size(self, obj: SubmissionFile) -> str:
         return filesizeformat(obj.size)
 
 
 class DisputeSplitForm(forms.Form):
     freelancer_amount = forms.DecimalField(
-        label="Freelancer's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-        help_text="Released to the freelancer (less the platform fee); the rest of the milestone is refunded.")
-    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+        label=_("Freelancer's part"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text=_("Released to the freelancer (less the platform fee); the rest of the milestone is refunded."))
+    note = forms.CharField(label=_("Note to both parties"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 
@@ -262,25 +266,30 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Dispute | None = None) -> list[str]:
         return _all_fields_but(Dispute, set())
 
-    def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, note: str) -> None:
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, note: str,
+                 done: Promise) -> None:
         run_for_each(self, request, queryset,
                      lambda dispute: escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=resolution,
                                                             note=note),
-                     done="{n} dispute(s) resolved: " + note[0].lower() + note[1:])
+                     done=done)
 
-    @admin.action(description="Resolve: release to freelancer")
+    @admin.action(description=_("Resolve: release to freelancer"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
-        self._resolve(request, queryset, Dispute.Resolution.RELEASE, "Released to the freelancer by our team.")
+        self._resolve(request, queryset, Dispute.Resolution.RELEASE, "Released to the freelancer by our team.",
+                      ngettext_lazy("%(n)d dispute resolved: released to the freelancer by our team.",
+                                    "%(n)d disputes resolved: released to the freelancer by our team.", "n"))
 
-    @admin.action(description="Resolve: refund to client")
+    @admin.action(description=_("Resolve: refund to client"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
-        self._resolve(request, queryset, Dispute.Resolution.REFUND, "Refunded to the client by our team.")
+        self._resolve(request, queryset, Dispute.Resolution.REFUND, "Refunded to the client by our team.",
+                      ngettext_lazy("%(n)d dispute resolved: refunded to the client by our team.",
+                                    "%(n)d disputes resolved: refunded to the client by our team.", "n"))
 
-    @admin.action(description="Resolve: split")
+    @admin.action(description=_("Resolve: split"))
     def resolve_split(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> TemplateResponse | None:
         """An intermediate page asks how much goes to the freelancer; its form posts back to this action."""
         if queryset.count() != 1:
-            self.message_user(request, "Split one dispute at a time: select exactly one.", "error")
+            self.message_user(request, gettext("Split one dispute at a time: select exactly one."), "error")
             return None
         dispute = queryset.select_related("contract__client", "contract__freelancer", "milestone").get()
         form = DisputeSplitForm(request.POST if "apply" in request.POST else None)
@@ -291,12 +300,13 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                     lambda d: escrow.dispute_resolve(dispute=d, by=request.user,
                                                                      resolution=Dispute.Resolution.SPLIT,
                                                                      freelancer_amount=amount, note=note),
-                                    done=f"Dispute split: {amount} to the freelancer, the rest refunded.")
+                                    done=gettext("Dispute split: %(amount)s to the freelancer, the rest refunded.")
+                                    % {"amount": amount})
             if resolved:
                 return None
         return TemplateResponse(request, "admin/contracts/dispute/split.html", {
             **self.admin_site.each_context(request),
-            "title": f"Resolve {dispute} by splitting",
+            "title": gettext("Resolve %(dispute)s by splitting") % {"dispute": dispute},
             "opts": self.model._meta,
             "dispute": dispute,
             "total": amount_money(dispute.milestone.amount, dispute.milestone.currency),

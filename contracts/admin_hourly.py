@@ -9,6 +9,8 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline
@@ -21,10 +23,10 @@ class WeekSplitForm(forms.Form):
     """How much of a disputed week the freelancer is paid: more than nothing, less than the week's amount."""
 
     freelancer_amount = forms.DecimalField(
-        label="Freelancer's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-        help_text="Charged to the client's card and paid to the freelancer (less the platform fee); the rest of "
-                  "the week is never charged.")
-    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+        label=_("Freelancer's part"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text=_("Charged to the client's card and paid to the freelancer (less the platform fee); the rest of "
+                  "the week is never charged."))
+    note = forms.CharField(label=_("Note to both parties"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
     def __init__(self, *args: object, invoice: WeeklyInvoice, **kwargs: object) -> None:
@@ -35,8 +37,8 @@ class WeekSplitForm(forms.Form):
         amount = self.cleaned_data["freelancer_amount"]
         if amount >= self.invoice.amount:
             raise forms.ValidationError(
-                f"Less than the week's {amount_money(self.invoice.amount, self.invoice.currency)}: to pay it all, "
-                "resolve by paying in full.")
+                gettext("Less than the week's %(amount)s: to pay it all, resolve by paying in full.")
+                % {"amount": amount_money(self.invoice.amount, self.invoice.currency)})
         return amount
 
 
@@ -67,29 +69,30 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [WeeklyInvoiceStatusChangeInline]
     actions = ["resolve_release", "resolve_refund", "resolve_split", "charge_due"]
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: WeeklyInvoice) -> str:
         return amount_money(obj.amount, obj.currency)
 
-    @admin.action(description="Resolve the dispute: charge and pay in full")
+    @admin.action(description=_("Resolve the dispute: charge and pay in full"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
                      lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="release",
                                                             note="Paid in full by our team's decision."),
-                     done="{n} week(s) decided: paid in full.")
+                     done=ngettext_lazy("%(n)d week decided: paid in full.", "%(n)d weeks decided: paid in full.", "n"))
 
-    @admin.action(description="Resolve the dispute: cancel (nothing charged)")
+    @admin.action(description=_("Resolve the dispute: cancel (nothing charged)"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
                      lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="refund",
                                                             note="Cancelled by our team's decision."),
-                     done="{n} week(s) decided: cancelled, nothing charged.")
+                     done=ngettext_lazy("%(n)d week decided: cancelled, nothing charged.",
+                                       "%(n)d weeks decided: cancelled, nothing charged.", "n"))
 
-    @admin.action(description="Resolve the dispute: split (the freelancer's part is charged)")
+    @admin.action(description=_("Resolve the dispute: split (the freelancer's part is charged)"))
     def resolve_split(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> TemplateResponse | None:
         """An intermediate page asks the freelancer's part; its form posts back to this action."""
         if queryset.count() != 1:
-            self.message_user(request, "Split one week at a time: select exactly one.", "error")
+            self.message_user(request, gettext("Split one week at a time: select exactly one."), "error")
             return None
         invoice = queryset.select_related("contract__client", "contract__freelancer").get()
         form = WeekSplitForm(request.POST if "apply" in request.POST else None, invoice=invoice)
@@ -101,13 +104,13 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                    lambda week: hourly.invoice_resolve(invoice=week, by=request.user,
                                                                        resolution="split", freelancer_amount=amount,
                                                                        note=note),
-                                   done=f"Week split: {part} charged and paid to the freelancer, the rest not "
-                                        "charged.")
+                                   done=gettext("Week split: %(part)s charged and paid to the freelancer, the rest "
+                                                "not charged.") % {"part": part})
             if decided:
                 return None
         return TemplateResponse(request, "admin/contracts/weeklyinvoice/split.html", {
             **self.admin_site.each_context(request),
-            "title": f"Resolve {invoice} by splitting",
+            "title": gettext("Resolve %(invoice)s by splitting") % {"invoice": invoice},
             "opts": self.model._meta,
             "invoice": invoice,
             "total": amount_money(invoice.amount, invoice.currency),
@@ -115,10 +118,12 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })
 
-    @admin.action(description="Charge the weeks whose review has ended now")
+    @admin.action(description=_("Charge the weeks whose review has ended now"))
     def charge_due(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         counts = hourly.invoices_charge_due()
-        self.message_user(request, f"{counts['charged']} week(s) charged, {counts['failed']} declined.")
+        self.message_user(request, ngettext("%(charged)d week charged, %(failed)d declined.",
+                                            "%(charged)d weeks charged, %(failed)d declined.", counts["charged"])
+                          % {"charged": counts["charged"], "failed": counts["failed"]})
 
 
 @admin.register(WeeklyInvoiceStatusChange)

@@ -299,7 +299,8 @@ def reviews_remind_due(now: datetime | None = None) -> dict[str, int]:
                             week=date_lazy(locked.week_start, "d F")),
                   locked, message=text_lazy(
                       gettext_lazy("Your saved card is charged %(amount)s on %(day)s unless you dispute the hours."),
-                      amount=Money.of(locked.amount, locked.currency), day=date_lazy(locked.review_ends_at, "l d F, H:i T")))
+                      amount=Money.of(locked.amount, locked.currency),
+                      day=date_lazy(locked.review_ends_at, "l d F, H:i T")))
             reminded += 1
     return {"reminded": reminded}
 

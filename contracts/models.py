@@ -26,8 +26,8 @@ class Contract(models.Model):
                                    related_name="freelancer_contracts")
     title = models.CharField(max_length=200)
     terms = models.TextField(blank=True)
-    contract_type = models.CharField(max_length=10, default="fixed", choices=[("fixed", "Fixed price"),
-                                                                              ("hourly", "Hourly")])
+    contract_type = models.CharField(max_length=10, default="fixed", choices=[("fixed", _("Fixed price")),
+                                                                              ("hourly", _("Hourly"))])
     total_amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="usd")
     # Hourly contracts: the rate agreed (the proposal's bid) and the hours a week the client pays for at most.
@@ -264,7 +264,7 @@ class TimeEntry(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
-        verbose_name_plural = "time entries"
+        verbose_name_plural = _("time entries")
         indexes = [models.Index(fields=["contract", "date"], name="time_entry_contract_date_idx")]
         constraints = [models.CheckConstraint(condition=models.Q(minutes__gte=1, minutes__lte=1440),
                                               name="time_entry_minutes_1_to_1440")]
@@ -323,7 +323,7 @@ class WeeklyInvoice(models.Model):
 
     class Meta:
         ordering = ["-week_start", "-id"]
-        verbose_name = "weekly invoice"
+        verbose_name = _("weekly invoice")
         constraints = [models.UniqueConstraint(fields=["contract", "week_start"], name="one_invoice_per_week")]
 
     def __str__(self) -> str:

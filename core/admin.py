@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import all_fields
 from .models import AuditEvent, ExchangeRate, OutboundEmail, OutboundMessage
@@ -83,9 +84,9 @@ class OutboundMessageAdmin(admin.ModelAdmin):
                        "dropped_at", "provider_id", "attempts", "last_error"]
     exclude = ["body"]
 
-    @admin.display(description="Body")
+    @admin.display(description=_("Body"))
     def shown_body(self, obj: OutboundMessage) -> str:
-        return "(a one-time code: not shown)" if obj.sensitive else obj.body
+        return str(_("(a one-time code: not shown)")) if obj.sensitive else obj.body
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 
 from .exceptions import ApplicationError
@@ -77,10 +78,11 @@ def run_for_each(
     objects: Iterable[Any],
     call: Callable[[Any], object],
     *,
-    done: str,
+    done: "str | Promise",
 ) -> int:
     """Calls a service for each object. Refusals (ApplicationError) become one error message per object;
-    the count of successes becomes one success message: `done` with `{n}` in it. Returns that count."""
+    the count of successes becomes one success message: `done`, a finished text, or a plural translation
+    counting by "n" (`ngettext_lazy("%(n)d card removed.", "%(n)d cards removed.", "n")`). Returns that count."""
     succeeded = 0
     for obj in objects:
         try:
@@ -90,5 +92,6 @@ def run_for_each(
         else:
             succeeded += 1
     if succeeded:
-        modeladmin.message_user(request, done.format(n=succeeded), messages.SUCCESS)
+        text = done if isinstance(done, str) else str(done % {"n": succeeded})
+        modeladmin.message_user(request, text, messages.SUCCESS)
     return succeeded

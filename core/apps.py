@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
     label = "core"
-    verbose_name = "Platform"
+    verbose_name = _("Platform")

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .money import CURRENCIES
 
@@ -48,8 +49,8 @@ class OutboundMessage(models.Model):
     """
 
     class Channel(models.TextChoices):
-        SMS = "sms", "Text message"
-        PUSH = "push", "Mobile push"
+        SMS = "sms", _("Text message")
+        PUSH = "push", _("Mobile push")
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=255)

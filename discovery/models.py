@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Match(models.Model):
@@ -22,7 +23,7 @@ class Match(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "matches"
+        verbose_name_plural = _("matches")
         constraints = [
             models.UniqueConstraint(fields=["freelancer", "project"], name="one_match_per_pair"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="match_score_range"),
@@ -38,9 +39,9 @@ class Match(models.Model):
 
 
 class Alert(models.TextChoices):
-    INSTANT = "instant", "As soon as a project is posted"
-    DAILY = "daily", "Once a day"
-    OFF = "off", "Off"
+    INSTANT = "instant", _("As soon as a project is posted")
+    DAILY = "daily", _("Once a day")
+    OFF = "off", _("Off")
 
 
 class SavedSearch(models.Model):
@@ -55,7 +56,7 @@ class SavedSearch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "saved searches"
+        verbose_name_plural = _("saved searches")
         indexes = [
             models.Index(fields=["user", "-created_at"], name="savedsearch_user_idx"),
             models.Index(fields=["alert"], name="savedsearch_alert_idx", condition=~Q(alert="off")),
@@ -70,7 +71,8 @@ class SavedSearchHit(models.Model):
 
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="hits")
     project = models.ForeignKey("marketplace.Project", on_delete=models.CASCADE, related_name="+")
-    via = models.CharField(max_length=10, choices=[("instant", "Instant alert"), ("daily", "Daily digest")])
+    via = models.CharField(max_length=10, choices=[("instant", _("Instant alert")),
+                                                            ("daily", _("Daily digest"))])
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.admin_actions import ReadOnlyAdminMixin, amount_money, run_for_each
 
@@ -36,7 +38,7 @@ class ImageInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # pictures are checked and re-encoded on upload: sellers add them
 
-    @admin.display(description="picture")
+    @admin.display(description=_("picture"))
     def preview(self, obj: ServiceImage) -> str:
         return format_html('<img src="{}" alt="" width="120">', obj.image.url) if obj.image else "—"
 
@@ -62,9 +64,9 @@ class ServiceAdmin(admin.ModelAdmin):
                        "rating_count", "orders_completed", "skills_text", "created_at", "updated_at", "published_at"]
     fieldsets = [
         (None, {"fields": ["title", "description", "category", "skills", "requirements"]}),
-        ("Figures", {"fields": ["currency", "price_from", "fastest_delivery_days", "rating_avg", "rating_count",
+        (_("Figures"), {"fields": ["currency", "price_from", "fastest_delivery_days", "rating_avg", "rating_count",
                                 "orders_completed"]}),
-        ("State", {"fields": ["seller", "status", "published_at", "created_at", "updated_at"]}),
+        (_("State"), {"fields": ["seller", "status", "published_at", "created_at", "updated_at"]}),
     ]
     inlines = [PackageInline, ExtraInline, ImageInline, StatusChangeInline]
     actions = ["activate", "pause"]
@@ -75,7 +77,7 @@ class ServiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # freelancers create services; the admin moderates them
 
-    @admin.display(description="from", ordering="price_from")
+    @admin.display(description=_("from"), ordering="price_from")
     def price(self, obj: Service) -> str:
         return amount_money(obj.price_from, obj.currency)
 
@@ -86,17 +88,17 @@ class ServiceAdmin(admin.ModelAdmin):
         services.service_figures_refresh(service=service)
         services.service_search_refresh(service)
 
-    @admin.action(description="Activate (buyers can find and order them)", permissions=["change"])
+    @admin.action(description=_("Activate (buyers can find and order them)"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
         run_for_each(self, request, queryset, lambda service: services.service_set_status(
             service=service, to=ServiceStatus.ACTIVE, by=request.user, staff=True),
-            done="{n} service(s) active.")
+            done=ngettext_lazy("%(n)d service active.", "%(n)d services active.", "n"))
 
-    @admin.action(description="Pause (hidden from buyers)", permissions=["change"])
+    @admin.action(description=_("Pause (hidden from buyers)"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
         run_for_each(self, request, queryset, lambda service: services.service_set_status(
             service=service, to=ServiceStatus.PAUSED, by=request.user, staff=True),
-            done="{n} service(s) paused.")
+            done=ngettext_lazy("%(n)d service paused.", "%(n)d services paused.", "n"))
 
 
 @admin.register(ServicePackage)

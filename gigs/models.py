@@ -225,7 +225,7 @@ class OrderDelivery(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "order deliveries"
+        verbose_name_plural = _("order deliveries")
 
     def __str__(self) -> str:
         return f"delivery {self.pk} of order {self.order_id}"

@@ -11,6 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline
@@ -55,15 +58,16 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [OrderStatusChangeInline, OrderEventInline]
     actions = ["complete_due_now"]
 
-    @admin.display(description="total")
+    @admin.display(description=_("total"))
     def money(self, obj: Order) -> str:
         return amount_money(obj.total, obj.currency)
 
-    @admin.action(description="Complete deliveries whose review window has ended")
+    @admin.action(description=_("Complete deliveries whose review window has ended"))
     def complete_due_now(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         now = timezone.now()
         run_for_each(self, request, queryset, lambda order: orders.order_auto_complete(order=order, now=now),
-                     done="{n} order(s) checked: those delivered and due are completed and paid.")
+                     done=ngettext_lazy("%(n)d order checked: if delivered and due, it is completed and paid.",
+                                       "%(n)d orders checked: those delivered and due are completed and paid.", "n"))
 
 
 @admin.register(OrderStatusChange)
@@ -123,9 +127,9 @@ class OrderDisputeMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class OrderDisputeSplitForm(forms.Form):
     freelancer_amount = forms.DecimalField(
-        label="Seller's part", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-        help_text="Released to the seller (less the platform fee); the rest of the order is refunded to the buyer.")
-    note = forms.CharField(label="Note to both parties", required=False, max_length=2000,
+        label=_("Seller's part"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        help_text=_("Released to the seller (less the platform fee); the rest of the order is refunded to the buyer."))
+    note = forms.CharField(label=_("Note to both parties"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 
@@ -139,25 +143,30 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["resolve_release", "resolve_refund", "resolve_split"]
     inlines = [OrderDisputeMessageInline]
 
-    def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, note: str) -> None:
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, note: str,
+                 done: Promise) -> None:
         run_for_each(self, request, queryset,
                      lambda dispute: orders.order_dispute_resolve(dispute=dispute, by=request.user,
                                                                   resolution=resolution, note=note),
-                     done="{n} dispute(s) resolved: " + note[0].lower() + note[1:])
+                     done=done)
 
-    @admin.action(description="Resolve: release to the seller")
+    @admin.action(description=_("Resolve: release to the seller"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> None:
-        self._resolve(request, queryset, OrderDispute.Resolution.RELEASE, "Released to the seller by our team.")
+        self._resolve(request, queryset, OrderDispute.Resolution.RELEASE, "Released to the seller by our team.",
+                      ngettext_lazy("%(n)d dispute resolved: released to the seller by our team.",
+                                    "%(n)d disputes resolved: released to the seller by our team.", "n"))
 
-    @admin.action(description="Resolve: refund the buyer")
+    @admin.action(description=_("Resolve: refund the buyer"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> None:
-        self._resolve(request, queryset, OrderDispute.Resolution.REFUND, "Refunded to the buyer by our team.")
+        self._resolve(request, queryset, OrderDispute.Resolution.REFUND, "Refunded to the buyer by our team.",
+                      ngettext_lazy("%(n)d dispute resolved: refunded to the buyer by our team.",
+                                    "%(n)d disputes resolved: refunded to the buyer by our team.", "n"))
 
-    @admin.action(description="Resolve: split")
+    @admin.action(description=_("Resolve: split"))
     def resolve_split(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> TemplateResponse | None:
         """An intermediate page asks how much goes to the seller; its form posts back to this action."""
         if queryset.count() != 1:
-            self.message_user(request, "Split one dispute at a time: select exactly one.", "error")
+            self.message_user(request, gettext("Split one dispute at a time: select exactly one."), "error")
             return None
         dispute = queryset.select_related("order__buyer", "order__seller").get()
         form = OrderDisputeSplitForm(request.POST if "apply" in request.POST else None)
@@ -168,12 +177,13 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                     lambda d: orders.order_dispute_resolve(dispute=d, by=request.user,
                                                                            resolution=OrderDispute.Resolution.SPLIT,
                                                                            freelancer_amount=amount, note=note),
-                                    done=f"Dispute split: {amount} to the seller, the rest refunded.")
+                                    done=gettext("Dispute split: %(amount)s to the seller, the rest refunded.")
+                                    % {"amount": amount})
             if resolved:
                 return None
         return TemplateResponse(request, "admin/gigs/orderdispute/split.html", {
             **self.admin_site.each_context(request),
-            "title": f"Resolve {dispute} by splitting",
+            "title": gettext("Resolve %(dispute)s by splitting") % {"dispute": dispute},
             "opts": self.model._meta,
             "dispute": dispute,
             "total": amount_money(dispute.order.total, dispute.order.currency),

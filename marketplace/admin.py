@@ -16,6 +16,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.admin_actions import ReadOnlyAdminMixin, admin_link, amount_money, run_for_each
 
@@ -59,7 +61,7 @@ class StatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [self.subject_field, "from_status", "to_status", "changed_by", "created_at"]
 
-    @admin.display(description="of")
+    @admin.display(description=_("of"))
     def subject(self, obj: Any) -> str:
         return str(getattr(obj, self.subject_field))
 
@@ -77,7 +79,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
         return super().get_queryset(request).annotate(project_count=count_of(Project, "category"))
 
-    @admin.display(description="projects", ordering="project_count")
+    @admin.display(description=_("projects"), ordering="project_count")
     def project_count(self, obj: Category) -> int:
         return obj.project_count  # type: ignore[attr-defined]
 
@@ -102,7 +104,7 @@ class AttachmentInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description="size")
+    @admin.display(description=_("size"))
     def file_size(self, obj: Attachment) -> str:
         return filesizeformat(obj.size)
 
@@ -121,7 +123,7 @@ class ProposalInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
         return super().get_queryset(request).select_related("freelancer")
 
-    @admin.display(description="bid")
+    @admin.display(description=_("bid"))
     def bid(self, obj: Proposal) -> str:
         return amount_money(obj.bid_amount, obj.currency)
 
@@ -155,8 +157,8 @@ class ProjectAdmin(admin.ModelAdmin):
                        "is_featured", "created_at", "updated_at", "published_at", "contract_link"]
     fieldsets = [
         (None, {"fields": ["title", "description", "category", "skills", "deadline", "visibility"]}),
-        ("Budget", {"fields": ["budget_type", "budget_min", "budget_max", "currency"]}),
-        ("State", {"fields": ["client", "status", "is_featured", "contract_link", "published_at", "created_at",
+        (_("Budget"), {"fields": ["budget_type", "budget_min", "budget_max", "currency"]}),
+        (_("State"), {"fields": ["client", "status", "is_featured", "contract_link", "published_at", "created_at",
                               "updated_at"]}),
     ]
     inlines = [ProjectStatusChangeInline, ProposalInline, AttachmentInline]
@@ -171,16 +173,16 @@ class ProjectAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         return False  # its history stays: cancel it instead (the client deletes their own drafts)
 
-    @admin.display(description="budget", ordering="budget_max")
+    @admin.display(description=_("budget"), ordering="budget_max")
     def budget(self, obj: Project) -> str:
         per_hour = "/h" if obj.budget_type == "hourly" else ""
         return f"{obj.budget_min} to {obj.budget_max} {obj.currency.upper()}{per_hour}"
 
-    @admin.display(description="proposals", ordering="proposal_count")
+    @admin.display(description=_("proposals"), ordering="proposal_count")
     def proposal_count(self, obj: Project) -> int:
         return obj.proposal_count  # type: ignore[attr-defined]
 
-    @admin.display(description="contract")
+    @admin.display(description=_("contract"))
     def contract_link(self, obj: Project) -> str:
         # The contract an accepted proposal made, through the relation contracts declares on the project.
         return admin_link(getattr(obj, "contract", None))
@@ -193,17 +195,19 @@ class ProjectAdmin(admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         _delete_files_with(formset)
 
-    @admin.action(description="Feature on the home page", permissions=["change"])
+    @admin.action(description=_("Feature on the home page"), permissions=["change"])
     def feature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         run_for_each(self, request, queryset,
                      lambda project: services.project_feature(project=project, featured=True, by=request.user),
-                     done="{n} project(s) featured on the home page.")
+                     done=ngettext_lazy("%(n)d project featured on the home page.",
+                                        "%(n)d projects featured on the home page.", "n"))
 
-    @admin.action(description="Stop featuring", permissions=["change"])
+    @admin.action(description=_("Stop featuring"), permissions=["change"])
     def unfeature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         run_for_each(self, request, queryset,
                      lambda project: services.project_feature(project=project, featured=False, by=request.user),
-                     done="{n} project(s) no longer featured.")
+                     done=ngettext_lazy("%(n)d project no longer featured.", "%(n)d projects no longer featured.",
+                                        "n"))
 
 
 @admin.register(ProjectStatusChange)
@@ -241,7 +245,7 @@ class ProposalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
         return False  # the client's record of it stays (a freelancer withdraws instead)
 
-    @admin.display(description="bid", ordering="bid_amount")
+    @admin.display(description=_("bid"), ordering="bid_amount")
     def bid(self, obj: Proposal) -> str:
         return amount_money(obj.bid_amount, obj.currency)
 
@@ -276,13 +280,13 @@ class AttachmentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description="on")
+    @admin.display(description=_("on"))
     def parent(self, obj: Attachment) -> str:
         if obj.project_id:
             return admin_link(obj.project, f"project: {obj.project}")
         return admin_link(obj.proposal, f"proposal: {obj.proposal}")
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=_("size"), ordering="size")
     def file_size(self, obj: Attachment) -> str:
         return filesizeformat(obj.size)
 
@@ -334,7 +338,7 @@ class PortfolioImageInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description="image")
+    @admin.display(description=_("image"))
     def preview(self, obj: PortfolioImage) -> str:
         return _thumbnail(obj)
 
@@ -357,7 +361,7 @@ class PortfolioItemAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="images", ordering="image_count")
+    @admin.display(description=_("images"), ordering="image_count")
     def image_count(self, obj: PortfolioItem) -> int:
         return obj.image_count  # type: ignore[attr-defined]
 
@@ -384,11 +388,11 @@ class PortfolioImageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="freelancer")
+    @admin.display(description=_("freelancer"))
     def freelancer(self, obj: PortfolioImage) -> str:
         return str(obj.item.freelancer)
 
-    @admin.display(description="image")
+    @admin.display(description=_("image"))
     def preview(self, obj: PortfolioImage) -> str:
         return _thumbnail(obj)
 
@@ -438,7 +442,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="contract", ordering="contract_id")
+    @admin.display(description=_("contract"), ordering="contract_id")
     def contract(self, obj: Review) -> str:
         label = f"Contract #{obj.contract_id}"
         try:

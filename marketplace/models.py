@@ -17,7 +17,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name

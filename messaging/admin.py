@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import (
     ReadOnlyAdminMixin,
@@ -55,7 +58,7 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Chat]:
         return super().get_queryset(request).annotate(message_count=Count("messages"))
 
-    @admin.display(description="messages", ordering="message_count")
+    @admin.display(description=_("messages"), ordering="message_count")
     def message_count(self, obj: Chat) -> int:
         return obj.message_count  # type: ignore[attr-defined]
 
@@ -80,11 +83,11 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-id"]
     readonly_fields = all_fields(Message)
 
-    @admin.display(description="chat")
+    @admin.display(description=_("chat"))
     def chat_link(self, obj: Message) -> str:
         return admin_link(obj.chat, f"chat {obj.chat_id}")
 
-    @admin.display(description="content")
+    @admin.display(description=_("content"))
     def preview(self, obj: Message) -> str:
         return truncatechars(obj.content, 80)
 
@@ -106,31 +109,34 @@ class ViolationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(Violation)
     actions = ["dismiss", "warn"]
 
-    @admin.display(description="kinds")
+    @admin.display(description=_("kinds"))
     def kinds_text(self, obj: Violation) -> str:
         return ", ".join(obj.kinds)
 
-    @admin.display(description="original text")
+    @admin.display(description=_("original text"))
     def preview(self, obj: Violation) -> str:
         return truncatechars(obj.original_content, 80)
 
-    @admin.display(description="chat")
+    @admin.display(description=_("chat"))
     def chat_link(self, obj: Violation) -> str:
-        return admin_link(obj.message, f"chat {obj.message.chat_id}")
+        return admin_link(obj.message, gettext("chat %(id)s") % {"id": obj.message.chat_id})
 
-    def _review(self, request: HttpRequest, queryset: QuerySet[Violation], resolution: str, done: str) -> None:
+    def _review(self, request: HttpRequest, queryset: QuerySet[Violation], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset.select_related("user"),
                      lambda violation: moderation.violation_review(violation=violation, by=request.user,
                                                                    resolution=resolution),
                      done=done)
 
-    @admin.action(description="Dismiss")
+    @admin.action(description=_("Dismiss"))
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Violation]) -> None:
-        self._review(request, queryset, "dismissed", "{n} violation(s) dismissed.")
+        self._review(request, queryset, "dismissed", ngettext_lazy("%(n)d violation dismissed.",
+                                                                   "%(n)d violations dismissed.", "n"))
 
-    @admin.action(description="Warn the user")
+    @admin.action(description=_("Warn the user"))
     def warn(self, request: HttpRequest, queryset: QuerySet[Violation]) -> None:
-        self._review(request, queryset, "warned", "{n} member(s) warned; they see the warning in their notifications.")
+        self._review(request, queryset, "warned", ngettext_lazy(
+            "%(n)d member warned; they see the warning in their notifications.",
+            "%(n)d members warned; they see the warning in their notifications.", "n"))
 
 
 @admin.register(Block)

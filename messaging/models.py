@@ -94,8 +94,8 @@ class Violation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    resolution = models.CharField(max_length=20, blank=True, choices=[("dismissed", "Dismissed"),
-                                                                     ("warned", "User warned")])
+    resolution = models.CharField(max_length=20, blank=True, choices=[("dismissed", _("Dismissed")),
+                                                                     ("warned", _("User warned"))])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -196,8 +196,8 @@ class Device(models.Model):
     it. A token belongs to one member at a time: registering it again moves it to whoever is signed in."""
 
     class Platform(models.TextChoices):
-        FCM = "fcm", "Android (FCM)"
-        APNS = "apns", "iOS (APNs)"
+        FCM = "fcm", _("Android (FCM)")
+        APNS = "apns", _("iOS (APNs)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
     platform = models.CharField(max_length=8, choices=Platform.choices)

@@ -5,6 +5,8 @@ sent again."""
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, minor_money, run_for_each
 from core.audit import audit
@@ -36,7 +38,7 @@ class LedgerEntryInline(ReadOnlyInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
         return super().get_queryset(request).select_related("user")
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def money(self, obj: LedgerEntry) -> str:
         return minor_money(obj.amount, obj.currency)
 
@@ -62,7 +64,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-id"]
     readonly_fields = all_fields(LedgerEntry)
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: LedgerEntry) -> str:
         return minor_money(obj.amount, obj.currency)
 
@@ -77,25 +79,36 @@ def _retry_payouts(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids:
         result = payouts.payouts_send(user_id=user_id)
         audit("payout.retry", actor=request.user, new={"user_id": user_id, **result.as_dict()})
         if result.unavailable:
-            modeladmin.message_user(request, f"User {user_id}: Stripe is not answering; {result.unavailable} "
-                                             "payout(s) stay held and their transfer is finished automatically "
-                                             "once it answers.", "warning")
+            modeladmin.message_user(request, ngettext(
+                "User %(user)s: Stripe is not answering; %(count)d payout stays held and its transfer is finished "
+                "automatically once it answers.",
+                "User %(user)s: Stripe is not answering; %(count)d payouts stay held and their transfer is finished "
+                "automatically once it answers.", result.unavailable) % {"user": user_id, "count": result.unavailable},
+                "warning")
         if result.in_progress:
-            modeladmin.message_user(request, f"User {user_id}: {result.in_progress} payout(s) are already being "
-                                             "transferred.", "info")
+            modeladmin.message_user(request, ngettext(
+                "User %(user)s: %(count)d payout is already being transferred.",
+                "User %(user)s: %(count)d payouts are already being transferred.", result.in_progress)
+                % {"user": user_id, "count": result.in_progress}, "info")
         if result.refused:
-            modeladmin.message_user(request, f"User {user_id}: Stripe refused {result.refused} payout(s); see "
-                                             "each payout's last error.", "warning")
+            modeladmin.message_user(request, ngettext(
+                "User %(user)s: Stripe refused %(count)d payout; see its last error.",
+                "User %(user)s: Stripe refused %(count)d payouts; see each payout's last error.", result.refused)
+                % {"user": user_id, "count": result.refused}, "warning")
         if result.held_for_review:
-            modeladmin.message_user(request, f"User {user_id}: {result.held_for_review} payout(s) stay held for a "
-                                             "fraud review; clear the case to release them.", "warning")
+            modeladmin.message_user(request, ngettext(
+                "User %(user)s: %(count)d payout stays held for a fraud review; clear the case to release it.",
+                "User %(user)s: %(count)d payouts stay held for a fraud review; clear the case to release them.",
+                result.held_for_review) % {"user": user_id, "count": result.held_for_review}, "warning")
         if not (result.sent or result.unavailable or result.in_progress or result.refused
                 or result.held_for_review):
-            modeladmin.message_user(request, f"User {user_id}: nothing was sent (no held payout, or the payout "
-                                             "account cannot receive yet).", "warning")
+            modeladmin.message_user(request, gettext(
+                "User %(user)s: nothing was sent (no held payout, or the payout account cannot receive yet).")
+                % {"user": user_id}, "warning")
 
     run_for_each(modeladmin, request, sorted(user_ids), send,
-                 done="Tried again for {n} freelancer(s); see each payout's status.")
+                 done=ngettext_lazy("Tried again for %(n)d freelancer; see each payout's status.",
+                                    "Tried again for %(n)d freelancers; see each payout's status.", "n"))
 
 
 @admin.register(Payment)
@@ -111,11 +124,11 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(Payment)
     actions = ["retry_held_payouts"]
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: Payment) -> str:
         return minor_money(obj.amount, obj.currency)
 
-    @admin.action(description="Retry held payouts now")
+    @admin.action(description=_("Retry held payouts now"))
     def retry_held_payouts(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         _retry_payouts(self, request, set(queryset.filter(payout_status=Payment.PayoutStatus.HELD)
                                           .values_list("user_id", flat=True)))
@@ -133,15 +146,15 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(Payout)
     actions = ["retry_held_payouts"]
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: Payout) -> str:
         return minor_money(obj.amount, obj.currency)
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def last_error_short(self, obj: Payout) -> str:
         return obj.last_error[:80]
 
-    @admin.action(description="Retry held payouts now")
+    @admin.action(description=_("Retry held payouts now"))
     def retry_held_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         _retry_payouts(self, request, set(queryset.filter(status=Payout.Status.HELD)
                                           .values_list("user_id", flat=True)))
@@ -160,7 +173,7 @@ class PaymentOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-id"]
     readonly_fields = all_fields(PaymentOperation)
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: PaymentOperation) -> str:
         return minor_money(obj.amount, obj.currency)
 
@@ -177,7 +190,7 @@ class ConnectedAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(ConnectedAccount)
     actions = ["retry_held_payouts"]
 
-    @admin.action(description="Retry held payouts now")
+    @admin.action(description=_("Retry held payouts now"))
     def retry_held_payouts(self, request: HttpRequest, queryset: QuerySet[ConnectedAccount]) -> None:
         _retry_payouts(self, request, set(queryset.values_list("user_id", flat=True)))
 
@@ -204,10 +217,11 @@ class SavedCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(SavedCard)
     actions = ["remove_cards"]
 
-    @admin.action(description="Remove the card (detached at Stripe)")
+    @admin.action(description=_("Remove the card (detached at Stripe)"))
     def remove_cards(self, request: HttpRequest, queryset: QuerySet[SavedCard]) -> None:
         run_for_each(self, request, queryset.select_related("user"),
-                     lambda card: methods.card_delete(user=card.user, card_id=card.pk), done="{n} card(s) removed.")
+                     lambda card: methods.card_delete(user=card.user, card_id=card.pk),
+                     done=ngettext_lazy("%(n)d card removed.", "%(n)d cards removed.", "n"))
 
 
 @admin.register(ClientSubscription)
@@ -234,10 +248,10 @@ class ReconciliationMismatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = all_fields(ReconciliationMismatch)
     readonly_fields = fields
 
-    @admin.display(description="Stripe")
+    @admin.display(description=_("Stripe"))
     def stripe_money(self, obj: ReconciliationMismatch) -> str:
         return minor_money(obj.stripe_amount, obj.currency)
 
-    @admin.display(description="ledger")
+    @admin.display(description=_("ledger"))
     def ledger_money(self, obj: ReconciliationMismatch) -> str:
         return minor_money(obj.ledger_amount, obj.currency)

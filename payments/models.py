@@ -67,7 +67,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         indexes = [
             models.Index(fields=["account", "contract_id"], name="ledger_account_contract_idx"),
             models.Index(fields=["account", "user"], name="ledger_account_user_idx"),
@@ -347,7 +347,7 @@ class ReconciliationMismatch(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
-        verbose_name_plural = "reconciliation mismatches"
+        verbose_name_plural = _("reconciliation mismatches")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.key}"

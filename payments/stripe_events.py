@@ -13,9 +13,12 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.money import money_text
+from core.locale import text_lazy
+from core.money import Money, money_text
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import notify
 
@@ -54,8 +57,9 @@ def _subject(metadata: Any) -> dict[str, int | None]:
     return {"contract_id": number("contract_id"), "milestone_id": number("milestone_id")}
 
 
-def tell_staff(*, title: str, message: str, data: dict[str, Any]) -> None:
-    """Every active staff member, in the app and by e-mail per their preferences."""
+def tell_staff(*, title: "str | Promise", message: "str | Promise", data: dict[str, Any]) -> None:
+    """Every active staff member, in the app and by e-mail per their preferences; lazy texts (`text_lazy`,
+    `Money`) come out in each staff member's own language."""
     for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
         notify(user=user, kind=NotificationKind.MONEY_ALERT, title=title, message=message, data=data,
                email_template="money_alert", email_context={"admin_url": f"{settings.FRONTEND_URL}/admin/"})
@@ -161,10 +165,16 @@ def dispute_sync(dispute_id: str) -> None:
             return
         signals.chargeback_changed.send(sender=dispute_sync, payment_intent_id=intent_id, dispute_id=dispute_id,
                                         status=status, amount=amount, currency=currency, metadata=metadata)
-        words = {"open": "opened", "won": "won: the money is back", "lost": "lost: the money is gone"}
-        tell_staff(title=f"Chargeback of {money_text(amount, currency)} {words[news[-1]]}",
-                   message=(f"The card holder disputed payment {intent_id or charge['id']} with their bank "
-                            f"(dispute {dispute_id}, reason: {dispute.get('reason') or 'not given'})."),
+        titles = {"open": gettext_lazy("Chargeback of %(amount)s opened"),
+                  "won": gettext_lazy("Chargeback of %(amount)s won: the money is back"),
+                  "lost": gettext_lazy("Chargeback of %(amount)s lost: the money is gone")}
+        reason = dispute.get("reason")
+        tell_staff(title=text_lazy(titles[news[-1]], amount=Money(amount, currency)),
+                   message=text_lazy(
+                       gettext_lazy("The card holder disputed payment %(payment)s with their bank (dispute "
+                                    "%(dispute)s, reason: %(reason)s)."),
+                       payment=intent_id or charge["id"], dispute=dispute_id,
+                       reason=reason or gettext_lazy("not given")),
                    data={"dispute_id": dispute_id, "payment_intent_id": intent_id, "status": status, **subject})
 
 
@@ -210,10 +220,13 @@ def charge_refunds_sync(charge_id: str) -> int:
                     user=payer.user, kind=Payment.Kind.REFUND, amount=amount, currency=currency,
                     description="Refund made by MegiLance staff at Stripe", ledger_transaction=ledger_tx,
                     stripe_payment_intent=intent_id, stripe_refund=refund["id"], **subject)
-            tell_staff(title=f"{money_text(amount, currency)} refunded outside MegiLance",
-                       message=(f"Refund {refund['id']} of payment {intent_id or charge_id} was made in Stripe's "
-                                "dashboard, not through MegiLance. The ledger books it as a loss; check the "
-                                "contract and settle it."),
+            tell_staff(title=text_lazy(gettext_lazy("%(amount)s refunded outside MegiLance"),
+                                       amount=Money(amount, currency)),
+                       message=text_lazy(
+                           gettext_lazy("Refund %(refund)s of payment %(payment)s was made in Stripe's dashboard, "
+                                        "not through MegiLance. The ledger books it as a loss; check the contract "
+                                        "and settle it."),
+                           refund=refund["id"], payment=intent_id or charge_id),
                        data={"refund_id": refund["id"], "payment_intent_id": intent_id, **subject})
             booked += 1
     return booked
@@ -241,10 +254,15 @@ def transfer_reversals_sync(transfer_id: str) -> int:
                 description=f"Transfer {transfer_id} reversed ({reversal['id']})", **subject)
             if not created:
                 continue
-            who = payout.user.get_full_name() or payout.user.email if payout is not None else "an unknown account"
-            tell_staff(title=f"Transfer of {money_text(amount, currency)} to {who} reversed",
-                       message=(f"Transfer {transfer_id} was reversed at Stripe ({reversal['id']}). The money is "
-                                "back in the platform's balance and owed to the freelancer again until settled."),
+            who = (payout.user.get_full_name() or payout.user.email if payout is not None
+                   else gettext_lazy("an unknown account"))
+            tell_staff(title=text_lazy(gettext_lazy("Transfer of %(amount)s to %(who)s reversed"),
+                                       amount=Money(amount, currency), who=who),
+                       message=text_lazy(
+                           gettext_lazy("Transfer %(transfer)s was reversed at Stripe (%(reversal)s). The money is "
+                                        "back in the platform's balance and owed to the freelancer again until "
+                                        "settled."),
+                           transfer=transfer_id, reversal=reversal["id"]),
                        data={"transfer_id": transfer_id, "reversal_id": reversal["id"], **subject})
             booked += 1
     return booked
@@ -306,9 +324,12 @@ def unexpected_payment_return(*, payment_intent_id: str, expected_minor: int, ex
             description=f"Unexpected payment {payment_intent_id} refunded ({refund['id']})", **subject)
         payment_intent_fee_book(intent)
         if created:
-            tell_staff(title=f"Unexpected payment of {money_text(amount, currency)} refunded",
-                       message=(f"PaymentIntent {payment_intent_id} succeeded for {money_text(amount, currency)}; "
-                                f"{money_text(expected_minor, expected_currency)} was expected. It was refunded "
-                                f"in full ({refund['id']})."),
+            tell_staff(title=text_lazy(gettext_lazy("Unexpected payment of %(amount)s refunded"),
+                                       amount=Money(amount, currency)),
+                       message=text_lazy(
+                           gettext_lazy("PaymentIntent %(payment)s succeeded for %(amount)s; %(expected)s was "
+                                        "expected. It was refunded in full (%(refund)s)."),
+                           payment=payment_intent_id, amount=Money(amount, currency),
+                           expected=Money(expected_minor, expected_currency), refund=refund["id"]),
                        data={"payment_intent_id": payment_intent_id, "refund_id": refund["id"], **subject})
     return created

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, run_for_each
@@ -41,13 +42,15 @@ class RiskCaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def clear(self, request: HttpRequest, queryset: QuerySet[RiskCase]) -> None:
         run_for_each(self, request, queryset.select_related("user"),
                      lambda case: services.case_clear(case=case, by=signed_in_user(request)),
-                     done=str(_("{n} case(s) cleared; their held payouts are being sent.")))
+                     done=ngettext_lazy("%(n)d case cleared; its held payouts are being sent.",
+                                        "%(n)d cases cleared; their held payouts are being sent.", "n"))
 
     @admin.action(description=_("Confirm fraud: suspend the account"))
     def confirm_fraud(self, request: HttpRequest, queryset: QuerySet[RiskCase]) -> None:
         run_for_each(self, request, queryset.select_related("user"),
                      lambda case: services.case_confirm_fraud(case=case, by=signed_in_user(request)),
-                     done=str(_("{n} case(s) confirmed as fraud; the accounts are suspended.")))
+                     done=ngettext_lazy("%(n)d case confirmed as fraud; the account is suspended.",
+                                        "%(n)d cases confirmed as fraud; the accounts are suspended.", "n"))
 
 
 @admin.register(AccountRisk)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskConfig(AppConfig):
     name = "risk"
-    verbose_name = "Fraud signals"
+    verbose_name = _("Fraud signals")
 
     def ready(self) -> None:
         # Listens to accounts, messaging and payments, and answers payments' question about payouts.

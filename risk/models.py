@@ -4,23 +4,24 @@ from), each account's and each payment's score with its reasons, and the cases s
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskSignal(models.Model):
     """One thing an account did that the velocity rules count: a sign-up, a card used, a card declined."""
 
     class Kind(models.TextChoices):
-        SIGNUP = "signup", "Sign-up"
-        CARD = "card", "Card used"
-        CARD_DECLINED = "card_declined", "Card declined"
+        SIGNUP = "signup", _("Sign-up")
+        CARD = "card", _("Card used")
+        CARD_DECLINED = "card_declined", _("Card declined")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_signals")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    device_id = models.CharField(max_length=64, blank=True, help_text="The browser's or app's device id")
-    card_fingerprint = models.CharField(max_length=64, blank=True, help_text="Stripe's fingerprint of the card")
-    card_country = models.CharField(max_length=2, blank=True, help_text="Where the card was issued, as Stripe says")
-    amount = models.BigIntegerField(null=True, blank=True, help_text="minor units")
+    device_id = models.CharField(max_length=64, blank=True, help_text=_("The browser's or app's device id"))
+    card_fingerprint = models.CharField(max_length=64, blank=True, help_text=_("Stripe's fingerprint of the card"))
+    card_country = models.CharField(max_length=2, blank=True, help_text=_("Where the card was issued, as Stripe says"))
+    amount = models.BigIntegerField(null=True, blank=True, help_text=_("minor units"))
     currency = models.CharField(max_length=3, blank=True)
     stripe_reference = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -42,11 +43,11 @@ class AccountRisk(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk")
     score = models.PositiveSmallIntegerField(default=0)
-    reasons = models.JSONField(default=list, blank=True, help_text="[{rule, points, detail}, ...]")
+    reasons = models.JSONField(default=list, blank=True, help_text=_("[{rule, points, detail}, ...]"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "account risk"
+        verbose_name = _("account risk")
         ordering = ["-score", "-updated_at"]
 
     def __str__(self) -> str:
@@ -62,7 +63,7 @@ class PaymentRisk(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "payment risk"
+        verbose_name = _("payment risk")
         ordering = ["-score", "-updated_at"]
 
     def __str__(self) -> str:
@@ -74,13 +75,13 @@ class RiskCase(models.Model):
     fraud suspends the account."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for review"
-        CLEARED = "cleared", "Cleared"
-        FRAUD = "fraud", "Fraud confirmed"
+        OPEN = "open", _("Waiting for review")
+        CLEARED = "cleared", _("Cleared")
+        FRAUD = "fraud", _("Fraud confirmed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_cases")
     payment = models.ForeignKey("payments.Payment", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="risk_cases", help_text="The payment that raised the case, if one did")
+                                related_name="risk_cases", help_text=_("The payment that raised the case, if one did"))
     score = models.PositiveSmallIntegerField()
     reasons = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)

@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, ReadOnlyInline, all_fields, error_text, run_for_each
@@ -31,9 +33,9 @@ class TicketMessageInline(ReadOnlyInline):
 
 class TicketAdminForm(forms.ModelForm):
     reply = forms.CharField(
-        label="Reply to the member", required=False, max_length=support.BODY_MAX_LENGTH,
+        label=_("Reply to the member"), required=False, max_length=support.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text="Sent as staff: the member is told in the app and by e-mail, and the ticket waits for them.",
+        help_text=_("Sent as staff: the member is told in the app and by e-mail, and the ticket waits for them."),
     )
 
     class Meta:
@@ -43,7 +45,7 @@ class TicketAdminForm(forms.ModelForm):
     def clean_reply(self) -> str:
         reply = self.cleaned_data.get("reply", "").strip()
         if reply and self.instance.pk and self.instance.status == TicketStatus.RESOLVED:
-            raise forms.ValidationError("This ticket is resolved: it takes no more replies.")
+            raise forms.ValidationError(gettext("This ticket is resolved: it takes no more replies."))
         return reply
 
 
@@ -62,8 +64,8 @@ class SupportTicketAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "subject", "status", "created_at", "updated_at", "first_response_at", "resolved_at"]
     fieldsets = [
         (None, {"fields": ["subject", "user", "status", "category", "priority", "assigned_to"]}),
-        ("Dates", {"fields": ["created_at", "updated_at", "first_response_at", "resolved_at"]}),
-        ("Answer", {"fields": ["reply"]}),
+        (_("Dates"), {"fields": ["created_at", "updated_at", "first_response_at", "resolved_at"]}),
+        (_("Answer"), {"fields": ["reply"]}),
     ]
     inlines = [TicketMessageInline]
     actions = ["resolve", "assign_to_me"]
@@ -94,22 +96,24 @@ class SupportTicketAdmin(admin.ModelAdmin):
             try:
                 support.ticket_reply(ticket=obj, author=signed_in_user(request), body=reply)
             except ApplicationError as exc:
-                self.message_user(request, f"The reply was not sent: {error_text(exc)}", messages.ERROR)
+                self.message_user(request, gettext("The reply was not sent: %(error)s") % {"error": error_text(exc)},
+                                  messages.ERROR)
             else:
-                self.message_user(request, f"Reply sent to {obj.user.email}.", messages.SUCCESS)
+                self.message_user(request, gettext("Reply sent to %(email)s.") % {"email": obj.user.email},
+                                  messages.SUCCESS)
 
-    @admin.action(description="Resolve the selected tickets")
+    @admin.action(description=_("Resolve the selected tickets"))
     def resolve(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
         run_for_each(self, request, queryset,
                      lambda ticket: support.ticket_resolve(ticket=ticket, by=signed_in_user(request)),
-                     done="{n} ticket(s) resolved.")
+                     done=ngettext_lazy("%(n)d ticket resolved.", "%(n)d tickets resolved.", "n"))
 
-    @admin.action(description="Assign to me")
+    @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[SupportTicket]) -> None:
         run_for_each(self, request, queryset,
                      lambda ticket: support.ticket_assign(ticket=ticket, to=signed_in_user(request),
                                                           by=signed_in_user(request)),
-                     done="{n} ticket(s) assigned to you.")
+                     done=ngettext_lazy("%(n)d ticket assigned to you.", "%(n)d tickets assigned to you.", "n"))
 
 
 @admin.register(TicketMessage)
@@ -122,6 +126,6 @@ class TicketMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     readonly_fields = all_fields(TicketMessage)
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def preview(self, obj: TicketMessage) -> str:
         return truncatechars(obj.body, 80)

@@ -101,7 +101,7 @@ def test_resolving_a_dispute_by_release_pays_the_freelancer(staff, staff_user, d
 
     response = run_action(staff, "contracts.dispute", "resolve_release", [dispute.pk])
     assert response.status_code == 302
-    assert any("1 dispute(s) resolved" in text for text in shown_messages(response))
+    assert any("1 dispute resolved" in text for text in shown_messages(response))
 
     dispute.refresh_from_db()
     assert dispute.status == "resolved" and dispute.resolution == "release" and dispute.resolved_by == staff_user

@@ -40,7 +40,7 @@ def test_pause_and_activate_from_the_admin(staff, staff_user, freelancer_user):
     empty.refresh_from_db()
     assert live.status == "active" and empty.status == "draft"
     assert any("Add at least one package before activating the service." in text for text in shown)
-    assert "1 service(s) active." in shown
+    assert "1 service active." in shown
 
 
 def test_the_service_pages_of_the_admin_answer(staff, freelancer_user):
