@@ -15,6 +15,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The same checks as `make lint` first: ruff over the tree, mypy over the apps in MYPY_APPS.
+make --no-print-directory lint
+
 state=""
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   state=$(mktemp -d /tmp/megilance-services.XXXXXX)
