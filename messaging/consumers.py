@@ -9,7 +9,10 @@ A frame the server cannot use (not JSON, binary, an unknown type, bad content) i
 At scale (1,000 sockets, 200 messages a second per pair of processes, `make bench-sockets`):
 - a chat socket loads what it needs to know once, on connect (`services.ChatSocketState`: the chat, the user's
   membership, block and contract), and again only when the pair's state token says something changed (a block,
-  an archive, a contract: `services.pair_changed`), so a message costs its own writes and one cache read;
+  an archive, a contract: `services.pair_changed`), so a message to someone online costs one Redis round trip
+  (the token and the other party's presence, `services.chat_socket_state_for_send`) and one statement (the
+  message, the chat's last activity and the sender's read mark); its committed `message.new` is sent from the
+  event loop (`realtime.collected`), not from the worker thread;
 - delivery marks and presence refreshes are written for all the process's sockets together once a second
   (`chores.SocketChores`);
 - database work runs in a pool of threads (`thread_sensitive=False`): each call is a whole unit of work with
