@@ -9,7 +9,10 @@ A frame the server cannot use (not JSON, binary, an unknown type, bad content) i
 At scale (1,000 sockets, 200 messages a second per pair of processes, `make bench-sockets`):
 - a chat socket loads what it needs to know once, on connect (`services.ChatSocketState`: the chat, the user's
   membership, block and contract), and again only when the pair's state token says something changed (a block,
-  an archive, a contract: `services.pair_changed`), so a message costs its own writes and one cache read;
+  an archive, a contract: `services.pair_changed`), so a message to someone online costs one Redis round trip
+  (the token and the other party's presence, `services.chat_socket_state_for_send`) and one statement (the
+  message, the chat's last activity and the sender's read mark); its committed `message.new` is sent from the
+  event loop (`realtime.collected`), not from the worker thread;
 - delivery marks and presence refreshes are written for all the process's sockets together once a second
   (`chores.SocketChores`);
 - database work runs in a pool of threads (`thread_sensitive=False`): each call is a whole unit of work with
@@ -37,7 +40,7 @@ from core.metrics import OPEN_SOCKETS
 from . import presence, services
 from .chores import chores
 from .models import Chat
-from .realtime import chat_group, user_group
+from .realtime import Broadcast, chat_group, collected, send_collected, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -249,8 +252,10 @@ class ChatConsumer(_AuthenticatedConsumer):
             if kind == "message.send":
                 text = content.get("content")
                 client_id = str(content.get("client_id") or "")
-                state, refusal = await _db(_send)(self.state, self.user, text if isinstance(text, str) else "",
-                                                  client_id)
+                state, refusal, broadcasts = await _db(_send)(self.state, self.user,
+                                                              text if isinstance(text, str) else "", client_id)
+                # Committed by now: sent from the event loop rather than holding the worker thread for Redis.
+                await send_collected(self.channel_layer, broadcasts)
                 if state is not None:
                     self.state = state
                 if refusal is not None:  # say which message failed
@@ -358,17 +363,19 @@ def _arrive(user_id: int, connection_id: str, other_id: int) -> tuple[bool, bool
 
 
 def _send(state: services.ChatSocketState, user: Any, content: str,
-          client_id: str) -> tuple[services.ChatSocketState | None, str | None]:
+          client_id: str) -> tuple[services.ChatSocketState | None, str | None, list[Broadcast]]:
     """Sends a message from a socket with its state made current first; returns (the state, why the message was
-    refused or None)."""
-    current = services.chat_socket_state_current(state, user)
-    if current is None:
-        return None, "Not found."
-    try:
-        services.message_send(chat=current.chat, sender=user, content=content, client_id=client_id, checked=current)
-    except ApplicationError as exc:
-        return current, str(exc.detail)
-    return current, None
+    refused or None, the committed broadcasts for the socket to send)."""
+    with collected() as broadcasts:
+        current, online = services.chat_socket_state_for_send(state, user)
+        if current is None:
+            return None, "Not found.", broadcasts
+        try:
+            services.message_send(chat=current.chat, sender=user, content=content, client_id=client_id,
+                                  checked=current, recipient_online=bool(online))
+        except ApplicationError as exc:
+            return current, str(exc.detail), broadcasts
+    return current, None, broadcasts
 
 
 def _missed(chat: Chat, after: int) -> list[dict[str, Any]]:

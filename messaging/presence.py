@@ -239,6 +239,16 @@ def is_online(user_id: int) -> bool | None:
     return client.zcount(_key(user_id), now, "+inf") > 0
 
 
+def redis_client() -> Any:
+    """The Redis client presence uses (the cache's), or None when presence is kept in memory."""
+    return _redis()
+
+
+def queue_is_online(pipe: Any, user_id: int) -> None:
+    """Adds `is_online(user_id)` to a pipeline of `redis_client()`: its answer is a count, online when above 0."""
+    pipe.zcount(_key(user_id), time.time(), "+inf")
+
+
 @_unknown_without_redis(set())
 def online_among(user_ids: list[int]) -> set[int]:
     now = time.time()

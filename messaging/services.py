@@ -235,6 +235,36 @@ def chat_socket_state_current(state: ChatSocketState, user: User) -> ChatSocketS
     return chat_socket_state(user=user, chat_id=state.chat.pk)
 
 
+def chat_socket_state_for_send(state: ChatSocketState, user: User) -> tuple[ChatSocketState | None, bool | None]:
+    """What a message from a socket needs to know before it is stored: the socket's state made current (as
+    `chat_socket_state_current`) and whether the other party is online now (as `presence.is_online`).
+
+    The pair's state token and the other party's presence are read in one Redis round trip."""
+    if time.monotonic() - state.loaded_at > SOCKET_STATE_SECONDS:
+        return chat_socket_state(user=user, chat_id=state.chat.pk), presence.is_online(state.other_id)
+    token, online = _pair_token_and_online(state.user_id, state.other_id)
+    if token != "" and token == state.token:
+        return state, online
+    return chat_socket_state(user=user, chat_id=state.chat.pk), online
+
+
+def _pair_token_and_online(user_id: int, other_id: int) -> tuple[str | None, bool | None]:
+    """`_pair_token(user_id, other_id)` and `presence.is_online(other_id)`, in one round trip when the cache is
+    Redis (the presence entries live in the cache's Redis)."""
+    client = presence.redis_client()
+    if client is None:
+        return _pair_token(user_id, other_id), presence.is_online(other_id)
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.get(cache.make_and_validate_key(_pair_key(user_id, other_id)))
+        presence.queue_is_online(pipe, other_id)
+        raw, count = pipe.execute()
+    except (RedisError, OSError) as exc:  # as each alone: the state reloads, presence is unknown
+        logger.warning("Pair state and presence unknown: Redis unreachable (%s)", type(exc).__name__)
+        return "", None
+    return (cache._cache._serializer.loads(raw) if raw is not None else None), count > 0
+
+
 def chat_stats(user: User) -> dict[str, int]:
     memberships = ChatMember.objects.filter(user=user)
     chats = chats_for(user, archived=None)
@@ -284,13 +314,19 @@ def _check_rate(user: User) -> None:
 
 def message_send(*, chat: Chat, sender: User, content: str, client_id: str | None = None,
                  attachment: UploadedFile | None = None,
-                 checked: ChatSocketState | None = None) -> tuple[Message, bool]:
+                 checked: ChatSocketState | None = None,
+                 recipient_online: bool | None = None) -> tuple[Message, bool]:
     """Stores a message, then (after commit) broadcasts it to every connected party on any process.
 
     Sending again with the same `client_id` returns the stored message instead of a second one.
     `checked`: the sender's socket state, current (`chat_socket_state_current`): its block and contract
-    answers are used instead of asking the database again.
+    answers are used instead of asking the database again. `recipient_online`: whether the other party was
+    online just now (`chat_socket_state_for_send`); None: asked here.
     Returns (message, created).
+
+    The common message (text only, nothing masked, to someone online) is one statement on PostgreSQL: the
+    insert, the chat's `last_message_at` and the sender's read mark (`_insert_sent`). Anything else (an
+    attachment, a violation to record, a notification for an offline recipient) is written in a transaction.
     """
     if not chat.has_participant(sender):
         raise _not_found()
@@ -323,6 +359,15 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
     if content and not (has_contract if has_contract is not None
                         else subjects.pair_has_contract(chat.client_id, chat.freelancer_id)):
         shown, kinds = mask_contact_details(content)
+    online = presence.is_online(recipient_id) if recipient_online is None else recipient_online
+    if attachment is None and not kinds and online and connection.vendor == "postgresql":
+        message = _insert_sent(chat=chat, sender=sender, content=shown, client_id=client_id)
+        if message is None:  # the same client_id sent before (or twice at once): nothing was written
+            if (existing := stored()) is None:
+                raise IntegrityError("A message with this client_id was sent and is gone.")
+            return existing, False
+        broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
+        return message, True
     try:
         # The insert comes first, so a `client_id` sent before fails it before anything else is written.
         with transaction.atomic():
@@ -340,20 +385,66 @@ def message_send(*, chat: Chat, sender: User, content: str, client_id: str | Non
                     "jpg", "jpeg")
                 message.attachment_size = message.attachment.size
             message.save()
-            Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
-            ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
+            _mark_sent(chat=chat, sender=sender, message=message)
             if kinds:
                 violation = Violation.objects.create(message=message, user=sender, kinds=kinds,
                                                      original_content=content)
                 violation_recorded.send(sender=Violation, violation=violation)
             broadcast_on_commit(chat_group(chat.pk), {"type": "message.new", "payload": message_payload(message)})
-            if not presence.is_online(recipient_id):
+            if not online:
                 _tell_offline_recipient(chat, message, recipient_id)
     except IntegrityError:  # the same client_id sent before (or twice at once)
         if (existing := stored()) is None:
             raise
         return existing, False
     return message, True
+
+
+def _insert_sent(*, chat: Chat, sender: User, content: str, client_id: str) -> Message | None:
+    """Stores a text message, sets the chat's `last_message_at` and marks it read by its sender, in one
+    statement (PostgreSQL; atomic by itself, and inside a caller's transaction part of it). None when `client_id`
+    was stored before: then nothing is written, and no error spoils a caller's transaction."""
+    message = Message(chat=chat, sender=sender, content=content, client_id=client_id, is_flagged=False)
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]  # as Model.save would
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in fields}
+    sql = (
+        f"WITH new AS (INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - our own names
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({column['chat']}, {column['sender']}, {column['client_id']}) "
+        f"WHERE NOT ({column['client_id']} = '') DO NOTHING RETURNING id), "
+        f"chat AS (UPDATE {quote(Chat._meta.db_table)} SET last_message_at = %s "
+        "WHERE id = %s AND EXISTS (SELECT 1 FROM new)), "
+        f"reader AS (UPDATE {quote(ChatMember._meta.db_table)} AS m SET last_read_message_id = new.id FROM new "
+        "WHERE m.chat_id = %s AND m.user_id = %s) "
+        "SELECT id FROM new"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, message.created_at, chat.pk, chat.pk, sender.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message.pk = row[0]
+    message._state.adding = False
+    message._state.db = connection.alias
+    return message
+
+
+def _mark_sent(*, chat: Chat, sender: User, message: Message) -> None:
+    """The chat's `last_message_at` and the sender's read mark for a message just stored: one statement on
+    PostgreSQL."""
+    if connection.vendor != "postgresql":
+        Chat.objects.filter(pk=chat.pk).update(last_message_at=message.created_at)
+        ChatMember.objects.filter(chat=chat, user=sender).update(last_read_message_id=message.pk)
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH chat AS (UPDATE {quote(Chat._meta.db_table)} SET last_message_at = %s WHERE id = %s) "  # noqa: S608
+            f"UPDATE {quote(ChatMember._meta.db_table)} SET last_read_message_id = %s "
+            "WHERE chat_id = %s AND user_id = %s",
+            [message.created_at, chat.pk, message.pk, chat.pk, sender.pk])
 
 
 def _tell_offline_recipient(chat: Chat, message: Message, recipient_id: int) -> None:

@@ -6,14 +6,15 @@ import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from contracts.tests.factories import make_contract
-from messaging import presence, services
+from messaging import consumers, presence, services
 from messaging.chores import chores
 from messaging.content_filter import MASK
-from messaging.models import ChatMember, Message
+from messaging.models import Chat, ChatMember, Message, Notification
+from messaging.realtime import collected
 
 from .test_sockets import connect, receive_type
 
@@ -142,3 +143,79 @@ def test_a_late_presence_refresh_does_not_bring_a_closed_socket_back(client_user
     presence.connect(client_user.pk, "socket-b")
     presence.refresh_many([(client_user.pk, "socket-b")])
     assert presence.is_online(client_user.pk)
+
+
+def test_a_message_frame_costs_one_statement_and_leaves_its_broadcast_to_the_event_loop(chat, client_user,
+                                                                                       freelancer_user):
+    """The work of one `message.send` frame in the socket's worker thread (`consumers._send`): with the socket's
+    state loaded and the other party online, the message, the chat's last activity and the sender's read mark
+    are one statement, and the `message.new` broadcast comes back for the event loop to send."""
+    presence.connect(freelancer_user.pk, "recipient-socket")
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    with CaptureQueriesContext(connection) as queries:
+        current, refusal, broadcasts = consumers._send(state, client_user, "  hello there ", "f-1")
+    assert len(queries.captured_queries) == 1, [query["sql"] for query in queries.captured_queries]
+    assert current is state and refusal is None
+    message = Message.objects.get(chat=chat)
+    assert (message.content, message.sender_id, message.client_id) == ("hello there", client_user.pk, "f-1")
+    assert Chat.objects.get(pk=chat.pk).last_message_at == message.created_at
+    members = {member.user_id: member for member in ChatMember.objects.filter(chat=chat)}
+    assert members[client_user.pk].last_read_message_id == message.pk
+    assert members[freelancer_user.pk].last_read_message_id == 0
+    assert len(broadcasts) == 1
+    group, event = broadcasts[0]
+    assert group == f"chat_{chat.pk}" and event["type"] == "message.new"
+    assert {key: event["payload"][key] for key in ("id", "chat_id", "sender_id", "content", "client_id")} == {
+        "id": message.pk, "chat_id": chat.pk, "sender_id": client_user.pk, "content": "hello there",
+        "client_id": "f-1"}
+
+    # The same frame again (a client retrying): nothing stored or broadcast a second time.
+    with CaptureQueriesContext(connection) as queries:
+        _, refusal, broadcasts = consumers._send(state, client_user, "hello there", "f-1")
+    assert refusal is None and broadcasts == []
+    assert len(queries.captured_queries) == 2  # the insert that wrote nothing, the look-up of the stored one
+    assert Message.objects.filter(chat=chat).count() == 1
+
+
+def test_a_frame_to_someone_offline_still_notifies_them_and_pushes_after_commit(chat, client_user,
+                                                                              freelancer_user):
+    presence.disconnect(freelancer_user.pk, "recipient-socket")
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    _, refusal, broadcasts = consumers._send(state, client_user, "are you there?", "o-1")
+    assert refusal is None
+    message = Message.objects.get(chat=chat)
+    notification = Notification.objects.get(user=freelancer_user)
+    assert notification.data == {"chat_id": chat.pk, "message_id": message.pk}
+    assert [(group, event["type"]) for group, event in broadcasts] == [
+        (f"chat_{chat.pk}", "message.new"), (f"user_{freelancer_user.pk}", "notification.push")]
+    assert ChatMember.objects.get(chat=chat, user=client_user).last_read_message_id == message.pk
+
+
+def test_a_message_rolled_back_is_never_broadcast(chat, client_user, freelancer_user):
+    presence.connect(freelancer_user.pk, "recipient-socket")
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    with collected() as broadcasts, pytest.raises(RuntimeError), transaction.atomic():
+        services.message_send(chat=chat, sender=client_user, content="never", client_id="r-1", checked=state,
+                              recipient_online=True)
+        raise RuntimeError("rolled back")
+    assert broadcasts == []
+    assert not Message.objects.filter(chat=chat).exists()
+    assert Chat.objects.get(pk=chat.pk).last_message_at is None
+
+
+def test_a_repeated_client_id_inside_a_transaction_leaves_the_transaction_usable(chat, client_user):
+    with transaction.atomic():
+        first, created = services.message_send(chat=chat, sender=client_user, content="once", client_id="t-1",
+                                               recipient_online=True)
+        again, created_again = services.message_send(chat=chat, sender=client_user, content="once",
+                                                     client_id="t-1", recipient_online=True)
+        later, _ = services.message_send(chat=chat, sender=client_user, content="next", client_id="t-2",
+                                         recipient_online=True)
+    assert created and not created_again and again.pk == first.pk
+    assert list(Message.objects.filter(chat=chat).values_list("content", flat=True)) == ["once", "next"]
+    assert ChatMember.objects.get(chat=chat, user=client_user).last_read_message_id == later.pk
+
+
+def test_collecting_broadcasts_inside_a_transaction_is_refused(chat):
+    with transaction.atomic(), pytest.raises(RuntimeError), collected():
+        pass
