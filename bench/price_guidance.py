@@ -62,8 +62,10 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW default_transaction_read_only")
         assert cursor.fetchone()[0] == "on"
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'proposal_%%'")
-        print("proposal indexes:", ", ".join(sorted(row[0] for row in cursor.fetchall())))
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname IN ('proposal_accepted_idx', "
+                       "'project_price_facts_idx')")
+        print(f"database {args.database}; the guidance's indexes present:",
+              ", ".join(sorted(row[0] for row in cursor.fetchall())) or "none")
     user = User.objects.filter(user_type="client", is_active=True).order_by("id").first()
     view = PriceGuidanceView.as_view()
     factory = APIRequestFactory()

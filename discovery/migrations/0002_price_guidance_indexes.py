@@ -1,11 +1,11 @@
 """Indexes for price guidance's query (`discovery.selectors.price_sample`), on PostgreSQL only.
 
-On the `make bench` data (150,000 proposals, 21,000 of them accepted; 200,000 project skills) the query read every
-proposal, every project-skill row of the skill through the heap, and each matching project's wide row for its
-budget type: about 110 ms (median) on a busy machine, 48 ms with these three (BENCHMARKS.md, "Price guidance").
+On the `make bench` data (150,000 proposals, 21,000 of them accepted) the query read every proposal for the
+accepted ones, and each matching project's wide row for its budget type: `skills=django&budget_type=fixed` took
+85-224 ms (p50, a busy machine), 37-59 ms with these two (BENCHMARKS.md, "Price guidance, cached").
+An index of project skills by (skill, project) was tried too: it made questions with two skills slower.
 
 - `proposal_accepted_idx`: the accepted proposals only (a small part of all), with their bid;
-- `project_skills_skill_project_idx`: a skill's projects without reading the table (an index-only scan);
 - `project_price_facts_idx`: a project's budget type and category without reading its wide row.
 
 SQLite (the embedded default of `make run`) gets none of them: its data is small, and it has no INCLUDE.
@@ -16,8 +16,6 @@ from django.db import migrations
 INDEXES = {
     "proposal_accepted_idx": "CREATE INDEX IF NOT EXISTS proposal_accepted_idx ON marketplace_proposal "
                              "(currency, project_id) INCLUDE (bid_amount) WHERE status = 'accepted'",
-    "project_skills_skill_project_idx": "CREATE INDEX IF NOT EXISTS project_skills_skill_project_idx "
-                                        "ON marketplace_project_skills (skill_id, project_id)",
     "project_price_facts_idx": "CREATE INDEX IF NOT EXISTS project_price_facts_idx ON marketplace_project (id) "
                                "INCLUDE (budget_type, category_id)",
 }

@@ -200,10 +200,9 @@ def test_postgresql_has_the_guidance_indexes():
     """What the guidance's query reads instead of whole tables (discovery migration 0002; BENCHMARKS.md)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
-                       "('proposal_accepted_idx', 'project_skills_skill_project_idx', 'project_price_facts_idx')")
+                       "('proposal_accepted_idx', 'project_price_facts_idx')")
         found = dict(cursor.fetchall())
-    assert set(found) == {"proposal_accepted_idx", "project_skills_skill_project_idx", "project_price_facts_idx"}
+    assert set(found) == {"proposal_accepted_idx", "project_price_facts_idx"}
     assert "(currency, project_id) INCLUDE (bid_amount) WHERE ((status)::text = 'accepted'::text)" in found[
         "proposal_accepted_idx"]
-    assert "(skill_id, project_id)" in found["project_skills_skill_project_idx"]
     assert "(id) INCLUDE (budget_type, category_id)" in found["project_price_facts_idx"]
