@@ -1,5 +1,6 @@
 """Discovery listens to the apps below it: when a project, a freelancer's profile, a portfolio or a client's
-hires change, the affected matches are scored again after commit (once per object and transaction)."""
+hires change, the affected matches are scored again after commit (once per object and transaction); when a
+proposal is accepted or a contract completes, the price guidance kept in the cache is renewed after commit."""
 
 import logging
 from typing import Any
@@ -8,9 +9,9 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import User, UserType
-from contracts.models import Contract
+from contracts.models import Contract, ContractStatus
 from marketplace import hooks
-from marketplace.models import PortfolioItem, Project, ProjectStatus
+from marketplace.models import PortfolioItem, Project, ProjectStatus, Proposal, ProposalStatus
 
 # Saving these fields of a user says nothing about what they are good at (a sign-in writes last_login).
 PROFILE_FIELDS = {"headline", "bio", "hourly_rate", "available", "is_active", "user_type"}
@@ -84,6 +85,27 @@ def contract_saved(sender: Any, instance: Contract, created: bool = False, **kwa
         _queue("project", pk)
 
 
+def _price_guidance_changed() -> None:
+    from . import services
+
+    services.price_guidance_changed()
+
+
+def proposal_hired(sender: Any, instance: Proposal, **kwargs: Any) -> None:
+    """An accepted proposal saved or removed: its bid is one of the prices guidance reads."""
+    if instance.status == ProposalStatus.ACCEPTED:
+        transaction.on_commit(_price_guidance_changed)
+
+
+def contract_settled(sender: Any, instance: Contract, update_fields: Any = None, **kwargs: Any) -> None:
+    """A contract completed (or a completed one removed): a fixed-price one's final amount becomes its price."""
+    if instance.status != ContractStatus.COMPLETED:
+        return
+    if update_fields is not None and not {"status", "total_amount"} & set(update_fields):
+        return
+    transaction.on_commit(_price_guidance_changed)
+
+
 def connect() -> None:
     post_save.connect(project_saved, sender=Project, dispatch_uid="discovery.project_saved")
     m2m_changed.connect(project_skills_changed, sender=Project.skills.through,
@@ -93,6 +115,10 @@ def connect() -> None:
     post_save.connect(portfolio_changed, sender=PortfolioItem, dispatch_uid="discovery.portfolio_saved")
     post_delete.connect(portfolio_changed, sender=PortfolioItem, dispatch_uid="discovery.portfolio_deleted")
     post_save.connect(contract_saved, sender=Contract, dispatch_uid="discovery.contract_saved")
+    post_save.connect(proposal_hired, sender=Proposal, dispatch_uid="discovery.proposal_hired")
+    post_delete.connect(proposal_hired, sender=Proposal, dispatch_uid="discovery.proposal_hired_deleted")
+    post_save.connect(contract_settled, sender=Contract, dispatch_uid="discovery.contract_settled")
+    post_delete.connect(contract_settled, sender=Contract, dispatch_uid="discovery.contract_settled_deleted")
     from . import pages
 
     hooks.register_recommender(pages.recommended_projects)

@@ -1,5 +1,6 @@
 """Reading discovery: recommendations both ways (from the `Match` table), price guidance, saved searches."""
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -142,10 +143,73 @@ def price_sample(*, category: str = "", skills: list[str] | None = None, budget_
                                          output_field=DecimalField(max_digits=12, decimal_places=2)))
 
 
+# The answer for each set of parameters is kept in the cache under the current version token, which
+# `services.price_guidance_changed` replaces after a hire is committed (a proposal accepted, a contract completed);
+# the TTL is a backstop for changes no signal sees (a project's category edited after its hire, a bulk update).
+GUIDANCE_VERSION_KEY = "discovery:price-guidance:version"
+GUIDANCE_CACHE_SECONDS = 3600
+
+
+def guidance_cache_key(*, category: str = "", skills: list[str] | None = None, budget_type: str = "",
+                       currency: str = "usd", version: str) -> str:
+    """The same key for spellings `price_sample` reads alike: an ASCII category in any case (it is matched by
+    slug or case-insensitive name), the skills as their sorted distinct slugs (None when not asked for: no skill
+    filter, unlike skills that all slugify to nothing, which match no project), the budget type only when it
+    filters. The currency is compared as given, as the sample compares it."""
+    import hashlib
+    import json
+
+    slugs = sorted({slugify(name) for name in skills if slugify(name)}) if skills else None
+    facts = [category.lower() if category.isascii() else category, slugs,
+             budget_type if budget_type in ("fixed", "hourly") else "", currency]
+    digest = hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:32]
+    return f"discovery:price-guidance:{version}:{digest}"
+
+
+def _guidance_version() -> str:
+    """The current version token (a new one when the cache lost it, so answers kept before are never read)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    version = cache.get(GUIDANCE_VERSION_KEY)
+    if version is None:
+        cache.add(GUIDANCE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(GUIDANCE_VERSION_KEY)
+    return str(version)
+
+
 def price_guidance(*, category: str = "", skills: list[str] | None = None, budget_type: str = "",
                    currency: str = "usd") -> PriceGuidance:
     """`low`, `median` and `high` are the 25th, 50th and 75th percentiles of the sample (continuous, as
-    PostgreSQL's percentile_cont), None when the sample is empty."""
+    PostgreSQL's percentile_cont), None when the sample is empty. Kept in the cache (see
+    `GUIDANCE_VERSION_KEY`); computed without it when the cache cannot be reached."""
+    from django.core.cache import cache
+
+    params: dict[str, Any] = {"category": category, "skills": skills, "budget_type": budget_type,
+                              "currency": currency}
+    try:
+        # The version is read before the figures: an answer computed while a hire commits is kept under the
+        # version that the hire's commit replaces, so it is never read again.
+        key = guidance_cache_key(**params, version=_guidance_version())
+        kept = cache.get(key)
+    except Exception:  # the cache is down: answer from the database
+        logging.getLogger(__name__).warning("Price guidance computed without the cache", exc_info=True)
+        return price_guidance_uncached(**params)
+    if kept is not None:
+        return PriceGuidance(currency=currency, **kept)
+    guidance = price_guidance_uncached(**params)
+    try:
+        cache.set(key, {"low": guidance.low, "median": guidance.median, "high": guidance.high,
+                        "sample_size": guidance.sample_size}, GUIDANCE_CACHE_SECONDS)
+    except Exception:
+        logging.getLogger(__name__).warning("Price guidance not kept in the cache", exc_info=True)
+    return guidance
+
+
+def price_guidance_uncached(*, category: str = "", skills: list[str] | None = None, budget_type: str = "",
+                            currency: str = "usd") -> PriceGuidance:
+    """`price_guidance` computed from the database."""
     sample = price_sample(category=category, skills=skills, budget_type=budget_type, currency=currency)
     if connection.vendor != "postgresql":  # SQLite (the embedded default) has no percentile_cont: the same in Python
         return _guidance_in_python(list(sample.values_list("price", flat=True)), currency)

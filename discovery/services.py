@@ -259,3 +259,23 @@ def digest_send(*, user: User, day: Any) -> int:
                    for search, projects in found], "searches_url": _url("/saved-searches/"), "count": len(seen)},
                dedupe_key=f"saved-search-digest:{user.pk}:{day.isoformat()}")
     return 1
+
+
+# --- price guidance -----------------------------------------------------------------------------
+
+
+def price_guidance_changed() -> None:
+    """A hire was committed (a proposal accepted, a contract completed): a new version token, so every price
+    guidance kept in the cache is computed again when next asked for (`selectors.price_guidance`). Called after
+    commit; if the cache cannot be reached, the answers kept expire within `GUIDANCE_CACHE_SECONDS`."""
+    import logging
+    import uuid
+
+    from django.core.cache import cache
+
+    from .selectors import GUIDANCE_VERSION_KEY
+
+    try:
+        cache.set(GUIDANCE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logging.getLogger(__name__).warning("Could not renew the price guidance's version", exc_info=True)

@@ -28,7 +28,6 @@ from django.utils import timezone
 from accounts.models import User, UserType
 
 from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
-from .ratings import rating_of
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -418,21 +417,14 @@ def skill_names_of(user_ids: list[int]) -> dict[int, list[str]]:
 
 
 def freelancer_get(pk: int) -> User | None:
-    """One freelancer's profile. Its rating is read from the reviews visible this minute (one person's, by their
-    index): the kept one reaches reviews revealed by time within the hour (`marketplace.ratings`)."""
-    reviews = visible_reviews().filter(reviewee=OuterRef("pk")).order_by().values("reviewee")
-    freelancer = with_profile_figures(
+    """One freelancer's profile, with the rating kept on their account (`rating_avg`, and `review_count` from
+    `rating_count`), as the freelancer list shows it: the reviews are not averaged per request. A review
+    revealed by time counts once the hourly task has run (`marketplace.ratings`)."""
+    return with_profile_figures(
         User.objects.filter(user_type=UserType.FREELANCER, is_active=True)
-    ).annotate(
-        live_rating=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
-        live_count=Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
     ).prefetch_related(
         "skills", Prefetch("portfolio", queryset=PortfolioItem.objects.prefetch_related("images"))
     ).filter(pk=pk).first()
-    if freelancer is not None:
-        freelancer.rating_avg = rating_of(freelancer.live_rating)
-        freelancer.review_count = freelancer.live_count or 0
-    return freelancer
 
 
 def client_figures(client: User) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from contracts.reviews import review_create
 from contracts.tests.factories import make_contract
 from marketplace.models import Review
+from marketplace.tasks import refresh_revealed_ratings
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,9 @@ class TestDoubleBlind:
         with time_machine.travel(completed + datetime.timedelta(days=14, minutes=1)):
             assert ids(api_client, user=contract.freelancer_id) == [lone]
             assert api_client.get("/api/reviews", {"user": contract.freelancer_id}).json()["results"][0]["revealed"]
+            # The profile's figures are the ones kept on the account: they count it once the hourly task ran.
+            assert figures(api_client, contract.freelancer) == (None, 0)
+            assert refresh_revealed_ratings() == {"ratings_refreshed": 1}
             assert figures(api_client, contract.freelancer) == ("2.00", 1)
             # The freelancer, signed in afresh (tokens of two weeks ago have expired), now reads it too.
             assert ids(client_for(contract.freelancer), user=contract.freelancer_id) == [lone]

@@ -4,7 +4,7 @@ the list best rated first reads its index whatever the number of freelancers."""
 
 import datetime
 import importlib
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -99,9 +99,11 @@ def test_a_hidden_review_counts_once_revealed_by_time(api_client, make_user):
         assert refresh_revealed_ratings() == {"ratings_refreshed": 0}
         assert listed(api_client)[dev.id] == ("5.00", 1)
     with time_machine.travel(revealed):
-        # The profile shows it at once; the list once the hourly task ran.
-        assert api_client.get(f"/api/freelancers/{dev.id}").json()["rating_avg"] == average([5, 1])
+        # The list and the profile both count it once the hourly task ran.
+        assert api_client.get(f"/api/freelancers/{dev.id}").json()["rating_avg"] == "5.00"
         assert refresh_revealed_ratings() == {"ratings_refreshed": 1}
+        profile = api_client.get(f"/api/freelancers/{dev.id}").json()
+        assert (profile["rating_avg"], profile["review_count"]) == (average([5, 1]), 2)
         assert sorted(visible_ratings(dev)) == [1, 5]
         assert listed(api_client)[dev.id] == (average([5, 1]), 2) == ("3.00", 2)
         assert listed(api_client, min_rating="5") == {}
@@ -212,3 +214,35 @@ def test_a_removed_review_no_longer_counts(api_client, make_user):
     assert listed(api_client)[dev.id] == ("5.00", 1)
     Review.objects.filter(reviewee=dev).delete()
     assert listed(api_client)[dev.id] == (None, 0)
+
+
+def test_the_profile_shows_the_kept_rating_without_reading_the_reviews(api_client, client, make_user):
+    hirer = make_user("client")
+    dev = make_user("freelancer", first_name="Keptrating")
+    given = [5, 4, 4, 2]  # 3.75
+    for rating in given:
+        rate(hirer, dev, rating)
+    rate(hirer, dev, 1, both=False)  # hidden for 14 days: counted nowhere yet
+    want = average(given)
+    dev.refresh_from_db()
+    assert (str(dev.rating_avg), dev.rating_count) == (want, len(given)) == ("3.75", 4)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get(f"/api/freelancers/{dev.id}").json()
+    assert (body["rating_avg"], body["review_count"]) == (want, len(given))
+    # Read from the account: no query of the API's profile touches the reviews.
+    assert not [query for query in queries.captured_queries if "marketplace_review" in query["sql"]]
+
+    # The page shows the same figures, one decimal place, with the count; its list of reviews is the only
+    # query that reads them, and nothing averages them.
+    shown = Decimal(want).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/freelancers/{dev.id}/").content.decode()
+    assert f'aria-label="{shown} out of 5"' in page and f"({len(given)} reviews)" in page
+    assert not [query for query in queries.captured_queries if "AVG(" in query["sql"].upper()]
+
+    # A rating newly written is on the profile at once (the service that writes it keeps the account's figures).
+    rate(hirer, dev, 5)
+    body = api_client.get(f"/api/freelancers/{dev.id}").json()
+    assert (body["rating_avg"], body["review_count"]) == (average([*given, 5]), len(given) + 1) == ("4.00", 5)
+    assert f"({len(given) + 1} reviews)" in client.get(f"/freelancers/{dev.id}/").content.decode()
