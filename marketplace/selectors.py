@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     F,
@@ -294,16 +293,11 @@ def project_get(*, user: User, pk: int) -> Project | None:
 
 def proposals_visible_to(user: User) -> QuerySet[Proposal]:
     """Freelancers see their own proposals, clients those on their projects, staff all."""
-    reviews = visible_reviews().filter(reviewee=OuterRef("freelancer_id")).order_by().values("reviewee")
+    # The freelancer's rating as kept on their account (marketplace/ratings.py), as their profile shows it.
     proposals = (
         Proposal.objects.select_related("project", "project__client", "freelancer")
         .prefetch_related("attachments")
-        .annotate(
-            freelancer_rating=Subquery(reviews.annotate(a=Avg("rating")).values("a")),
-            freelancer_review_count=Coalesce(
-                Subquery(reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
-            ),
-        )
+        .annotate(freelancer_rating=F("freelancer__rating_avg"), freelancer_review_count=F("freelancer__rating_count"))
     )
     if user.is_staff:
         return proposals
