@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
+from core.locale import text_lazy, uncapitalised_lazy
 from core.money import Money, to_minor
 from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from core.uploads import file_check
@@ -614,13 +615,14 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
     contract = dispute.contract
     if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
         contract_act(contract=contract, action="close_dispute", by=by)
-    label = Dispute.Resolution(resolution).label.lower()
+    how = uncapitalised_lazy(Dispute.Resolution(resolution).label)  # in each recipient's language
     for person in (contract.client, contract.freelancer):
-        notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
+        notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
+               title=text_lazy(_("Dispute resolved: %(how)s"), how=how),
                message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                email_template="dispute_resolved",
                email_context={"contract_title": contract.title, "contract_url": _url(contract),
-                              "resolution": label})
+                              "resolution": how})
 
 
 def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
