@@ -41,7 +41,8 @@ class InvalidCredentials(ApplicationError):
 
 
 def _field_error(field: str, message: str, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
 def _check_password(password: str, user: User, field: str = "password") -> None:
@@ -49,7 +50,8 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
         validate_password(password, user=user)
     except DjangoValidationError as exc:
         raise ApplicationError(
-            f"Invalid input: {exc.messages[0]}", code="validation_error", errors={field: list(exc.messages)}
+            gettext("Invalid input: %(message)s") % {"message": exc.messages[0]}, code="validation_error",
+            errors={field: list(exc.messages)},
         ) from exc
 
 
@@ -254,7 +256,7 @@ def skills_from_names(names: list[str]) -> list[Skill]:
             raise _field_error("skills", gettext("A skill name has at most 50 characters."))
         cleaned.setdefault(slugify(name)[:60] or name.lower(), name)
     if len(cleaned) > MAX_SKILLS:
-        raise _field_error("skills", f"Choose at most {MAX_SKILLS} skills.")
+        raise _field_error("skills", gettext("Choose at most %(count)s skills.") % {"count": MAX_SKILLS})
     existing = {skill.slug: skill for skill in Skill.objects.filter(slug__in=cleaned)}
     missing = [Skill(name=name, slug=slug) for slug, name in cleaned.items() if slug not in existing]
     Skill.objects.bulk_create(missing, ignore_conflicts=True)

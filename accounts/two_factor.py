@@ -11,7 +11,7 @@ import qrcode
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -103,7 +103,9 @@ def _verify_totp(device: TOTPDevice, code: str) -> bool:
         # After wrong codes django-otp makes each next try wait longer; say so instead of "not valid".
         locked_until = (details or {}).get("locked_until")
         wait = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 1
-        raise ApplicationError(f"Too many wrong codes. Wait {wait} seconds and try again.",
+        raise ApplicationError(ngettext("Too many wrong codes. Wait %(seconds)s second and try again.",
+                                        "Too many wrong codes. Wait %(seconds)s seconds and try again.", wait)
+                               % {"seconds": wait},
                                code="too_many_attempts", status_code=429)
     return device.verify_token(code)
 

@@ -74,8 +74,8 @@ def dispute_message_add(*, dispute: Dispute, by: User, body: str, evidence: Uplo
     with transaction.atomic():
         locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if not may(DISPUTE_MOVES, locked.status, "answer", actor):
-            raise Conflict(f"This dispute is {locked.get_status_display().lower()}: its thread is closed.",
-                           code="dispute_closed")
+            raise Conflict(gettext("This dispute is %(status)s: its thread is closed.")
+                           % {"status": str(locked.get_status_display()).lower()}, code="dispute_closed")
         message = DisputeMessage(dispute=locked, author=by, author_role=actor, body=body)
         attach_evidence(message, evidence, kind, prefix=f"dispute-{locked.pk}")
         message.save()

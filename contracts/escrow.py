@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
+from core.locale import text_lazy, uncapitalised_lazy
 from core.money import Money, to_minor
-from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves
+from core.status import CLIENT, FREELANCER, PREVIOUS, STAFF, SYSTEM, Move, apply, authorize, may, moves, only, refused
 from core.uploads import file_check
 from messaging.models import NotificationKind
 from messaging.notifications import notify
@@ -93,7 +94,7 @@ def _lock(milestone: Milestone) -> Milestone:
 
 
 def _only(role: str) -> ApplicationError:
-    return ApplicationError(f"Only the {role} can do this.", code="permission_denied", status_code=403)
+    return only({role})
 
 
 def _allowed(milestone: Milestone, action: str, by: User | None) -> str:
@@ -116,9 +117,7 @@ def _check(obj: Milestone | Dispute, action: str, actor: str,
            table: dict[tuple[str, str], Move] = MILESTONE_MOVES) -> None:
     """Under the lock: whether `action` is allowed now (409 if not), for a move made once money has moved."""
     if not may(table, obj.status, action, actor):
-        noun = obj._meta.verbose_name
-        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} does not allow this.",
-                       code="invalid_transition")
+        raise refused(obj)
 
 
 def _holding(milestone: Milestone) -> holdings.Holding:
@@ -157,8 +156,10 @@ def milestone_create(*, contract: Contract, by: User, data: dict[str, Any]) -> M
         raise Conflict(gettext("Milestones can be added while the contract is active."), code="contract_not_active")
     currency = data.get("currency") or contract.currency
     if currency != contract.currency:
-        raise ApplicationError(f"Invalid input: this contract is in {contract.currency.upper()}.",
-                               code="validation_error", errors={"currency": [f"Use {contract.currency.upper()}."]})
+        code = contract.currency.upper()
+        raise ApplicationError(gettext("Invalid input: this contract is in %(currency)s.") % {"currency": code},
+                               code="validation_error",
+                               errors={"currency": [gettext("Use %(currency)s.") % {"currency": code}]})
     with transaction.atomic():
         position = contract.milestones.count()
         milestone = Milestone.objects.create(
@@ -406,8 +407,8 @@ def milestone_approve(*, milestone: Milestone, by: User | None) -> Milestone:
         if locked.status == MilestoneStatus.RELEASED:
             raise Conflict(gettext("This milestone is already approved and paid."), code="already_released")
         if locked.status != MilestoneStatus.SUBMITTED:
-            raise Conflict(f"A milestone that is {locked.get_status_display().lower()} cannot be approved: "
-                           "only submitted work is.", code="invalid_transition")
+            raise Conflict(gettext("A milestone that is %(status)s cannot be approved: only submitted work is.")
+                           % {"status": str(locked.get_status_display()).lower()}, code="invalid_transition")
         _no_money_in_flight(locked)
         _release(locked, by, to_minor(locked.amount), action="approve")
     return locked
@@ -569,12 +570,12 @@ def dispute_resolve(*, dispute: Dispute, by: User, resolution: str, freelancer_a
         raise _not_found()
     if resolution not in RESOLUTION_ACTIONS:
         raise ApplicationError(gettext("Invalid input: choose release, refund or split."), code="validation_error",
-                               errors={"resolution": ["Choose release, refund or split."]})
+                               errors={"resolution": [gettext("Choose release, refund or split.")]})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
-            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
-                           code="already_resolved")
+            raise Conflict(gettext("This dispute is already %(status)s.")
+                           % {"status": str(dispute.get_status_display()).lower()}, code="already_resolved")
         milestone = _lock(dispute.milestone)
         _no_money_in_flight(milestone)
         total = to_minor(milestone.amount)
@@ -614,13 +615,14 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
     contract = dispute.contract
     if not contract.disputes.filter(status=Dispute.Status.OPEN).exists():
         contract_act(contract=contract, action="close_dispute", by=by)
-    label = Dispute.Resolution(resolution).label.lower()
+    how = uncapitalised_lazy(Dispute.Resolution(resolution).label)  # in each recipient's language
     for person in (contract.client, contract.freelancer):
-        notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED, title=f"Dispute resolved: {label}",
+        notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
+               title=text_lazy(_("Dispute resolved: %(how)s"), how=how),
                message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                email_template="dispute_resolved",
                email_context={"contract_title": contract.title, "contract_url": _url(contract),
-                              "resolution": label})
+                              "resolution": how})
 
 
 def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
@@ -638,8 +640,8 @@ def dispute_withdraw(*, dispute: Dispute, by: User) -> Dispute:
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
-            raise Conflict(f"This dispute is already {dispute.get_status_display().lower()}.",
-                           code="already_resolved")
+            raise Conflict(gettext("This dispute is already %(status)s.")
+                           % {"status": str(dispute.get_status_display()).lower()}, code="already_resolved")
         milestone = _lock(dispute.milestone)
         _no_money_in_flight(milestone)
         apply(dispute, "withdraw", table=DISPUTE_MOVES, actor=actor, history=DisputeStatusChange, by=by)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.exceptions import ApplicationError
@@ -104,9 +105,12 @@ def charge_run(operation: PaymentOperation, *, what: str) -> Any:
     PaymentError (402); returns the PaymentIntent otherwise (it may still await the payer)."""
     outcome = payments.operation_run(operation)
     if outcome.declined:
-        raise payments.PaymentError(f"{outcome.error} The {what} is not funded.", code="card_declined")
+        message = (gettext("%(error)s The order is not funded.") if what == "order"
+                   else gettext("%(error)s The milestone is not funded."))
+        raise payments.PaymentError(message % {"error": outcome.error}, code="card_declined")
     if not outcome.succeeded:
-        raise payments.PaymentError(outcome.error or "The payment details are not valid.", code="invalid_payment")
+        raise payments.PaymentError(outcome.error or gettext("The payment details are not valid."),
+                                    code="invalid_payment")
     return outcome.stripe_object
 
 
@@ -166,7 +170,8 @@ def refund_run(operation: PaymentOperation) -> None:
     """Asks Stripe for a written-down refund, outside any transaction, and books it (moving the holder)."""
     outcome = payments.operation_run(operation)
     if not outcome.succeeded:
-        raise payments.PaymentError(f"The refund was refused: {outcome.error} Nothing changed.",
+        raise payments.PaymentError(gettext("The refund was refused: %(error)s Nothing changed.")
+                                    % {"error": outcome.error},
                                     code="refund_failed")
 
 
@@ -182,8 +187,9 @@ def split_part(total_minor: int, freelancer_amount: Decimal | None) -> int:
     part = to_minor(freelancer_amount) if freelancer_amount is not None else -1
     if not 0 < part < total_minor:
         raise ApplicationError(
-            f"Invalid input: the freelancer's part must be between 0 and {from_minor(total_minor)}.",
-            code="validation_error", errors={"freelancer_amount": ["Between 0 and the amount in escrow."]})
+            gettext("Invalid input: the freelancer's part must be between 0 and %(total)s.")
+            % {"total": from_minor(total_minor)},
+            code="validation_error", errors={"freelancer_amount": [gettext("Between 0 and the amount in escrow.")]})
     return part
 
 

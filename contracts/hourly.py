@@ -29,6 +29,7 @@ from django.db import models, transaction
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.audit import audit
 from core.exceptions import ApplicationError, Conflict
-from core.locale import date_lazy, text_lazy, uncapitalised_lazy
+from core.locale import date_lazy, recipient_locale, text_lazy, uncapitalised_lazy
 from core.money import CENT, Money, decimal_text, money_text, to_minor
 from core.status import CLIENT, STAFF, SYSTEM, Move, apply, authorize, may, moves
 from messaging.models import NotificationKind
@@ -174,7 +175,7 @@ def _week_open(contract: Contract, day: date) -> WeeklyInvoice:
         WeeklyInvoiceStatusChange.objects.create(weeklyinvoice=invoice, from_status="", to_status=_I.OPEN)
     if invoice.status != _I.OPEN:
         raise Conflict(_("The week of %(week)s is closed: its time can no longer be changed.")
-                       % {"week": f"{week:%d %B %Y}"},
+                       % {"week": date_format(week, "j F Y")},
                        code="week_closed")
     return invoice
 
@@ -450,7 +451,9 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
                 idempotency_key=f"hourly-invoice-{locked.pk}-{locked.charge_attempts}",
                 metadata={"purpose": CHARGE, "invoice_id": str(locked.pk), "contract_id": str(contract.pk),
                           PAYER_TOLD_KEY: "yes"},
-                description=f"Hours for the week of {locked.week_start:%d %B %Y} ({contract.title})",
+                description=_in_language_of(contract.client, text_lazy(
+                    gettext_lazy("Hours for the week of %(week)s (%(contract)s)"),
+                    week=date_lazy(locked.week_start, "j F Y"), contract=contract.title)),
                 purpose=CHARGE, subject_type=SUBJECT, subject_id=locked.pk,
                 context={"action": action, "actor": actor, "by_id": by.pk if by else None},
             )
@@ -460,6 +463,12 @@ def _charge(invoice: WeeklyInvoice, *, action: str, by: User | None, actor: str,
         with transaction.atomic():
             _charge_failed(_lock(invoice), outcome.error or gettext_lazy("The card was declined."), bank_asks=asks)
     return outcome
+
+
+def _in_language_of(person: User, text: "str | Promise") -> str:
+    """`text` as `person` reads it: for texts stored once for one person, such as a payment's description."""
+    with recipient_locale(person):
+        return str(text)
 
 
 def _charge_failed(invoice: WeeklyInvoice, error: "str | Promise", *, bank_asks: bool = False) -> None:
@@ -582,18 +591,21 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     contract = invoice.contract
     context = operation.context
     by = User.objects.filter(pk=context.get("by_id")).first() if context.get("by_id") else None
-    week_of = f"week of {invoice.week_start.day} {invoice.week_start:%B %Y}"
-    week = f"W{week_of[1:]}"
-    titles = {"contract_title": contract.title, "milestone_title": week}
+    week_of = date_lazy(invoice.week_start, "j F Y")
+    # A payment's titles are stored in its owner's language: only they see its receipt and statement lines.
+    title = text_lazy(gettext_lazy("Week of %(start)s"), start=week_of)
+    description = text_lazy(gettext_lazy("Hours for the week of %(week)s"), week=week_of)
     payment, _created = payments.funding_record(
         payer=contract.client, payment_intent_id=stripe_object.id, amount_minor=stripe_object.amount,
         currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        description=f"Hours for the {week_of}", **titles)
+        description=_in_language_of(contract.client, description), contract_title=contract.title,
+        milestone_title=_in_language_of(contract.client, title))
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=stripe_object.amount, currency=stripe_object.currency,
         contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
-        reference=f"release:invoice:{invoice.pk}", description=f"Hours for the {week_of}",
-        fee_percent=invoice.fee_percent, **titles)
+        reference=f"release:invoice:{invoice.pk}", description=_in_language_of(contract.freelancer, description),
+        fee_percent=invoice.fee_percent, contract_title=contract.title,
+        milestone_title=_in_language_of(contract.freelancer, title))
     apply(invoice, context.get("action", "charge"), table=INVOICE_MOVES, actor=context.get("actor", SYSTEM),
           history=WeeklyInvoiceStatusChange, by=by)
     invoice.payment_intent_id = stripe_object.id
@@ -603,14 +615,14 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     invoice.save()
     net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=text_lazy(gettext_lazy("You earned %(amount)s for the %(week)s"), amount=net, week=week_of),
+           title=text_lazy(gettext_lazy("You earned %(amount)s for the week of %(week)s"), amount=net, week=week_of),
            data={"payment_id": release.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_received",
            email_context={"amount": net, "contract_title": contract.title,
                           "receipt_url": f"{settings.FRONTEND_URL}/payments/{release.pk}/receipt/"})
     paid = Money(payment.amount, payment.currency)
     notify(user=contract.client, kind=NotificationKind.PAYMENT_RECEIVED,
-           title=text_lazy(gettext_lazy("You paid %(amount)s for the %(week)s"), amount=paid, week=week_of),
+           title=text_lazy(gettext_lazy("You paid %(amount)s for the week of %(week)s"), amount=paid, week=week_of),
            data={"payment_id": payment.pk, "contract_id": contract.pk, "invoice_id": invoice.pk},
            email_template="payment_sent",
            email_context={"amount": paid, "contract_title": contract.title,

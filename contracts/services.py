@@ -54,8 +54,8 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Contract:
             raise Conflict(gettext("This project already has a contract or is not open."), code="project_not_open")
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status not in (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED):
-            raise Conflict(f"A {proposal.get_status_display().lower()} proposal cannot be accepted.",
-                           code="invalid_transition")
+            raise Conflict(gettext("A proposal that is %(status)s cannot be accepted.")
+                           % {"status": str(proposal.get_status_display()).lower()}, code="invalid_transition")
         proposal_set_status(proposal=proposal, to=ProposalStatus.ACCEPTED, by=by)
         others = list(Proposal.objects.filter(
             project=project, status__in=[ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED]
@@ -144,7 +144,10 @@ def contract_set_status(*, contract: Contract, to: str, by: User | None) -> Cont
     current = Contract.objects.only("status").get(pk=contract.pk).status
     actions = [action for (source, action), rule in CONTRACT_MOVES.items() if source == current and rule.to == to]
     if not actions:
-        raise Conflict(f"A {current} contract cannot become {to}.", code="invalid_transition")
+        labels = dict(ContractStatus.choices)
+        raise Conflict(gettext("A contract that is %(status)s cannot become %(to)s.")
+                       % {"status": str(labels.get(current, current)).lower(), "to": str(labels.get(to, to)).lower()},
+                       code="invalid_transition")
     return contract_act(contract=contract, action=actions[0], by=by)
 
 
@@ -154,8 +157,8 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.status != ContractStatus.ACTIVE:
-            raise Conflict(f"A {contract.get_status_display().lower()} contract cannot be completed.",
-                           code="invalid_transition")
+            raise Conflict(gettext("A contract that is %(status)s cannot be completed.")
+                           % {"status": str(contract.get_status_display()).lower()}, code="invalid_transition")
         return contract_act(contract=contract, action="complete", by=by)
 
 

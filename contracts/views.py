@@ -171,8 +171,8 @@ def contract_review(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_error(form, exc)
             status = _error_status(exc)
         else:
-            messages.success(request, "Thank you: your review is saved. Both reviews are shown once both of you "
-                                      "have written one, or after 14 days.")
+            messages.success(request, _("Thank you: your review is saved. Both reviews are shown once both of you "
+                                        "have written one, or after 14 days."))
             return redirect("contract_detail", pk=pk)
     return _contract_page(request, contract, review_form=form, status=status)
 
@@ -335,13 +335,13 @@ def _fund_message(request: HttpRequest, milestone: Milestone, status: str) -> No
                                       title=milestone.title, amount=money["amount"],
                                       name=milestone.contract.freelancer.first_name))
     elif status == "requires_action":
-        messages.warning(request, "Your bank asks you to confirm this payment. The milestone is funded once you "
-                                  "have confirmed it.")
+        messages.warning(request, _("Your bank asks you to confirm this payment. The milestone is funded once you "
+                                    "have confirmed it."))
     elif status == "processing":
         messages.info(request, _("The payment is processing: the milestone is funded as soon as it completes."))
     else:
-        messages.error(request, "The payment is not complete: the milestone is not funded. Enter your card "
-                                "details again, or use another card.")
+        messages.error(request, _("The payment is not complete: the milestone is not funded. Enter your card "
+                                  "details again, or use another card."))
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -362,8 +362,8 @@ def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> Htt
     if _wants_json(request):
         return _fund_elements(request, contract, milestone)
     if mode != "test_card":
-        messages.error(request, "Card payments are not set up on this site." if mode == "off" else
-                       "Stripe's card form needs JavaScript: turn it on in your browser to pay by card.")
+        messages.error(request, _("Card payments are not set up on this site.") if mode == "off" else
+                       _("Stripe's card form needs JavaScript: turn it on in your browser to pay by card."))
         return _back(contract, milestone)
     form = TestCardForm(request.POST, prefix=prefix)
     if not form.is_valid():
@@ -435,8 +435,8 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
         messages.error(request, str(exc.detail))
         return _back(contract, milestone)
     if result.status == "requires_payment_method":
-        messages.error(request, "Your bank did not confirm the payment. The milestone is not funded: enter your "
-                                "card details again, or use another card.")
+        messages.error(request, _("Your bank did not confirm the payment. The milestone is not funded: enter your "
+                                  "card details again, or use another card."))
     else:
         _fund_message(request, milestone, result.status)
     return _back(contract, milestone)
@@ -672,8 +672,8 @@ def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
             return _dispute_page(request, dispute, answer_form=form, status=400)
         return _dispute_page(request, _dispute_or_404(request, pk), error=str(exc.detail),
                              status=_error_status(exc))
-    messages.success(request, "Your answer is added to the thread." if not request.user.is_staff or
-                     dispute.contract.is_party(request.user) else "Your note is added to the thread.")
+    messages.success(request, _("Your answer is added to the thread.") if not request.user.is_staff or
+                     dispute.contract.is_party(request.user) else _("Your note is added to the thread."))
     return _to_dispute(dispute, f"#message-{message.pk}")
 
 

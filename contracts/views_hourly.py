@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -134,7 +135,7 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, exc)
         return _to_week(contract, hourly.week_start_of(day))
     messages.success(request, _("Logged %(time)s on %(day)s.") % {"time": hours_text(entry.minutes),
-                                                                  "day": entry.date.strftime("%A %d %B")})
+                                                                  "day": date_format(entry.date, "l d F")})
     return _to_week(contract, hourly.week_start_of(day))
 
 

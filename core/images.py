@@ -5,6 +5,7 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 from .exceptions import ApplicationError
@@ -17,10 +18,11 @@ def image_clean(upload: UploadedFile, *, field: str, max_bytes: int, max_side: i
     """Returns the image re-encoded (metadata stripped, at most `max_side` pixels a side) or raises a 400."""
 
     def reject(message: str) -> ApplicationError:
-        return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+        return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                                errors={field: [message]})
 
     if upload.size is not None and upload.size > max_bytes:
-        raise reject(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise reject(gettext("The image is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)})
     try:
         upload.seek(0)
         with Image.open(upload) as probe:

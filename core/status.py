@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from .exceptions import ApplicationError, Conflict
 
@@ -65,9 +66,51 @@ def authorize(table: Mapping[tuple[str, str], Move], action: str, actor: str, *,
     if actor in allowed:
         return
     if not party:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
-    roles = " or ".join(sorted(allowed)) or "nobody"
-    raise ApplicationError(f"Only the {roles} can do this.", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
+    raise only(allowed)
+
+
+ONLY = {
+    frozenset({CLIENT}): gettext_lazy("Only the client can do this."),
+    frozenset({FREELANCER}): gettext_lazy("Only the freelancer can do this."),
+    frozenset({STAFF}): gettext_lazy("Only the staff can do this."),
+    frozenset({SYSTEM}): gettext_lazy("Only the system can do this."),
+    frozenset({CLIENT, FREELANCER}): gettext_lazy("Only the client or the freelancer can do this."),
+    frozenset({CLIENT, STAFF}): gettext_lazy("Only the client or the staff can do this."),
+    frozenset({FREELANCER, STAFF}): gettext_lazy("Only the freelancer or the staff can do this."),
+}
+
+
+def only(roles: "frozenset[str] | set[str] | tuple[str, ...]") -> ApplicationError:
+    """The 403 for someone whose role may not take the action, naming who may (in the caller's language)."""
+    wanted = frozenset(role for role in roles if role != SYSTEM) or frozenset(roles)
+    message = ONLY.get(wanted) or gettext_lazy("You cannot do this.")
+    return ApplicationError(str(message), code="permission_denied", status_code=403)
+
+
+# The things with a status machine, as the refusals name them (their models' names are not translated).
+NOUNS = {
+    "contract": pgettext_lazy("thing with a status", "contract"),
+    "dispute": pgettext_lazy("thing with a status", "dispute"),
+    "milestone": pgettext_lazy("thing with a status", "milestone"),
+    "order": pgettext_lazy("thing with a status", "order"),
+    "orderdispute": pgettext_lazy("thing with a status", "order dispute"),
+    "project": pgettext_lazy("thing with a status", "project"),
+    "proposal": pgettext_lazy("thing with a status", "proposal"),
+    "service": pgettext_lazy("thing with a status", "service"),
+    "weeklyinvoice": pgettext_lazy("thing with a status", "weekly invoice"),
+}
+
+
+def noun_of(obj: Any) -> str:
+    return str(NOUNS.get(obj._meta.model_name, obj._meta.verbose_name))
+
+
+def refused(obj: Any) -> Conflict:
+    """The 409 for an action the object's status does not allow."""
+    return Conflict(gettext("A %(noun)s that is %(status)s does not allow this.")
+                    % {"noun": noun_of(obj), "status": str(obj.get_status_display()).lower()},
+                    code="invalid_transition")
 
 
 def apply(obj: Any, action: str, *, table: Mapping[tuple[str, str], Move], actor: str, history: type[models.Model],
@@ -79,9 +122,7 @@ def apply(obj: Any, action: str, *, table: Mapping[tuple[str, str], Move], actor
     before = obj.status
     rule = table.get((before, action))
     if rule is None or actor not in rule.actors:
-        noun = obj._meta.verbose_name
-        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} does not allow this.",
-                       code="invalid_transition")
+        raise refused(obj)
     to = back_to if rule.to == PREVIOUS else rule.to
     if not to:
         raise ValueError(f"{action} returns to the previous status: name it")
@@ -96,9 +137,10 @@ def move(obj: Any, to: str, *, allowed: dict[str, set[str]], history: type[model
     """
     before = obj.status
     if to not in allowed.get(before, ()):
-        noun = obj._meta.verbose_name
         label = dict(obj._meta.get_field("status").choices).get(to, to)
-        raise Conflict(f"A {noun} that is {obj.get_status_display().lower()} cannot become {str(label).lower()}.",
+        raise Conflict(gettext("A %(noun)s that is %(status)s cannot become %(to)s.")
+                       % {"noun": noun_of(obj), "status": str(obj.get_status_display()).lower(),
+                          "to": str(label).lower()},
                        code="invalid_transition")
     parent = obj._meta.model_name
     history._default_manager.create(**{parent: obj}, from_status=before, to_status=to, changed_by=by, **history_fields)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from .exceptions import ApplicationError
 
@@ -34,7 +35,8 @@ _OFFICE = {
 
 
 def _reject(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
 def sniff(head: bytes, name: str = "") -> FileKind | None:
@@ -60,9 +62,9 @@ def sniff(head: bytes, name: str = "") -> FileKind | None:
 
 def file_check(upload: UploadedFile, *, field: str, max_bytes: int = MAX_ATTACHMENT_BYTES) -> FileKind:
     if upload.size is None or upload.size == 0:
-        raise _reject(field, "The file is empty.")
+        raise _reject(field, gettext("The file is empty."))
     if upload.size > max_bytes:
-        raise _reject(field, f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise _reject(field, gettext("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)})
     upload.seek(0)
     head = upload.read(2048)
     upload.seek(0)

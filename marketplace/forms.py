@@ -50,7 +50,8 @@ class MultipleFileField(forms.FileField):
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return []
         if len(uploads) > self.max_files:
-            raise forms.ValidationError(f"Choose at most {self.max_files} files.", code="max_files")
+            raise forms.ValidationError(_("Choose at most %(count)s files."), code="max_files",
+                                        params={"count": self.max_files})
         return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
 
 

@@ -66,7 +66,8 @@ MAX_ATTACHMENTS = 10
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
 def _not_found() -> ApplicationError:
@@ -274,7 +275,8 @@ def attachments_add(*, uploaded_by: User, uploads: list[UploadedFile], project: 
             (Project if project else Proposal).objects.select_for_update().filter(
                 pk=(project or proposal).pk).first()  # type: ignore[union-attr]
             if Attachment.objects.filter(**parent_filter).count() + len(uploads) > MAX_ATTACHMENTS:
-                raise _invalid("files", f"At most {MAX_ATTACHMENTS} files can be attached.")
+                raise _invalid("files", gettext("At most %(count)s files can be attached.")
+                               % {"count": MAX_ATTACHMENTS})
             for upload, content, extension, content_type in prepared:
                 attachment = Attachment(uploaded_by=uploaded_by, original_name=(upload.name or "file")[:255],
                                         content_type=content_type, size=content.size, **parent_filter)
@@ -431,9 +433,11 @@ def invite_create(*, client: User, project: Project, freelancer: User, message: 
             # Client Pro (accounts/plans.py): up to 5 invites per project on the free plan, 50 on Client Pro.
             # Counted under the project's lock, so two invites at once cannot both take the last place.
             if _lock_project(project).invites.count() >= limit:
-                more = (f" {PLAN_NAME} allows up to {PRO_INVITES_PER_PROJECT}."
-                        if limit < PRO_INVITES_PER_PROJECT else "")
-                raise Conflict(f"A project can have up to {limit} invites on your plan.{more}", code="invite_limit")
+                message = gettext("A project can have up to %(limit)s invites on your plan.") % {"limit": limit}
+                if limit < PRO_INVITES_PER_PROJECT:
+                    message += " " + gettext("%(plan)s allows up to %(count)s.") % {
+                        "plan": PLAN_NAME, "count": PRO_INVITES_PER_PROJECT}
+                raise Conflict(message, code="invite_limit")
             invite = Invite.objects.create(project=project, freelancer=freelancer, message=message.strip())
             notices.invite_received(invite)
             return invite
@@ -458,7 +462,8 @@ def _add_images(item: PortfolioItem, images: list[UploadedFile]) -> None:
     """Cleans every image first, then stores them; if anything fails, no stored file is left behind."""
     existing = item.images.count()
     if existing + len(images) > MAX_PORTFOLIO_IMAGES:
-        raise _invalid("images", f"A portfolio item has at most {MAX_PORTFOLIO_IMAGES} images.")
+        raise _invalid("images", gettext("A portfolio item has at most %(count)s images.")
+                       % {"count": MAX_PORTFOLIO_IMAGES})
     cleaned = []
     for upload in images:
         full = image_clean(upload, field="images", max_bytes=10 * 1024 * 1024, max_side=2000)

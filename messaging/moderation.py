@@ -20,11 +20,12 @@ def violation_review(*, violation: Violation, by: User, resolution: str, note: s
         raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     if resolution not in RESOLUTIONS:
         raise ApplicationError(gettext("Invalid input: dismiss or warn."), code="validation_error",
-                               errors={"resolution": ["Choose dismissed or warned."]})
+                               errors={"resolution": [gettext("Choose dismissed or warned.")]})
     with transaction.atomic():
         locked = Violation.objects.select_for_update().select_related("user").get(pk=violation.pk)
         if locked.reviewed_at is not None:
-            raise Conflict(f"Already reviewed ({locked.get_resolution_display().lower()}).", code="already_reviewed")
+            raise Conflict(gettext("Already reviewed (%(resolution)s).")
+                           % {"resolution": str(locked.get_resolution_display()).lower()}, code="already_reviewed")
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = by
         locked.resolution = resolution

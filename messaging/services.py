@@ -48,7 +48,8 @@ EMAIL_BATCH_WINDOW = timedelta(minutes=15)
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
 def _not_found() -> ApplicationError:

@@ -80,8 +80,9 @@ def _unavailable(exc: Exception) -> PaymentError:
                         code="payment_service_unavailable", status_code=503)
 
 
-def _invalid_payment_method(message: str = "This card cannot be used. Enter the card again.") -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error",
+def _invalid_payment_method(message: str = "") -> ApplicationError:
+    message = message or gettext("This card cannot be used. Enter the card again.")
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
                             errors={"payment_method": [message]})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Conflict
@@ -73,8 +74,8 @@ def card_save(*, user: User, payment_method: str) -> SetupResult:
     A declined card raises PaymentError (402) and saves nothing; a card whose bank asks the holder answers
     `requires_action`, and is saved once the check is done (`card_save_from_setup_intent`)."""
     if not payment_method.startswith("pm_"):
-        raise ApplicationError("Invalid input: not a card.", code="validation_error",
-                               errors={"payment_method": ["Give a PaymentMethod id (pm_...)."]})
+        raise ApplicationError(gettext("Invalid input: not a card."), code="validation_error",
+                               errors={"payment_method": [gettext("Give a PaymentMethod id (pm_...).")]})
     customer = customer_for(user)
     sdk = stripe_client.sdk()
     try:
@@ -82,13 +83,14 @@ def card_save(*, user: User, payment_method: str) -> SetupResult:
                                         metadata={"user_id": str(user.pk)})
         intent = sdk.SetupIntent.confirm(intent.id, payment_method=payment_method)
     except stripe.CardError as exc:
-        raise PaymentError(f"{exc.user_message or 'Your card was declined.'} The card is not saved.",
+        raise PaymentError(gettext("%(reason)s The card is not saved.")
+                           % {"reason": exc.user_message or gettext("Your card was declined.")},
                            code="card_declined") from exc
     except (stripe.APIConnectionError, stripe.APIError) as exc:
         raise PaymentProviderUnavailable() from exc
     except stripe.StripeError as exc:
-        raise ApplicationError("Invalid input: this card cannot be saved.", code="validation_error",
-                               errors={"payment_method": [exc.user_message or "Not a usable card."]}) from exc
+        raise ApplicationError(gettext("Invalid input: this card cannot be saved."), code="validation_error",
+                               errors={"payment_method": [exc.user_message or gettext("Not a usable card.")]}) from exc
     return _result(user, intent)
 
 

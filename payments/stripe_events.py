@@ -284,11 +284,12 @@ def payment_failed_tell(payment_intent: Any, error_message: str) -> Notification
     if Notification.objects.filter(user=customer.user, kind=NotificationKind.PAYMENT_FAILED,
                                    data__attempt=attempt).exists():
         return None
-    amount = money_text(int(payment_intent["amount"]), payment_intent["currency"])
-    description = str((_get(payment_intent, "metadata", {}) or {}).get("description") or "your payment")
+    amount = Money(int(payment_intent["amount"]), payment_intent["currency"])  # in the payer's language
+    description = (_get(payment_intent, "metadata", {}) or {}).get("description") or gettext_lazy("your payment")
     return notify(user=customer.user, kind=NotificationKind.PAYMENT_FAILED,
-                  title=f"Your payment of {amount} did not go through",
-                  message=f"{error_message} Nothing was charged for {description}; try again with another card.",
+                  title=text_lazy(gettext_lazy("Your payment of %(amount)s did not go through"), amount=amount),
+                  message=text_lazy(gettext_lazy("%(error)s Nothing was charged for %(what)s; try again with another "
+                                                 "card."), error=error_message, what=description),
                   data={"payment_intent_id": payment_intent["id"], "attempt": attempt,
                         **{k: v for k, v in _subject(_get(payment_intent, "metadata", {})).items() if v}},
                   email_template="payment_failed",

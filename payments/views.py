@@ -26,8 +26,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -99,9 +100,9 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.user_type != UserType.CLIENT:
         return render(request, "marketplace/forbidden.html", {
-            "title": "Billing is for clients",
-            "message": "The Client Pro plan is for clients who hire. Freelancers use MegiLance for free.",
-            "link": ("/settings/profile/", "Back to your settings"),
+            "title": _("Billing is for clients"),
+            "message": _("The Client Pro plan is for clients who hire. Freelancers use MegiLance for free."),
+            "link": ("/settings/profile/", _("Back to your settings")),
         }, status=403)
     mode = card_mode()
     form: forms.Form = TestCardForm() if mode == "test_card" else ElementsForm()
@@ -112,14 +113,17 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             if action == "subscribe":
                 form, status = _subscribe(request, mode)
                 if not status:
-                    messages.success(request, "Welcome to Client Pro: invite-only projects and up to "
-                                              f"{billing.PRO_INVITES_PER_PROJECT} invites per project are on.")
+                    messages.success(request, gettext(
+                        "Welcome to Client Pro: invite-only projects and up to %(invites)s invites per project "
+                        "are on.") % {"invites": billing.PRO_INVITES_PER_PROJECT})
                     return redirect("settings_billing")
             elif action == "cancel":
                 row = billing.cancel(user)
                 ends = user.client_plan_until or row.current_period_end
-                messages.success(request, f"Your Client Pro plan will end on {date_format(ends, 'j F Y')}. "
-                                          "It stays on until then." if ends else "Your Client Pro plan has ended.")
+                messages.success(request, gettext(
+                    "Your Client Pro plan will end on %(date)s. It stays on until then.")
+                    % {"date": date_format(timezone.localtime(ends), "j F Y")}
+                    if ends else gettext("Your Client Pro plan has ended."))
                 return redirect("settings_billing")
             elif action == "resume":
                 billing.subscribe(user, None)
@@ -199,8 +203,12 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 
 # --- exports ------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ["receipt", "date", "kind", "description", "contract", "milestone", "amount", "currency", "status",
-               "payout_status"]
+CSV_COLUMNS = [pgettext_lazy("CSV column", "receipt"), pgettext_lazy("CSV column", "date"),
+               pgettext_lazy("CSV column", "kind"), pgettext_lazy("CSV column", "description"),
+               pgettext_lazy("CSV column", "contract"), pgettext_lazy("CSV column", "milestone"),
+               pgettext_lazy("CSV column", "amount"), pgettext_lazy("CSV column", "currency"),
+               pgettext_lazy("CSV column", "status"), pgettext_lazy("CSV column", "payout_status")]
+"""The CSV's header row, in the language of the person downloading it."""
 
 
 def _month(value: str) -> tuple[int, int] | None:
@@ -231,7 +239,7 @@ def payment_export_csv(request: HttpRequest) -> HttpResponse:
     if month:
         parsed = _month(month)
         if parsed is None:
-            return HttpResponse("Give the month as YYYY-MM, e.g. 2026-11.\n", status=400,
+            return HttpResponse(gettext("Give the month as YYYY-MM, e.g. 2026-11.") + "\n", status=400,
                                 content_type="text/plain; charset=utf-8")
         rows = selectors.payments_in_month(user=request.user, year=parsed[0], month=parsed[1])
     else:
@@ -242,16 +250,22 @@ def payment_export_csv(request: HttpRequest) -> HttpResponse:
             return value
 
     writer = csv.writer(Echo())
+    # The rows are written while the response streams, perhaps after the request's language and time zone are
+    # gone: they are written in the ones of the request.
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    header = [str(column) for column in CSV_COLUMNS]
+
+    def row(payment: Payment) -> list[str]:
+        with translation.override(language), timezone.override(zone):
+            return [payment.receipt_number, timezone.localtime(payment.created_at).isoformat(), payment.kind_label,
+                    _cell(payment.description), _cell(payment.contract_title), _cell(payment.milestone_title),
+                    str(from_minor(payment.amount)), payment.currency.upper(), str(payment.get_status_display()),
+                    str(payment.get_payout_status_display()) if payment.payout_status else ""]
 
     def lines() -> Any:
-        yield writer.writerow(CSV_COLUMNS)
+        yield writer.writerow(header)
         for payment in rows.iterator(chunk_size=500):
-            yield writer.writerow([
-                payment.receipt_number, payment.created_at.isoformat(), payment.kind_label,
-                _cell(payment.description), _cell(payment.contract_title), _cell(payment.milestone_title),
-                str(from_minor(payment.amount)), payment.currency.upper(), payment.get_status_display(),
-                payment.get_payout_status_display() if payment.payout_status else "",
-            ])
+            yield writer.writerow(row(payment))
 
     name = f"megilance-payments-{month}.csv" if month else "megilance-payments.csv"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -274,38 +288,41 @@ def receipt(payment: Payment) -> dict[str, Any]:
     person = f"{payment.user.get_full_name()} <{payment.user.email}>"
     when = timezone.localtime(payment.created_at)
     lines: list[tuple[str, str]] = [
-        ("Receipt number", payment.receipt_number),
-        ("Date", f"{date_format(when, 'j F Y')}, {date_format(when, 'H:i')} {when.tzname() or ''}".strip()),
+        (gettext("Receipt number"), payment.receipt_number),
+        (gettext("Date"), (gettext("%(date)s, %(time)s %(zone)s") % {
+            "date": date_format(when, "j F Y"), "time": date_format(when, "H:i"), "zone": when.tzname() or ""}
+         ).strip()),
         (str({Payment.Kind.FUNDING: _("Paid by"), Payment.Kind.SUBSCRIPTION: _("Paid by"),
               Payment.Kind.REFUND: _("Refunded to")}.get(payment.kind, _("Paid to"))), person),
-        ("What", payment.kind_label),
+        (gettext("What"), payment.kind_label),
     ]
     if payment.description:
-        lines.append(("Description", payment.description))
+        lines.append((gettext("Description"), payment.description))
     if payment.contract_title:
-        lines.append(("Contract", payment.contract_title))
+        lines.append((gettext("Contract"), payment.contract_title))
     if payment.milestone_title:
-        lines.append(("Milestone" if payment.milestone_id else "Hours", payment.milestone_title))
+        lines.append((gettext("Milestone") if payment.milestone_id else gettext("Hours"), payment.milestone_title))
     if payment.order_title:
-        lines.append(("Order", f"#{payment.order_id} {payment.order_title}"))
+        lines.append((gettext("Order"), f"#{payment.order_id} {payment.order_title}"))
     fees: list[tuple[str, str]] = []
     if payment.kind == Payment.Kind.RELEASE:
         fee = Payment.objects.filter(kind=Payment.Kind.FEE, ledger_transaction_id=payment.ledger_transaction_id,
                                      user=payment.user).first() if payment.ledger_transaction_id else None
         fee_amount = fee.amount if fee is not None else 0
         fees = [
-            ("Released from escrow", money_text(payment.amount + fee_amount, payment.currency)),
-            (f"Platform fee ({settings.PLATFORM_FEE_PERCENT}%)", f"\u2212{money_text(fee_amount, payment.currency)}"),
-            ("You receive", money_text(payment.amount, payment.currency)),
+            (gettext("Released from escrow"), money_text(payment.amount + fee_amount, payment.currency)),
+            (gettext("Platform fee (%(percent)s%%)") % {"percent": settings.PLATFORM_FEE_PERCENT},
+             f"\u2212{money_text(fee_amount, payment.currency)}"),
+            (gettext("You receive"), money_text(payment.amount, payment.currency)),
         ]
     total_label = {Payment.Kind.FUNDING: _("Amount paid into escrow"), Payment.Kind.REFUND: _("Amount refunded"),
                    Payment.Kind.FEE: _("Platform fee"), Payment.Kind.RELEASE: _("Amount"),
                    Payment.Kind.SUBSCRIPTION: _("Amount paid")}.get(payment.kind, _("Amount"))
     lines.append((str(total_label), money_text(payment.amount, payment.currency)))
-    lines.append(("Status", payment.get_status_display()))
+    lines.append((gettext("Status"), str(payment.get_status_display())))
     if payment.payout_status:
-        lines.append(("Payout", payment.get_payout_status_display()))
-    lines.append(("Stripe reference", payment.stripe_reference or "—"))
+        lines.append((gettext("Payout"), str(payment.get_payout_status_display())))
+    lines.append((gettext("Stripe reference"), payment.stripe_reference or "—"))
     return {"number": payment.receipt_number, "lines": lines, "fees": fees, "payment": payment,
             "billed_to": billing_details_lines(payment.billing_details or {}),
             "contract": _contract_link(payment), "amount": money_text(payment.amount, payment.currency)}
@@ -336,6 +353,12 @@ def _font() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+def _issued() -> str:
+    """The PDFs' footer: today in the viewer's time zone, in their language."""
+    return gettext("Issued by %(platform)s on %(date)s.") % {
+        "platform": PLATFORM, "date": date_format(timezone.localdate(), "j F Y")}
+
+
 def receipt_pdf(data: dict[str, Any]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -345,15 +368,16 @@ def receipt_pdf(data: dict[str, Any]) -> bytes:
     regular, bold = _font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"Receipt {data['number']}")
+    pdf.setTitle(gettext("Receipt %(number)s") % {"number": data["number"]})
     pdf.setAuthor(PLATFORM)
     width, height = A4
     left, label_width, y = 20 * mm, 55 * mm, height - 25 * mm
     pdf.setFont(bold, 18)
-    pdf.drawString(left, y, f"{PLATFORM} receipt {data['number']}")
+    pdf.drawString(left, y, gettext("%(platform)s receipt %(number)s")
+                   % {"platform": PLATFORM, "number": data["number"]})
     y -= 8 * mm
     pdf.setFont(regular, 9)
-    pdf.drawString(left, y, "Freelance marketplace with milestone escrow. Payments are processed by Stripe.")
+    pdf.drawString(left, y, gettext("Freelance marketplace with milestone escrow. Payments are processed by Stripe."))
     y -= 12 * mm
 
     def line(label: str, value: str, font: str = regular) -> None:
@@ -370,7 +394,7 @@ def receipt_pdf(data: dict[str, Any]) -> bytes:
     if data["billed_to"]:
         y -= 4 * mm
         pdf.setFont(bold, 12)
-        pdf.drawString(left, y, "Billing details")
+        pdf.drawString(left, y, gettext("Billing details"))
         y -= 8 * mm
         pdf.setFont(regular, 10)
         for text in data["billed_to"]:
@@ -380,12 +404,12 @@ def receipt_pdf(data: dict[str, Any]) -> bytes:
     if data["fees"]:
         y -= 4 * mm
         pdf.setFont(bold, 12)
-        pdf.drawString(left, y, "Fees")
+        pdf.drawString(left, y, gettext("Fees"))
         y -= 8 * mm
         for label, value in data["fees"]:
             line(label, value)
     pdf.setFont(regular, 8)
-    pdf.drawString(left, 15 * mm, f"Issued by {PLATFORM} on {date_format(timezone.localdate(), 'j F Y')}.")
+    pdf.drawString(left, 15 * mm, _issued())
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -421,7 +445,7 @@ def statement(user: User, month: str) -> dict[str, Any]:
     rows = [{"payment": payment, "date": date_format(timezone.localtime(payment.created_at), "j M Y"),
              "number": payment.receipt_number, "kind": payment.kind_label,
              "description": payment.description or payment.contract_title or "—",
-             "amount": money_text(payment.amount, payment.currency), "status": payment.get_status_display()}
+             "amount": money_text(payment.amount, payment.currency), "status": str(payment.get_status_display())}
             for payment in payments]
     currencies: dict[str, list[tuple[str, int, str]]] = {}
     for total in selectors.statement_totals(user=user, year=year, month=number):
@@ -457,7 +481,8 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
     regular, bold = _font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"{PLATFORM} statement, {data['title']}")
+    heading = gettext("%(platform)s statement, %(month)s") % {"platform": PLATFORM, "month": data["title"]}
+    pdf.setTitle(heading)
     pdf.setAuthor(PLATFORM)
     width, height = A4
     left, right, bottom = 20 * mm, width - 20 * mm, 25 * mm
@@ -468,20 +493,20 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
         nonlocal y
         if y - needed < bottom:
             pdf.setFont(regular, 8)
-            pdf.drawString(left, 15 * mm, f"{PLATFORM} statement, {data['title']} (continued)")
+            pdf.drawString(left, 15 * mm, gettext("%(heading)s (continued)") % {"heading": heading})
             pdf.showPage()
             y = height - 25 * mm
 
     pdf.setFont(bold, 18)
-    pdf.drawString(left, y, f"{PLATFORM} statement, {data['title']}")
+    pdf.drawString(left, y, heading)
     y -= 8 * mm
     pdf.setFont(regular, 9)
-    pdf.drawString(left, y, "Your payments in the month and their totals per currency. "
-                            "Payments are processed by Stripe.")
+    pdf.drawString(left, y, gettext("Your payments in the month and their totals per currency. "
+                                    "Payments are processed by Stripe."))
     y -= 10 * mm
     if data["billed_to"]:
         pdf.setFont(bold, 10)
-        pdf.drawString(left, y, "Billing details")
+        pdf.drawString(left, y, gettext("Billing details"))
         y -= 6 * mm
         pdf.setFont(regular, 10)
         for text in data["billed_to"]:
@@ -491,7 +516,7 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
         y -= 5 * mm
 
     pdf.setFont(bold, 12)
-    pdf.drawString(left, y, "Payments")
+    pdf.drawString(left, y, gettext("Payments"))
     y -= 7 * mm
     for row in data["rows"]:
         description = simpleSplit(row["description"], regular, 8, right - columns[3] - 30 * mm) or [""]
@@ -508,7 +533,7 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
     room(20 * mm)
     y -= 4 * mm
     pdf.setFont(bold, 12)
-    pdf.drawString(left, y, "Totals (succeeded payments)")
+    pdf.drawString(left, y, gettext("Totals (succeeded payments)"))
     y -= 7 * mm
     for block in data["totals"]:
         room(6 * mm * (len(block["lines"]) + 1))
@@ -521,7 +546,7 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
             pdf.drawRightString(right, y, amount)
             y -= 6 * mm
     pdf.setFont(regular, 8)
-    pdf.drawString(left, 15 * mm, f"Issued by {PLATFORM} on {date_format(timezone.localdate(), 'j F Y')}.")
+    pdf.drawString(left, 15 * mm, _issued())
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -580,8 +605,8 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
             messages.warning(request,
                              _("The set-up link expired. Press “Set up payouts” to continue where you left off."))
         else:
-            messages.warning(request, "Stripe still needs some details before you can receive payouts. Press "
-                                      "“Set up payouts” to finish.")
+            messages.warning(request, _("Stripe still needs some details before you can receive payouts. Press "
+                                        "“Set up payouts” to finish."))
         return redirect("payments_payouts")
     account = ConnectedAccount.objects.filter(user=user).first()
     held = defaultdict(int)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,15 +38,16 @@ def _not_found() -> ApplicationError:
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"Invalid input: {message}", code="validation_error", errors={field: [message]})
+    return ApplicationError(gettext("Invalid input: %(message)s") % {"message": message}, code="validation_error",
+                            errors={field: [message]})
 
 
-def _text(value: str, field: str, max_length: int, what: str) -> str:
+def _text(value: str, field: str, max_length: int, missing: "str | Promise") -> str:
     text = (value or "").strip()
     if not text:
-        raise _invalid(field, f"Write {what}.")
+        raise _invalid(field, str(missing))
     if len(text) > max_length:
-        raise _invalid(field, f"At most {max_length} characters.")
+        raise _invalid(field, gettext("At most %(count)s characters.") % {"count": max_length})
     return text
 
 
@@ -89,8 +91,10 @@ def _move(ticket: SupportTicket, to: str, by: User | None) -> None:
     if ticket.status == to:
         return
     if to not in TICKET_TRANSITIONS[ticket.status]:
-        raise Conflict(f"A ticket that is {ticket.get_status_display().lower()} cannot become "
-                       f"{TicketStatus(to).label.lower()}.", code="invalid_transition")
+        raise Conflict(gettext("A ticket that is %(status)s cannot become %(to)s.")
+                       % {"status": str(ticket.get_status_display()).lower(),
+                          "to": str(TicketStatus(to).label).lower()},
+                       code="invalid_transition")
     audit("support.ticket.status", target=ticket, actor=by, old={"status": ticket.status}, new={"status": to})
     ticket.status = to
 
@@ -102,8 +106,8 @@ def _lock(ticket: SupportTicket) -> SupportTicket:
 def ticket_open(*, user: User, subject: str, message: str, category: str = TicketCategory.OTHER,
                 priority: str = TicketPriority.NORMAL) -> SupportTicket:
     """A member asks a question: the ticket and its first message, in one transaction."""
-    subject = _text(subject, "subject", SUBJECT_MAX_LENGTH, "a subject")
-    body = _text(message, "message", BODY_MAX_LENGTH, "your question")
+    subject = _text(subject, "subject", SUBJECT_MAX_LENGTH, _("Write a subject."))
+    body = _text(message, "message", BODY_MAX_LENGTH, _("Write your question."))
     if category not in TicketCategory.values:
         raise _invalid("category", "Choose one of the categories.")
     if priority not in TicketPriority.values:
@@ -124,7 +128,7 @@ def ticket_reply(*, ticket: SupportTicket, author: User, body: str) -> TicketMes
     staff = is_staff_for(ticket, author)
     if not staff and author.pk != ticket.user_id:
         raise _not_found()
-    text = _text(body, "body", BODY_MAX_LENGTH, "a message")
+    text = _text(body, "body", BODY_MAX_LENGTH, _("Write a message."))
     with transaction.atomic():
         locked = _lock(ticket)
         if locked.status == TicketStatus.RESOLVED:

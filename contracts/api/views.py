@@ -1,6 +1,7 @@
 """Contracts, milestones, disputes, accepting a proposal and reviews: thin views over this app's services."""
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -80,8 +81,8 @@ class ContractListView(generics.ListCreateAPIView):
         data = _valid(s.ContractCreateInput, request)
         proposal = proposals_visible_to(request.user).filter(pk=data["proposal_id"]).first()
         if proposal is None:
-            raise ApplicationError("Invalid input: there is no such proposal.", code="validation_error",
-                                   errors={"proposal_id": ["There is no such proposal."]})
+            raise ApplicationError(gettext("Invalid input: there is no such proposal."), code="validation_error",
+                                   errors={"proposal_id": [gettext("There is no such proposal.")]})
         contract = services.proposal_accept(proposal=proposal, by=request.user)
         return Response(self.get_serializer(selectors.contracts_for(request.user).get(pk=contract.pk)).data,
                         status=201)
@@ -138,11 +139,12 @@ class MilestoneDetailView(APIView):
 
 
 FUND_MESSAGES = {
-    "succeeded": "Paid into escrow. The freelancer can start.",
-    "requires_action": "Your bank asks you to confirm this payment. Complete the check to fund the milestone.",
-    "requires_payment_method": "Enter card details to fund the milestone.",
-    "requires_confirmation": "Confirm the payment to fund the milestone.",
-    "processing": "The payment is processing; the milestone is funded when it completes.",
+    "succeeded": gettext_lazy("Paid into escrow. The freelancer can start."),
+    "requires_action": gettext_lazy("Your bank asks you to confirm this payment. Complete the check to fund the "
+                                    "milestone."),
+    "requires_payment_method": gettext_lazy("Enter card details to fund the milestone."),
+    "requires_confirmation": gettext_lazy("Confirm the payment to fund the milestone."),
+    "processing": gettext_lazy("The payment is processing; the milestone is funded when it completes."),
 }
 
 
@@ -160,7 +162,7 @@ class MilestoneFundView(APIView):
             "milestone": s.MilestoneSerializer(_milestone(request, pk)).data,
             "status": result.status,
             "client_secret": result.client_secret,
-            "detail": FUND_MESSAGES.get(result.status, "The payment is not complete yet."),
+            "detail": str(FUND_MESSAGES.get(result.status) or gettext("The payment is not complete yet.")),
         })
 
 
@@ -214,8 +216,9 @@ class ContractDisputeView(APIView):
         data = _valid(s.DisputeInput, request)
         milestone = contract.milestones.filter(pk=data["milestone_id"]).first()
         if milestone is None:
-            raise ApplicationError("Invalid input: there is no such milestone on this contract.",
-                                   code="validation_error", errors={"milestone_id": ["No such milestone here."]})
+            raise ApplicationError(gettext("Invalid input: there is no such milestone on this contract."),
+                                   code="validation_error",
+                                   errors={"milestone_id": [gettext("No such milestone here.")]})
         dispute = escrow.dispute_open(contract=contract, milestone=milestone, by=request.user, reason=data["reason"],
                                       evidence=data.get("evidence"))
         return Response(s.DisputeSerializer(dispute).data, status=201)

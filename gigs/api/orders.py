@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -24,10 +24,11 @@ from . import order_serializers as s
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 402: ErrorSerializer, 403: ErrorSerializer,
           404: ErrorSerializer, 409: ErrorSerializer}
 PAY_MESSAGES = {
-    "succeeded": "Paid: the money is held in escrow until you accept the delivery.",
-    "requires_action": "Your bank asks you to confirm the payment.",
-    "processing": "The payment is being processed.",
+    "succeeded": gettext_lazy("Paid: the money is held in escrow until you accept the delivery."),
+    "requires_action": gettext_lazy("Your bank asks you to confirm the payment."),
+    "processing": gettext_lazy("The payment is being processed."),
 }
+"""What the payment's status means, in the language of each request that reads it."""
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _answer(request: Request, pk: int, status: int = 200, **extra: Any) -> Respo
 
 def _payment(result: orders.PayResult) -> dict[str, Any]:
     return {"payment": {"status": result.status, "client_secret": result.client_secret,
-                        "detail": PAY_MESSAGES.get(result.status, "The payment is not complete yet.")}}
+                        "detail": str(PAY_MESSAGES.get(result.status) or gettext("The payment is not complete yet."))}}
 
 
 class OrderListView(generics.ListAPIView):

@@ -7,6 +7,12 @@ import re
 import zlib
 
 
+def _unescape(match: re.Match[bytes]) -> bytes:
+    """A PDF string escape: \\( \\) \\\\ or an octal code (reportlab writes "ü" as \\374, in WinAnsi)."""
+    code = match.group(1)
+    return bytes([int(code, 8)]) if re.fullmatch(rb"[0-7]{1,3}", code) else code
+
+
 def pdf_text(data: bytes) -> str:
     assert data.startswith(b"%PDF"), data[:20]
     chunks: list[str] = []
@@ -17,6 +23,5 @@ def pdf_text(data: bytes) -> str:
         with contextlib.suppress(zlib.error):
             body = zlib.decompress(body)
         for text in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", body, flags=re.S):
-            chunks.append(text.replace(rb"\(", b"(").replace(rb"\)", b")").replace(rb"\\", b"\\")
-                          .decode("latin-1"))
+            chunks.append(re.sub(rb"\\([0-7]{1,3}|.)", _unescape, text, flags=re.S).decode("cp1252", errors="replace"))
     return " ".join(chunks)
