@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.locale import text_lazy
-from core.money import Money, money_text
+from core.money import Money
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import notify
 
