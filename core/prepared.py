@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Model, QuerySet
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesIterable, ValuesListIterable
 
 Value = int | uuid.UUID | list[int]
@@ -45,7 +45,9 @@ class _Compiled:
     init: tuple[int, int, list[str]] | None  # model rows: (start, end, attnames)
 
 
-_compiled: dict[tuple, _Compiled | None] = {}
+_compiled: dict[tuple, _Compiled] = {}
+_uncompilable: set[tuple] = set()
+_models: dict[str, type[Model]] = {}
 
 
 def _bucket(size: int) -> int:
@@ -126,14 +128,22 @@ def prepared_rows(name: str, build: Callable[..., QuerySet], **values: Value) ->
     """What `list(build(**values))` gives (model instances, `values()` dictionaries, `values_list()` tuples
     or flat values), with the SQL compiled once per shape. `build` must use its arguments only as filter
     values, and give a queryset of the same shape for every value."""
-    key = (name, *((key, _bucket(len(value))) for key, value in values.items() if isinstance(value, list)))
     if any(isinstance(value, list) and not value for value in values.values()):
         return list(build(**values))
-    if key not in _compiled:
-        _compiled[key] = _compile(build, values)
-    compiled = _compiled[key]
-    if compiled is None:
+    shape = (name, *((key, _bucket(len(value))) for key, value in values.items() if isinstance(value, list)))
+    if shape in _uncompilable:
         return list(build(**values))
+    # The database a read goes to is the router's choice at each call (the analytics replica only inside
+    # `analytics_reads()`), so SQL is kept per database and the database is asked for on every call.
+    model = _models.get(name)
+    compiled = _compiled.get((*shape, router.db_for_read(model) or DEFAULT_DB_ALIAS)) if model else None
+    if compiled is None:
+        compiled = _compile(build, values)
+        if compiled is None:
+            _uncompilable.add(shape)
+            return list(build(**values))
+        _models[name] = compiled.compiler.query.model
+        _compiled[(*shape, compiled.compiler.using)] = compiled
     params = list(compiled.params)
     for slot in compiled.slots:
         value: Any = values[slot.name]
@@ -162,6 +172,8 @@ def prepared_rows(name: str, build: Callable[..., QuerySet], **values: Value) ->
 def forget() -> None:
     """Drops every compiled query (tests that change the database's schema or connection settings)."""
     _compiled.clear()
+    _uncompilable.clear()
+    _models.clear()
 
 
 __all__: Sequence[str] = ["forget", "prepared_rows"]

@@ -86,4 +86,32 @@ def test_a_shape_it_cannot_keep_is_evaluated_each_time(make_user):
 
     [session] = prepared_rows("test:select-related", build, user_id=person.pk)
     assert session.user == person
-    assert prepared.__dict__["_compiled"][("test:select-related",)] is None
+    assert ("test:select-related",) in prepared.__dict__["_uncompilable"]
+    [session] = prepared_rows("test:select-related", build, user_id=person.pk)
+    assert session.user == person
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_each_call_reads_the_database_the_router_chooses_then(settings, make_user):
+    """SQL first compiled inside `analytics_reads()` (the replica) must not send later reads there."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from core.db_routers import analytics_reads
+
+    settings.ANALYTICS_DATABASE = "replica"
+    person = make_user("client", first_name="Ana")
+
+    def build(user_id: int) -> QuerySet:
+        return User.objects.filter(pk=user_id).values_list("first_name", flat=True)
+
+    with CaptureQueriesContext(connections["default"]) as primary, \
+            CaptureQueriesContext(connections["replica"]) as replica:
+        with analytics_reads():
+            assert prepared_rows("test:router", build, user_id=person.pk) == ["Ana"]
+        assert (len(primary), len(replica)) == (0, 1)
+        assert prepared_rows("test:router", build, user_id=person.pk) == ["Ana"]
+        assert (len(primary), len(replica)) == (1, 1)
+        with analytics_reads():
+            prepared_rows("test:router", build, user_id=person.pk)
+        assert (len(primary), len(replica)) == (1, 2)
