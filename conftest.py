@@ -35,7 +35,10 @@ def _fresh_cache() -> Iterator[None]:
     sockets run in an event loop of their own."""
     from channels.layers import channel_layers
 
+    from marketplace.selectors import public_count_forget
+
     cache.clear()
+    public_count_forget()
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

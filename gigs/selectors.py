@@ -58,6 +58,7 @@ PRICE_BUCKETS: tuple[tuple[Decimal | None, Decimal | None], ...] = (
 )
 FACETS_CACHE_SECONDS = 60
 FACETS_CACHE_KEY = "gigs:browse-facets"
+COUNT_CACHE_KEY = "gigs:browse-count"
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,11 @@ def with_list_data(services: QuerySet[Service]) -> QuerySet[Service]:
 
 
 def service_count(*, user: User, params: dict[str, Any], services: QuerySet[Service]) -> int:
-    """The `count` of a list: exact; a search by relevance ranks at most SEARCH_CANDIDATES."""
+    """The `count` of a list: exact; a search by relevance ranks at most SEARCH_CANDIDATES. Browsing with no
+    filter at all reads the count kept with the facets (for up to a minute, or until a service changes):
+    counting every active service on each page costs more than the page."""
+    if not any(params.get(name) for name in FILTERS):
+        return cache.get_or_set(COUNT_CACHE_KEY, lambda: services.order_by().count(), FACETS_CACHE_SECONDS)
     return services.order_by().count()
 
 

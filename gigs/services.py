@@ -32,7 +32,7 @@ from .models import (
     ServiceStatus,
     ServiceStatusChange,
 )
-from .selectors import FACETS_CACHE_KEY
+from .selectors import COUNT_CACHE_KEY, FACETS_CACHE_KEY
 
 MAX_IMAGES = 8
 MAX_EXTRAS = 10
@@ -92,8 +92,9 @@ def service_figures_refresh(*, service: Service) -> None:
 
 
 def browse_changed() -> None:
-    """After the change commits, browsing counts the services afresh (its unfiltered facets are kept a while)."""
-    transaction.on_commit(lambda: cache.delete(FACETS_CACHE_KEY))
+    """After the change commits, browsing counts the services afresh (its unfiltered count and facets are kept
+    a while)."""
+    transaction.on_commit(lambda: cache.delete_many([FACETS_CACHE_KEY, COUNT_CACHE_KEY]))
 
 
 # --- validation of the body ----------------------------------------------------------------------

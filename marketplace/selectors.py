@@ -4,6 +4,7 @@ Every list here is one query (plus fixed prefetches) whatever its length: counts
 subqueries, never a query per row.
 """
 
+import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, UserType
+from core.prepared import prepared_rows
 
 from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
 
@@ -80,13 +82,17 @@ PROJECT_FILTERS = ("mine", "client", "status", "category", "skills", "budget_min
 def _private_visible_ids(user: User) -> list[int]:
     """The projects outside the public list that `user` may still see: their own drafts and private
     projects, and private ones they were invited to or proposed on (one query over three small indexed sets)."""
+    return prepared_rows("marketplace:private-visible-ids", _private_visible_ids_query, user_id=user.pk)
+
+
+def _private_visible_ids_query(user_id: int) -> QuerySet:
     public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
     hidden = Project.objects.exclude(public).order_by()
-    ids = hidden.filter(client=user).values_list("pk", flat=True).union(
-        hidden.exclude(status=ProjectStatus.DRAFT).filter(invites__freelancer=user).values_list("pk", flat=True),
-        hidden.exclude(status=ProjectStatus.DRAFT).filter(proposals__freelancer=user).values_list("pk", flat=True),
+    return hidden.filter(client_id=user_id).values_list("pk", flat=True).union(
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(invites__freelancer_id=user_id).values_list("pk", flat=True),
+        hidden.exclude(status=ProjectStatus.DRAFT).filter(proposals__freelancer_id=user_id)
+        .values_list("pk", flat=True),
     )
-    return list(ids)
 
 
 def _visible_for_lists(user: User) -> QuerySet[Project]:
@@ -216,11 +222,30 @@ def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Proje
     return projects.order_by(*(order_by or ["-published_at", "-id"]))
 
 
+# The public count is at most a minute old (the API's documented `count`): kept in the shared cache for
+# PUBLIC_COUNT_SHARED seconds, and by each process for PUBLIC_COUNT_LOCAL more, so most pages make no round
+# trip to the cache either.
+PUBLIC_COUNT_SHARED, PUBLIC_COUNT_LOCAL = 50, 10
+_public_count_memo: tuple[float, int] | None = None
+
+
 def _public_count() -> int:
     from django.core.cache import cache
 
+    global _public_count_memo
+    now = time.monotonic()
+    if _public_count_memo is not None and now - _public_count_memo[0] < PUBLIC_COUNT_LOCAL:
+        return _public_count_memo[1]
     public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
-    return cache.get_or_set("marketplace:public-project-count", lambda: public.count(), 60)
+    count = cache.get_or_set("marketplace:public-project-count", lambda: public.count(), PUBLIC_COUNT_SHARED)
+    _public_count_memo = (now, count)
+    return count
+
+
+def public_count_forget() -> None:
+    """Drops this process's copy of the public count (tests that clear the cache start from nothing)."""
+    global _public_count_memo
+    _public_count_memo = None
 
 
 def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
@@ -254,14 +279,25 @@ def projects_by_ids(ids: list[int]) -> list[Project]:
 def project_rows_by_ids(ids: list[int]) -> list[dict[str, Any]]:
     """The rows of one page as `values()` dictionaries, in the order of `ids`: the project with its client,
     category and proposal count in one query, and `skills` (names, as the skill's own order) in a second."""
-    rows = (Project.objects.filter(pk__in=ids).annotate(proposal_count=_proposal_count()).order_by()
-            .values(*PROJECT_ROW_FIELDS, "proposal_count"))
+    if not ids:
+        return []
+    # Compiled once per process (core.prepared): building these querysets costs more than running them.
+    rows = prepared_rows("marketplace:project-rows", _project_rows_query, ids=ids)
     skills: dict[int, list[str]] = {pk: [] for pk in ids}
-    for project_id, name in (Project.skills.through.objects.filter(project_id__in=ids)
-                             .order_by("skill__name", "skill_id").values_list("project_id", "skill__name")):
+    for project_id, name in prepared_rows("marketplace:project-skills", _project_skills_query, ids=ids):
         skills[project_id].append(name)
     by_id = {row["id"]: {**row, "skills": skills[row["id"]]} for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _project_rows_query(ids: list[int]) -> QuerySet:
+    return (Project.objects.filter(pk__in=ids).annotate(proposal_count=_proposal_count()).order_by()
+            .values(*PROJECT_ROW_FIELDS, "proposal_count"))
+
+
+def _project_skills_query(ids: list[int]) -> QuerySet:
+    return (Project.skills.through.objects.filter(project_id__in=ids).order_by("skill__name", "skill_id")
+            .values_list("project_id", "skill__name"))
 
 
 def _proposal_count() -> Coalesce:

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import User
+from core.prepared import prepared_rows
 
 from . import presence
 from .models import Chat, Message, Notification
@@ -24,7 +25,12 @@ def chat_of_member(*, user: User, chat_id: int) -> Chat | None:
     """The chat if `user` is one of its two people: one lookup by primary key, nothing counted."""
     if not user.is_authenticated:
         return None
-    return Chat.objects.filter(Q(client=user) | Q(freelancer=user), pk=chat_id).first()
+    found = prepared_rows("messaging:chat-of-member", _chat_of_member_query, user_id=user.pk, chat_id=int(chat_id))
+    return found[0] if found else None
+
+
+def _chat_of_member_query(user_id: int, chat_id: int) -> QuerySet[Chat]:
+    return Chat.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id), pk=chat_id).order_by("pk")[:1]
 
 
 def messages_newest(*, chat: Chat, before: int | None = None, offset: int = 0,
@@ -32,11 +38,30 @@ def messages_newest(*, chat: Chat, before: int | None = None, offset: int = 0,
     """The `limit` messages just before `before` (or the newest, `offset` messages back), newest last, as
     `values(*MESSAGE_FIELDS)` rows, and whether older ones exist: a backward scan of the (chat, id) index that
     stops after one page."""
-    messages = Message.objects.filter(chat=chat)
-    if before is not None:
-        messages = messages.filter(id__lt=before)
-    rows = list(messages.order_by("-id").values(*MESSAGE_FIELDS)[offset:offset + limit + 1])
+    if offset == 0:  # the newest page and paging back: compiled once per page size (core.prepared)
+        if before is None:
+            rows = prepared_rows(f"messaging:newest:{limit}", _newest_query(limit), chat_id=chat.pk)
+        else:
+            rows = prepared_rows(f"messaging:before:{limit}", _before_query(limit), chat_id=chat.pk, before=before)
+    else:
+        messages = Message.objects.filter(chat=chat)
+        if before is not None:
+            messages = messages.filter(id__lt=before)
+        rows = list(messages.order_by("-id").values(*MESSAGE_FIELDS)[offset:offset + limit + 1])
     return rows[:limit][::-1], len(rows) > limit
+
+
+def _newest_query(limit: int) -> Callable[..., QuerySet]:
+    def build(chat_id: int) -> QuerySet:
+        return Message.objects.filter(chat_id=chat_id).order_by("-id").values(*MESSAGE_FIELDS)[:limit + 1]
+    return build
+
+
+def _before_query(limit: int) -> Callable[..., QuerySet]:
+    def build(chat_id: int, before: int) -> QuerySet:
+        return (Message.objects.filter(chat_id=chat_id, id__lt=before).order_by("-id")
+                .values(*MESSAGE_FIELDS)[:limit + 1])
+    return build
 
 
 def messages_newer_exist(*, chat: Chat, than: int) -> bool:

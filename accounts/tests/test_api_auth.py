@@ -5,8 +5,9 @@ import re
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuthSession, User
 from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +192,39 @@ class TestTokens:
         api = client_for(client_user)
         user_set_active(user=client_user, active=False)
         assert api.get(ME).status_code == 401
+
+    def test_each_request_reads_the_account_afresh(self, client_user, freelancer_user, client_for):
+        """The signed-in user is read on every request (never kept between them): a change made by any path,
+        even a bare UPDATE that sends no signal, stops the token on the very next request."""
+        api = client_for(client_user)
+        assert api.get(ME).status_code == 200  # the lookup's SQL is compiled and kept from here on
+        User.objects.filter(pk=client_user.pk).update(is_active=False)
+        assert api.get(ME).status_code == 401
+        User.objects.filter(pk=client_user.pk).update(is_active=True)
+        assert api.get(ME).json()["email"] == client_user.email
+        User.objects.filter(pk=client_user.pk).update(token_version=client_user.token_version + 1)
+        assert api.get(ME).status_code == 401
+        other = client_for(freelancer_user)
+        assert other.get(ME).json()["email"] == freelancer_user.email  # the kept SQL, someone else's values
+        AuthSession.objects.filter(user=freelancer_user).update(revoked_at=timezone.now())
+        assert other.get(ME).status_code == 401
+
+    def test_forged_claims_are_refused(self, api_client, client_user, freelancer_user, client_for):
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        assert client_for(client_user).get(ME).status_code == 200
+        session = AuthSession.objects.get(user=client_user)
+        # Properly signed tokens whose claims do not fit together: someone else's session, no session, nonsense.
+        for claims in ({"sid": str(session.pk), "user": freelancer_user},
+                       {"sid": None, "user": client_user}, {"sid": "not-a-uuid", "user": client_user},
+                       {"sid": str(session.pk), "user": client_user, "user_id": "x"}):
+            token = AccessToken.for_user(claims["user"])
+            token["ver"] = claims["user"].token_version
+            if claims["sid"] is not None:
+                token["sid"] = claims["sid"]
+            if "user_id" in claims:
+                token["user_id"] = claims["user_id"]
+            assert bearer(api_client, str(token)).get(ME).status_code == 401, claims
 
     def test_no_token_and_a_malformed_header(self, api_client):
         assert api_client.get(ME).status_code == 401

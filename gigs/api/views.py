@@ -77,7 +77,8 @@ class ServiceListView(generics.ListCreateAPIView):
         "Active services (with `seller=me`, the caller's own in every status). `facets` counts the services per "
         "category, per delivery time and per price range; each facet among what the other filters select. "
         f"A search by relevance ranks the newest {selectors.SEARCH_CANDIDATES} matches (its `count` is at most "
-        "that). Browsing with no filter reads facet counts kept for up to a minute."))
+        "that). Browsing with no filter reads the `count` and facet counts kept for up to a minute (or until a "
+        "service changes)."))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 

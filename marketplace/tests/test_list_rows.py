@@ -89,3 +89,21 @@ def test_a_freelancer_page_costs_the_same_queries_whatever_its_size(api_client, 
     with django_assert_max_num_queries(4) as large:
         assert len(api_client.get("/api/freelancers?page_size=12").json()["results"]) == 12
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_signed_in_browsing_is_six_queries_and_shows_only_ones_own_private_projects(
+        api_client, client_for, client_user, make_user, django_assert_num_queries):
+    other = make_user("client")
+    public = [make_project(other, title=f"Public {n}") for n in range(3)]
+    draft = make_project(client_user, title="My draft")
+    Project.objects.filter(pk=draft.pk).update(status="draft", published_at=None)
+    api = client_for(client_user)
+    api.get("/api/projects")  # the public count is kept and the SQL compiled from here on
+    # The signed-in user, their private projects' ids, the public page, the private page, the rows, the skills.
+    with django_assert_num_queries(6):
+        body = api.get("/api/projects").json()
+    assert [row["id"] for row in body["results"]] == [draft.pk, *(p.pk for p in reversed(public))]
+    assert body["count"] == 4 and body["results"][0]["status"] == "draft"
+    for someone_else in (client_for(other), api_client):
+        body = someone_else.get("/api/projects").json()
+        assert [row["id"] for row in body["results"]] == [p.pk for p in reversed(public)] and body["count"] == 3

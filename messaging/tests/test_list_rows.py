@@ -78,3 +78,22 @@ def test_a_notification_page_costs_the_same_queries_whatever_its_size(client_for
     with django_assert_max_num_queries(6) as large:
         assert len(api.get("/api/notifications?page_size=12").json()["results"]) == 12
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_a_chat_page_is_four_queries_and_only_for_its_two_people(chat, client_for, client_user, freelancer_user,
+                                                                   make_user, django_assert_num_queries):
+    for n in range(5):
+        message_send(chat=chat, sender=client_user, content=f"Message {n}")
+    ids = list(Message.objects.filter(chat=chat).order_by("id").values_list("id", flat=True))
+    api = client_for(client_user)
+    api.get(f"/api/chats/{chat.pk}/messages?page_size=2")  # the count is kept and the SQL compiled from here on
+    # The signed-in user, the membership, the page, and the messages added since the kept count.
+    with django_assert_num_queries(4):
+        body = api.get(f"/api/chats/{chat.pk}/messages?page_size=2").json()
+    assert [row["id"] for row in body["results"]] == ids[-2:] and body["count"] == len(ids)
+    back = api.get(f"/api/chats/{chat.pk}/messages?page_size=2&before={ids[-2]}").json()
+    assert [row["id"] for row in back["results"]] == ids[-4:-2]
+    assert [row["id"] for row in client_for(freelancer_user).get(
+        f"/api/chats/{chat.pk}/messages").json()["results"]] == ids
+    assert client_for(make_user("freelancer")).get(f"/api/chats/{chat.pk}/messages").status_code == 404
+    assert api.get(f"/api/chats/{chat.pk + 1000}/messages").status_code == 404
