@@ -619,7 +619,7 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
     for person in (contract.client, contract.freelancer):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
                title=text_lazy(_("Dispute resolved: %(how)s"), how=how),
-               message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
+               message=note[:300] or dispute.shown_note, data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                email_template="dispute_resolved",
                email_context={"contract_title": contract.title, "contract_url": _url(contract),
                               "resolution": how})

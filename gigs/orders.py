@@ -609,14 +609,15 @@ def _dispute_close(dispute: OrderDispute, order: Order, by: User | None, resolut
     dispute.save()
     audit("order_dispute.resolve", target=dispute, actor=by, old={"status": "open"},
           new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
-    label = OrderDispute.Resolution(resolution).label.lower()
-    _event(order, OrderEvent.Kind.DISPUTE_RESOLVED, by, f"{label}. {note}".strip())
+    # The timeline keeps staff's own words only: the decision itself is shown from the dispute, in each reader's
+    # language (a label stored now would be in the staff member's).
+    _event(order, OrderEvent.Kind.DISPUTE_RESOLVED, by, note.strip())
     how = uncapitalised_lazy(OrderDispute.Resolution(resolution).label)
     for person in (order.buyer, order.seller):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
                title=text_lazy(gettext_lazy("Dispute on order “%(title)s” resolved: %(how)s"), title=order.title,
                                how=how),
-               message=note[:300], data={"order_id": order.pk, "order_dispute_id": dispute.pk},
+               message=note[:300] or dispute.shown_note, data={"order_id": order.pk, "order_dispute_id": dispute.pk},
                email_template="order_update",
                email_context={"order_title": order.title, "order_url": order_url(order)})
 
