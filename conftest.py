@@ -44,6 +44,16 @@ def _fresh_cache() -> Iterator[None]:
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """A request made as a member who chose a language activates it for the thread, and it stays active after
+    the request: each test ends back in the site's default, so the next one does not inherit it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def say(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Writes one line into the run's output, past the capture: fault, attack and fuzzing tests say what they

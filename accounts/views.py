@@ -110,8 +110,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                     form_add_service_error(form, exc)
                 else:
                     _sign_in(request, user)
-                    messages.success(request, f"Welcome to MegiLance, {user.first_name}! We sent a link to "
-                                              f"{user.email}: open it to confirm your e-mail address.")
+                    messages.success(request, _("Welcome to MegiLance, %(name)s! We sent a link to %(email)s: open "
+                                                "it to confirm your e-mail address.")
+                                     % {"name": user.first_name, "email": user.email})
                     return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/signup.html", {"form": form, "next": next_url}, status=status)
 
@@ -236,7 +237,8 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             messages.info(request, str(exc.detail))
         else:
-            messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+            messages.success(request, _("We sent a new confirmation link to %(email)s.")
+                             % {"email": request.user.email})
     return redirect(_safe_next(request) or reverse("settings_profile"))
 
 
@@ -310,7 +312,8 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                     translation.activate(updated.language)
                 messages.success(request, _("Your profile has been saved."))
                 if updated.email != old_email:
-                    messages.info(request, f"We sent a link to {updated.email}: open it to confirm your new address.")
+                    messages.info(request, _("We sent a link to %(email)s: open it to confirm your new address.")
+                                  % {"email": updated.email})
                 return redirect("settings_profile")
         status = 400
     else:
@@ -475,8 +478,8 @@ def settings_billing_details(request: HttpRequest) -> HttpResponse:
         form = BillingDetailsForm(request.POST)
         if form.is_valid():
             services.billing_details_update(user=user, data=form.cleaned_data)
-            messages.success(request, "Your billing details have been saved. Payments from now on carry them; "
-                                      "earlier receipts keep the details they were made with.")
+            messages.success(request, _("Your billing details have been saved. Payments from now on carry them; "
+                                        "earlier receipts keep the details they were made with."))
             return redirect("settings_billing_details")
         status = 400
     else:

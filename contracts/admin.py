@@ -266,22 +266,20 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Dispute | None = None) -> list[str]:
         return _all_fields_but(Dispute, set())
 
-    def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, note: str,
-                 done: Promise) -> None:
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset,
-                     lambda dispute: escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=resolution,
-                                                            note=note),
+                     lambda dispute: escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=resolution),
                      done=done)
 
     @admin.action(description=_("Resolve: release to freelancer"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
-        self._resolve(request, queryset, Dispute.Resolution.RELEASE, "Released to the freelancer by our team.",
+        self._resolve(request, queryset, Dispute.Resolution.RELEASE,
                       ngettext_lazy("%(n)d dispute resolved: released to the freelancer by our team.",
                                     "%(n)d disputes resolved: released to the freelancer by our team.", "n"))
 
     @admin.action(description=_("Resolve: refund to client"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
-        self._resolve(request, queryset, Dispute.Resolution.REFUND, "Refunded to the client by our team.",
+        self._resolve(request, queryset, Dispute.Resolution.REFUND,
                       ngettext_lazy("%(n)d dispute resolved: refunded to the client by our team.",
                                     "%(n)d disputes resolved: refunded to the client by our team.", "n"))
 
@@ -295,7 +293,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = DisputeSplitForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             amount = form.cleaned_data["freelancer_amount"]
-            note = form.cleaned_data["note"] or f"Split by our team: {amount} to the freelancer."
+            note = form.cleaned_data["note"]
             resolved = run_for_each(self, request, [dispute],
                                     lambda d: escrow.dispute_resolve(dispute=d, by=request.user,
                                                                      resolution=Dispute.Resolution.SPLIT,

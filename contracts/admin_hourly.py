@@ -76,15 +76,13 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Resolve the dispute: charge and pay in full"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
-                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="release",
-                                                            note="Paid in full by our team's decision."),
+                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="release"),
                      done=ngettext_lazy("%(n)d week decided: paid in full.", "%(n)d weeks decided: paid in full.", "n"))
 
     @admin.action(description=_("Resolve the dispute: cancel (nothing charged)"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
-                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="refund",
-                                                            note="Cancelled by our team's decision."),
+                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="refund"),
                      done=ngettext_lazy("%(n)d week decided: cancelled, nothing charged.",
                                        "%(n)d weeks decided: cancelled, nothing charged.", "n"))
 
@@ -99,7 +97,7 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             amount = form.cleaned_data["freelancer_amount"]
             part = amount_money(amount, invoice.currency)
-            note = form.cleaned_data["note"] or f"Split by our team: {part} for the freelancer."
+            note = form.cleaned_data["note"]
             decided = run_for_each(self, request, [invoice],
                                    lambda week: hourly.invoice_resolve(invoice=week, by=request.user,
                                                                        resolution="split", freelancer_amount=amount,

@@ -260,7 +260,8 @@ def milestone_fund(*, milestone: Milestone, by: User, payment_method: str | None
             operation = holdings.charge_begin(
                 _holding(locked), by=by, customer_id=customer, payment_method=payment_method,
                 attempt=locked.funding_attempts, purpose=FUNDING,
-                description=f"Escrow for “{locked.title}” ({contract.title})")
+                description=text_lazy(_("Escrow for “%(milestone)s” (%(contract)s)"),
+                                      milestone=locked.title, contract=contract.title))
     try:
         intent = holdings.charge_run(operation, what="milestone")
     finally:
@@ -276,7 +277,7 @@ def _funding_succeeded(milestone: Milestone, intent: Any) -> None:
     funds a pending milestone, whichever attempt it was; one succeeding after that is given back."""
     contract = milestone.contract
     payment = holdings.funding_record(_holding(milestone), intent, pending=milestone.status == MilestoneStatus.PENDING,
-                                      description=f"Escrow for “{milestone.title}”")
+                                      description=text_lazy(_("Escrow for “%(milestone)s”"), milestone=milestone.title))
     if payment is None:
         return
     _move(milestone, "fund", contract.client, actor=CLIENT)
@@ -437,7 +438,8 @@ def _release(milestone: Milestone, by: User | None, gross_minor: int, note: str 
     milestone.released_at = timezone.now()
     milestone.auto_release_at = None
     milestone.save(update_fields=["status", "released_at", "auto_release_at", "updated_at"])
-    release = holdings.release(_holding(milestone), gross_minor, description=f"Payment for “{milestone.title}”")
+    payment_text = text_lazy(_("Payment for “%(milestone)s”"), milestone=milestone.title)
+    release = holdings.release(_holding(milestone), gross_minor, description=payment_text)
     net = Money(release.amount, release.currency)
     notify(user=contract.freelancer, kind=NotificationKind.PAYMENT_RECEIVED,
            title=format_lazy(_("You earned {amount} for “{title}”"), amount=net, title=milestone.title),
@@ -481,8 +483,8 @@ def milestone_refund(*, milestone: Milestone, by: User, note: str = "") -> Miles
 
 def _refund_begin(milestone: Milestone, amount_minor: int, purpose: str, decision: dict[str, Any]) -> Any:
     """Writes down the refund of (part of) a locked milestone's escrow; the milestone moves once it is booked."""
-    description = (f"Refund of the client's share of “{milestone.title}”" if purpose == DISPUTE_SPLIT
-                   else f"Refund for “{milestone.title}”")
+    description = text_lazy(_("Refund of the client's share of “%(milestone)s”") if purpose == DISPUTE_SPLIT
+                            else _("Refund for “%(milestone)s”"), milestone=milestone.title)
     return holdings.refund_begin(_holding(milestone), amount_minor, purpose=purpose, description=description,
                                  decision=decision)
 
@@ -619,7 +621,7 @@ def _dispute_close(dispute: Dispute, by: User | None, resolution: str, freelance
     for person in (contract.client, contract.freelancer):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
                title=text_lazy(_("Dispute resolved: %(how)s"), how=how),
-               message=note[:300], data={"contract_id": contract.pk, "dispute_id": dispute.pk},
+               message=note[:300] or dispute.shown_note, data={"contract_id": contract.pk, "dispute_id": dispute.pk},
                email_template="dispute_resolved",
                email_context={"contract_title": contract.title, "contract_url": _url(contract),
                               "resolution": how})

@@ -23,10 +23,12 @@ from typing import Any, Protocol
 
 from django.db import transaction
 from django.dispatch import receiver
-from django.utils.translation import gettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.exceptions import ApplicationError
+from core.locale import recipient_locale, text_lazy
 from core.money import from_minor
 from payments import services as payments
 from payments import signals as payment_signals
@@ -85,17 +87,24 @@ def register(kind: HolderKind) -> None:
     _KINDS[kind.subject_type] = kind
 
 
+def in_language_of(person: User, text: "str | Promise") -> str:
+    """`text` (a lazy translation, or a plain string kept as it is) as `person` reads it. A payment's description
+    is stored once, for the one member whose payments list, receipt and statement show it."""
+    with recipient_locale(person):
+        return str(text)
+
+
 # --- funding ------------------------------------------------------------------------------------
 
 
 def charge_begin(holding: Holding, *, by: User, customer_id: str, payment_method: str | None, attempt: int,
-                 purpose: str, description: str) -> PaymentOperation:
+                 purpose: str, description: "str | Promise") -> PaymentOperation:
     """Writes down the card charge that funds a holding, in the caller's transaction under its row lock.
     The key changes with each attempt (a declined card is followed by a new one)."""
     return payments.charge_begin(
         payer=by, customer_id=customer_id, amount_minor=holding.amount_minor, currency=holding.currency,
         payment_method=payment_method, idempotency_key=f"fund-{holding.subject_type}-{holding.subject_id}-{attempt}",
-        metadata={"purpose": purpose, **holding.ids()}, description=description, purpose=purpose,
+        metadata={"purpose": purpose, **holding.ids()}, description=in_language_of(by, description), purpose=purpose,
         subject_type=holding.subject_type, subject_id=holding.subject_id,
     )
 
@@ -119,7 +128,8 @@ def last_intent(payment_intent_id: str) -> Any:
     return payments.payment_intent_fetch(payment_intent_id) if payment_intent_id else None
 
 
-def funding_record(holding: Holding, intent: Any, *, pending: bool, description: str) -> Payment | None:
+def funding_record(holding: Holding, intent: Any, *, pending: bool,
+                   description: "str | Promise") -> Payment | None:
     """Books a succeeded PaymentIntent for a locked holder, once. Returns the new funding payment when the
     holder is to move to funded now; None when it was booked before, did not match (returned in full once
     the lock is let go, staff told), or came for a holding no longer `pending` (given straight back)."""
@@ -131,7 +141,7 @@ def funding_record(holding: Holding, intent: Any, *, pending: bool, description:
         return None
     payment, created = payments.funding_record(
         payer=holding.payer, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
-        description=description, **holding.links)
+        description=in_language_of(holding.payer, description), **holding.links)
     if not created:
         return None
     if not pending:
@@ -139,7 +149,9 @@ def funding_record(holding: Holding, intent: Any, *, pending: bool, description:
         # finished late): give that money straight back, through Stripe once this transaction has committed.
         operation = payments.refund_begin(
             payer=holding.payer, payment_intent_id=intent.id, amount_minor=intent.amount, currency=intent.currency,
-            reference=f"refund:duplicate:{intent.id}", description=f"Duplicate payment for “{holding.title}” returned",
+            reference=f"refund:duplicate:{intent.id}",
+            description=in_language_of(holding.payer, text_lazy(
+                gettext_lazy("Duplicate payment for “%(title)s” returned"), title=holding.title)),
             purpose=DUPLICATE_REFUND, subject_type=holding.subject_type, subject_id=holding.subject_id,
             **holding.links)
         transaction.on_commit(lambda: payments.operation_settle_later(operation.pk))
@@ -150,19 +162,21 @@ def funding_record(holding: Holding, intent: Any, *, pending: bool, description:
 # --- release and refund -------------------------------------------------------------------------
 
 
-def release(holding: Holding, gross_minor: int, *, description: str) -> Payment:
+def release(holding: Holding, gross_minor: int, *, description: "str | Promise") -> Payment:
     """Escrow to the seller, less the fee fixed at funding; once per holding (its ledger reference)."""
     return payments.release_record(
         payee=holding.payee, gross_minor=gross_minor, currency=holding.currency, fee_percent=holding.fee_percent,
-        reference=f"release:{holding.key}", description=description, **holding.links)
+        reference=f"release:{holding.key}", description=in_language_of(holding.payee, description),
+        **holding.links)
 
 
-def refund_begin(holding: Holding, amount_minor: int, *, purpose: str, description: str,
+def refund_begin(holding: Holding, amount_minor: int, *, purpose: str, description: "str | Promise",
                  decision: dict[str, Any]) -> PaymentOperation:
     """Writes down the refund of (part of) a locked holder's escrow; the holder moves once it is booked."""
     return payments.refund_begin(
         payer=holding.payer, payment_intent_id=holding.payment_intent_id, amount_minor=amount_minor,
-        currency=holding.currency, reference=f"refund:{holding.key}", description=description, purpose=purpose,
+        currency=holding.currency, reference=f"refund:{holding.key}",
+        description=in_language_of(holding.payer, description), purpose=purpose,
         subject_type=holding.subject_type, subject_id=holding.subject_id, decision=decision, **holding.links)
 
 

@@ -379,7 +379,8 @@ def invoice_resolve(*, invoice: WeeklyInvoice, by: User, resolution: str, freela
         for person in (locked.contract.client, locked.contract.freelancer):
             notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
                    title=text_lazy(gettext_lazy("Disputed hours resolved: %(label)s"), label=label),
-                   message=note[:300], data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
+                   message=note[:300] or locked.shown_note,
+                   data={"contract_id": locked.contract_id, "invoice_id": locked.pk},
                    email_template="dispute_resolved",
                    email_context={"contract_title": locked.contract.title, "contract_url": _url(locked.contract),
                                   "resolution": label})

@@ -3,10 +3,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.locale import text_lazy
 from core.models import StatusChange
-from core.money import fee_minor, to_minor
+from core.money import Money, fee_minor, to_minor
 
 
 class ContractStatus(models.TextChoices):
@@ -220,6 +222,21 @@ class Dispute(models.Model):
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.milestone}"
 
+    @property
+    def shown_note(self) -> "str | Promise":
+        """Staff's note as they wrote it; when they left it empty, what the decision did, in the language of
+        whoever reads it (the client and the freelancer may read different ones, so no default is stored)."""
+        if self.resolution_note or self.status != self.Status.RESOLVED:
+            return self.resolution_note
+        if self.resolution == self.Resolution.RELEASE:
+            return _("Released to the freelancer by our team.")
+        if self.resolution == self.Resolution.REFUND:
+            return _("Refunded to the client by our team.")
+        if self.resolution == self.Resolution.SPLIT and self.freelancer_amount is not None:
+            return text_lazy(_("Split by our team: %(amount)s to the freelancer."),
+                             amount=Money.of(self.freelancer_amount, self.milestone.currency))
+        return ""
+
 
 class DisputeStatusChange(StatusChange):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="status_changes")
@@ -328,6 +345,21 @@ class WeeklyInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"week of {self.week_start} on {self.contract}"
+
+    @property
+    def shown_note(self) -> "str | Promise":
+        """Staff's note on a disputed week as they wrote it; when they left it empty, what the decision did, in
+        the language of whoever reads it (the client and the freelancer may read different ones)."""
+        if self.resolution_note or not self.resolution:
+            return self.resolution_note
+        if self.resolution == Dispute.Resolution.RELEASE:
+            return _("Paid in full by our team's decision.")
+        if self.resolution == Dispute.Resolution.REFUND:
+            return _("Cancelled by our team's decision.")
+        if self.resolution == Dispute.Resolution.SPLIT and self.freelancer_amount is not None:
+            return text_lazy(_("Split by our team: %(part)s for the freelancer."),
+                             part=Money.of(self.freelancer_amount, self.currency))
+        return ""
 
     @property
     def over_limit_minutes(self) -> int:

@@ -9,9 +9,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.locale import text_lazy
 from core.models import StatusChange
+from core.money import Money
 
 CURRENCIES = [("usd", "US dollar"), ("eur", "Euro"), ("gbp", "Pound sterling")]
 
@@ -315,6 +318,21 @@ class OrderDispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on order {self.order_id}"
+
+    @property
+    def shown_note(self) -> "str | Promise":
+        """Staff's note as they wrote it; when they left it empty, what the decision did, in the language of
+        whoever reads it (the buyer and the seller may read different ones, so no default is stored)."""
+        if self.resolution_note or self.status != self.Status.RESOLVED:
+            return self.resolution_note
+        if self.resolution == self.Resolution.RELEASE:
+            return _("Released to the seller by our team.")
+        if self.resolution == self.Resolution.REFUND:
+            return _("Refunded to the buyer by our team.")
+        if self.resolution == self.Resolution.SPLIT and self.freelancer_amount is not None:
+            return text_lazy(_("Split by our team: %(amount)s to the seller."),
+                             amount=Money.of(self.freelancer_amount, self.order.currency))
+        return ""
 
 
 class OrderDisputeStatusChange(StatusChange):

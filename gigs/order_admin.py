@@ -143,22 +143,21 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["resolve_release", "resolve_refund", "resolve_split"]
     inlines = [OrderDisputeMessageInline]
 
-    def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, note: str,
-                 done: Promise) -> None:
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset,
                      lambda dispute: orders.order_dispute_resolve(dispute=dispute, by=request.user,
-                                                                  resolution=resolution, note=note),
+                                                                  resolution=resolution),
                      done=done)
 
     @admin.action(description=_("Resolve: release to the seller"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> None:
-        self._resolve(request, queryset, OrderDispute.Resolution.RELEASE, "Released to the seller by our team.",
+        self._resolve(request, queryset, OrderDispute.Resolution.RELEASE,
                       ngettext_lazy("%(n)d dispute resolved: released to the seller by our team.",
                                     "%(n)d disputes resolved: released to the seller by our team.", "n"))
 
     @admin.action(description=_("Resolve: refund the buyer"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[OrderDispute]) -> None:
-        self._resolve(request, queryset, OrderDispute.Resolution.REFUND, "Refunded to the buyer by our team.",
+        self._resolve(request, queryset, OrderDispute.Resolution.REFUND,
                       ngettext_lazy("%(n)d dispute resolved: refunded to the buyer by our team.",
                                     "%(n)d disputes resolved: refunded to the buyer by our team.", "n"))
 
@@ -172,7 +171,7 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = OrderDisputeSplitForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             amount = form.cleaned_data["freelancer_amount"]
-            note = form.cleaned_data["note"] or f"Split by our team: {amount} to the seller."
+            note = form.cleaned_data["note"]
             resolved = run_for_each(self, request, [dispute],
                                     lambda d: orders.order_dispute_resolve(dispute=d, by=request.user,
                                                                            resolution=OrderDispute.Resolution.SPLIT,

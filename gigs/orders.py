@@ -127,6 +127,17 @@ def _event(order: Order, kind: str, by: User | None, text: str = "", delivery: O
     OrderEvent.objects.create(order=order, kind=kind, actor=by, text=text[:10000], delivery=delivery)
 
 
+def _payment_text(order: Order) -> Promise:
+    """The order's payments' description; `holdings` writes it in the language of the member whose payment it is."""
+    return text_lazy(gettext_lazy("Order #%(number)s: %(title)s"), number=order.pk, title=order.title)
+
+
+def _refund_text(order: Order, *, share: bool = False) -> Promise:
+    template = (gettext_lazy("Refund of the buyer's share of order #%(number)s: %(title)s") if share
+                else gettext_lazy("Refund for order #%(number)s: %(title)s"))
+    return text_lazy(template, number=order.pk, title=order.title)
+
+
 def _no_money_in_flight(order: Order) -> None:
     holdings.no_money_in_flight(SUBJECT, order.pk, MONEY_IN_FLIGHT)
 
@@ -260,7 +271,7 @@ def order_pay(*, order: Order, by: User, payment_method: str | None) -> PayResul
             operation = holdings.charge_begin(
                 _holding(locked), by=by, customer_id=customer, payment_method=payment_method,
                 attempt=locked.funding_attempts, purpose=FUNDING,
-                description=f"Order #{locked.pk}: {locked.title}")
+                description=_payment_text(locked))
     try:
         intent = holdings.charge_run(operation, what="order")
     finally:
@@ -275,7 +286,7 @@ def _funding_succeeded(order: Order, intent: Any) -> None:
     """Records a succeeded PaymentIntent for a locked order, once: the order starts and its due date runs.
     A payment for an order no longer waiting for one (paid already, or cancelled) goes back to the card."""
     payment = holdings.funding_record(_holding(order), intent, pending=order.status == _O.PENDING_PAYMENT,
-                                      description=f"Order #{order.pk}: {order.title}")
+                                      description=_payment_text(order))
     if payment is None:
         return
     now = timezone.now()
@@ -452,7 +463,7 @@ def _release(order: Order, by: User | None, gross_minor: int, note: str = "", *,
     order.save(update_fields=["status", "completed_at", "auto_complete_at", "released_minor", "refunded_minor",
                               "updated_at"])
     Service.objects.filter(pk=order.service_id).update(orders_completed=F("orders_completed") + 1)
-    release = holdings.release(_holding(order), gross_minor, description=f"Order #{order.pk}: {order.title}")
+    release = holdings.release(_holding(order), gross_minor, description=_payment_text(order))
     net = Money(release.amount, release.currency)
     notify(user=order.seller, kind=NotificationKind.PAYMENT_RECEIVED,
            title=text_lazy(gettext_lazy("You earned %(amount)s for order “%(title)s”"), amount=net, title=order.title),
@@ -502,7 +513,7 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
             return locked
         operation = holdings.refund_begin(
             _holding(locked), to_minor(locked.total), purpose=REFUND,
-            description=f"Refund for order #{locked.pk}: {locked.title}",
+            description=_refund_text(locked),
             decision={"by_id": by.pk, "note": reason or ("cancelled by agreement" if agreed else "cancelled: late"),
                       "actor": actor})
     holdings.refund_run(operation)
@@ -585,13 +596,13 @@ def order_dispute_resolve(*, dispute: OrderDispute, by: User, resolution: str,
             return dispute
         if resolution == OrderDispute.Resolution.REFUND:
             operation = holdings.refund_begin(_holding(order), total, purpose=DISPUTE_REFUND,
-                                              description=f"Refund for order #{order.pk}: {order.title}",
+                                              description=_refund_text(order),
                                               decision=decision)
         else:
             part = holdings.split_part(total, freelancer_amount)
             operation = holdings.refund_begin(
                 _holding(order), total - part, purpose=DISPUTE_SPLIT,
-                description=f"Refund of the buyer's share of order #{order.pk}: {order.title}",
+                description=_refund_text(order, share=True),
                 decision={**decision, "freelancer_minor": part, "freelancer_amount": str(freelancer_amount)})
     holdings.refund_run(operation)
     dispute.refresh_from_db()
@@ -609,14 +620,15 @@ def _dispute_close(dispute: OrderDispute, order: Order, by: User | None, resolut
     dispute.save()
     audit("order_dispute.resolve", target=dispute, actor=by, old={"status": "open"},
           new={"resolution": resolution, "freelancer_amount": str(freelancer_amount or "")})
-    label = OrderDispute.Resolution(resolution).label.lower()
-    _event(order, OrderEvent.Kind.DISPUTE_RESOLVED, by, f"{label}. {note}".strip())
+    # The timeline keeps staff's own words only: the decision itself is shown from the dispute, in each reader's
+    # language (a label stored now would be in the staff member's).
+    _event(order, OrderEvent.Kind.DISPUTE_RESOLVED, by, note.strip())
     how = uncapitalised_lazy(OrderDispute.Resolution(resolution).label)
     for person in (order.buyer, order.seller):
         notify(user=person, kind=NotificationKind.DISPUTE_RESOLVED,
                title=text_lazy(gettext_lazy("Dispute on order “%(title)s” resolved: %(how)s"), title=order.title,
                                how=how),
-               message=note[:300], data={"order_id": order.pk, "order_dispute_id": dispute.pk},
+               message=note[:300] or dispute.shown_note, data={"order_id": order.pk, "order_dispute_id": dispute.pk},
                email_template="order_update",
                email_context={"order_title": order.title, "order_url": order_url(order)})
 

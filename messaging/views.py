@@ -254,7 +254,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = notifications.notifications_mark_all_read(user=request.user)
-    messages.success(request, "All notifications are marked as read." if count else "Nothing was unread.")
+    messages.success(request, _("All notifications are marked as read.") if count else _("Nothing was unread."))
     return redirect(_safe_next(request, reverse("messaging:notifications")))
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from core.exceptions import ApplicationError
+from core.locale import recipient_locale
 from core.money import fee_minor, money_text, percent_text
 
 from . import payouts, stripe_client
@@ -189,12 +190,19 @@ def release_record(*, payee: User, gross_minor: int, currency: str, contract_id:
         if fee:
             Payment.objects.create(
                 user=payee, kind=Payment.Kind.FEE, amount=fee, currency=currency,
-                description=f"Platform fee ({percent_text(percent)}%) on {money_text(gross_minor, currency, 'en')}",
+                description=_fee_text(payee, percent, gross_minor, currency),
                 ledger_transaction=ledger_tx, **subject,
             )
         Payout.objects.create(payment=release, user=payee, amount=net, currency=currency)
         transaction.on_commit(lambda: _queue_payouts(payee.pk))
     return release
+
+
+def _fee_text(payee: User, percent: Decimal | int, gross_minor: int, currency: str) -> str:
+    """The fee row's description, stored once in the language of the member whose payments list shows it."""
+    with recipient_locale(payee):
+        return gettext("Platform fee (%(percent)s%%) on %(amount)s") % {
+            "percent": percent_text(percent), "amount": money_text(gross_minor, currency)}
 
 
 def refund_begin(*, payer: User, payment_intent_id: str, amount_minor: int, currency: str,

@@ -158,6 +158,19 @@ def test_signup_creates_the_account_signs_in_and_sends_the_verification_email(
     assert user.email_verified
 
 
+def test_the_welcome_after_signup_is_in_the_language_the_visitor_chose(client, db) -> None:
+    client.cookies["django_language"] = "es"
+    response = client.post("/signup/", {
+        "email": "lucia@example.com", "password": PASSWORD, "first_name": "Lucía", "last_name": "Gómez",
+        "user_type": "client", "company": "",
+    }, follow=True, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    assert User.objects.get(email="lucia@example.com").language == "es"
+    assert ("¡Te damos la bienvenida a MegiLance, Lucía! Hemos enviado un enlace a lucia@example.com: ábrelo "
+            "para confirmar tu dirección de correo.") in response.content.decode()
+    assert "Welcome to MegiLance" not in response.content.decode()
+
+
 def test_signup_as_client_keeps_the_company(client, db) -> None:
     response = client.post("/signup/", {
         "email": "boss@example.com", "password": PASSWORD, "first_name": "Bo", "last_name": "Ss",

@@ -123,6 +123,8 @@ class DisputeSerializer(serializers.ModelSerializer):
     contract_id = serializers.IntegerField(read_only=True)
     milestone_id = serializers.IntegerField(read_only=True)
     opened_by_id = serializers.IntegerField(read_only=True)
+    # Staff's note, or the decision in the caller's language when they left it empty.
+    resolution_note = serializers.CharField(source="shown_note", read_only=True)
 
     class Meta:
         model = Dispute

@@ -101,6 +101,9 @@ class OrderDisputeMessageInput(serializers.Serializer):
 
 
 class OrderDisputeSerializer(serializers.ModelSerializer):
+    # Staff's note, or the decision in the caller's language when they left it empty.
+    resolution_note = serializers.CharField(source="shown_note", read_only=True)
+
     class Meta:
         model = OrderDispute
         fields = ["id", "status", "reason", "opened_by", "resolution", "freelancer_amount", "resolution_note",

@@ -284,6 +284,16 @@ def test_mark_one_and_mark_all_as_read(client, freelancer_user, make_user) -> No
     assert ">Mark all as read</button>" not in html_of(web.get("/notifications/"))
 
 
+def test_marking_all_as_read_says_so_in_the_members_language(client, make_user) -> None:
+    member = make_user("freelancer", language="de")
+    notifications.notify(user=member, kind=NotificationKind.REVIEW_RECEIVED, title="Neu")
+    client.force_login(member)
+    first = html_of(client.post("/notifications/read-all/", follow=True))
+    assert "Alle Benachrichtigungen sind als gelesen markiert." in first
+    again = html_of(client.post("/notifications/read-all/", follow=True))
+    assert "Es gab nichts Ungelesenes." in again and "Nothing was unread." not in again
+
+
 def test_the_bell_shows_the_unread_count_on_every_page_in_one_query(client, freelancer_user, rf) -> None:
     from django.contrib.auth.models import AnonymousUser
 
