@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.requests import signed_in_user
 from core.admin_actions import (
     ReadOnlyAdminMixin,
     ReadOnlyInline,
@@ -33,10 +34,13 @@ from .models import (
 # --- chats ----------------------------------------------------------------------------------------
 
 
+_CHAT_MEMBER_FIELDS = ("user", "archived_at", "last_read_message_id", "last_delivered_message_id", "last_emailed_at")
+
+
 class ChatMemberInline(ReadOnlyInline):
     model = ChatMember
-    fields = ["user", "archived_at", "last_read_message_id", "last_delivered_message_id", "last_emailed_at"]
-    readonly_fields = fields
+    fields = _CHAT_MEMBER_FIELDS
+    readonly_fields = _CHAT_MEMBER_FIELDS
     show_change_link = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ChatMember]:
@@ -123,7 +127,7 @@ class ViolationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _review(self, request: HttpRequest, queryset: QuerySet[Violation], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset.select_related("user"),
-                     lambda violation: moderation.violation_review(violation=violation, by=request.user,
+                     lambda violation: moderation.violation_review(violation=violation, by=signed_in_user(request),
                                                                    resolution=resolution),
                      done=done)
 

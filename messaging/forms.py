@@ -27,7 +27,8 @@ class MessageForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not data.get("content") and not data.get("file"):
             self.add_error("content", _("Write a message or attach a file."))
         if not data.get("client_id"):

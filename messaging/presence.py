@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from redis.exceptions import RedisError
@@ -75,12 +75,14 @@ def _seen_key(user_id: int) -> str:
     return f"presence:seen:{user_id}"
 
 
-def _redis():
+def _redis() -> Any:
     if not settings.REDIS_URL:
         return None
     from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
 
-    return cache._cache.get_client(write=True)  # the cache's own connection pool
+    # With REDIS_URL set, the cache is Django's RedisCache (settings.CACHES): its own connection pool.
+    return cast(RedisCache, cache)._cache.get_client(write=True)
 
 
 def _key(user_id: int) -> str:

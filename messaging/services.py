@@ -7,11 +7,12 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
@@ -42,6 +43,9 @@ from .notifications import notify
 from .realtime import broadcast_on_commit, chat_group
 from .signals import violation_recorded
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 SEND_LIMIT_PER_MINUTE = 30
 logger = logging.getLogger(__name__)
 EMAIL_BATCH_WINDOW = timedelta(minutes=15)
@@ -54,6 +58,16 @@ def _invalid(field: str, message: str) -> ApplicationError:
 
 def _not_found() -> ApplicationError:
     return ApplicationError(gettext("Not found."), code="not_found", status_code=404)
+
+
+class SignedLinkStorage(Protocol):
+    """S3's storage (django-storages, which ships no types): the storage of attachments when it has a
+    `bucket_name`. Its `url` signs a link that expires, with the headers the download is to answer with."""
+
+    bucket_name: str
+
+    def url(self, name: str | None, parameters: dict[str, str] | None = None, expire: int | None = None,
+            http_method: str | None = None) -> str: ...
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -111,7 +125,24 @@ def chat_open(*, user: User, participant: User, project_id: int | None = None) -
     return chat, created
 
 
-def chats_for(user: User, *, archived: bool | None = False) -> QuerySet[Chat]:
+class ChatFigures(TypedDict):
+    """What `chats_for` adds to each chat: the reader's and the other person's marks, and the last message."""
+
+    my_last_read: int | None
+    my_archived_at: datetime | None
+    other_last_read: int | None
+    other_last_delivered: int | None
+    unread_count: int
+    last_message_id: int | None
+    last_message_content: str | None
+    last_message_sender_id: int | None
+
+
+if TYPE_CHECKING:
+    ListedChat = WithAnnotations[Chat, ChatFigures]
+
+
+def chats_for(user: User, *, archived: bool | None = False) -> "QuerySet[ListedChat]":
     """The user's chats with their unread counts, newest activity first; one query."""
     member = ChatMember.objects.filter(chat=OuterRef("pk"), user=user)
     other = ChatMember.objects.filter(chat=OuterRef("pk")).exclude(user=user)
@@ -143,7 +174,7 @@ def chats_for(user: User, *, archived: bool | None = False) -> QuerySet[Chat]:
     return chats.order_by("-last_message_at", "-id")
 
 
-def chat_get(*, user: User, chat_id: int) -> Chat | None:
+def chat_get(*, user: User, chat_id: int) -> "ListedChat | None":
     return chats_for(user, archived=None).filter(pk=chat_id).first()
 
 
@@ -263,7 +294,9 @@ def _pair_token_and_online(user_id: int, other_id: int) -> tuple[str | None, boo
     except (RedisError, OSError) as exc:  # as each alone: the state reloads, presence is unknown
         logger.warning("Pair state and presence unknown: Redis unreachable (%s)", type(exc).__name__)
         return "", None
-    return (cache._cache._serializer.loads(raw) if raw is not None else None), count > 0
+    # With a Redis client the cache is Django's RedisCache; the stubs leave out its client's serializer.
+    serializer = cast(RedisCache, cache)._cache._serializer  # type: ignore[attr-defined]
+    return (serializer.loads(raw) if raw is not None else None), count > 0
 
 
 def chat_stats(user: User) -> dict[str, int]:
@@ -409,9 +442,10 @@ def _insert_sent(*, chat: Chat, sender: User, content: str, client_id: str) -> M
     fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]  # as Model.save would
     quote = connection.ops.quote_name
-    column = {f.name: quote(f.column) for f in fields}
+    # A concrete field always has a column (that is what `concrete` means), so every field is named here.
+    column = {f.name: quote(f.column) for f in fields if f.column is not None}
     sql = (
-        f"WITH new AS (INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - our own names
+        f"WITH new AS (INSERT INTO {quote(Message._meta.db_table)} ({', '.join(column.values())}) "  # noqa: S608 - our own names
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({column['chat']}, {column['sender']}, {column['client_id']}) "
         f"WHERE NOT ({column['client_id']} = '') DO NOTHING RETURNING id), "

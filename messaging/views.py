@@ -4,13 +4,13 @@ Each view checks the form, calls one service and shows the answer; every page wo
 and `static/js/chat.js` / `notifications.js` make them live over the WebSockets when they can.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,11 +21,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import form_add_service_error
 from accounts.models import User
 from accounts.phone import verified_number
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from . import notifications, presence, services, subjects
 from .forms import MessageForm, PreferencesForm
-from .models import Chat, Message, NotificationKind
+from .models import Chat, Message, Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    class ShownChat(Chat):
+        """A chat as the inbox and the chat page show it (`_decorate`); for the type checker only."""
+
+        other: User
+        other_name: str
+        other_online: bool
+        project_title: str | None
+
+    class ListedNotification(Notification):
+        """A notification as its list shows it; for the type checker only."""
+
+        link: str | None
+        kind_label: str | Promise
 
 CHATS_PER_PAGE = 20
 MESSAGES_PER_PAGE = 50
@@ -58,7 +76,7 @@ def _error_status(exc: ApplicationError) -> int:
 
 def _chat_or_404(request: HttpRequest, chat_id: int) -> Chat:
     """The chat if the signed-in person is one of its two parties; anyone else gets 404, as if it did not exist."""
-    chat = services.chat_get(user=request.user, chat_id=chat_id)
+    chat = services.chat_get(user=signed_in_user(request), chat_id=chat_id)
     if chat is None:
         raise Http404("No such chat.")
     return chat
@@ -74,15 +92,19 @@ def _subject_titles(chats: list[Chat]) -> dict[int, str]:
                                                       if chat.subject_type == subjects.PROJECT))
 
 
-def _decorate(chats: list[Chat], user: User) -> None:
-    """Adds what the templates show: the other person, their name and presence, and the project's title."""
+def _decorate(chats: list[Chat], user: User) -> "list[ShownChat]":
+    """Adds what the templates show: the other person, their name and presence, and the project's title.
+
+    Returns the same chats, typed with what was added."""
     titles = _subject_titles(chats)
     online = presence.online_among([chat.other_id(user.pk) for chat in chats]) if chats else set()
-    for chat in chats:
+    shown = cast("list[ShownChat]", chats)
+    for chat in shown:
         chat.other = _other(chat, user)
         chat.other_name = display_name(chat.other)
         chat.other_online = chat.other.pk in online
         chat.project_title = titles.get(chat.subject_id) if chat.subject_type else None
+    return shown
 
 
 def notification_link(data: dict[str, Any]) -> str | None:
@@ -104,11 +126,10 @@ def notification_link(data: dict[str, Any]) -> str | None:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def inbox(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     archived = request.GET.get("archived") in ("1", "true")
-    page = Paginator(services.chats_for(request.user, archived=archived), CHATS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    chats = list(page.object_list)
-    _decorate(chats, request.user)
+    page = Paginator(services.chats_for(user, archived=archived), CHATS_PER_PAGE).get_page(request.GET.get("page"))
+    chats = _decorate(list(page.object_list), user)
     return render(request, "messaging/inbox.html", {"chats": chats, "page": page, "archived": archived})
 
 
@@ -124,7 +145,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST":
         try:
-            chat, _ = services.chat_open(user=request.user, participant=participant, project_id=project_id)
+            chat, _ = services.chat_open(user=signed_in_user(request), participant=participant, project_id=project_id)
         except ApplicationError as exc:
             reasons = [str(reason) for field_reasons in (exc.errors or {}).values() for reason in field_reasons]
             error, status = " ".join(reasons) or str(exc.detail), _error_status(exc)
@@ -142,17 +163,18 @@ def _chat_page(request: HttpRequest, chat: Chat, form: MessageForm, status: int 
     shown = list(newest_first)
     has_earlier = len(shown) > MESSAGES_PER_PAGE
     shown = list(reversed(shown[:MESSAGES_PER_PAGE]))
-    other = _other(chat, request.user)
+    user = signed_in_user(request)
+    other = _other(chat, user)
     latest = before is None
     if latest and shown:
-        services.messages_mark_read(chat=chat, user=request.user, message_id=shown[-1].pk)
+        services.messages_mark_read(chat=chat, user=user, message_id=shown[-1].pk)
     other_read = services.receipts_for(chat).get(other.pk, {}).get("read", 0)
-    _decorate([chat], request.user)
+    [shown_chat] = _decorate([chat], user)
     return render(request, "messaging/chat.html", {
-        "chat": chat,
+        "chat": shown_chat,
         "other": other,
-        "other_name": chat.other_name,
-        "other_online": chat.other_online,
+        "other_name": shown_chat.other_name,
+        "other_online": shown_chat.other_online,
         "chat_messages": shown,
         "has_earlier": has_earlier,
         "earliest_id": shown[0].pk if shown else None,
@@ -173,7 +195,7 @@ def chat_detail(request: HttpRequest, chat_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             message, _ = services.message_send(
-                chat=chat, sender=request.user, content=form.cleaned_data["content"],
+                chat=chat, sender=signed_in_user(request), content=form.cleaned_data["content"],
                 client_id=form.cleaned_data["client_id"], attachment=form.cleaned_data.get("file"))
         except ApplicationError as exc:
             form_add_service_error(form, exc)
@@ -186,9 +208,10 @@ def _archive(archived: bool):
     @login_required
     @require_POST
     def view(request: HttpRequest, chat_id: int) -> HttpResponse:
+        user = signed_in_user(request)
         chat = _chat_or_404(request, chat_id)
-        services.chat_set_archived(user=request.user, chat=chat, archived=archived)
-        name = display_name(_other(chat, request.user))
+        services.chat_set_archived(user=user, chat=chat, archived=archived)
+        name = display_name(_other(chat, user))
         if archived:
             messages.success(request, _("The chat with {name} is archived (nothing was deleted). "
                                         "You find it under Archived chats.").format(name=name))
@@ -206,7 +229,7 @@ chat_unarchive = _archive(False)
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def message_file(request: HttpRequest, chat_id: int, message_id: int) -> HttpResponse:
+def message_file(request: HttpRequest, chat_id: int, message_id: int) -> HttpResponseBase:
     """An attachment, for the two parties only; served as a download so it never runs in the site's origin."""
     chat = _chat_or_404(request, chat_id)
     message = get_object_or_404(Message, chat=chat, pk=message_id)
@@ -214,7 +237,8 @@ def message_file(request: HttpRequest, chat_id: int, message_id: int) -> HttpRes
         raise Http404("This message has no file.")
     storage = message.attachment.storage
     if hasattr(storage, "bucket_name"):  # S3: a short-lived signed link
-        return HttpResponseRedirect(storage.url(message.attachment.name, parameters={
+        signed = cast(services.SignedLinkStorage, storage)
+        return HttpResponseRedirect(signed.url(message.attachment.name, parameters={
             "ResponseContentDisposition": f'attachment; filename="{message.attachment_name}"'}, expire=300))
     response = FileResponse(message.attachment.open("rb"), as_attachment=True,
                             filename=message.attachment_name or "file",
@@ -231,9 +255,9 @@ def message_file(request: HttpRequest, chat_id: int, message_id: int) -> HttpRes
 @require_http_methods(["GET", "HEAD"])
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") in ("1", "true")
-    page = Paginator(notifications.notifications_for(request.user, unread_only=unread_only),
+    page = Paginator(notifications.notifications_for(signed_in_user(request), unread_only=unread_only),
                      NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    items = list(page.object_list)
+    items = cast("list[ListedNotification]", list(page.object_list))
     for item in items:
         item.link = notification_link(item.data or {})
         item.kind_label = KIND_LABELS.get(item.kind, "Notification")
@@ -245,7 +269,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    if notifications.notification_mark_read(user=request.user, notification_id=notification_id) is None:
+    if notifications.notification_mark_read(user=signed_in_user(request), notification_id=notification_id) is None:
         raise Http404("No such notification.")
     return redirect(_safe_next(request, reverse("messaging:notifications")))
 
@@ -253,7 +277,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = notifications.notifications_mark_all_read(user=request.user)
+    count = notifications.notifications_mark_all_read(user=signed_in_user(request))
     messages.success(request, _("All notifications are marked as read.") if count else _("Nothing was unread."))
     return redirect(_safe_next(request, reverse("messaging:notifications")))
 
@@ -261,14 +285,15 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def notification_preferences(request: HttpRequest) -> HttpResponse:
-    current = notifications.preferences_for(request.user)
+    user = signed_in_user(request)
+    current = notifications.preferences_for(user)
     form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
-        notifications.preferences_update(user=request.user, changes=form.changes())
+        notifications.preferences_update(user=user, changes=form.changes())
         messages.success(request, _("Your notification preferences are saved."))
         return redirect("messaging:notification_preferences")
     return render(request, "messaging/notification_preferences.html",
-                  {"form": form, "phone_verified": verified_number(request.user) is not None},
+                  {"form": form, "phone_verified": verified_number(user) is not None},
                   status=400 if form.is_bound else 200)
 
 
@@ -289,9 +314,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         result = notifications.unsubscribe(token=token)
         if result is None:
             return render(request, "messaging/unsubscribe_invalid.html", status=400)
-        user, kind = result
+        user, stopped = result
         return render(request, "messaging/unsubscribe_done.html",
-                      {"kind_label": KIND_LABELS[kind], "email": user.email})
+                      {"kind_label": KIND_LABELS[stopped], "email": user.email})
     kind = _unsubscribe_kind(token)
     if kind is None:
         return render(request, "messaging/unsubscribe_invalid.html", status=400)

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,6 +7,9 @@ from core.rows import datetime_text
 
 from .. import subjects
 from ..models import Chat, Device, Message, Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from ..services import ListedChat
 
 
 class ChatPersonSerializer(serializers.Serializer):
@@ -44,10 +47,10 @@ class ChatSerializer(serializers.ModelSerializer):
     def get_archived(self, obj: Chat) -> bool:
         return getattr(obj, "my_archived_at", None) is not None
 
-    def get_last_message(self, obj: Chat) -> dict | None:
+    def get_last_message(self, obj: "ListedChat") -> dict | None:
         if not getattr(obj, "last_message_id", None):
             return None
-        return {"id": obj.last_message_id, "content": obj.last_message_content[:200],
+        return {"id": obj.last_message_id, "content": (obj.last_message_content or "")[:200],
                 "sender_id": obj.last_message_sender_id}
 
 

@@ -1,21 +1,26 @@
 """Chats, messages and notifications over REST; the same services as the sockets and pages."""
 
+from typing import cast
+
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from accounts.api.serializers import DetailSerializer, ErrorSerializer
 from accounts.models import User
+from accounts.requests import signed_in_user
 from accounts.ws_auth import ws_ticket_issue
 from core.exceptions import ApplicationError
 
@@ -46,7 +51,7 @@ class ChatListView(generics.ListCreateAPIView):
             return Chat.objects.none()
         archived = self.request.query_params.get("archived")
         flag = {"true": True, "1": True, "false": False, "0": False, "all": None}.get(archived or "false", False)
-        return services.chats_for(self.request.user, archived=flag)
+        return services.chats_for(signed_in_user(self.request), archived=flag)
 
     @extend_schema(tags=["chats"], parameters=[OpenApiParameter("archived", str, enum=["true", "false", "all"])])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -60,14 +65,14 @@ class ChatListView(generics.ListCreateAPIView):
         if participant is None:
             return Response({"detail": "Invalid input: there is no such person.", "error_type": "validation_error",
                              "errors": {"participant_id": ["There is no such person."]}}, status=400)
-        chat, created = services.chat_open(user=request.user, participant=participant,
-                                           project_id=data.get("project_id"))
-        chat = services.chat_get(user=request.user, chat_id=chat.pk)
+        user = signed_in_user(request)
+        opened, created = services.chat_open(user=user, participant=participant, project_id=data.get("project_id"))
+        chat = services.chat_get(user=user, chat_id=opened.pk)
         return Response(self.get_serializer(chat).data, status=201 if created else 200)
 
 
 def _chat(request: Request, chat_id: int) -> Chat:
-    chat = services.chat_get(user=request.user, chat_id=chat_id)
+    chat = services.chat_get(user=signed_in_user(request), chat_id=chat_id)
     if chat is None:
         raise NotFound()
     return chat
@@ -83,9 +88,10 @@ def _archive_view(archived: bool) -> type[APIView]:
     @extend_schema(tags=["chats"], request=None, responses={200: s.ChatSerializer, **ERRORS})
     class ArchiveView(APIView):
         def post(self, request: Request, pk: int) -> Response:
+            user = signed_in_user(request)
             chat = _chat(request, pk)
-            services.chat_set_archived(user=request.user, chat=chat, archived=archived)
-            return Response(s.ChatSerializer(services.chat_get(user=request.user, chat_id=pk)).data)
+            services.chat_set_archived(user=user, chat=chat, archived=archived)
+            return Response(s.ChatSerializer(services.chat_get(user=user, chat_id=pk)).data)
 
     ArchiveView.__name__ = "ChatArchiveView" if archived else "ChatUnarchiveView"
     return ArchiveView
@@ -98,7 +104,7 @@ ChatUnarchiveView = _archive_view(False)
 @extend_schema(tags=["chats"], responses={200: s.ChatStatsSerializer})
 class ChatStatsView(APIView):
     def get(self, request: Request) -> Response:
-        return Response(services.chat_stats(request.user))
+        return Response(services.chat_stats(signed_in_user(request)))
 
 
 class MessageListView(generics.ListCreateAPIView):
@@ -110,7 +116,7 @@ class MessageListView(generics.ListCreateAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def _member_chat(self) -> Chat:
-        chat = selectors.chat_of_member(user=self.request.user, chat_id=self.kwargs["pk"])
+        chat = selectors.chat_of_member(user=signed_in_user(self.request), chat_id=self.kwargs["pk"])
         if chat is None:
             raise NotFound()
         return chat
@@ -133,7 +139,8 @@ class MessageListView(generics.ListCreateAPIView):
         if _int_param(request, "after") is not None or request.query_params.get("search"):
             return super().list(request, *args, **kwargs)
         chat = self._member_chat()
-        size = self.paginator.get_page_size(request) or 20
+        # The site's pagination (DEFAULT_PAGINATION_CLASS) counts pages of a size.
+        size = cast(PageNumberPagination, self.paginator).get_page_size(request) or 20
         before = _int_param(request, "before")
         page = _int_param(request, "page") or 1
         offset = 0 if before is not None else (page - 1) * size
@@ -153,7 +160,7 @@ class MessageListView(generics.ListCreateAPIView):
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         chat = _chat(request, self.kwargs["pk"])
         data = _valid(s.MessageInput, request)
-        message, created = services.message_send(chat=chat, sender=request.user, content=data["content"],
+        message, created = services.message_send(chat=chat, sender=signed_in_user(request), content=data["content"],
                                                  client_id=data["client_id"], attachment=data.get("file"))
         return Response(self.get_serializer(message).data, status=201 if created else 200)
 
@@ -161,14 +168,15 @@ class MessageListView(generics.ListCreateAPIView):
 @extend_schema(tags=["chats"], responses={(200, "application/octet-stream"): OpenApiResponse(
     description="The file, or a redirect to a short-lived signed link"), 404: ErrorSerializer})
 class MessageAttachmentView(APIView):
-    def get(self, request: Request, pk: int, message_id: int) -> Response:
+    def get(self, request: Request, pk: int, message_id: int) -> HttpResponseBase:
         chat = _chat(request, pk)
         message = get_object_or_404(Message, chat=chat, pk=message_id)
         if not message.attachment:
             raise NotFound()
         storage = message.attachment.storage
         if hasattr(storage, "bucket_name"):
-            return HttpResponseRedirect(storage.url(message.attachment.name, parameters={
+            signed = cast(services.SignedLinkStorage, storage)
+            return HttpResponseRedirect(signed.url(message.attachment.name, parameters={
                 "ResponseContentDisposition": f'attachment; filename="{message.attachment_name}"'}, expire=300))
         response = FileResponse(message.attachment.open("rb"), as_attachment=True,
                                 filename=message.attachment_name, content_type=message.attachment_type)
@@ -180,7 +188,7 @@ class MessageAttachmentView(APIView):
 class ChatReadView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         chat = _chat(request, pk)
-        upto = services.messages_mark_read(chat=chat, user=request.user, **_valid(s.ReadInput, request))
+        upto = services.messages_mark_read(chat=chat, user=signed_in_user(request), **_valid(s.ReadInput, request))
         return Response({"last_read_message_id": upto})
 
 
@@ -188,12 +196,12 @@ class ChatReadView(APIView):
 class BlockView(APIView):
     def post(self, request: Request) -> Response:
         other = get_object_or_404(User, pk=_valid(s.BlockInput, request)["user_id"])
-        services.block_set(user=request.user, other=other, blocked=True)
+        services.block_set(user=signed_in_user(request), other=other, blocked=True)
         return Response({"detail": "Blocked. Neither of you can message the other."})
 
     def delete(self, request: Request) -> Response:
         other = get_object_or_404(User, pk=_valid(s.BlockInput, request)["user_id"])
-        services.block_set(user=request.user, other=other, blocked=False)
+        services.block_set(user=signed_in_user(request), other=other, blocked=False)
         return Response({"detail": "Unblocked."})
 
 
@@ -207,12 +215,12 @@ class NotificationListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         unread = self.request.query_params.get("unread") in ("true", "1")
-        return notifications.notifications_for(self.request.user, unread_only=unread).only(
+        return notifications.notifications_for(signed_in_user(self.request), unread_only=unread).only(
             *selectors.NOTIFICATION_FIELDS)
 
     def page_count(self, queryset: QuerySet[Notification]) -> int:
         unread = self.request.query_params.get("unread") in ("true", "1")
-        return selectors.notification_count(self.request.user, unread_only=unread)(queryset)
+        return selectors.notification_count(signed_in_user(self.request), unread_only=unread)(queryset)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         # The page's rows as dictionaries, written without a serializer per row (`s.notification_rows`).
@@ -227,13 +235,13 @@ class NotificationListView(generics.ListAPIView):
 @extend_schema(tags=["notifications"], responses={200: s.UnreadCountSerializer})
 class UnreadCountView(APIView):
     def get(self, request: Request) -> Response:
-        return Response({"unread_count": notifications.unread_count(request.user)})
+        return Response({"unread_count": notifications.unread_count(signed_in_user(request))})
 
 
 @extend_schema(tags=["notifications"], request=None, responses={200: s.NotificationSerializer, **ERRORS})
 class NotificationReadView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        notification = notifications.notification_mark_read(user=request.user, notification_id=pk)
+        notification = notifications.notification_mark_read(user=signed_in_user(request), notification_id=pk)
         if notification is None:
             raise NotFound()
         return Response(s.NotificationSerializer(notification).data)
@@ -242,7 +250,7 @@ class NotificationReadView(APIView):
 @extend_schema(tags=["notifications"], request=None, responses={200: s.UnreadCountSerializer})
 class NotificationReadAllView(APIView):
     def post(self, request: Request) -> Response:
-        notifications.notifications_mark_all_read(user=request.user)
+        notifications.notifications_mark_all_read(user=signed_in_user(request))
         return Response({"unread_count": 0})
 
 
@@ -252,14 +260,15 @@ class PreferencesView(APIView):
 
     @extend_schema(tags=["notifications"], responses={200: OpenApiResponse(description="Switches per kind")})
     def get(self, request: Request) -> Response:
-        return Response(notifications.preferences_for(request.user))
+        return Response(notifications.preferences_for(signed_in_user(request)))
 
     @extend_schema(tags=["notifications"], request=s.PreferencesSerializer,
                    responses={200: OpenApiResponse(description="Switches per kind"), **ERRORS})
     def put(self, request: Request) -> Response:
         serializer = s.PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(notifications.preferences_update(user=request.user, changes=serializer.validated_data))
+        return Response(notifications.preferences_update(user=signed_in_user(request),
+                                                         changes=serializer.validated_data))
 
 
 # --- devices (mobile push) -------------------------------------------------------------------------
@@ -274,7 +283,7 @@ class DeviceListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Device.objects.none()
-        return devices.devices_for(self.request.user)
+        return devices.devices_for(signed_in_user(self.request))
 
     @extend_schema(tags=["devices"])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -285,7 +294,7 @@ class DeviceListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = s.DeviceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        device, created = devices.device_register(user=request.user, **data.validated_data)
+        device, created = devices.device_register(user=signed_in_user(request), **data.validated_data)
         return Response(s.DeviceSerializer(device).data, status=201 if created else 200)
 
 
@@ -294,14 +303,14 @@ class DeviceDetailView(APIView):
 
     @extend_schema(tags=["devices"], responses={200: s.DeviceSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        device = devices.devices_for(request.user).filter(pk=pk).first()
+        device = devices.devices_for(signed_in_user(request)).filter(pk=pk).first()
         if device is None:
             raise NotFound()
         return Response(s.DeviceSerializer(device).data)
 
     @extend_schema(tags=["devices"], responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        if not devices.device_delete(user=request.user, device_id=pk):
+        if not devices.device_delete(user=signed_in_user(request), device_id=pk):
             raise NotFound()
         return Response(status=204)
 
@@ -314,10 +323,12 @@ class WsTicketView(APIView):
     """
 
     def post(self, request: Request) -> Response:
-        token = request.auth
+        user = signed_in_user(request)
+        # Members authenticate with simplejwt's tokens (accounts.authentication.JWTAuthentication, the only way in).
+        token = cast("Token | None", request.auth)
         ticket, expires_at = ws_ticket_issue(
-            user=request.user, session_id=token.get("sid") if token is not None else None,
-            token_version=token.get("ver") if token is not None else request.user.token_version)
+            user=user, session_id=token.get("sid") if token is not None else None,
+            token_version=token.get("ver") if token is not None else user.token_version)
         return Response(s.WsTicketSerializer({"ticket": ticket, "expires_at": expires_at}).data)
 
 
