@@ -28,10 +28,13 @@ from .models import (
 # --- the ledger -----------------------------------------------------------------------------------
 
 
+_LEDGER_ENTRY_FIELDS = ("account", "user", "contract_id", "money", "amount")
+
+
 class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
-    fields = ["account", "user", "contract_id", "money", "amount"]
-    readonly_fields = fields
+    fields = _LEDGER_ENTRY_FIELDS
+    readonly_fields = _LEDGER_ENTRY_FIELDS
     show_change_link = False
     ordering = ["id"]
 
@@ -236,6 +239,9 @@ class ClientSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = all_fields(ClientSubscription)
 
 
+_MISMATCH_FIELDS = tuple(all_fields(ReconciliationMismatch))
+
+
 @admin.register(ReconciliationMismatch)
 class ReconciliationMismatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What the daily comparison with Stripe found: open ones first."""
@@ -245,8 +251,8 @@ class ReconciliationMismatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "currency", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["key", "stripe_object", "detail"]
     ordering = ["-resolved_at", "-last_seen_at"]
-    fields = all_fields(ReconciliationMismatch)
-    readonly_fields = fields
+    fields = _MISMATCH_FIELDS
+    readonly_fields = _MISMATCH_FIELDS
 
     @admin.display(description=_("Stripe"))
     def stripe_money(self, obj: ReconciliationMismatch) -> str:

@@ -61,7 +61,8 @@ class TestCardForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         month, year = data.get("exp_month"), data.get("exp_year")
         today = timezone.localdate()
         if month and year and (year, month) < (today.year, today.month):

@@ -4,7 +4,7 @@ Registered once per process when the payments app loads (`PaymentsConfig.ready`)
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db.models import Count, Q, Sum
@@ -33,7 +33,7 @@ class MoneyCollector(Collector):
         for name, documentation in self.SERIES.items():
             yield GaugeMetricFamily(f"megilance_money_{name}", documentation, labels=["currency"])
 
-    def totals(self) -> list[dict[str, Any]]:
+    def totals(self) -> list[Mapping[str, Any]]:
         return list(LedgerEntry.objects.order_by().values("currency").annotate(
             escrow=Sum("amount", filter=Q(account=LedgerAccount.ESCROW)),
             fees=Sum("amount", filter=Q(account=LedgerAccount.PLATFORM_FEES)),

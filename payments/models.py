@@ -157,6 +157,7 @@ class Payment(models.Model):
         for an order, an order of a service. The API's `kind` stays the kind."""
         from django.utils.translation import gettext
 
+        labels: dict[str, str]
         if self.order_id:
             labels = {self.Kind.FUNDING: gettext("Order paid"), self.Kind.RELEASE: gettext("Payment for an order"),
                       self.Kind.REFUND: gettext("Order refunded")}

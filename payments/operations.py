@@ -121,9 +121,9 @@ def _crash_point(name: str) -> None:
 
 def _call(operation: PaymentOperation) -> Any:
     sdk = stripe_client.sdk()
-    resource = {PaymentOperation.Kind.CHARGE: sdk.PaymentIntent, PaymentOperation.Kind.REFUND: sdk.Refund,
-                PaymentOperation.Kind.TRANSFER: sdk.Transfer}[operation.kind]
-    return resource.create(**operation.params, idempotency_key=operation.idempotency_key)
+    resources: dict[str, Any] = {PaymentOperation.Kind.CHARGE: sdk.PaymentIntent,
+                                 PaymentOperation.Kind.REFUND: sdk.Refund, PaymentOperation.Kind.TRANSFER: sdk.Transfer}
+    return resources[operation.kind].create(**operation.params, idempotency_key=operation.idempotency_key)
 
 
 def _write(operation: PaymentOperation, **fields: Any) -> None:
@@ -184,9 +184,9 @@ def operation_execute(operation: PaymentOperation) -> Outcome:
 
 def _retrieve(operation: PaymentOperation) -> Any:
     sdk = stripe_client.sdk()
-    resource = {PaymentOperation.Kind.CHARGE: sdk.PaymentIntent, PaymentOperation.Kind.REFUND: sdk.Refund,
-                PaymentOperation.Kind.TRANSFER: sdk.Transfer}[operation.kind]
-    return resource.retrieve(operation.stripe_id)
+    resources: dict[str, Any] = {PaymentOperation.Kind.CHARGE: sdk.PaymentIntent,
+                                 PaymentOperation.Kind.REFUND: sdk.Refund, PaymentOperation.Kind.TRANSFER: sdk.Transfer}
+    return resources[operation.kind].retrieve(operation.stripe_id)
 
 
 def operation_book(operation: PaymentOperation, stripe_object: Any = None) -> PaymentOperation:

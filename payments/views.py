@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 from django import forms
@@ -23,11 +23,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -35,6 +36,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import form_add_service_error
 from accounts.models import User, UserType, billing_details_lines
+from accounts.requests import signed_in_user
 from accounts.services import billing_details_snapshot
 from core.exceptions import ApplicationError
 from core.money import money_text
@@ -56,7 +58,8 @@ class ElementsForm(forms.Form):
     payment_method = forms.CharField(max_length=255, required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("payment_method"):
             raise forms.ValidationError(_("Enter your card details."))  # shown above the form, not on the hidden field
         return data
@@ -86,7 +89,7 @@ def _subscribe(request: HttpRequest, mode: str) -> tuple[forms.Form, int]:
                                                          exp_year=card["exp_year"], cvc=card["cvc"])
         else:
             payment_method = form.cleaned_data["payment_method"]
-        billing.subscribe(request.user, payment_method)
+        billing.subscribe(signed_in_user(request), payment_method)
     except ApplicationError as exc:
         form_add_service_error(form, exc, {"payment_method": "card_number" if mode == "test_card" else ""})
         return form, exc.status_code
@@ -97,7 +100,7 @@ def _subscribe(request: HttpRequest, mode: str) -> tuple[forms.Form, int]:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def billing_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     if user.user_type != UserType.CLIENT:
         return render(request, "marketplace/forbidden.html", {
             "title": _("Billing is for clients"),
@@ -163,6 +166,14 @@ class ContractLink:
     title: str
 
 
+if TYPE_CHECKING:
+    class ListedPayment(Payment):
+        """A payment as the payments list shows it; for the type checker only."""
+
+        amount_text: str
+        contract: ContractLink | None
+
+
 def _contract_link(payment: Payment) -> ContractLink | None:
     if payment.contract_id and payment.contract_title:
         return ContractLink(pk=payment.contract_id, title=payment.contract_title)
@@ -186,9 +197,9 @@ def freelancer_summary(user: User) -> list[dict[str, str]]:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def payment_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     page = Paginator(selectors.payment_list(user=user), PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = cast("list[ListedPayment]", list(page.object_list))
     for payment in rows:
         payment.amount_text = money_text(payment.amount, payment.currency)
         payment.contract = _contract_link(payment)
@@ -227,7 +238,7 @@ def _cell(value: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def payment_export_csv(request: HttpRequest) -> HttpResponse:
+def payment_export_csv(request: HttpRequest) -> HttpResponseBase:
     """The caller's own payments as CSV, all of them or one month's (`?month=2026-11`), oldest first."""
     import csv
 
@@ -235,15 +246,16 @@ def payment_export_csv(request: HttpRequest) -> HttpResponse:
 
     from core.money import from_minor
 
+    user = signed_in_user(request)
     month = request.GET.get("month", "")
     if month:
         parsed = _month(month)
         if parsed is None:
             return HttpResponse(gettext("Give the month as YYYY-MM, e.g. 2026-11.") + "\n", status=400,
                                 content_type="text/plain; charset=utf-8")
-        rows = selectors.payments_in_month(user=request.user, year=parsed[0], month=parsed[1])
+        rows = selectors.payments_in_month(user=user, year=parsed[0], month=parsed[1])
     else:
-        rows = selectors.payment_list(user=request.user).order_by("created_at", "id")
+        rows = selectors.payment_list(user=user).order_by("created_at", "id")
 
     class Echo:
         def write(self, value: str) -> str:
@@ -277,7 +289,7 @@ def payment_export_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _own_payment(request: HttpRequest, pk: int) -> Payment:
-    payment = selectors.payment_get_own(user=request.user, pk=pk)
+    payment = selectors.payment_get_own(user=signed_in_user(request), pk=pk)
     if payment is None:
         raise Http404
     return payment
@@ -287,13 +299,14 @@ def receipt(payment: Payment) -> dict[str, Any]:
     """What a receipt says, for the page and the PDF alike: a list of (label, value) lines."""
     person = f"{payment.user.get_full_name()} <{payment.user.email}>"
     when = timezone.localtime(payment.created_at)
+    party_labels: dict[str, Promise] = {Payment.Kind.FUNDING: _("Paid by"), Payment.Kind.SUBSCRIPTION: _("Paid by"),
+                                        Payment.Kind.REFUND: _("Refunded to")}
     lines: list[tuple[str, str]] = [
         (gettext("Receipt number"), payment.receipt_number),
         (gettext("Date"), (gettext("%(date)s, %(time)s %(zone)s") % {
             "date": date_format(when, "j F Y"), "time": date_format(when, "H:i"), "zone": when.tzname() or ""}
          ).strip()),
-        (str({Payment.Kind.FUNDING: _("Paid by"), Payment.Kind.SUBSCRIPTION: _("Paid by"),
-              Payment.Kind.REFUND: _("Refunded to")}.get(payment.kind, _("Paid to"))), person),
+        (str(party_labels.get(payment.kind, _("Paid to"))), person),
         (gettext("What"), payment.kind_label),
     ]
     if payment.description:
@@ -315,9 +328,11 @@ def receipt(payment: Payment) -> dict[str, Any]:
              f"\u2212{money_text(fee_amount, payment.currency)}"),
             (gettext("You receive"), money_text(payment.amount, payment.currency)),
         ]
-    total_label = {Payment.Kind.FUNDING: _("Amount paid into escrow"), Payment.Kind.REFUND: _("Amount refunded"),
-                   Payment.Kind.FEE: _("Platform fee"), Payment.Kind.RELEASE: _("Amount"),
-                   Payment.Kind.SUBSCRIPTION: _("Amount paid")}.get(payment.kind, _("Amount"))
+    total_labels: dict[str, Promise] = {
+        Payment.Kind.FUNDING: _("Amount paid into escrow"), Payment.Kind.REFUND: _("Amount refunded"),
+        Payment.Kind.FEE: _("Platform fee"), Payment.Kind.RELEASE: _("Amount"),
+        Payment.Kind.SUBSCRIPTION: _("Amount paid")}
+    total_label = total_labels.get(payment.kind, _("Amount"))
     lines.append((str(total_label), money_text(payment.amount, payment.currency)))
     lines.append((gettext("Status"), str(payment.get_status_display())))
     if payment.payout_status:
@@ -427,9 +442,10 @@ def payment_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- monthly statements -------------------------------------------------------------------------
 
-KIND_TOTAL_LABELS = {Payment.Kind.FUNDING: _("Paid into escrow"), Payment.Kind.REFUND: _("Refunded to you"),
-                     Payment.Kind.RELEASE: _("Received (after fees)"), Payment.Kind.FEE: _("Platform fees deducted"),
-                     Payment.Kind.SUBSCRIPTION: _("Client Pro subscription")}
+KIND_TOTAL_LABELS: dict[str, Promise] = {
+    Payment.Kind.FUNDING: _("Paid into escrow"), Payment.Kind.REFUND: _("Refunded to you"),
+    Payment.Kind.RELEASE: _("Received (after fees)"), Payment.Kind.FEE: _("Platform fees deducted"),
+    Payment.Kind.SUBSCRIPTION: _("Client Pro subscription")}
 
 
 def statement(user: User, month: str) -> dict[str, Any]:
@@ -462,14 +478,15 @@ def statement(user: User, month: str) -> dict[str, Any]:
 @require_http_methods(["GET", "HEAD"])
 def statement_list(request: HttpRequest) -> HttpResponse:
     months = [{"key": f"{row.month:%Y-%m}", "title": date_format(row.month, "F Y"), "payments": row.payments}
-              for row in selectors.statement_months(user=request.user)]
+              for row in selectors.statement_months(user=signed_in_user(request))]
     return render(request, "payments/statement_list.html", {"months": months})
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def statement_page(request: HttpRequest, month: str) -> HttpResponse:
-    return render(request, "payments/statement.html", {**statement(request.user, month), "platform": PLATFORM})
+    return render(request, "payments/statement.html",
+                  {**statement(signed_in_user(request), month), "platform": PLATFORM})
 
 
 def statement_pdf(data: dict[str, Any]) -> bytes:
@@ -555,7 +572,7 @@ def statement_pdf(data: dict[str, Any]) -> bytes:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def statement_pdf_download(request: HttpRequest, month: str) -> HttpResponse:
-    data = statement(request.user, month)
+    data = statement(signed_in_user(request), month)
     response = HttpResponse(statement_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="megilance-statement-{month}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -575,7 +592,7 @@ def payout_state(account: ConnectedAccount | None) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def payouts_page(request: HttpRequest) -> HttpResponse:
     """The freelancer's payout account: set it up at Stripe (Connect onboarding), then held earnings go out."""
-    user = request.user
+    user = signed_in_user(request)
     if not user.is_freelancer:
         return render(request, "marketplace/forbidden.html", {
             "title": "Payouts are for freelancers",
@@ -609,7 +626,7 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
                                         "“Set up payouts” to finish."))
         return redirect("payments_payouts")
     account = ConnectedAccount.objects.filter(user=user).first()
-    held = defaultdict(int)
+    held: defaultdict[str, int] = defaultdict(int)
     for payment in Payment.objects.filter(user=user, kind=Payment.Kind.RELEASE,
                                           payout_status=Payment.PayoutStatus.HELD):
         held[payment.currency] += payment.amount

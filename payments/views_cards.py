@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from . import methods
@@ -28,11 +29,11 @@ def _back() -> HttpResponse:
 
 def cards_context(request: HttpRequest, mode: str) -> dict[str, Any]:
     """What the billing page shows of the caller's saved cards, and the form that adds one."""
-    context: dict[str, Any] = {"saved_cards": methods.saved_cards(request.user),
+    context: dict[str, Any] = {"saved_cards": methods.saved_cards(signed_in_user(request)),
                                "card_form": TestCardForm(prefix=PREFIX), "pending_setup": request.session.get(PENDING)}
     if mode == "elements":
         try:
-            context["setup_intent"] = methods.setup_intent_create(request.user)
+            context["setup_intent"] = methods.setup_intent_create(signed_in_user(request))
         except ApplicationError:
             context["setup_intent"] = None
     return context
@@ -56,7 +57,7 @@ def _saved(request: HttpRequest, result: methods.SetupResult) -> None:
 def card_add(request: HttpRequest) -> HttpResponse:
     try:
         if request.POST.get("setup_intent"):
-            result = methods.card_save_from_setup_intent(user=request.user,
+            result = methods.card_save_from_setup_intent(user=signed_in_user(request),
                                                          setup_intent_id=request.POST["setup_intent"])
         else:
             form = TestCardForm(request.POST, prefix=PREFIX)
@@ -66,7 +67,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             method = card_payment_method(number=data["card_number"], exp_month=data["exp_month"],
                                          exp_year=data["exp_year"], cvc=data["cvc"])
-            result = methods.card_save(user=request.user, payment_method=method)
+            result = methods.card_save(user=signed_in_user(request), payment_method=method)
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
         return _back()
@@ -82,7 +83,7 @@ def card_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         return _back()
     try:
-        result = methods.setup_intent_authenticate_test(user=request.user, setup_intent_id=pending["id"],
+        result = methods.setup_intent_authenticate_test(user=signed_in_user(request), setup_intent_id=pending["id"],
                                                         client_secret=pending["secret"])
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
@@ -95,7 +96,7 @@ def card_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def card_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        methods.card_delete(user=request.user, card_id=pk)
+        methods.card_delete(user=signed_in_user(request), card_id=pk)
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from None

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from .. import methods
@@ -43,7 +44,7 @@ class PaymentMethodListView(APIView):
     @extend_schema(tags=["payments"], responses={200: SavedCardSerializer(many=True), **ERRORS},
                    description="The caller's saved cards, newest (the one charged) first.")
     def get(self, request: Request) -> Response:
-        return Response(SavedCardSerializer(methods.saved_cards(request.user), many=True).data)
+        return Response(SavedCardSerializer(methods.saved_cards(signed_in_user(request)), many=True).data)
 
     @extend_schema(tags=["payments"], request=SaveCardInput, responses={201: SaveCardOutput, 200: SaveCardOutput,
                                                                         **ERRORS},
@@ -55,10 +56,11 @@ class PaymentMethodListView(APIView):
         serializer = SaveCardInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        user = signed_in_user(request)
         if data.get("setup_intent"):
-            result = methods.card_save_from_setup_intent(user=request.user, setup_intent_id=data["setup_intent"])
+            result = methods.card_save_from_setup_intent(user=user, setup_intent_id=data["setup_intent"])
         elif data.get("payment_method"):
-            result = methods.card_save(user=request.user, payment_method=data["payment_method"])
+            result = methods.card_save(user=user, payment_method=data["payment_method"])
         else:
             raise ApplicationError("Invalid input: give the card.", code="validation_error",
                                    errors={"payment_method": ["This field is required."]})
@@ -71,5 +73,5 @@ class PaymentMethodDetailView(APIView):
     @extend_schema(tags=["payments"], request=None, responses={204: None, **ERRORS},
                    description="Removes one of the caller's saved cards; anyone else's is 404.")
     def delete(self, request: Request, pk: int) -> Response:
-        methods.card_delete(user=request.user, card_id=pk)
+        methods.card_delete(user=signed_in_user(request), card_id=pk)
         return Response(status=204)

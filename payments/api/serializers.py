@@ -21,8 +21,9 @@ class PaymentSerializer(serializers.ModelSerializer):
     milestone = serializers.IntegerField(source="milestone_id", read_only=True)
     order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
     payout_status = serializers.SerializerMethodField()
-    label = serializers.CharField(source="kind_label", read_only=True,
-                                  help_text="What the payment was, for people, e.g. “Weekly hours charged”")
+    # A declared field: DRF's serializer metaclass takes it off the class, so `Field.label` is not touched.
+    label = serializers.CharField(  # type: ignore[assignment]
+        source="kind_label", read_only=True, help_text="What the payment was, for people, e.g. “Weekly hours charged”")
 
     class Meta:
         model = Payment

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.models import UserType
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 from core.money import from_minor
 
@@ -31,7 +32,7 @@ class PaymentListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
-        payments = selectors.payment_list(user=self.request.user)
+        payments = selectors.payment_list(user=signed_in_user(self.request))
         kind = self.request.query_params.get("kind")
         if kind in Payment.Kind.values:
             payments = payments.filter(kind=kind)
@@ -47,7 +48,7 @@ class PaymentListView(generics.ListAPIView):
 
 
 def _own_payment(request: Request, pk: int) -> Payment:
-    payment = selectors.payment_get_own(user=request.user, pk=pk)
+    payment = selectors.payment_get_own(user=signed_in_user(request), pk=pk)
     if payment is None:
         raise NotFound()
     return payment
@@ -71,7 +72,7 @@ class PaymentSummaryView(APIView):
     """What a client has spent and holds in escrow; what a freelancer has earned, pending and paid out."""
 
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in_user(request)
         currency = request.query_params.get("currency", "usd").lower()
         if currency not in ("usd", "eur", "gbp"):
             raise ValidationError({"currency": ["Choose usd, eur or gbp."]})
@@ -96,7 +97,7 @@ class ConnectOnboardView(APIView):
         serializer.is_valid(raise_exception=True)
         base = f"{settings.FRONTEND_URL}/payments/payouts/"
         url = services.connect_onboarding_link(
-            user=request.user,
+            user=signed_in_user(request),
             return_url=serializer.validated_data.get("return_url") or f"{base}?onboarding=done",
             refresh_url=serializer.validated_data.get("refresh_url") or f"{base}?onboarding=again",
         )
@@ -106,7 +107,7 @@ class ConnectOnboardView(APIView):
 @extend_schema(tags=["payments"], responses={200: s.ConnectStatusSerializer, 404: ErrorSerializer})
 class ConnectStatusView(APIView):
     def get(self, request: Request) -> Response:
-        account = services.connect_refresh(request.user)
+        account = services.connect_refresh(signed_in_user(request))
         if account is None:
             raise NotFound("No payout account yet: start onboarding first.")
         return Response(s.ConnectStatusSerializer(account).data)
@@ -116,7 +117,7 @@ class ConnectStatusView(APIView):
 
 
 def _clients_only(request: Request) -> None:
-    if request.user.user_type != UserType.CLIENT:
+    if signed_in_user(request).user_type != UserType.CLIENT:
         raise ApplicationError("The Client Pro plan is for clients.", code="permission_denied", status_code=403)
 
 
@@ -130,7 +131,7 @@ class SubscriptionView(APIView):
     @extend_schema(tags=["payments"], responses={200: s.SubscriptionSerializer, 403: ErrorSerializer})
     def get(self, request: Request) -> Response:
         _clients_only(request)
-        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data)
+        return Response(s.SubscriptionSerializer(billing.summary(signed_in_user(request))).data)
 
     @extend_schema(tags=["payments"], request=s.SubscribeInput,
                    responses={201: s.SubscriptionSerializer, **SUBSCRIPTION_ERRORS})
@@ -138,8 +139,8 @@ class SubscriptionView(APIView):
         _clients_only(request)
         serializer = s.SubscribeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        billing.subscribe(request.user, serializer.validated_data.get("payment_method") or None)
-        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data, status=201)
+        billing.subscribe(signed_in_user(request), serializer.validated_data.get("payment_method") or None)
+        return Response(s.SubscriptionSerializer(billing.summary(signed_in_user(request))).data, status=201)
 
     @extend_schema(tags=["payments"], parameters=[OpenApiParameter(
         "immediately", bool, description="End the plan now instead of at the end of the paid month.")],
@@ -147,5 +148,5 @@ class SubscriptionView(APIView):
     def delete(self, request: Request) -> Response:
         _clients_only(request)
         immediately = request.query_params.get("immediately", "").lower() in ("1", "true", "yes")
-        billing.cancel(request.user, immediately=immediately)
-        return Response(s.SubscriptionSerializer(billing.summary(request.user)).data)
+        billing.cancel(signed_in_user(request), immediately=immediately)
+        return Response(s.SubscriptionSerializer(billing.summary(signed_in_user(request))).data)
