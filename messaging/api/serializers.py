@@ -1,4 +1,4 @@
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -47,11 +47,13 @@ class ChatSerializer(serializers.ModelSerializer):
     def get_archived(self, obj: Chat) -> bool:
         return getattr(obj, "my_archived_at", None) is not None
 
-    def get_last_message(self, obj: "ListedChat") -> dict | None:
+    def get_last_message(self, obj: Chat) -> dict | None:
+        # The schema generator reads this signature at run time, so the annotated chat is named only here.
         if not getattr(obj, "last_message_id", None):
             return None
-        return {"id": obj.last_message_id, "content": (obj.last_message_content or "")[:200],
-                "sender_id": obj.last_message_sender_id}
+        listed = cast("ListedChat", obj)  # a chat of `services.chats_for`, with its last message
+        return {"id": listed.last_message_id, "content": (listed.last_message_content or "")[:200],
+                "sender_id": listed.last_message_sender_id}
 
 
 class MessageInput(serializers.Serializer):
