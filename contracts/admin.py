@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline, count_of
 
@@ -29,11 +30,13 @@ from .models import (
     SubmissionFile,
 )
 
+_MILESTONE_INLINE_FIELDS = ("title", "money", "status", "due_date", "funded_at", "released_at")
+
 
 class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Milestone
-    fields = ["title", "money", "status", "due_date", "funded_at", "released_at"]
-    readonly_fields = fields
+    fields = _MILESTONE_INLINE_FIELDS
+    readonly_fields = _MILESTONE_INLINE_FIELDS
     extra = 0
     show_change_link = True
     ordering = ["position", "id"]
@@ -89,7 +92,7 @@ class ContractStatusChangeAdmin(StatusChangeAdmin):
 # --- milestones, deliveries and disputes: money moves only through contracts.escrow ---------------
 
 
-def _all_fields_but(model: type, editable: set[str]) -> list[str]:
+def _all_fields_but(model: type[Model], editable: set[str]) -> list[str]:
     return [field.name for field in model._meta.concrete_fields if field.name not in editable | {"id"}]
 
 
@@ -99,10 +102,13 @@ class MilestoneStatusChangeInline(StatusChangeInline):
     readonly_fields = fields
 
 
+_SUBMISSION_INLINE_FIELDS = ("note", "created_at", "file_count")
+
+
 class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Submission
-    fields = ["note", "created_at", "file_count"]
-    readonly_fields = fields
+    fields = _SUBMISSION_INLINE_FIELDS
+    readonly_fields = _SUBMISSION_INLINE_FIELDS
     extra = 0
     show_change_link = True
 
@@ -131,7 +137,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     def refund_to_client(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
         """Funded, unreleased milestones back to the client's card (escrow.milestone_refund, which audits)."""
         run_for_each(self, request, queryset.select_related("contract"),
-                     lambda milestone: escrow.milestone_refund(milestone=milestone, by=request.user,
+                     lambda milestone: escrow.milestone_refund(milestone=milestone, by=signed_in_user(request),
                                                                note="refunded by staff"),
                      done=ngettext_lazy("%(n)d milestone refunded to the client.",
                                        "%(n)d milestones refunded to the client.", "n"))
@@ -162,15 +168,21 @@ class MilestoneStatusChangeAdmin(StatusChangeAdmin):
         return [*super().get_readonly_fields(request, obj), "note"]
 
 
+_SUBMISSION_FILE_INLINE_FIELDS = ("original_name", "content_type", "file_size")
+
+
 class SubmissionFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SubmissionFile
-    fields = ["original_name", "content_type", "file_size"]
-    readonly_fields = fields
+    fields = _SUBMISSION_FILE_INLINE_FIELDS
+    readonly_fields = _SUBMISSION_FILE_INLINE_FIELDS
     extra = 0
 
     @admin.display(description=_("size"))
     def file_size(self, obj: SubmissionFile) -> str:
         return filesizeformat(obj.size)
+
+
+_SUBMISSION_FIELDS = ("milestone", "note", "created_at")
 
 
 @admin.register(Submission)
@@ -180,8 +192,8 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["note", "milestone__title", "milestone__contract__title"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    fields = ["milestone", "note", "created_at"]
-    readonly_fields = fields
+    fields = _SUBMISSION_FIELDS
+    readonly_fields = _SUBMISSION_FIELDS
     inlines = [SubmissionFileInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
@@ -196,6 +208,9 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.file_count  # type: ignore[attr-defined]
 
 
+_SUBMISSION_FILE_FIELDS = ("original_name", "submission", "content_type", "file_size")
+
+
 @admin.register(SubmissionFile)
 class SubmissionFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "submission", "content_type", "file_size"]
@@ -203,8 +218,8 @@ class SubmissionFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["content_type"]
     search_fields = ["original_name", "submission__milestone__title"]
     ordering = ["-id"]
-    fields = ["original_name", "submission", "content_type", "file_size"]
-    readonly_fields = fields
+    fields = _SUBMISSION_FILE_FIELDS
+    readonly_fields = _SUBMISSION_FILE_FIELDS
 
     @admin.display(description=_("size"), ordering="size")
     def file_size(self, obj: SubmissionFile) -> str:
@@ -226,14 +241,21 @@ class DisputeStatusChangeAdmin(StatusChangeAdmin):
     search_fields = ["dispute__milestone__title", "dispute__contract__title", "changed_by__email"]
 
 
+_DISPUTE_MESSAGE_INLINE_FIELDS = ("created_at", "author", "author_role", "body", "original_name")
+
+
 class DisputeMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The dispute's thread: answers of both parties, staff notes and evidence files, as they were written."""
 
     model = DisputeMessage
-    fields = ["created_at", "author", "author_role", "body", "original_name"]
-    readonly_fields = fields
+    fields = _DISPUTE_MESSAGE_INLINE_FIELDS
+    readonly_fields = _DISPUTE_MESSAGE_INLINE_FIELDS
     ordering = ["created_at", "id"]
     extra = 0
+
+
+_DISPUTE_MESSAGE_FIELDS = ("dispute", "author", "author_role", "body", "original_name", "content_type", "size",
+                           "created_at")
 
 
 @admin.register(DisputeMessage)
@@ -244,8 +266,8 @@ class DisputeMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["body", "original_name", "author__email", "dispute__milestone__title"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    fields = ["dispute", "author", "author_role", "body", "original_name", "content_type", "size", "created_at"]
-    readonly_fields = fields
+    fields = _DISPUTE_MESSAGE_FIELDS
+    readonly_fields = _DISPUTE_MESSAGE_FIELDS
 
 
 @admin.register(Dispute)
@@ -268,7 +290,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet[Dispute], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset,
-                     lambda dispute: escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=resolution),
+                     lambda dispute: escrow.dispute_resolve(dispute=dispute, by=signed_in_user(request),
+                                                            resolution=resolution),
                      done=done)
 
     @admin.action(description=_("Resolve: release to freelancer"))
@@ -295,7 +318,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             amount = form.cleaned_data["freelancer_amount"]
             note = form.cleaned_data["note"]
             resolved = run_for_each(self, request, [dispute],
-                                    lambda d: escrow.dispute_resolve(dispute=d, by=request.user,
+                                    lambda d: escrow.dispute_resolve(dispute=d, by=signed_in_user(request),
                                                                      resolution=Dispute.Resolution.SPLIT,
                                                                      freelancer_amount=amount, note=note),
                                     done=gettext("Dispute split: %(amount)s to the freelancer, the rest refunded.")

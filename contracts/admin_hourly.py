@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline
 
@@ -76,13 +77,15 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Resolve the dispute: charge and pay in full"))
     def resolve_release(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
-                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="release"),
+                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=signed_in_user(request),
+                                                            resolution="release"),
                      done=ngettext_lazy("%(n)d week decided: paid in full.", "%(n)d weeks decided: paid in full.", "n"))
 
     @admin.action(description=_("Resolve the dispute: cancel (nothing charged)"))
     def resolve_refund(self, request: HttpRequest, queryset: QuerySet[WeeklyInvoice]) -> None:
         run_for_each(self, request, queryset,
-                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=request.user, resolution="refund"),
+                     lambda invoice: hourly.invoice_resolve(invoice=invoice, by=signed_in_user(request),
+                                                            resolution="refund"),
                      done=ngettext_lazy("%(n)d week decided: cancelled, nothing charged.",
                                        "%(n)d weeks decided: cancelled, nothing charged.", "n"))
 
@@ -99,7 +102,7 @@ class WeeklyInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             part = amount_money(amount, invoice.currency)
             note = form.cleaned_data["note"]
             decided = run_for_each(self, request, [invoice],
-                                   lambda week: hourly.invoice_resolve(invoice=week, by=request.user,
+                                   lambda week: hourly.invoice_resolve(invoice=week, by=signed_in_user(request),
                                                                        resolution="split", freelancer_amount=amount,
                                                                        note=note),
                                    done=gettext("Week split: %(part)s charged and paid to the freelancer, the rest "

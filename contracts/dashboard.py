@@ -9,9 +9,10 @@ Every list is a fixed number of queries, however many rows it shows.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -24,6 +25,16 @@ from payments import selectors as payment_selectors
 from .hourly import dashboard_summary
 from .models import Contract, ContractStatus, Milestone, MilestoneStatus
 
+if TYPE_CHECKING:
+    class DashboardContract(Contract):
+        """A contract on the dashboard, as `_with_next_milestone` gives it; for the type checker only."""
+
+        open_milestones: list[Milestone]
+        to_fund: int
+        to_approve: int
+        to_deliver: int
+        next_milestone: Milestone | None
+
 SHOWN = 5
 OPEN_MILESTONE = (MilestoneStatus.PENDING, MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED,
                   MilestoneStatus.DISPUTED)
@@ -31,14 +42,14 @@ OPEN_MILESTONE = (MilestoneStatus.PENDING, MilestoneStatus.FUNDED, MilestoneStat
 
 @dataclass(frozen=True)
 class ProfileStep:
-    name: str
+    name: str | Promise  # translated when shown
     done: bool
     link: str
 
 
-def _with_next_milestone(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+def _with_next_milestone(contracts: QuerySet[Contract]) -> "QuerySet[DashboardContract]":
     """Each contract with `open_milestones` (not yet paid out or refunded, in order) and its action counts."""
-    return contracts.select_related("client", "freelancer", "project").prefetch_related(
+    annotated = contracts.select_related("client", "freelancer", "project").prefetch_related(
         Prefetch("milestones", queryset=Milestone.objects.filter(status__in=OPEN_MILESTONE).order_by("position", "id"),
                  to_attr="open_milestones")
     ).annotate(
@@ -46,6 +57,7 @@ def _with_next_milestone(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
         to_approve=Count("milestones", filter=Q(milestones__status=MilestoneStatus.SUBMITTED)),
         to_deliver=Count("milestones", filter=Q(milestones__status=MilestoneStatus.FUNDED)),
     )
+    return cast("QuerySet[DashboardContract]", annotated)
 
 
 def next_milestone(contract: Contract) -> Milestone | None:

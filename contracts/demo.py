@@ -166,7 +166,7 @@ def seed(stdout: TextIO) -> None:
         return
     if Contract.objects.filter(project=marker).exists():
         return
-    projects: dict[str, Project] = {}
+    projects: dict[str, Project | None] = {}
     for spec in PROJECTS:
         projects[spec["key"]] = Project.objects.filter(client=people[spec["client"]], title=spec["title"]).first()
         if spec["outcome"] not in HIRED:
@@ -183,8 +183,8 @@ def seed(stdout: TextIO) -> None:
             review_create(contract=contract, reviewer=hired, rating=freelancer_rating, comment=freelancer_comment)
         stdout.write(f"  created {contract.get_status_display().lower()} contract “{contract.title}” with "
                      f"{contract.milestones.count()} milestone(s)")
-    for client, freelancer, key, lines in CHATS:
-        _chat(people, client, freelancer, projects.get(key), lines)
+    for client_name, freelancer_name, key, lines in CHATS:
+        _chat(people, client_name, freelancer_name, projects.get(key), lines)
     stdout.write(f"  created {len(CHATS)} chats")
 
 

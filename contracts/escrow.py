@@ -80,8 +80,9 @@ DISPUTE_MOVES: dict[tuple[str, str], Move] = moves(
     (_D.OPEN, "answer", _D.OPEN, (CLIENT, FREELANCER, STAFF)),
 )
 # The milestone action each resolution takes.
-RESOLUTION_ACTIONS = {Dispute.Resolution.RELEASE: "resolve_release", Dispute.Resolution.REFUND: "resolve_refund",
-                      Dispute.Resolution.SPLIT: "resolve_split"}
+RESOLUTION_ACTIONS: dict[str, str] = {Dispute.Resolution.RELEASE: "resolve_release",
+                                      Dispute.Resolution.REFUND: "resolve_refund",
+                                      Dispute.Resolution.SPLIT: "resolve_split"}
 REMINDER_DAYS_BEFORE = 5
 
 
@@ -368,7 +369,7 @@ def milestone_submit(*, milestone: Milestone, by: User, note: str, files: list[U
         for upload in files:
             kind = file_check(upload, field="files")
             stored = SubmissionFile(submission=submission, original_name=(upload.name or "file")[:255],
-                                    content_type=kind.content_type, size=upload.size)
+                                    content_type=kind.content_type, size=upload.size or 0)
             stored.file.save(f"{uuid.uuid4().hex}.{kind.extension}", upload, save=False)
             stored.save()
         _tell(contract.client, NotificationKind.MILESTONE_SUBMITTED,

@@ -64,11 +64,13 @@ class SubmitWorkForm(forms.Form):
     note = forms.CharField(label=_("Note to the client"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("What you delivered, and where to find it."))
-    files = MultipleFileField(label=_("Files"), max_files=10,
+    # A declared field: the form's metaclass takes it off the class, so `BaseForm.files` (the uploads) is untouched.
+    files = MultipleFileField(label=_("Files"), max_files=10,  # type: ignore[assignment]
                               help_text=_("PDF, images, text, office documents or zip; up to 10 MB each."))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not (data.get("note") or "").strip() and not data.get("files"):
             raise forms.ValidationError(_("Add a note or a file describing what you delivered."))
         return data
@@ -117,7 +119,8 @@ class DisputeAnswerForm(forms.Form):
                                          "zip; up to 10 MB)."))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not (data.get("body") or "").strip() and not data.get("evidence"):
             raise forms.ValidationError(_("Write an answer or add a file."))
         return data
@@ -143,7 +146,8 @@ class DisputeResolveForm(forms.Form):
         self.fields["freelancer_amount"].label = f"Freelancer's part ({currency.upper()})"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("resolution") == "split" and data.get("freelancer_amount") is None \
                 and "freelancer_amount" not in self.errors:
             self.add_error("freelancer_amount", _("Say how much the freelancer receives."))

@@ -165,12 +165,19 @@ def _check_day(contract: Contract, day: date, minutes: int, *, leaving_out: int 
                        % {"logged": logged, "day": f"{day:%d %B %Y}"})
 
 
+def _rate(contract: Contract) -> Decimal:
+    """The hourly contract's agreed rate, set from the accepted proposal's bid when the contract was made."""
+    if contract.hourly_rate is None:
+        raise ValueError(f"Contract {contract.pk} has no hourly rate: it is not an hourly contract.")
+    return contract.hourly_rate
+
+
 def _week_open(contract: Contract, day: date) -> WeeklyInvoice:
     """The open invoice of the day's week (opened now if it is the week's first entry); 409 once it is closed."""
     week = week_start_of(day)
     invoice = WeeklyInvoice.objects.select_for_update().filter(contract=contract, week_start=week).first()
     if invoice is None:
-        invoice = WeeklyInvoice.objects.create(contract=contract, week_start=week, hourly_rate=contract.hourly_rate,
+        invoice = WeeklyInvoice.objects.create(contract=contract, week_start=week, hourly_rate=_rate(contract),
                                                currency=contract.currency)
         WeeklyInvoiceStatusChange.objects.create(weeklyinvoice=invoice, from_status="", to_status=_I.OPEN)
     if invoice.status != _I.OPEN:
@@ -246,7 +253,7 @@ def week_close(*, contract: Contract, week_start: date, now: datetime | None = N
         invoice.contract = locked_contract
         apply(invoice, "close", table=INVOICE_MOVES, actor=SYSTEM, history=WeeklyInvoiceStatusChange, by=None)
         invoice.weekly_limit_hours = locked_contract.weekly_limit_hours
-        invoice.hourly_rate = locked_contract.hourly_rate
+        invoice.hourly_rate = _rate(locked_contract)
         invoice.minutes = minutes
         invoice.billable_minutes = billable(minutes, invoice.weekly_limit_hours)
         invoice.amount = amount_for(invoice.billable_minutes, invoice.hourly_rate)
@@ -290,7 +297,7 @@ def reviews_remind_due(now: datetime | None = None) -> dict[str, int]:
     for invoice in soon.order_by("pk"):
         with transaction.atomic():
             locked = _lock(invoice)
-            if (locked.status != _I.IN_REVIEW or locked.reminder_sent_at is not None
+            if (locked.status != _I.IN_REVIEW or locked.reminder_sent_at is not None or locked.review_ends_at is None
                     or not now < locked.review_ends_at <= now + REMIND_BEFORE):
                 continue
             locked.reminder_sent_at = now
@@ -598,12 +605,12 @@ def _on_charge_booked(sender: Any, operation: Any, stripe_object: Any, **kwargs:
     description = text_lazy(gettext_lazy("Hours for the week of %(week)s"), week=week_of)
     payment, _created = payments.funding_record(
         payer=contract.client, payment_intent_id=stripe_object.id, amount_minor=stripe_object.amount,
-        currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
+        currency=stripe_object.currency, contract_id=contract.pk, milestone_id=None,
         description=_in_language_of(contract.client, description), contract_title=contract.title,
         milestone_title=_in_language_of(contract.client, title))
     release = payments.release_record(
         payee=contract.freelancer, gross_minor=stripe_object.amount, currency=stripe_object.currency,
-        contract_id=contract.pk, milestone_id=None,  # type: ignore[arg-type]
+        contract_id=contract.pk, milestone_id=None,
         reference=f"release:invoice:{invoice.pk}", description=_in_language_of(contract.freelancer, description),
         fee_percent=invoice.fee_percent, contract_title=contract.title,
         milestone_title=_in_language_of(contract.freelancer, title))

@@ -60,7 +60,7 @@ def hired_summary(project: Any, viewer: Any) -> marketplace_hooks.HiredSummary |
     if milestone is not None:
         text = (f"“{milestone.title}” · {money_text(to_minor(milestone.amount), milestone.currency)} · "
                 f"{milestone.get_status_display()}")
-        step = NEXT_STEP.get((is_client, milestone.status), "")
+        step = str(NEXT_STEP.get((is_client, milestone.status), ""))  # in the viewer's language
     else:
         text = ""
         active = contract.status == ContractStatus.ACTIVE

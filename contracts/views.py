@@ -8,8 +8,9 @@ it. Card details are never stored, logged or sent back in the page.
 """
 
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 from core.money import fee_minor, money_text, percent_text, to_minor
 from marketplace import selectors as marketplace_selectors
@@ -61,6 +63,33 @@ from .models import (
 )
 from .reviews import has_paid_work, review_create
 
+if TYPE_CHECKING:
+    from marketplace.models import Attachment
+
+    from .models import MilestoneStatusChange
+
+    # For the type checker only: the rows the pages list, with what the templates show beside each.
+    class ListedContract(Contract):
+        money: dict[str, str]  # `fee_lines` of its total
+
+    class ShownMilestone(Milestone):
+        """A milestone on its contract's page (`_money_context`)."""
+
+        money: dict[str, Any]  # `milestone_money`
+        open_dispute: Dispute | None
+        resolved_disputes: list[Dispute]
+        withdrawn_disputes: list[Dispute]
+        changes_requested: MilestoneStatusChange | None  # the client's latest request, while it is being worked on
+        intent: dict[str, Any] | None  # `_intent_state`
+        fund_form: forms.Form | None  # each form only for whom may use it now
+        submit_form: forms.Form | None
+        changes_form: forms.Form | None
+        refund_form: forms.Form | None
+        dispute_form: forms.Form | None
+
+    class ListedDispute(Dispute):
+        money: dict[str, Any]  # `milestone_money` of its milestone
+
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 20
@@ -74,7 +103,7 @@ def _error_status(exc: ApplicationError) -> int:
 @require_http_methods(["GET", "HEAD"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Each person's home after signing in: what needs them now, for their role."""
-    user = request.user
+    user = signed_in_user(request)
     if user.is_client:
         return render(request, "contracts/dashboard_client.html", dashboards.client_dashboard(user))
     if user.is_freelancer:
@@ -87,27 +116,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def contract_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     # Only the caller's own contracts, staff included: staff look at others' in the admin.
     contracts = selectors.contracts_for(user).filter(Q(client=user) | Q(freelancer=user)).order_by("-created_at", "-id")
     page = Paginator(contracts, PER_PAGE).get_page(request.GET.get("page"))
-    for contract in page.object_list:
+    for contract in cast("Iterable[ListedContract]", page.object_list):
         contract.money = fee_lines(contract.total_amount, contract.currency)
     return render(request, "contracts/contract_list.html", {"page": page, "contracts": page.object_list,
                                                             "fee_percent": settings.PLATFORM_FEE_PERCENT})
 
 
 def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
-    contract = selectors.contracts_for(request.user).select_related("proposal").filter(pk=pk).first()
-    if contract is None or not contract.is_party(request.user):
+    contract = selectors.contracts_for(signed_in_user(request)).select_related("proposal").filter(pk=pk).first()
+    if contract is None or not contract.is_party(signed_in_user(request)):
         raise Http404
     return contract
 
 
 def _contract_for_files_or_404(request: HttpRequest, pk: int) -> Contract:
     """The contract whose files the caller may open: its two parties, and staff deciding a dispute."""
-    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
-    if contract is None or not (contract.is_party(request.user) or request.user.is_staff):
+    user = signed_in_user(request)
+    contract = selectors.contracts_for(user).filter(pk=pk).first()
+    if contract is None or not (contract.is_party(user) or user.is_staff):
         raise Http404
     return contract
 
@@ -115,12 +145,12 @@ def _contract_for_files_or_404(request: HttpRequest, pk: int) -> Contract:
 def _contract_page(request: HttpRequest, contract: Contract, *, review_form: ReviewForm | None = None,
                    error: str = "", status: int = 200, bound: dict[tuple[Any, str], forms.Form] | None = None
                    ) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     reviewed = Review.objects.filter(contract_id=contract.pk, reviewer=user).exists()
     paid = has_paid_work(contract)
     can_review = contract.status == ContractStatus.COMPLETED and not reviewed and paid
     if review_form is not None and not can_review and review_form.non_field_errors() and not error:
-        error = review_form.non_field_errors()[0]
+        error = str(review_form.non_field_errors()[0])
     other = contract.freelancer if user.pk == contract.client_id else contract.client
     context = {
         "contract": contract,
@@ -150,7 +180,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract_or_404(request, pk)
     try:
-        services.contract_complete(contract=contract, by=request.user)
+        services.contract_complete(contract=contract, by=signed_in_user(request))
     except ApplicationError as exc:
         return _contract_page(request, contract, error=str(exc.detail), status=_error_status(exc))
     messages.success(request, _("The contract is completed. You can now review each other."))
@@ -165,7 +195,7 @@ def contract_review(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            review_create(contract=contract, reviewer=request.user, rating=form.cleaned_data["rating"],
+            review_create(contract=contract, reviewer=signed_in_user(request), rating=form.cleaned_data["rating"],
                           comment=form.cleaned_data["comment"])
         except ApplicationError as exc:
             form_add_service_error(form, exc)
@@ -222,15 +252,15 @@ def _intent_state(milestone: Milestone) -> dict[str, Any] | None:
 def _money_context(request: HttpRequest, contract: Contract, bound: dict[tuple[Any, str], forms.Form]
                    ) -> dict[str, Any]:
     """The milestones of the contract with their money and the forms the caller may use on each."""
-    user = request.user
+    user = signed_in_user(request)
     is_client, is_freelancer = user.pk == contract.client_id, user.pk == contract.freelancer_id
     settled = contract.status in (ContractStatus.COMPLETED, ContractStatus.CANCELLED)
     mode = card_mode()
-    milestones = list(contract.milestones.prefetch_related(
+    milestones = cast("list[ShownMilestone]", list(contract.milestones.prefetch_related(
         Prefetch("submissions", Submission.objects.prefetch_related("files")),
         Prefetch("disputes", Dispute.objects.select_related("opened_by")),
         "status_changes",
-    ))
+    )))
     for milestone in milestones:
         milestone.money = milestone_money(milestone)
         disputes = list(milestone.disputes.all())
@@ -315,7 +345,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, contract, form, key)
     try:
-        milestone = escrow.milestone_create(contract=contract, by=request.user,
+        milestone = escrow.milestone_create(contract=contract, by=signed_in_user(request),
                                             data=form.service_data(contract.currency))
     except ApplicationError as exc:
         return _refused(request, contract, None, exc, form, key)
@@ -372,7 +402,7 @@ def milestone_fund_view(request: HttpRequest, pk: int, milestone_pk: int) -> Htt
         card = form.cleaned_data
         payment_method = card_payment_method(number=card["card_number"], exp_month=card["exp_month"],
                                              exp_year=card["exp_year"], cvc=card["cvc"])
-        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=payment_method)
+        result = escrow.milestone_fund(milestone=milestone, by=signed_in_user(request), payment_method=payment_method)
     except ApplicationError as exc:
         if exc.error_type == "card_declined":
             # Said inside the funding form, which the page opens at (the form's action carries its anchor).
@@ -391,7 +421,7 @@ def _declined(exc: ApplicationError) -> str:
 def _fund_elements(request: HttpRequest, contract: Contract, milestone: Milestone) -> HttpResponse:
     """The PaymentIntent (made once, reused until it succeeds) whose client secret Stripe.js confirms."""
     try:
-        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+        result = escrow.milestone_fund(milestone=milestone, by=signed_in_user(request), payment_method=None)
     except ApplicationError as exc:
         return JsonResponse({"detail": str(exc.detail), "error_type": exc.error_type}, status=exc.status_code)
     return JsonResponse({
@@ -409,7 +439,7 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
     PaymentIntent ended and records the funding if it succeeded."""
     contract = _contract_or_404(request, pk)
     milestone = _milestone_or_404(contract, milestone_pk)
-    if request.user.pk != contract.client_id:
+    if signed_in_user(request).pk != contract.client_id:
         messages.error(request, _("Only the client funds milestones."))
         return _back(contract, milestone)
     if milestone.status != MilestoneStatus.PENDING:
@@ -430,7 +460,7 @@ def milestone_fund_confirm(request: HttpRequest, pk: int, milestone_pk: int) -> 
         _fund_message(request, milestone, "processing")
         return _back(contract, milestone)
     try:
-        result = escrow.milestone_fund(milestone=milestone, by=request.user, payment_method=None)
+        result = escrow.milestone_fund(milestone=milestone, by=signed_in_user(request), payment_method=None)
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
         return _back(contract, milestone)
@@ -452,7 +482,7 @@ def milestone_submit_view(request: HttpRequest, pk: int, milestone_pk: int) -> H
     if not form.is_valid():
         return _invalid(request, contract, form, key)
     try:
-        escrow.milestone_submit(milestone=milestone, by=request.user, note=form.cleaned_data["note"],
+        escrow.milestone_submit(milestone=milestone, by=signed_in_user(request), note=form.cleaned_data["note"],
                                 files=form.cleaned_data["files"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
@@ -473,7 +503,8 @@ def milestone_request_changes_view(request: HttpRequest, pk: int, milestone_pk: 
     if not form.is_valid():
         return _invalid(request, contract, form, key)
     try:
-        escrow.milestone_request_changes(milestone=milestone, by=request.user, note=form.cleaned_data["note"])
+        escrow.milestone_request_changes(milestone=milestone, by=signed_in_user(request),
+                                         note=form.cleaned_data["note"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
     messages.success(request,
@@ -488,7 +519,7 @@ def milestone_approve_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
     contract = _contract_or_404(request, pk)
     milestone = _milestone_or_404(contract, milestone_pk)
     try:
-        escrow.milestone_approve(milestone=milestone, by=request.user)
+        escrow.milestone_approve(milestone=milestone, by=signed_in_user(request))
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from None
@@ -514,11 +545,11 @@ def milestone_refund_view(request: HttpRequest, pk: int, milestone_pk: int) -> H
     if not form.is_valid():
         return _invalid(request, contract, form, key)
     try:
-        escrow.milestone_refund(milestone=milestone, by=request.user, note=form.cleaned_data["note"])
+        escrow.milestone_refund(milestone=milestone, by=signed_in_user(request), note=form.cleaned_data["note"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
     money = fee_lines(milestone.amount, milestone.currency)
-    if request.user.pk == contract.client_id:
+    if signed_in_user(request).pk == contract.client_id:
         messages.success(request,
                          _("You asked {name} to refund {amount} for “{title}”. The money stays in escrow until they "
                                     "agree.").format(name=contract.freelancer.get_full_name(), amount=money["amount"],
@@ -540,7 +571,7 @@ def milestone_dispute_view(request: HttpRequest, pk: int, milestone_pk: int) -> 
     if not form.is_valid():
         return _invalid(request, contract, form, key)
     try:
-        escrow.dispute_open(contract=contract, milestone=milestone, by=request.user,
+        escrow.dispute_open(contract=contract, milestone=milestone, by=signed_in_user(request),
                             reason=form.cleaned_data["reason"], evidence=form.cleaned_data["evidence"])
     except ApplicationError as exc:
         return _refused(request, contract, milestone, exc, form, key)
@@ -559,7 +590,7 @@ def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> Htt
     if dispute is None:
         raise Http404
     try:
-        escrow.dispute_withdraw(dispute=dispute, by=request.user)
+        escrow.dispute_withdraw(dispute=dispute, by=signed_in_user(request))
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from None
@@ -575,7 +606,7 @@ def dispute_withdraw_view(request: HttpRequest, pk: int, dispute_pk: int) -> Htt
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """A file of a milestone's submission, for the contract's two parties and staff."""
     from marketplace.api.views import attachment_response
 
@@ -583,12 +614,13 @@ def submission_file_download(request: HttpRequest, pk: int, file_pk: int) -> Htt
     stored = SubmissionFile.objects.filter(pk=file_pk, submission__milestone__contract=contract).first()
     if stored is None:
         raise Http404
-    return attachment_response(stored)
+    # It reads only `file`, `original_name` and `content_type`, which a delivered file has as an attachment does.
+    return attachment_response(cast("Attachment", stored))
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
+def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponseBase:
     """The evidence file a dispute was opened with, for the contract's two parties and staff."""
     from django.http import FileResponse
 
@@ -597,9 +629,11 @@ def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) ->
     if dispute is None:
         raise Http404
     storage = dispute.evidence.storage
-    name = dispute.evidence.name.rsplit("/", 1)[-1]
+    stored_name = dispute.evidence.name or ""  # set: disputes without evidence are left out above
+    name = stored_name.rsplit("/", 1)[-1]
     if hasattr(storage, "bucket_name"):  # S3: a signed link that expires in minutes
-        return redirect(storage.url(dispute.evidence.name, parameters={
+        # django-storages' S3 storage signs with these arguments; the stubs know only `Storage.url(name)`.
+        return redirect(storage.url(stored_name, parameters={  # type: ignore[call-arg]
             "ResponseContentDisposition": f'attachment; filename="{name}"'}, expire=300))
     response = FileResponse(dispute.evidence.open("rb"), as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -610,7 +644,7 @@ def dispute_evidence_download(request: HttpRequest, pk: int, dispute_pk: int) ->
 
 
 def _dispute_or_404(request: HttpRequest, pk: int) -> Dispute:
-    dispute = disputes.disputes_visible_to(request.user).filter(pk=pk).first()
+    dispute = disputes.disputes_visible_to(signed_in_user(request)).filter(pk=pk).first()
     if dispute is None:
         raise Http404
     return dispute
@@ -619,7 +653,7 @@ def _dispute_or_404(request: HttpRequest, pk: int) -> Dispute:
 def _dispute_page(request: HttpRequest, dispute: Dispute, *, answer_form: DisputeAnswerForm | None = None,
                   resolve_form: DisputeResolveForm | None = None, error: str = "", status: int = 200
                   ) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     contract = dispute.contract
     role = services.role_of(contract, user)
     is_open = dispute.status == Dispute.Status.OPEN
@@ -636,7 +670,7 @@ def _dispute_page(request: HttpRequest, dispute: Dispute, *, answer_form: Disput
         "resolve_form": ((resolve_form or DisputeResolveForm(currency=milestone.currency))
                          if is_open and user.is_staff and not contract.is_party(user) else None),
         "can_withdraw": is_open and dispute.opened_by_id == user.pk,
-        "evidence_name": dispute.evidence.name.rsplit("/", 1)[-1] if dispute.evidence else "",
+        "evidence_name": (dispute.evidence.name or "").rsplit("/", 1)[-1] if dispute.evidence else "",
         "error": error,
     }
     return render(request, "contracts/dispute_detail.html", context, status=status)
@@ -662,8 +696,8 @@ def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _dispute_page(request, dispute, answer_form=form, status=400)
     try:
-        message = disputes.dispute_message_add(dispute=dispute, by=request.user, body=form.cleaned_data["body"],
-                                               evidence=form.cleaned_data["evidence"])
+        message = disputes.dispute_message_add(dispute=dispute, by=signed_in_user(request),
+                                               body=form.cleaned_data["body"], evidence=form.cleaned_data["evidence"])
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from None
@@ -672,8 +706,9 @@ def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
             return _dispute_page(request, dispute, answer_form=form, status=400)
         return _dispute_page(request, _dispute_or_404(request, pk), error=str(exc.detail),
                              status=_error_status(exc))
-    messages.success(request, _("Your answer is added to the thread.") if not request.user.is_staff or
-                     dispute.contract.is_party(request.user) else _("Your note is added to the thread."))
+    user = signed_in_user(request)
+    messages.success(request, _("Your answer is added to the thread.") if not user.is_staff or
+                     dispute.contract.is_party(user) else _("Your note is added to the thread."))
     return _to_dispute(dispute, f"#message-{message.pk}")
 
 
@@ -682,14 +717,14 @@ def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff decide from the dispute's page, through the same service as the API and the admin."""
     dispute = _dispute_or_404(request, pk)
-    if not request.user.is_staff or dispute.contract.is_party(request.user):
+    if not signed_in_user(request).is_staff or dispute.contract.is_party(signed_in_user(request)):
         raise Http404
     form = DisputeResolveForm(request.POST, currency=dispute.milestone.currency)
     if not form.is_valid():
         return _dispute_page(request, dispute, resolve_form=form, status=400)
     data = form.cleaned_data
     try:
-        dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
+        dispute = escrow.dispute_resolve(dispute=dispute, by=signed_in_user(request), resolution=data["resolution"],
                                          freelancer_amount=data["freelancer_amount"], note=data["note"])
     except ApplicationError as exc:
         if exc.status_code == 400:
@@ -704,7 +739,7 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def dispute_message_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+def dispute_message_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponseBase:
     """An evidence file from a dispute's thread, for the two parties and staff."""
     from marketplace.api.views import attachment_response
 
@@ -712,24 +747,25 @@ def dispute_message_file(request: HttpRequest, pk: int, message_pk: int) -> Http
     stored = DisputeMessage.objects.filter(pk=message_pk, dispute=dispute).exclude(file="").first()
     if stored is None:
         raise Http404
-    return attachment_response(stored)
+    # It reads only `file`, `original_name` and `content_type`, which a thread's file has as an attachment does.
+    return attachment_response(cast("Attachment", stored))
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def staff_dispute_list(request: HttpRequest) -> HttpResponse:
     """Staff: the disputes waiting for a decision (`?status=` resolved, withdrawn or all for the others)."""
-    if not request.user.is_staff:
+    if not signed_in_user(request).is_staff:
         raise Http404
     wanted = request.GET.get("status", "open")
-    rows = disputes.disputes_visible_to(request.user).order_by("created_at", "id")
+    rows = disputes.disputes_visible_to(signed_in_user(request)).order_by("created_at", "id")
     if wanted in Dispute.Status.values:
         rows = rows.filter(status=wanted)
     else:
         wanted = "all"
         rows = rows.order_by("-created_at", "-id")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    for dispute in page.object_list:
+    for dispute in cast("Iterable[ListedDispute]", page.object_list):
         dispute.money = milestone_money(dispute.milestone)
     filters = [("open", "Waiting for a decision"), ("resolved", "Resolved"), ("withdrawn", "Withdrawn"),
                ("all", "All")]
@@ -743,11 +779,11 @@ def staff_dispute_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = marketplace_selectors.proposals_visible_to(request.user).filter(pk=pk).first()
-    if proposal is None or proposal.project.client_id != request.user.pk:
+    proposal = marketplace_selectors.proposals_visible_to(signed_in_user(request)).filter(pk=pk).first()
+    if proposal is None or proposal.project.client_id != signed_in_user(request).pk:
         raise Http404
     try:
-        contract = services.proposal_accept(proposal=proposal, by=request.user)
+        contract = services.proposal_accept(proposal=proposal, by=signed_in_user(request))
     except ApplicationError as exc:
         project = marketplace_views.project_or_404(request, proposal.project_id)
         message = str(exc.detail)

@@ -6,7 +6,7 @@ Thin views over `contracts.hourly`."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,12 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 from payments import methods as payment_methods
 
 from . import hourly, selectors, services
 from .forms_hourly import InvoiceDisputeForm, TimeEntryEditForm, TimeEntryForm, WeeklyLimitForm
 from .models import Contract, ContractStatus, TimeEntry, WeeklyInvoice
+
+if TYPE_CHECKING:
+    class ListedInvoice(WeeklyInvoice):
+        """A week in the timesheet's list, with what the client's bank step needs; for the type checker only."""
+
+        bank_waiting: bool  # the client's bank asks them to confirm the charge
+        bank_step: bool  # this browser is on the emulated bank's page for it
+        bank_secret: str  # the PaymentIntent's client secret for Stripe.js, or ""
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,8 @@ def hours_text(minutes: int) -> str:
 
 
 def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
-    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
-    if contract is None or not contract.is_party(request.user) or contract.contract_type != "hourly":
+    contract = selectors.contracts_for(signed_in_user(request)).filter(pk=pk).first()
+    if contract is None or not contract.is_party(signed_in_user(request)) or contract.contract_type != "hourly":
         raise Http404
     return contract
 
@@ -65,7 +74,7 @@ def _to_week(contract: Contract, week: date) -> HttpResponse:
 
 def _page(request: HttpRequest, contract: Contract, week: date, *, status: int = 200,
           add_form: TimeEntryForm | None = None, limit_form: WeeklyLimitForm | None = None) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     is_client, is_freelancer = user.pk == contract.client_id, user.pk == contract.freelancer_id
     entries = list(TimeEntry.objects.filter(contract=contract, date__gte=week, date__lt=week + timedelta(days=7))
                    .order_by("date", "id"))
@@ -73,13 +82,18 @@ def _page(request: HttpRequest, contract: Contract, week: date, *, status: int =
                 minutes=sum(e.minutes for e in entries if e.date == week + timedelta(days=i))) for i in range(7)]
     invoice = hourly.invoice_for_week(contract, week)
     closed = invoice is not None and invoice.status != "open"
-    total = invoice.minutes if closed else sum(day.minutes for day in days)
-    limit = invoice.weekly_limit_hours if closed else contract.weekly_limit_hours
-    billable = invoice.billable_minutes if closed else hourly.billable(total, limit)
-    amount = invoice.amount if closed else hourly.amount_for(billable, contract.hourly_rate or Decimal(0))
+    if invoice is not None and closed:  # a closed week shows the figures its invoice keeps
+        total, limit, billable = invoice.minutes, invoice.weekly_limit_hours, invoice.billable_minutes
+        amount = invoice.amount
+    else:
+        total = sum(day.minutes for day in days)
+        limit = contract.weekly_limit_hours
+        billable = hourly.billable(total, limit)
+        amount = hourly.amount_for(billable, contract.hourly_rate or Decimal(0))
     today = hourly.today_utc()
     editable = is_freelancer and not closed and contract.status == ContractStatus.ACTIVE and week <= today
-    invoices = list(WeeklyInvoice.objects.filter(contract=contract).order_by("-week_start", "-id"))
+    invoices = cast("list[ListedInvoice]",
+                    list(WeeklyInvoice.objects.filter(contract=contract).order_by("-week_start", "-id")))
     pending = request.session.get(BANK_PENDING) or {}
     for inv in invoices:
         inv.bank_waiting = is_client and bool(inv.payment_error) and hourly.bank_confirmation_waiting(inv)
@@ -126,7 +140,7 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, contract, _week_of(request), add_form=form, status=400)
     day = form.cleaned_data["date"]
     try:
-        entry = hourly.time_entry_create(contract=contract, by=request.user, day=day,
+        entry = hourly.time_entry_create(contract=contract, by=signed_in_user(request), day=day,
                                          minutes=form.cleaned_data["minutes"], memo=form.cleaned_data["memo"])
     except ApplicationError as exc:
         if exc.status_code == 400:
@@ -157,7 +171,7 @@ def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
         messages.error(request, _("Minutes are 1 to 1440."))
         return _to_week(contract, week)
     try:
-        hourly.time_entry_update(entry=entry, by=request.user, data=form.cleaned_data)
+        hourly.time_entry_update(entry=entry, by=signed_in_user(request), data=form.cleaned_data)
     except ApplicationError as exc:
         _refused(request, exc)
     else:
@@ -171,7 +185,7 @@ def time_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     contract = _contract_or_404(request, pk)
     entry = _entry_or_404(contract, entry_pk)
     try:
-        hourly.time_entry_delete(entry=entry, by=request.user)
+        hourly.time_entry_delete(entry=entry, by=signed_in_user(request))
     except ApplicationError as exc:
         _refused(request, exc)
     else:
@@ -187,7 +201,8 @@ def weekly_limit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _page(request, contract, _week_of(request), limit_form=form, status=400)
     try:
-        services.weekly_limit_set(contract=contract, by=request.user, hours=form.cleaned_data["weekly_limit_hours"])
+        services.weekly_limit_set(contract=contract, by=signed_in_user(request),
+                                  hours=form.cleaned_data["weekly_limit_hours"])
     except ApplicationError as exc:
         _refused(request, exc)
     else:
@@ -209,7 +224,7 @@ def invoice_approve(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespo
     contract = _contract_or_404(request, pk)
     invoice = _invoice_or_404(contract, invoice_pk)
     try:
-        invoice = hourly.invoice_approve(invoice=invoice, by=request.user)
+        invoice = hourly.invoice_approve(invoice=invoice, by=signed_in_user(request))
     except ApplicationError as exc:
         _refused(request, exc)
     else:
@@ -234,16 +249,16 @@ def invoice_bank_confirm(request: HttpRequest, pk: int, invoice_pk: int) -> Http
     step = request.POST.get("step", "start")
     try:
         if step == "start":
-            intent = hourly.invoice_confirm_begin(invoice=invoice, by=request.user)
+            intent = hourly.invoice_confirm_begin(invoice=invoice, by=signed_in_user(request))
             if intent.status == "requires_action":
                 request.session[BANK_PENDING] = {"invoice": invoice.pk, "secret": intent.client_secret,
                                                  "mode": card_mode()}
                 messages.info(request, _("Your bank asks you to confirm the payment."))
                 return _to_week(contract, invoice.week_start)
         elif step == "bank" and card_mode() == "test_card":
-            hourly.invoice_confirm_test_bank(invoice=invoice, by=request.user)
+            hourly.invoice_confirm_test_bank(invoice=invoice, by=signed_in_user(request))
         else:
-            hourly.invoice_confirm_finish(invoice=invoice, by=request.user)
+            hourly.invoice_confirm_finish(invoice=invoice, by=signed_in_user(request))
     except ApplicationError as exc:
         request.session.pop(BANK_PENDING, None)
         _refused(request, exc)
@@ -265,7 +280,7 @@ def invoice_dispute(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespo
         messages.error(request, _("Say what is wrong with the hours."))
         return _to_week(contract, invoice.week_start)
     try:
-        hourly.invoice_dispute(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
+        hourly.invoice_dispute(invoice=invoice, by=signed_in_user(request), reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         _refused(request, exc)
     else:

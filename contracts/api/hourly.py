@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.requests import signed_in_user
 from core.fields import MoneyField
 from core.money import from_minor
 
@@ -69,7 +70,7 @@ class InvoiceResolveInput(serializers.Serializer):
 
 
 def _contract(request: Request, pk: int) -> Contract:
-    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
+    contract = selectors.contracts_for(signed_in_user(request)).filter(pk=pk).first()
     if contract is None:
         raise NotFound()
     return contract
@@ -77,7 +78,7 @@ def _contract(request: Request, pk: int) -> Contract:
 
 def _entry(request: Request, pk: int) -> TimeEntry:
     entry = TimeEntry.objects.select_related("contract").filter(
-        pk=pk, contract__in=selectors.contracts_for(request.user)).first()
+        pk=pk, contract__in=selectors.contracts_for(signed_in_user(request))).first()
     if entry is None:
         raise NotFound()
     return entry
@@ -85,7 +86,7 @@ def _entry(request: Request, pk: int) -> TimeEntry:
 
 def _invoice(request: Request, pk: int) -> WeeklyInvoice:
     invoice = WeeklyInvoice.objects.select_related("contract", "contract__client", "contract__freelancer").filter(
-        pk=pk, contract__in=selectors.contracts_for(request.user)).first()
+        pk=pk, contract__in=selectors.contracts_for(signed_in_user(request))).first()
     if invoice is None:
         raise NotFound()
     return invoice
@@ -118,7 +119,7 @@ class TimeEntryListView(generics.ListAPIView):
                                "a day, in a week still open. 409 until the client has saved a card.")
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(TimeEntryInput, request)
-        entry = hourly.time_entry_create(contract=_contract(request, self.kwargs["pk"]), by=request.user,
+        entry = hourly.time_entry_create(contract=_contract(request, self.kwargs["pk"]), by=signed_in_user(request),
                                          day=data["date"],
                                          minutes=data["minutes"], memo=data["memo"])
         return Response(TimeEntrySerializer(entry).data, status=201)
@@ -129,12 +130,12 @@ class TimeEntryDetailView(APIView):
                                                                                       **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(TimeEntryInput, request, partial=True)
-        entry = hourly.time_entry_update(entry=_entry(request, pk), by=request.user, data=data)
+        entry = hourly.time_entry_update(entry=_entry(request, pk), by=signed_in_user(request), data=data)
         return Response(TimeEntrySerializer(entry).data)
 
     @extend_schema(tags=["hourly"], request=None, responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        hourly.time_entry_delete(entry=_entry(request, pk), by=request.user)
+        hourly.time_entry_delete(entry=_entry(request, pk), by=signed_in_user(request))
         return Response(status=204)
 
 
@@ -163,7 +164,7 @@ class InvoiceDisputeView(APIView):
                    description="The client disputes a week during its review; nothing is charged until staff decide.")
     def post(self, request: Request, pk: int) -> Response:
         reason = _valid(ReasonInput, request)["reason"]
-        hourly.invoice_dispute(invoice=_invoice(request, pk), by=request.user, reason=reason)
+        hourly.invoice_dispute(invoice=_invoice(request, pk), by=signed_in_user(request), reason=reason)
         return Response(InvoiceSerializer(_invoice(request, pk)).data)
 
 
@@ -172,7 +173,7 @@ class InvoiceApproveView(APIView):
                    description="The client approves a week in review: their saved card is charged now. "
                                "A declined card answers 402 and the week waits for another card.")
     def post(self, request: Request, pk: int) -> Response:
-        hourly.invoice_approve(invoice=_invoice(request, pk), by=request.user)
+        hourly.invoice_approve(invoice=_invoice(request, pk), by=signed_in_user(request))
         return Response(InvoiceSerializer(_invoice(request, pk)).data)
 
 
@@ -182,7 +183,7 @@ class InvoiceResolveView(APIView):
                                "(cancelled, nothing charged) or split (`freelancer_amount` charged and paid).")
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(InvoiceResolveInput, request)
-        invoice = hourly.invoice_resolve(invoice=_invoice(request, pk), by=request.user,
+        invoice = hourly.invoice_resolve(invoice=_invoice(request, pk), by=signed_in_user(request),
                                          resolution=data["resolution"],
                                          freelancer_amount=data.get("freelancer_amount"), note=data["note"])
         return Response(InvoiceSerializer(invoice).data)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 from marketplace import selectors as marketplace_selectors
 from marketplace.api import serializers as marketplace_serializers
@@ -32,7 +33,7 @@ def _valid(serializer_class: type, request: Request, **kwargs: object) -> dict:
 
 
 def _contract(request: Request, pk: int) -> Contract:
-    contract = selectors.contracts_for(request.user).filter(pk=pk).first()
+    contract = selectors.contracts_for(signed_in_user(request)).filter(pk=pk).first()
     if contract is None:
         raise NotFound()
     return contract
@@ -48,7 +49,7 @@ def milestones_visible_to(user: object):
 
 
 def _milestone(request: Request, pk: int) -> Milestone:
-    milestone = milestones_visible_to(request.user).filter(pk=pk).first()
+    milestone = milestones_visible_to(signed_in_user(request)).filter(pk=pk).first()
     if milestone is None:
         raise NotFound()
     return milestone
@@ -64,7 +65,7 @@ class ContractListView(generics.ListCreateAPIView):
     serializer_class = s.ContractSerializer
 
     def get_queryset(self):
-        contracts = selectors.contracts_for(self.request.user)
+        contracts = selectors.contracts_for(signed_in_user(self.request))
         status = self.request.query_params.get("status")
         if status in ContractStatus.values:
             contracts = contracts.filter(status=status)
@@ -79,12 +80,12 @@ class ContractListView(generics.ListCreateAPIView):
         from marketplace.selectors import proposals_visible_to
 
         data = _valid(s.ContractCreateInput, request)
-        proposal = proposals_visible_to(request.user).filter(pk=data["proposal_id"]).first()
+        proposal = proposals_visible_to(signed_in_user(request)).filter(pk=data["proposal_id"]).first()
         if proposal is None:
             raise ApplicationError(gettext("Invalid input: there is no such proposal."), code="validation_error",
                                    errors={"proposal_id": [gettext("There is no such proposal.")]})
-        contract = services.proposal_accept(proposal=proposal, by=request.user)
-        return Response(self.get_serializer(selectors.contracts_for(request.user).get(pk=contract.pk)).data,
+        contract = services.proposal_accept(proposal=proposal, by=signed_in_user(request))
+        return Response(self.get_serializer(selectors.contracts_for(signed_in_user(request)).get(pk=contract.pk)).data,
                         status=201)
 
 
@@ -95,7 +96,7 @@ class ContractDetailView(APIView):
 
     @extend_schema(tags=["contracts"], request=s.ContractInput, responses={200: s.ContractSerializer, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
-        services.contract_update(contract=_contract(request, pk), by=request.user,
+        services.contract_update(contract=_contract(request, pk), by=signed_in_user(request),
                                  data=_valid(s.ContractInput, request, partial=True))
         return Response(s.ContractSerializer(_contract(request, pk)).data)
 
@@ -107,7 +108,7 @@ class ContractDetailView(APIView):
 @extend_schema(tags=["contracts"], request=None, responses={200: s.ContractSerializer, **ERRORS})
 class ContractCompleteView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        services.contract_complete(contract=_contract(request, pk), by=request.user)
+        services.contract_complete(contract=_contract(request, pk), by=signed_in_user(request))
         return Response(s.ContractSerializer(_contract(request, pk)).data)
 
 
@@ -119,7 +120,7 @@ class MilestoneListView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Milestone.objects.none()
         contract = _contract(self.request, self.kwargs["pk"])
-        return milestones_visible_to(self.request.user).filter(contract=contract).order_by("position", "id")
+        return milestones_visible_to(signed_in_user(self.request)).filter(contract=contract).order_by("position", "id")
 
     @extend_schema(tags=["milestones"])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -128,7 +129,8 @@ class MilestoneListView(generics.ListCreateAPIView):
     @extend_schema(tags=["milestones"], request=s.MilestoneInput, responses={201: s.MilestoneSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         contract = _contract(request, self.kwargs["pk"])
-        milestone = escrow.milestone_create(contract=contract, by=request.user, data=_valid(s.MilestoneInput, request))
+        milestone = escrow.milestone_create(contract=contract, by=signed_in_user(request),
+                                            data=_valid(s.MilestoneInput, request))
         return Response(s.MilestoneSerializer(_milestone(request, milestone.pk)).data, status=201)
 
 
@@ -156,7 +158,7 @@ FUND_MESSAGES = {
 class MilestoneFundView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(s.FundInput, request)
-        result = escrow.milestone_fund(milestone=_milestone(request, pk), by=request.user,
+        result = escrow.milestone_fund(milestone=_milestone(request, pk), by=signed_in_user(request),
                                        payment_method=data.get("payment_method") or None)
         return Response({
             "milestone": s.MilestoneSerializer(_milestone(request, pk)).data,
@@ -175,7 +177,7 @@ class MilestoneSubmitView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         note = _valid(s.NoteInput, request)["note"]
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
-        escrow.milestone_submit(milestone=_milestone(request, pk), by=request.user, note=note, files=files)
+        escrow.milestone_submit(milestone=_milestone(request, pk), by=signed_in_user(request), note=note, files=files)
         return _milestone_answer(request, pk)
 
 
@@ -185,7 +187,7 @@ def _note_action(name: str, call: object, doc: str) -> type[APIView]:
     class NoteActionView(APIView):
         def post(self, request: Request, pk: int) -> Response:
             note = _valid(s.NoteInput, request)["note"]
-            call(milestone=_milestone(request, pk), by=request.user, note=note)  # type: ignore[operator]
+            call(milestone=_milestone(request, pk), by=signed_in_user(request), note=note)  # type: ignore[operator]
             return _milestone_answer(request, pk)
 
     NoteActionView.__name__ = name
@@ -202,7 +204,7 @@ MilestoneRefundView = _note_action("MilestoneRefundView", escrow.milestone_refun
                description="The client approves: escrow is released to the freelancer less the platform fee.")
 class MilestoneApproveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        escrow.milestone_approve(milestone=_milestone(request, pk), by=request.user)
+        escrow.milestone_approve(milestone=_milestone(request, pk), by=signed_in_user(request))
         return _milestone_answer(request, pk)
 
 
@@ -219,8 +221,8 @@ class ContractDisputeView(APIView):
             raise ApplicationError(gettext("Invalid input: there is no such milestone on this contract."),
                                    code="validation_error",
                                    errors={"milestone_id": [gettext("No such milestone here.")]})
-        dispute = escrow.dispute_open(contract=contract, milestone=milestone, by=request.user, reason=data["reason"],
-                                      evidence=data.get("evidence"))
+        dispute = escrow.dispute_open(contract=contract, milestone=milestone, by=signed_in_user(request),
+                                      reason=data["reason"], evidence=data.get("evidence"))
         return Response(s.DisputeSerializer(dispute).data, status=201)
 
 
@@ -239,7 +241,7 @@ class DisputeListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Dispute.objects.none()
-        disputes = disputes_visible_to(self.request.user)
+        disputes = disputes_visible_to(signed_in_user(self.request))
         if self.request.query_params.get("status") in Dispute.Status.values:
             disputes = disputes.filter(status=self.request.query_params["status"])
         return disputes.order_by("-created_at", "-id")
@@ -253,7 +255,7 @@ class DisputeListView(generics.ListAPIView):
                description="The dispute with its thread: both parties' answers and staff's notes, with their files.")
 class DisputeDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        dispute = disputes_visible_to(request.user).prefetch_related("messages").filter(pk=pk).first()
+        dispute = disputes_visible_to(signed_in_user(request)).prefetch_related("messages").filter(pk=pk).first()
         if dispute is None:
             raise NotFound()
         return Response(s.DisputeThreadSerializer(dispute).data)
@@ -268,11 +270,11 @@ class DisputeMessagesView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request: Request, pk: int) -> Response:
-        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
+        dispute = disputes_visible_to(signed_in_user(request)).filter(pk=pk).first()
         if dispute is None:
             raise NotFound()
         data = _valid(s.DisputeMessageInput, request)
-        message = disputes.dispute_message_add(dispute=dispute, by=request.user, body=data["body"],
+        message = disputes.dispute_message_add(dispute=dispute, by=signed_in_user(request), body=data["body"],
                                                evidence=data.get("evidence"))
         return Response(s.DisputeMessageSerializer(message).data, status=201)
 
@@ -281,11 +283,11 @@ class DisputeMessagesView(APIView):
                description="Staff only: release to the freelancer, refund to the client, or split.")
 class DisputeResolveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
-        if dispute is None or not request.user.is_staff:
+        dispute = disputes_visible_to(signed_in_user(request)).filter(pk=pk).first()
+        if dispute is None or not signed_in_user(request).is_staff:
             raise NotFound()
         data = _valid(s.ResolveInput, request)
-        dispute = escrow.dispute_resolve(dispute=dispute, by=request.user, resolution=data["resolution"],
+        dispute = escrow.dispute_resolve(dispute=dispute, by=signed_in_user(request), resolution=data["resolution"],
                                          freelancer_amount=data.get("freelancer_amount"), note=data["note"])
         return Response(s.DisputeSerializer(dispute).data)
 
@@ -296,10 +298,10 @@ class DisputeResolveView(APIView):
                            "403 for the other party, 409 once the dispute is resolved or withdrawn.")
 class DisputeWithdrawView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        dispute = disputes_visible_to(request.user).filter(pk=pk).first()
+        dispute = disputes_visible_to(signed_in_user(request)).filter(pk=pk).first()
         if dispute is None:
             raise NotFound()
-        dispute = escrow.dispute_withdraw(dispute=dispute, by=request.user)
+        dispute = escrow.dispute_withdraw(dispute=dispute, by=signed_in_user(request))
         return Response(s.DisputeSerializer(dispute).data)
 
 
@@ -316,11 +318,11 @@ CONTRACTING_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSeri
                            "a contract.")
 class ProposalAcceptView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        proposal = marketplace_selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+        proposal = marketplace_selectors.proposals_visible_to(signed_in_user(request)).filter(pk=pk).first()
         if proposal is None:
             raise NotFound()
-        contract = services.proposal_accept(proposal=proposal, by=request.user)
-        return Response(s.ContractSerializer(selectors.contracts_for(request.user).get(pk=contract.pk)).data,
+        contract = services.proposal_accept(proposal=proposal, by=signed_in_user(request))
+        return Response(s.ContractSerializer(selectors.contracts_for(signed_in_user(request)).get(pk=contract.pk)).data,
                         status=201)
 
 
@@ -333,8 +335,10 @@ class ReviewListView(generics.ListCreateAPIView):
     def get_queryset(self):
         params = self.request.query_params
         user_id = params.get("user")
+        user = self.request.user  # anyone may read: the anonymous user sees what is public
         reviews = marketplace_selectors.reviews_for(
-            reviewee_id=int(user_id) if user_id and user_id.isdigit() else None, viewer=self.request.user
+            reviewee_id=int(user_id) if user_id and user_id.isdigit() else None,
+            viewer=user if user.is_authenticated else None,
         )
         if user_id and not user_id.isdigit():
             return reviews.none()
@@ -353,18 +357,18 @@ class ReviewListView(generics.ListCreateAPIView):
         data = _valid(s.ReviewInput, request)
         writer = review_writer("order_id") if "order_id" in data else None
         if writer is not None:
-            review = writer(order_id=data["order_id"], reviewer=request.user, rating=data["rating"],
+            review = writer(order_id=data["order_id"], reviewer=signed_in_user(request), rating=data["rating"],
                             comment=data["comment"])
-            review = marketplace_selectors.reviews_for(viewer=request.user).get(pk=review.pk)
+            review = marketplace_selectors.reviews_for(viewer=signed_in_user(request)).get(pk=review.pk)
             return Response(self.get_serializer(review).data, status=201)
         if "contract_id" not in data:
             return Response({"detail": "Invalid input: there is no such order.", "error_type": "validation_error",
                              "errors": {"order_id": ["There is no such order."]}}, status=400)
-        contract = selectors.contracts_for(request.user).filter(pk=data["contract_id"]).first()
+        contract = selectors.contracts_for(signed_in_user(request)).filter(pk=data["contract_id"]).first()
         if contract is None:
             return Response({"detail": "Invalid input: there is no such contract.", "error_type": "validation_error",
                              "errors": {"contract_id": ["There is no such contract."]}}, status=400)
-        review = review_create(contract=contract, reviewer=request.user, rating=data["rating"],
+        review = review_create(contract=contract, reviewer=signed_in_user(request), rating=data["rating"],
                                comment=data["comment"])
-        review = marketplace_selectors.reviews_for(viewer=request.user).get(pk=review.pk)
+        review = marketplace_selectors.reviews_for(viewer=signed_in_user(request)).get(pk=review.pk)
         return Response(self.get_serializer(review).data, status=201)
