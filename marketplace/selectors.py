@@ -133,56 +133,13 @@ class MergedIds:
         return [pk for _, pk in rows][page]
 
 
-class BrowseIds:
-    """The ids of the public projects newest first with no filter, for a paginator: what visitors and members
-    without private projects browse. The first page is compiled once per process and page size (core.prepared,
-    as a chat's pages are); a deeper page is evaluated as a queryset (its OFFSET is written into the SQL, so
-    each would compile anew)."""
-
-    def __init__(self, count: Callable[[], int]) -> None:
-        self._count = count
-
-    def count(self) -> int:
-        return self._count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, page: slice) -> list[int]:
-        if not page.start and page.step is None and page.stop is not None and 0 < page.stop <= BROWSE_COMPILED_UP_TO:
-            return prepared_rows(f"marketplace:browse-ids:{page.stop}", _browse_ids_query(page.stop))
-        return list(_browse_ids()[page])
-
-
-# A first page up to this size is compiled (the API's largest page), one SQL text per page size.
-BROWSE_COMPILED_UP_TO = 100
-
-
-def _browse_ids() -> QuerySet:
-    """`project_filtered(user, {})`'s ids for a visitor or a member without private projects: the same SQL."""
-    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
-    return Project.objects.filter(public).order_by("-published_at", "-id").values_list("pk", flat=True)
-
-
-def _browse_ids_query(limit: int) -> Callable[[], QuerySet]:
-    def build() -> QuerySet:
-        return _browse_ids()[:limit]
-    return build
-
-
-def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds | BrowseIds:
+def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
     """The ids `GET /api/projects` pages through. A signed-in user's newest-first browsing with private
-    projects of their own is merged from two index reads instead of one scan of every project; browsing the
-    public projects with no filter at all reads its first page with SQL compiled once (`BrowseIds`)."""
+    projects of their own is merged from two index reads instead of one scan of every project."""
     search = (params.get("search") or "").strip()
     ordering = params.get("ordering") or ("relevance" if search else "newest")
-    unfiltered = ordering in ("newest", "-published_at") and not any(params.get(name) for name in PROJECT_FILTERS)
-    if not user.is_authenticated and unfiltered:
-        return BrowseIds(_public_count)
     if user.is_authenticated and not user.is_staff and ordering in ("newest", "-published_at") and not search:
         private = _private_visible_ids(user)
-        if not private and unfiltered:
-            return BrowseIds(_public_count)
         if private:
             public = project_filtered(user=user, params=params,
                                       base=Project.objects.filter(Q(visibility=Visibility.PUBLIC)
@@ -291,10 +248,10 @@ def public_count_forget() -> None:
     _public_count_memo = None
 
 
-def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds | BrowseIds) -> int:
+def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
     """The `count` of a project list: exact, except when browsing with no filter at all, where the public part
     is the count kept for a minute (counting every public project on each page costs more than the page)."""
-    if isinstance(projects, MergedIds | BrowseIds):
+    if isinstance(projects, MergedIds):
         return projects.count()
     search = (params.get("search") or "").strip()
     if search and connection.vendor == "postgresql" and (params.get("ordering") or "relevance") == "relevance":

@@ -59,7 +59,7 @@ class ProjectListView(generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.project_filtered(user=self.request.user, params=self.request.query_params)
 
-    def page_count(self, queryset: QuerySet | selectors.MergedIds | selectors.BrowseIds) -> int:
+    def page_count(self, queryset: QuerySet | selectors.MergedIds) -> int:
         params = getattr(self, "search_params", None) or self.request.query_params
         return selectors.project_filtered_count(user=self.request.user, params=params, projects=queryset)
 
