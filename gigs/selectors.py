@@ -191,6 +191,36 @@ def with_list_data(services: QuerySet[Service]) -> QuerySet[Service]:
     )
 
 
+# A list row as `values()` reads it: the card's columns with the seller's and the category's (the same joins as
+# `with_list_data`), written by `gigs.api.serializers.service_rows` without a model instance per row.
+SERVICE_ROW_FIELDS = (
+    "id", "title", "status", "currency", "price_from", "fastest_delivery_days", "rating_avg", "rating_count",
+    "orders_completed", "created_at", "updated_at", "published_at",
+    *(f"seller__{name}" for name in PERSON_FIELDS), "category__name", "category__slug",
+)
+
+
+def with_list_rows(services: QuerySet[Service]) -> QuerySet:
+    """`with_list_data` as `values()` dictionaries: the same row, seller, category, cover and seller's orders in
+    one query, without the skills (`with_skill_names` adds them to a page in a second query)."""
+    cover = ServiceImage.objects.filter(service=OuterRef("pk")).order_by("position", "id").values("image")[:1]
+    seller_orders = (Service.objects.filter(seller=OuterRef("seller_id")).order_by().values("seller")
+                     .annotate(n=Sum("orders_completed")).values("n"))
+    return services.annotate(
+        cover=Subquery(cover), seller_orders=Coalesce(Subquery(seller_orders, output_field=IntegerField()), Value(0)),
+    ).values(*SERVICE_ROW_FIELDS, "cover", "seller_orders")
+
+
+def with_skill_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's rows, each with `skills`: its skills' names in the skills' own order (by name), in one query."""
+    skills: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    if skills:
+        for service_id, name in (Service.skills.through.objects.filter(service_id__in=list(skills))
+                                 .order_by("skill__name", "skill_id").values_list("service_id", "skill__name")):
+            skills[service_id].append(name)
+    return [{**row, "skills": skills[row["id"]]} for row in rows]
+
+
 def service_count(*, user: User, params: dict[str, Any], services: QuerySet[Service]) -> int:
     """The `count` of a list: exact; a search by relevance ranks at most SEARCH_CANDIDATES. Browsing with no
     filter at all reads the count kept with the facets (for up to a minute, or until a service changes):

@@ -438,12 +438,34 @@ def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
 
 
 def skill_names_of(user_ids: list[int]) -> dict[int, list[str]]:
-    """{user id: their skills' names, in the skills' own order}, in one query."""
+    """{user id: their skills' names, in the skills' own order}, in one query (compiled once, core.prepared)."""
     names: dict[int, list[str]] = {pk: [] for pk in user_ids}
-    for user_id, name in (User.skills.through.objects.filter(user_id__in=user_ids)
-                          .order_by("skill__name", "skill_id").values_list("user_id", "skill__name")):
-        names[user_id].append(name)
+    if user_ids:
+        for user_id, name in prepared_rows("marketplace:user-skills", _user_skills_query, ids=list(user_ids)):
+            names[user_id].append(name)
     return names
+
+
+def _user_skills_query(ids: list[int]) -> QuerySet:
+    return (User.skills.through.objects.filter(user_id__in=ids).order_by("skill__name", "skill_id")
+            .values_list("user_id", "skill__name"))
+
+
+def freelancer_rows_by_ids(ids: list[int]) -> list[dict[str, Any]]:
+    """The freelancer list's rows of one page (`FREELANCER_LIST_FIELDS` with the review count and completed
+    contracts) as `values()` dictionaries in the order of `ids`, in one query compiled once (core.prepared).
+    Someone deactivated or no longer a freelancer since the page's ids were read is left out."""
+    if not ids:
+        return []
+    rows = prepared_rows("marketplace:freelancer-rows", _freelancer_rows_query, ids=ids)
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _freelancer_rows_query(ids: list[int]) -> QuerySet:
+    users = User.objects.filter(pk__in=ids, user_type=UserType.FREELANCER, is_active=True)
+    return with_profile_figures(users).order_by().values(*FREELANCER_LIST_FIELDS, "review_count",
+                                                          "completed_contracts")
 
 
 def freelancer_get(pk: int) -> User | None:

@@ -1,12 +1,15 @@
 """The shapes of `/api/services`: input checked here, the rules in gigs.services."""
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from accounts.api.serializers import SkillNamesField
 from core.fields import MoneyField
-from marketplace.api.serializers import PersonSerializer
+from core.rows import datetime_text, decimal_text
+from marketplace.api.serializers import PersonSerializer, _avatar_url
 
 from .. import selectors
 from ..models import CURRENCIES, PackageTier, Service, ServiceExtra, ServiceImage, ServicePackage, ServiceStatus
@@ -100,6 +103,27 @@ class ServiceSerializer(serializers.ModelSerializer):
             return ServiceImage(image=obj.cover).image.url if obj.cover else None
         first = next(iter(obj.images.all()), None)
         return first.image.url if first else None
+
+
+def service_rows(rows: list[dict[str, Any]], request: Request | None) -> list[dict[str, Any]]:
+    """`ServiceSerializer`'s output, written from `selectors.with_list_rows` rows with their `skills` (a test
+    compares the two on the same services)."""
+    image_storage = ServiceImage._meta.get_field("image").storage  # type: ignore[attr-defined]
+    return [{
+        "id": row["id"], "title": row["title"], "category": row["category__slug"],
+        "category_name": row["category__name"], "skills": row["skills"], "status": row["status"],
+        "price_from": decimal_text(row["price_from"]), "currency": row["currency"],
+        "fastest_delivery_days": row["fastest_delivery_days"], "rating_avg": decimal_text(row["rating_avg"]),
+        "rating_count": row["rating_count"], "orders_completed": row["orders_completed"],
+        "seller": {"id": row["seller__id"], "first_name": row["seller__first_name"],
+                   "last_name": row["seller__last_name"], "user_type": row["seller__user_type"],
+                   "headline": row["seller__headline"], "avatar": _avatar_url(row["seller__avatar"], request),
+                   "company": row["seller__company"], "country": row["seller__country"]},
+        "seller_level": selectors.seller_level(row["seller_orders"], row["rating_avg"]).key,
+        "cover": image_storage.url(row["cover"]) if row["cover"] else None,
+        "created_at": datetime_text(row["created_at"]), "updated_at": datetime_text(row["updated_at"]),
+        "published_at": datetime_text(row["published_at"]),
+    } for row in rows]
 
 
 class ServiceDetailSerializer(ServiceSerializer):

@@ -414,11 +414,11 @@ class FreelancerListView(generics.ListAPIView):
         return selectors.freelancer_search(self.request.query_params).only(*selectors.FREELANCER_LIST_FIELDS)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        # The page's rows as dictionaries with their figures, and their skills in one more query, written without
-        # a serializer per row (`s.freelancer_rows`).
-        rows = self.get_queryset().prefetch_related(None).values(
-            *selectors.FREELANCER_LIST_FIELDS, "review_count", "completed_contracts")
-        page = list(self.paginate_queryset(rows) or [])
+        # The page's ids (the filters vary, so built each time), then its rows as dictionaries with their figures
+        # and their skills, both compiled once per process, written without a serializer per row
+        # (`s.freelancer_rows`).
+        ids = self.paginate_queryset(self.get_queryset().prefetch_related(None).values_list("pk", flat=True))
+        page = selectors.freelancer_rows_by_ids(list(ids or []))
         skills = selectors.skill_names_of([row["id"] for row in page])
         return self.get_paginated_response(s.freelancer_rows(page, skills, request))
 

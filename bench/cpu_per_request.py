@@ -1,0 +1,107 @@
+"""CPU time per request of the list endpoints, in process, through the whole WSGI stack (Django's test client)
+with production settings on the `make bench` database, which it only reads.
+
+    source .var/services/env && .venv/bin/python bench/cpu_per_request.py [--rounds 3] [--save F | --compare F]
+
+Each figure is the median over `--rounds` rounds of the mean `time.process_time` of `--requests` requests (a
+crowded machine disturbs CPU time far less than wall time), with the SQL statements of one request in brackets.
+`--save` writes every response body to a JSON file and `--compare` checks them byte for byte against such a file
+(run it before and after a change).
+"""
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PATHS = (
+    "/api/projects",
+    "/api/projects?page_size=100",
+    "/api/projects?page=3",
+    "/api/freelancers?skills=django",
+    "/api/services",
+    "/api/services?page_size=100",
+    "/api/services?page=3",
+    "/api/services?ordering=price",
+    "/api/services?ordering=rating",
+    "/api/services?search=payments",
+    "/api/services?category=design-creative&ordering=-price",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--save")
+    parser.add_argument("--compare")
+    parser.add_argument("--only", help="measure only paths containing this text")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL (source .var/services/env); `make bench` loads the data first.")
+    os.environ.update({
+        "DATABASE_URL": url.rsplit("/", 1)[0] + "/megilance_bench",
+        "DJANGO_SETTINGS_MODULE": "megilance.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "THROTTLE_ENABLED": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        # A Redis database of its own: kept counts never mix with the application's or `make bench`'s.
+        "REDIS_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/12" if os.environ.get("REDIS_URL") else "",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+    })
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    bodies: dict[str, str] = {}
+    paths = [path for path in PATHS if not args.only or args.only in path]
+    for path in paths:  # warm: compiled queries, kept counts and facets
+        for _ in range(3):
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        bodies[path] = response.content.decode()
+    if args.save:
+        Path(args.save).write_text(json.dumps(bodies, indent=1))
+    if args.compare:
+        before = json.loads(Path(args.compare).read_text())
+        for path in paths:
+            same = before.get(path) == bodies[path]
+            print(f"{path}: {'identical' if same else 'DIFFERENT'}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    print("| request | ms CPU (queries) |")
+    print("| --- | ---: |")
+    for path in paths:
+        queries = []  # an execute wrapper: the request's start resets Django's own query log
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(path)
+        rounds = []
+        for _ in range(args.rounds):
+            started = time.process_time()
+            for _ in range(args.requests):
+                client.get(path)
+            rounds.append((time.process_time() - started) * 1000 / args.requests)
+        print(f"| `GET {path}` | {statistics.median(rounds):.2f} ({len(queries)}) |")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
