@@ -1,7 +1,11 @@
 """The marketplace API: thin views over marketplace.services and marketplace.selectors."""
 
+from typing import Protocol
+
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -190,10 +194,24 @@ class AttachmentView(APIView):
         return Response(status=204)
 
 
-def attachment_response(attachment: Attachment):
+class StoredFile(Protocol):
+    """What a download needs of a stored file: a project's attachment, a delivered file, dispute evidence."""
+
+    @property
+    def file(self) -> FieldFile: ...
+
+    @property
+    def original_name(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+
+def attachment_response(attachment: StoredFile) -> HttpResponseBase:
     storage = attachment.file.storage
     if hasattr(storage, "bucket_name"):  # S3: hand out a signed link that expires in minutes
-        url = storage.url(attachment.file.name, parameters={
+        # S3's storage takes the response headers and the link's lifetime; the stubs know only `url(name)`.
+        url = storage.url(attachment.file.name, parameters={  # type: ignore[call-arg]
             "ResponseContentDisposition": f'attachment; filename="{attachment.original_name}"'}, expire=300)
         return HttpResponseRedirect(url)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
