@@ -29,7 +29,7 @@ test: $(VENV)/.dev-installed
 	bash scripts/test.sh
 
 # mypy checks the apps listed in MYPY_APPS (with the django and DRF plugins); add an app once it is clean.
-MYPY_APPS ?= core risk megilance devtools support accounts analytics discovery messaging payments contracts
+MYPY_APPS ?= core risk megilance devtools support accounts analytics discovery messaging payments contracts gigs marketplace
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(MYPY_APPS)

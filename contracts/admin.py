@@ -98,7 +98,7 @@ def _all_fields_but(model: type[Model], editable: set[str]) -> list[str]:
 
 class MilestoneStatusChangeInline(StatusChangeInline):
     model = MilestoneStatusChange
-    fields = ["from_status", "to_status", "changed_by", "note", "created_at"]
+    fields = ("from_status", "to_status", "changed_by", "note", "created_at")
     readonly_fields = fields
 
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, amount_money, run_for_each
 
 from . import services
@@ -91,13 +92,13 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Activate (buyers can find and order them)"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
         run_for_each(self, request, queryset, lambda service: services.service_set_status(
-            service=service, to=ServiceStatus.ACTIVE, by=request.user, staff=True),
+            service=service, to=ServiceStatus.ACTIVE, by=signed_in_user(request), staff=True),
             done=ngettext_lazy("%(n)d service active.", "%(n)d services active.", "n"))
 
     @admin.action(description=_("Pause (hidden from buyers)"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
         run_for_each(self, request, queryset, lambda service: services.service_set_status(
-            service=service, to=ServiceStatus.PAUSED, by=request.user, staff=True),
+            service=service, to=ServiceStatus.PAUSED, by=signed_in_user(request), staff=True),
             done=ngettext_lazy("%(n)d service paused.", "%(n)d services paused.", "n"))
 
 

@@ -5,7 +5,7 @@ scripts; a package is offered when its title or price is filled in.
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +51,8 @@ class ServiceSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(str(_("All categories")))
-        self.fields["delivery_days"].choices = [("", _("Any delivery time")), *(
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(str(_("All categories")))
+        cast(forms.ChoiceField, self.fields["delivery_days"]).choices = [("", _("Any delivery time")), *(
             (str(days), delivery_label(days)) for days in selectors.DELIVERY_BUCKETS)]
 
     def params(self) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class ServiceForm(forms.Form):
     def __init__(self, *args: Any, service: Service | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.service = service
-        self.fields["category"].choices = category_choices(str(_("Choose a category")))
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(str(_("Choose a category")))
         self.fields["images"].help_text = _("Up to %(count)d JPEG, PNG, WebP or GIF images of at most 10 MB each; "
                                             "the first is the picture of your card.") % {"count": MAX_IMAGES}
         for tier, label in TIERS:
@@ -113,7 +113,8 @@ class ServiceForm(forms.Form):
                 label=_("Extra %(n)d: extra days") % {"n": number}, required=False, min_value=0, max_value=90)
         if service is not None:
             self.fields["images"].label = _("Add gallery images")
-            self.fields["images"].max_files = max(0, MAX_IMAGES - len(service.images.all()))
+            images = cast(MultipleFileField, self.fields["images"])
+            images.max_files = max(0, MAX_IMAGES - len(service.images.all()))
 
     @classmethod
     def initial_for(cls, service: Service) -> dict[str, Any]:

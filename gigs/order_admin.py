@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, all_fields, amount_money, run_for_each
 from marketplace.admin import StatusChangeAdmin, StatusChangeInline
 
@@ -30,6 +31,11 @@ from .models import (
     OrderStatusChange,
 )
 
+# Shown, read-only, in the inlines (one tuple each: `fields` and `readonly_fields` are typed differently).
+_EVENT_FIELDS = ("kind", "actor", "text", "created_at")
+_DELIVERY_FILE_FIELDS = ("original_name", "content_type", "size")
+_DISPUTE_MESSAGE_FIELDS = ("created_at", "author", "author_role", "body", "original_name")
+
 
 class OrderStatusChangeInline(StatusChangeInline):
     model = OrderStatusChange
@@ -37,8 +43,8 @@ class OrderStatusChangeInline(StatusChangeInline):
 
 class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderEvent
-    fields = ["kind", "actor", "text", "created_at"]
-    readonly_fields = fields
+    fields = _EVENT_FIELDS
+    readonly_fields = _EVENT_FIELDS
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
@@ -86,8 +92,8 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class OrderDeliveryFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderDeliveryFile
-    fields = ["original_name", "content_type", "size"]
-    readonly_fields = fields
+    fields = _DELIVERY_FILE_FIELDS
+    readonly_fields = _DELIVERY_FILE_FIELDS
     extra = 0
 
 
@@ -110,8 +116,8 @@ class OrderDisputeMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The dispute's thread: answers of the buyer and the seller, staff notes and evidence files."""
 
     model = OrderDisputeMessage
-    fields = ["created_at", "author", "author_role", "body", "original_name"]
-    readonly_fields = fields
+    fields = _DISPUTE_MESSAGE_FIELDS
+    readonly_fields = _DISPUTE_MESSAGE_FIELDS
     ordering = ["created_at", "id"]
     extra = 0
 
@@ -145,7 +151,7 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet[OrderDispute], resolution: str, done: Promise) -> None:
         run_for_each(self, request, queryset,
-                     lambda dispute: orders.order_dispute_resolve(dispute=dispute, by=request.user,
+                     lambda dispute: orders.order_dispute_resolve(dispute=dispute, by=signed_in_user(request),
                                                                   resolution=resolution),
                      done=done)
 
@@ -173,7 +179,7 @@ class OrderDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             amount = form.cleaned_data["freelancer_amount"]
             note = form.cleaned_data["note"]
             resolved = run_for_each(self, request, [dispute],
-                                    lambda d: orders.order_dispute_resolve(dispute=d, by=request.user,
+                                    lambda d: orders.order_dispute_resolve(dispute=d, by=signed_in_user(request),
                                                                            resolution=OrderDispute.Resolution.SPLIT,
                                                                            freelancer_amount=amount, note=note),
                                     done=gettext("Dispute split: %(amount)s to the seller, the rest refunded.")

@@ -1,6 +1,6 @@
 """The forms of the order pages: placing an order, and each step the two parties (and staff) take."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["extras"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["extras"]).choices = [
             (str(extra.pk), _("%(title)s (+%(price)s%(days)s)") % {
                 "title": extra.title, "price": money_text(to_minor(extra.price), service.currency),
                 "days": _(", +%(n)s days") % {"n": extra.delivery_days} if extra.delivery_days else ""})
@@ -34,11 +34,13 @@ class OrderForm(forms.Form):
 class DeliverForm(forms.Form):
     note = forms.CharField(label=_("Note to the buyer"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}), help_text=_("What you deliver."))
-    files = MultipleFileField(label=_("Files"), max_files=10,
+    # A declared field (the form class moves it into `base_fields`), not the form's uploads the stubs see here.
+    files = MultipleFileField(label=_("Files"), max_files=10,  # type: ignore[assignment]
                               help_text=_("PDF, images, text, office documents or zip; up to 10 MB each."))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not (data.get("note") or "").strip() and not data.get("files"):
             raise forms.ValidationError(_("Add a note or a file describing what you deliver."))
         return data

@@ -6,7 +6,7 @@ made at the emulator); with real keys Stripe Elements takes the card in the brow
 PaymentIntent's client secret there, as on the contract page. Card details are never stored or sent back.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.requests import signed_in_user
 from contracts.forms import DisputeAnswerForm
 from contracts.views import card_mode
 from core.exceptions import ApplicationError
@@ -44,6 +46,12 @@ from .order_forms import (
     TestCardForm,
 )
 from .order_reviews import order_review_create
+
+if TYPE_CHECKING:
+    class ListedOrder(Order):
+        """An order as the caller's list shows it; for the type checker only."""
+
+        total_text: str  # its total in its currency
 
 CARD_PREFIX = "card"
 
@@ -95,7 +103,7 @@ def order_new(request: HttpRequest, service_pk: int) -> HttpResponse:
         try:
             if mode == "off":
                 raise ApplicationError(_("Card payments are not set up on this site."), code="payment_unavailable")
-            order = orders.order_create(buyer=request.user, service=service, tier=package.tier,
+            order = orders.order_create(buyer=signed_in_user(request), service=service, tier=package.tier,
                                         extra_ids=[int(pk) for pk in form.cleaned_data["extras"]],
                                         requirements=form.cleaned_data["requirements"])
         except ApplicationError as exc:
@@ -106,7 +114,8 @@ def order_new(request: HttpRequest, service_pk: int) -> HttpResponse:
             if card is None:  # Stripe Elements: the order page takes the card
                 return redirect(f"{reverse('order_detail', args=[order.pk])}#pay")
             try:
-                _pay_message(request, orders.order_pay(order=order, by=request.user, payment_method=_card(card)))
+                _pay_message(request, orders.order_pay(order=order, by=signed_in_user(request),
+                                                       payment_method=_card(card)))
             except ApplicationError as exc:
                 messages.error(request, _("%(detail)s The order is waiting for payment: pay it below.")
                                % {"detail": str(exc.detail).rstrip(".") + "."})
@@ -114,7 +123,7 @@ def order_new(request: HttpRequest, service_pk: int) -> HttpResponse:
             return redirect("order_detail", pk=order.pk)
     elif posted:
         status = 400
-    chosen = {str(pk) for pk in (form.data.getlist("extras") if posted else [])}
+    chosen = {str(pk) for pk in (request.POST.getlist("extras") if posted else [])}
     extras = [extra for extra in service.extras.all()]
     gross = to_minor(package.price) + sum(to_minor(e.price) for e in extras if str(e.pk) in chosen)
     days = package.delivery_days + sum(e.delivery_days for e in extras if str(e.pk) in chosen)
@@ -132,9 +141,10 @@ def order_new(request: HttpRequest, service_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def order_list(request: HttpRequest) -> HttpResponse:
-    mine = selectors.orders_for(request.user)
-    bought = list(mine.filter(buyer=request.user)[:100])
-    sold = list(mine.filter(seller=request.user)[:100])
+    user = signed_in_user(request)
+    mine = selectors.orders_for(user)
+    bought = cast("list[ListedOrder]", list(mine.filter(buyer=user)[:100]))
+    sold = cast("list[ListedOrder]", list(mine.filter(seller=user)[:100]))
     for order in bought + sold:
         order.total_text = _money(to_minor(order.total), order.currency)
     return render(request, "gigs/order_list.html", {"bought": bought, "sold": sold})
@@ -144,7 +154,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _order_or_404(request: HttpRequest, pk: int) -> Order:
-    order = selectors.order_detail(request.user, pk)
+    order = selectors.order_detail(signed_in_user(request), pk)
     if order is None:
         raise Http404
     return order
@@ -154,7 +164,7 @@ def _order_or_404(request: HttpRequest, pk: int) -> Order:
 @require_http_methods(["GET", "HEAD"])
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    user = request.user
+    user = signed_in_user(request)
     can = selectors.actions_for(order, user)
     gross = to_minor(order.total)
     percent = order.fee_percent if order.fee_percent is not None else settings.PLATFORM_FEE_PERCENT
@@ -200,13 +210,21 @@ def _form_errors(form: forms.Form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+def _open_dispute(order: Order) -> OrderDispute:
+    """The order's open dispute, for the steps on it (`order_action` answers first when there is none)."""
+    dispute = selectors.open_dispute_of(order)
+    if dispute is None:
+        raise Http404
+    return dispute
+
+
 @sensitive_post_parameters()
 @login_required
 @require_POST
 def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step of the order, taken from its page; the services decide who may take it and when."""
     order = _order_or_404(request, pk)
-    user = request.user
+    user = signed_in_user(request)
     steps: dict[str, tuple[type[forms.Form] | None, Any, str]] = {
         "deliver": (DeliverForm, lambda d: orders.order_deliver(order=order, by=user, note=d["note"],
                                                                  files=d["files"]),
@@ -221,12 +239,12 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "dispute": (DisputeForm, lambda d: orders.order_dispute_open(order=order, by=user, reason=d["reason"]),
                     _("Dispute opened: the money stays in escrow until our staff decide.")),
         "withdraw-dispute": (None, lambda d: orders.order_dispute_withdraw(
-            dispute=selectors.open_dispute_of(order), by=user), _("Dispute withdrawn.")),
+            dispute=_open_dispute(order), by=user), _("Dispute withdrawn.")),
         "resolve": (ResolveForm, lambda d: orders.order_dispute_resolve(
-            dispute=selectors.open_dispute_of(order), by=user, resolution=d["resolution"],
+            dispute=_open_dispute(order), by=user, resolution=d["resolution"],
             freelancer_amount=d["freelancer_amount"], note=d["note"]), _("Dispute resolved.")),
         "dispute-message": (DisputeAnswerForm, lambda d: order_dispute_message_add(
-            dispute=selectors.open_dispute_of(order), by=user, body=d["body"], evidence=d["evidence"]),
+            dispute=_open_dispute(order), by=user, body=d["body"], evidence=d["evidence"]),
             _("Your message is added to the dispute's thread.")),
         "message": (MessageForm, lambda d: orders.order_message_add(order=order, by=user, text=d["text"]),
                     _("Message added.")),
@@ -269,7 +287,7 @@ def order_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
     if "application/json" in request.headers.get("Accept", ""):
         try:
-            result = orders.order_pay(order=order, by=request.user, payment_method=None)
+            result = orders.order_pay(order=order, by=signed_in_user(request), payment_method=None)
         except ApplicationError as exc:
             return JsonResponse({"detail": str(exc.detail), "error_type": exc.error_type}, status=exc.status_code)
         return JsonResponse({"status": result.status, "client_secret": result.client_secret,
@@ -280,7 +298,7 @@ def order_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _form_errors(card) or _("Card payments are not set up on this site."))
         return _back(order, "pay")
     try:
-        _pay_message(request, orders.order_pay(order=order, by=request.user, payment_method=_card(card)))
+        _pay_message(request, orders.order_pay(order=order, by=signed_in_user(request), payment_method=_card(card)))
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
         return _back(order, "pay")
@@ -300,7 +318,7 @@ def order_pay_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         if intent.status == "requires_action" and card_mode() == "test_card":
             intent = payments.payment_intent_authenticate_test(payment_intent_id=order.payment_intent_id,
                                                                client_secret=intent.client_secret or "")
-        _pay_message(request, orders.order_pay(order=order, by=request.user, payment_method=None))
+        _pay_message(request, orders.order_pay(order=order, by=signed_in_user(request), payment_method=None))
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
     return _back(order)
@@ -308,7 +326,7 @@ def order_pay_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def order_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+def order_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """A delivered file, for the order's two parties (and staff deciding a dispute)."""
     from marketplace.api.views import attachment_response
 
@@ -321,7 +339,7 @@ def order_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def order_dispute_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+def order_dispute_file(request: HttpRequest, pk: int, message_pk: int) -> HttpResponseBase:
     """An evidence file from the order's dispute threads, for the order's two parties and staff."""
     from marketplace.api.views import attachment_response
 
@@ -337,7 +355,7 @@ def order_dispute_file(request: HttpRequest, pk: int, message_pk: int) -> HttpRe
 def staff_order_dispute_list(request: HttpRequest) -> HttpResponse:
     """Staff: the order disputes waiting for a decision (`?status=` resolved, withdrawn or all for the others),
     each linking to its order's page, where its thread is read and it is resolved."""
-    if not request.user.is_staff:
+    if not signed_in_user(request).is_staff:
         raise Http404
     wanted = request.GET.get("status", "open")
     rows = OrderDispute.objects.select_related("order", "order__buyer", "order__seller", "opened_by")

@@ -69,7 +69,7 @@ ORDER_MOVES: dict[tuple[str, str], Move] = moves(
     (_O.DISPUTED, "resolve_split", _O.COMPLETED, (STAFF,)),
     (_O.DISPUTED, "withdraw_dispute", PREVIOUS, (CLIENT, FREELANCER)),
 )
-RESOLUTION_ACTIONS = {OrderDispute.Resolution.RELEASE: "resolve_release",
+RESOLUTION_ACTIONS: dict[str, str] = {OrderDispute.Resolution.RELEASE: "resolve_release",
                       OrderDispute.Resolution.REFUND: "resolve_refund",
                       OrderDispute.Resolution.SPLIT: "resolve_split"}
 

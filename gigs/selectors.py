@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -16,6 +17,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -86,7 +88,7 @@ def seller_level(orders_completed: int | None, rating: Decimal | None) -> Level:
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def services_visible_to(user: User) -> QuerySet[Service]:
+def services_visible_to(user: User | AnonymousUser) -> QuerySet[Service]:
     """Active services for everyone, and the seller's own in any status."""
     if user.is_authenticated:
         return Service.objects.filter(Q(status=ServiceStatus.ACTIVE) | Q(seller=user))
@@ -100,7 +102,7 @@ def _mine(params: dict[str, Any]) -> bool:
 # --- browse and search --------------------------------------------------------------------------
 
 
-def _filtered(user: User, params: dict[str, Any], *, skip: str = "") -> QuerySet[Service]:
+def _filtered(user: User | AnonymousUser, params: dict[str, Any], *, skip: str = "") -> QuerySet[Service]:
     """The services the filters select, unordered. `skip` leaves out one filter (a facet counts what its
     own choices would select among what the other filters select)."""
     seller = str(params.get("seller") or "")
@@ -148,7 +150,7 @@ def ordering_of(params: dict[str, Any]) -> str:
     return ordering
 
 
-def service_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Service]:
+def service_filtered(*, user: User | AnonymousUser, params: dict[str, Any]) -> QuerySet[Service]:
     """`GET /api/services` and `/services/`: filtered and ordered, without the list data (see `with_list_data`).
 
     `search` (full text of title, skills and description), `category` (slug or name), `skills` (any of, comma
@@ -165,12 +167,13 @@ def service_filtered(*, user: User, params: dict[str, Any]) -> QuerySet[Service]
         candidates = services.order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES]
         return Service.objects.filter(pk__in=Subquery(candidates)).annotate(
             rank=SearchRank(F("search_vector"), query)).order_by("-rank", "-published_at", "-id")
-    order_by = {
+    orderings: dict[str, list[str | OrderBy]] = {
         "newest": ["-published_at", "-id"],
         "price": ["price_from", "id"],
         "-price": [F("price_from").desc(nulls_last=True), "-id"],
         "rating": [F("rating_avg").desc(nulls_last=True), "-rating_count", "-id"],
-    }.get(ordering, ["-published_at", "-id"])
+    }
+    order_by = orderings.get(ordering, ["-published_at", "-id"])
     if _mine(params) and ordering == "newest":
         order_by = ["-created_at", "-id"]  # drafts have no publication date
     return services.order_by(*order_by)
@@ -221,19 +224,20 @@ def with_skill_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "skills": skills[row["id"]]} for row in rows]
 
 
-def service_count(*, user: User, params: dict[str, Any], services: QuerySet[Service]) -> int:
+def service_count(*, user: User | AnonymousUser, params: dict[str, Any], services: QuerySet[Service]) -> int:
     """The `count` of a list: exact; a search by relevance ranks at most SEARCH_CANDIDATES. Browsing with no
     filter at all reads the count kept with the facets (for up to a minute, or until a service changes):
     counting every active service on each page costs more than the page."""
     if not any(params.get(name) for name in FILTERS):
-        return cache.get_or_set(COUNT_CACHE_KEY, lambda: services.order_by().count(), FACETS_CACHE_SECONDS)
+        kept = cache.get_or_set(COUNT_CACHE_KEY, lambda: services.order_by().count(), FACETS_CACHE_SECONDS)
+        return kept if kept is not None else services.order_by().count()
     return services.order_by().count()
 
 
 # --- facets -------------------------------------------------------------------------------------
 
 
-def service_facets(*, user: User, params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def service_facets(*, user: User | AnonymousUser, params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Counts beside the filters: per category, per delivery time and per price range. Each facet counts among
     the services the other filters select, so its numbers say what choosing one of its entries would show.
     Browsing with no filter at all reads the counts kept for up to a minute, or until a service changes."""
@@ -243,7 +247,7 @@ def service_facets(*, user: User, params: dict[str, Any]) -> dict[str, list[dict
     return _facets(user, params)
 
 
-def _facets(user: User, params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _facets(user: User | AnonymousUser, params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     by_category = dict(_filtered(user, params, skip="category").order_by().values_list("category_id")
                        .annotate(n=Count("pk")).values_list("category_id", "n"))
     categories = [{"slug": category.slug, "name": category.name, "count": by_category.get(category.pk, 0)}
@@ -276,7 +280,7 @@ def _text(amount: Decimal | None) -> str | None:
 # --- one service --------------------------------------------------------------------------------
 
 
-def service_get(*, user: User, pk: int) -> Service | None:
+def service_get(*, user: User | AnonymousUser, pk: int) -> Service | None:
     """The service with its packages (cheapest first), extras, gallery and skills, if `user` may see it."""
     seller_orders = (Service.objects.filter(seller=OuterRef("seller_id")).order_by().values("seller")
                      .annotate(n=Sum("orders_completed")).values("n"))

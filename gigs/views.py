@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from . import selectors, services
@@ -120,14 +121,14 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _not_a_seller(request: HttpRequest) -> HttpResponse:
     message = (_("Your account is a client account: you order services instead of selling them.")
-               if request.user.is_client else _("Services are sold from freelancer accounts."))
+               if signed_in_user(request).is_client else _("Services are sold from freelancer accounts."))
     return _forbidden(request, _("Only freelancers sell services"), message, ("/services/", _("Browse services")))
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def service_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_freelancer:
+    if not signed_in_user(request).is_freelancer:
         return _not_a_seller(request)
     posted = request.method == "POST"
     form = ServiceForm(request.POST if posted else None, request.FILES if posted else None)
@@ -140,9 +141,9 @@ def service_create(request: HttpRequest) -> HttpResponse:
             data["status"] = ServiceStatus.ACTIVE if publish else ServiceStatus.DRAFT
             try:
                 with transaction.atomic():
-                    service = services.service_create(seller=request.user, data=data)
+                    service = services.service_create(seller=signed_in_user(request), data=data)
                     if form.cleaned_data["images"]:
-                        services.service_images_add(service=service, by=request.user,
+                        services.service_images_add(service=service, by=signed_in_user(request),
                                                     uploads=form.cleaned_data["images"])
             except ApplicationError as exc:
                 form_add_service_error(form, exc, {"packages": "basic_title"})
@@ -172,9 +173,9 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data["status"] = ServiceStatus.ACTIVE
             try:
                 with transaction.atomic():
-                    services.service_update(service=service, by=request.user, data=data)
+                    services.service_update(service=service, by=signed_in_user(request), data=data)
                     if form.cleaned_data["images"]:
-                        services.service_images_add(service=service, by=request.user,
+                        services.service_images_add(service=service, by=signed_in_user(request),
                                                     uploads=form.cleaned_data["images"])
             except ApplicationError as exc:
                 form_add_service_error(form, exc, {"packages": "basic_title"})
@@ -202,7 +203,7 @@ def service_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose to pause or to activate the service."))
         return redirect(_back(request, service))
     try:
-        change(service=service, by=request.user)
+        change(service=service, by=signed_in_user(request))
     except ApplicationError as exc:
         reasons = [str(reason) for field in (exc.errors or {}).values() for reason in field]
         messages.error(request, " ".join(reasons) or str(exc.detail))
@@ -218,7 +219,7 @@ def service_status(request: HttpRequest, pk: int) -> HttpResponse:
 def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
     service = _own_service_or_404(request, pk)
     try:
-        services.service_delete(service=service, by=request.user)
+        services.service_delete(service=service, by=signed_in_user(request))
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
         return redirect("service_detail", pk=pk)
@@ -230,7 +231,7 @@ def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_image_delete(request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
     image = get_object_or_404(ServiceImage.objects.select_related("service"), pk=image_pk, service_id=pk,
-                              service__seller=request.user)
-    services.service_image_delete(image=image, by=request.user)
+                              service__seller=signed_in_user(request))
+    services.service_image_delete(image=image, by=signed_in_user(request))
     messages.success(request, _("The image is removed from the gallery."))
     return redirect("service_edit", pk=pk)

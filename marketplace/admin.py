@@ -9,7 +9,7 @@ are subqueries).
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.requests import signed_in_user
 from core.admin_actions import ReadOnlyAdminMixin, admin_link, amount_money, run_for_each
 
 from . import services
@@ -35,16 +36,22 @@ from .models import (
     Review,
 )
 
+# Shown read-only (one tuple each: `fields` and `readonly_fields` are typed differently).
+_STATUS_CHANGE_FIELDS: tuple[str, ...] = ("from_status", "to_status", "changed_by", "created_at")
+_ATTACHMENT_INLINE_FIELDS = ("original_name", "content_type", "file_size", "uploaded_by", "created_at")
+_PROPOSAL_INLINE_FIELDS = ("freelancer", "bid", "estimated_duration_days", "status", "created_at")
+_ATTACHMENT_FIELDS = ("original_name", "parent", "uploaded_by", "content_type", "file_size", "created_at")
 
-def count_of(model: type, field: str) -> Coalesce:
+
+def count_of(model: type[Model], field: str) -> Coalesce:
     """A per-row count as a subquery (a join with GROUP BY would multiply with other joins)."""
-    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
+    rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
     return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
 
 
 class StatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
-    fields = ["from_status", "to_status", "changed_by", "created_at"]
-    readonly_fields = fields
+    fields = _STATUS_CHANGE_FIELDS
+    readonly_fields = _STATUS_CHANGE_FIELDS
     extra = 0
     ordering = ["created_at", "id"]
 
@@ -91,8 +98,8 @@ class AttachmentInline(admin.TabularInline):
     """Files are added through the API (their content is checked there); staff may remove one."""
 
     model = Attachment
-    fields = ["original_name", "content_type", "file_size", "uploaded_by", "created_at"]
-    readonly_fields = fields
+    fields = _ATTACHMENT_INLINE_FIELDS
+    readonly_fields = _ATTACHMENT_INLINE_FIELDS
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
@@ -115,8 +122,8 @@ class ProjectStatusChangeInline(StatusChangeInline):
 
 class ProposalInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Proposal
-    fields = ["freelancer", "bid", "estimated_duration_days", "status", "created_at"]
-    readonly_fields = fields
+    fields = _PROPOSAL_INLINE_FIELDS
+    readonly_fields = _PROPOSAL_INLINE_FIELDS
     extra = 0
     show_change_link = True
 
@@ -198,14 +205,16 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.action(description=_("Feature on the home page"), permissions=["change"])
     def feature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         run_for_each(self, request, queryset,
-                     lambda project: services.project_feature(project=project, featured=True, by=request.user),
+                     lambda project: services.project_feature(project=project, featured=True,
+                                                              by=signed_in_user(request)),
                      done=ngettext_lazy("%(n)d project featured on the home page.",
                                         "%(n)d projects featured on the home page.", "n"))
 
     @admin.action(description=_("Stop featuring"), permissions=["change"])
     def unfeature(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         run_for_each(self, request, queryset,
-                     lambda project: services.project_feature(project=project, featured=False, by=request.user),
+                     lambda project: services.project_feature(project=project, featured=False,
+                                                              by=signed_in_user(request)),
                      done=ngettext_lazy("%(n)d project no longer featured.", "%(n)d projects no longer featured.",
                                         "n"))
 
@@ -271,8 +280,8 @@ class AttachmentAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "uploaded_by__email", "project__title", "proposal__project__title"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    fields = ["original_name", "parent", "uploaded_by", "content_type", "file_size", "created_at"]
-    readonly_fields = fields
+    fields = _ATTACHMENT_FIELDS
+    readonly_fields = _ATTACHMENT_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -260,7 +260,8 @@ def seed(stdout: TextIO) -> None:
         stdout.write(f"  created {project.get_status_display().lower()} project “{project.title}”")
     for name, items in PORTFOLIOS.items():
         for item in items:
-            images = [_image(item["title"], number, colours) for number, colours in enumerate(item["colours"], 1)]
+            images: list[UploadedFile] = [_image(item["title"], number, colours)
+                                          for number, colours in enumerate(item["colours"], 1)]
             services.portfolio_item_create(freelancer=people[name], images=images, data={
                 "title": item["title"], "description": item["description"], "project_url": item["project_url"],
             })

@@ -5,10 +5,11 @@ A service's `ApplicationError` is put back next to the field it names with `acco
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import COUNTRY_RE
@@ -16,7 +17,15 @@ from accounts.forms import COUNTRY_RE
 from .models import CURRENCIES, BudgetType, Category, Project, ProjectStatus, Visibility
 from .services import MAX_ATTACHMENTS, MAX_PORTFOLIO_IMAGES
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class _Digits(TypedDict):
+    """A money field's digits, spread into each DecimalField."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Digits = {"max_digits": 12, "decimal_places": 2}
 MONEY_WIDGET = {"step": "0.01", "inputmode": "decimal", "min": "0"}
 MAX_SKILLS_TEXT = 2000
 INVITE_FIELDS = {"project_id": "project"}
@@ -55,7 +64,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
 
 
-def category_choices(empty_label: str) -> list[tuple[str, str]]:
+def category_choices(empty_label: str | Promise) -> list[tuple[str, str | Promise]]:
     return [("", empty_label), *Category.objects.values_list("slug", "name")]
 
 
@@ -90,9 +99,12 @@ class ProjectSearchForm(forms.Form):
 
     def __init__(self, *args: Any, mine: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(_("All categories"))
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(_("All categories"))
         if not mine:  # drafts are only ever the owner's
-            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ProjectStatus.DRAFT]
+            status = cast(forms.ChoiceField, self.fields["status"])
+            # Django keeps the pairs given above; the stubs type the getter as everything the setter takes.
+            choices = cast("list[tuple[str, Any]]", status.choices)
+            status.choices = [c for c in choices if c[0] != ProjectStatus.DRAFT]
 
     def params(self) -> dict[str, Any]:
         """The valid filters, in the shape `selectors.project_list` takes; invalid ones are left out."""
@@ -124,17 +136,19 @@ class ProjectForm(forms.Form):
     visibility = forms.ChoiceField(label=_("Who can see it"), choices=Visibility.choices, initial=Visibility.PUBLIC,
                                    widget=forms.RadioSelect,
                                    help_text=_("Invite-only projects are seen only by the freelancers you invite."))
-    files = MultipleFileField(label=_("Attachments"), max_files=MAX_ATTACHMENTS,
+    # A declared field (the form class moves it into `base_fields`), not the form's uploads the stubs see here.
+    files = MultipleFileField(label=_("Attachments"), max_files=MAX_ATTACHMENTS,  # type: ignore[assignment]
                               help_text=f"Up to {MAX_ATTACHMENTS} files (PDF, images, text, office documents, zip) "
                                         "of at most 10 MB each.")
 
     def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["category"].choices = category_choices(_("Choose a category"))
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(_("Choose a category"))
         if project is not None:
             self.fields["files"].label = "Add attachments"
-            self.fields["files"].max_files = max(0, MAX_ATTACHMENTS - project.attachments.count())
+            files = cast(MultipleFileField, self.fields["files"])
+            files.max_files = max(0, MAX_ATTACHMENTS - project.attachments.count())
 
     @classmethod
     def initial_for(cls, project: Project) -> dict[str, Any]:
@@ -172,7 +186,8 @@ class ProposalForm(forms.Form):
                                     **MONEY, widget=forms.NumberInput(attrs={**MONEY_WIDGET, "min": "1"}))
     estimated_duration_days = forms.IntegerField(label=_("Estimated duration (days)"), min_value=1, max_value=3650,
                                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    files = MultipleFileField(label=_("Files"), max_files=MAX_ATTACHMENTS,
+    # A declared field (the form class moves it into `base_fields`), not the form's uploads the stubs see here.
+    files = MultipleFileField(label=_("Files"), max_files=MAX_ATTACHMENTS,  # type: ignore[assignment]
                               help_text=_("Samples or a plan: up to 10 files of at most 10 MB each."))
 
     def __init__(self, *args: Any, currency: str = "usd", with_files: bool = True, **kwargs: Any) -> None:
@@ -235,7 +250,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [(project.pk, project.title) for project in projects]
+        cast(forms.ChoiceField, self.fields["project"]).choices = [(project.pk, project.title) for project in projects]
 
 
 class PortfolioItemForm(forms.Form):

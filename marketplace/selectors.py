@@ -9,12 +9,14 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     F,
     IntegerField,
+    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -29,6 +31,9 @@ from accounts.models import User, UserType
 from core.prepared import prepared_rows
 
 from .models import Invite, PortfolioItem, Project, ProjectStatus, Proposal, Review, Visibility
+
+# Who reads a list or a page: signed in, or anyone (the public lists and pages).
+Viewer = User | AnonymousUser
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -52,7 +57,7 @@ def _names(value: str | list[str] | None) -> list[str]:
 # --- projects -----------------------------------------------------------------------------------
 
 
-def projects_visible_to(user: User) -> QuerySet[Project]:
+def projects_visible_to(user: Viewer) -> QuerySet[Project]:
     projects = Project.objects.all()
     if user.is_authenticated and user.is_staff:
         return projects
@@ -95,7 +100,7 @@ def _private_visible_ids_query(user_id: int) -> QuerySet:
     )
 
 
-def _visible_for_lists(user: User) -> QuerySet[Project]:
+def _visible_for_lists(user: Viewer) -> QuerySet[Project]:
     """`projects_visible_to`, shaped for lists: the public projects (which the browse index serves), plus the
     few others the user may see by id, instead of a per-row check of every project."""
     if not user.is_authenticated or user.is_staff:
@@ -105,7 +110,7 @@ def _visible_for_lists(user: User) -> QuerySet[Project]:
     return Project.objects.filter(public | Q(pk__in=private)) if private else Project.objects.filter(public)
 
 
-def project_list(*, user: User, params: dict[str, Any]) -> QuerySet[Project]:
+def project_list(*, user: Viewer, params: dict[str, Any]) -> QuerySet[Project]:
     """Browse and search: `status`, `category`, `skills`, `budget_min`, `budget_max`, `search`, `ordering`,
     `mine` (the caller's own projects), `client` (a client's id). Each project with its list data."""
     return with_list_data(project_filtered(user=user, params=params))
@@ -133,7 +138,7 @@ class MergedIds:
         return [pk for _, pk in rows][page]
 
 
-def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
+def project_ids(*, user: Viewer, params: dict[str, Any]) -> QuerySet | MergedIds:
     """The ids `GET /api/projects` pages through. A signed-in user's newest-first browsing with private
     projects of their own is merged from two index reads instead of one scan of every project."""
     search = (params.get("search") or "").strip()
@@ -154,7 +159,8 @@ def project_ids(*, user: User, params: dict[str, Any]) -> QuerySet | MergedIds:
     return project_filtered(user=user, params=params).values_list("pk", flat=True)
 
 
-def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Project] | None = None) -> QuerySet[Project]:
+def project_filtered(*, user: Viewer, params: dict[str, Any],
+                     base: QuerySet[Project] | None = None) -> QuerySet[Project]:
     """The projects of `project_list`, filtered and ordered, without the list data: page through its ids
     (`project_ids`), then fetch the page's rows with `project_rows_by_ids`. `base` replaces what the user may see."""
     projects = _visible_for_lists(user) if base is None else base
@@ -203,7 +209,7 @@ def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Proje
                 projects = projects.filter(
                     Q(title__icontains=word) | Q(description__icontains=word) | Q(skills_text__icontains=word)
                 )
-    order_by = {
+    orderings: dict[str, list[str | OrderBy]] = {
         "newest": ["-published_at", "-id"],
         "-published_at": ["-published_at", "-id"],
         "oldest": ["published_at", "id"],
@@ -214,7 +220,8 @@ def project_filtered(*, user: User, params: dict[str, Any], base: QuerySet[Proje
         "deadline": [F("deadline").asc(nulls_last=True), "id"],
         "proposals": ["proposal_count", "-id"],
         "-proposals": ["-proposal_count", "-id"],
-    }.get(ordering)
+    }
+    order_by = orderings.get(ordering)
     if ordering in ("proposals", "-proposals"):
         projects = projects.annotate(proposal_count=_proposal_count())
     if ordering == "relevance" and search and connection.vendor == "postgresql":
@@ -238,6 +245,7 @@ def _public_count() -> int:
         return _public_count_memo[1]
     public = Project.objects.filter(visibility=Visibility.PUBLIC).exclude(status=ProjectStatus.DRAFT)
     count = cache.get_or_set("marketplace:public-project-count", lambda: public.count(), PUBLIC_COUNT_SHARED)
+    count = count if count is not None else public.count()
     _public_count_memo = (now, count)
     return count
 
@@ -248,7 +256,7 @@ def public_count_forget() -> None:
     _public_count_memo = None
 
 
-def project_filtered_count(*, user: User, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
+def project_filtered_count(*, user: Viewer, params: dict[str, Any], projects: QuerySet | MergedIds) -> int:
     """The `count` of a project list: exact, except when browsing with no filter at all, where the public part
     is the count kept for a minute (counting every public project on each page costs more than the page)."""
     if isinstance(projects, MergedIds):
@@ -315,7 +323,7 @@ def with_list_data(projects: QuerySet[Project]) -> QuerySet[Project]:
     return projects.annotate(proposal_count=_proposal_count())
 
 
-def project_get(*, user: User, pk: int) -> Project | None:
+def project_get(*, user: Viewer, pk: int) -> Project | None:
     return (
         with_list_data(projects_visible_to(user))
         .prefetch_related("attachments")
@@ -424,14 +432,15 @@ def freelancer_search(params: dict[str, Any]) -> QuerySet[User]:
                 match &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(headline__icontains=word)
                           | Q(bio__icontains=word))
             users = users.filter(match | skill_match)
-    order_by = {
+    orderings: dict[str, list[str | OrderBy]] = {
         "rating": [F("rating_avg").asc(nulls_first=True), "id"],
         # As the index user_freelancer_rating_idx reads them.
         "-rating": [F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "id"],
         "rate": [F("hourly_rate").asc(nulls_last=True), "id"],
         "-rate": [F("hourly_rate").desc(nulls_last=True), "id"],
         "newest": ["-date_joined", "-id"],
-    }.get(ordering)
+    }
+    order_by = orderings.get(ordering)
     if ordering == "relevance" and search and connection.vendor == "postgresql":
         order_by = ["-rank", "id"]
     return users.prefetch_related("skills").order_by(*(order_by or ["id"]))

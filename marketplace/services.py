@@ -475,6 +475,7 @@ def _add_images(item: PortfolioItem, images: list[UploadedFile]) -> None:
         for position, (full, thumb) in enumerate(cleaned, start=existing):
             image = PortfolioImage(item=item, position=position)
             saved.append(image)
+            assert full.name is not None and thumb.name is not None  # image_clean names every file it makes
             image.image.save(full.name, full, save=False)
             image.thumbnail.save(thumb.name, ContentFile(thumb.read(), name=thumb.name), save=False)
             image.save()

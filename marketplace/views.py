@@ -9,20 +9,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, OrderBy, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import form_add_service_error
 from accounts.models import User
+from accounts.requests import signed_in_user
 from core.exceptions import ApplicationError
 
 from . import hooks, selectors, services
@@ -146,9 +150,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_client:
+    user = signed_in_user(request)
+    if not user.is_client:
         message = ("Your account is a freelancer account: you send proposals on projects instead."
-                   if request.user.is_freelancer else "Projects are posted from client accounts.")
+                   if user.is_freelancer else "Projects are posted from client accounts.")
         return _forbidden(request, "Only clients post projects", message, ("/projects/", "Browse projects"))
     form = ProjectForm(_posted(request), _files(request))
     status = 200
@@ -160,8 +165,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
             data["status"] = ProjectStatus.DRAFT if draft else ProjectStatus.OPEN
             try:
                 with transaction.atomic():
-                    project = services.project_create(client=request.user, data=data)
-                    _attach(request.user, form.cleaned_data["files"], project=project)
+                    project = services.project_create(client=user, data=data)
+                    _attach(user, form.cleaned_data["files"], project=project)
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
@@ -202,7 +207,7 @@ def project_page(request: HttpRequest, project: Project, *, proposal_form: Propo
     return render(request, "marketplace/project_detail.html", context, status=status)
 
 
-PROPOSAL_SORTS = {
+PROPOSAL_SORTS: dict[str, tuple[Promise, list[str | OrderBy]]] = {
     "newest": (_("Newest first"), ["-created_at", "-id"]),
     "bid": (_("Lowest bid first"), ["bid_amount", "id"]),
     "-bid": (_("Highest bid first"), ["-bid_amount", "-id"]),
@@ -214,14 +219,16 @@ MAX_COMPARED = 4
 
 def _owner_proposals(request: HttpRequest, project: Project) -> dict[str, Any]:
     """The owner's proposals, sorted and filtered as asked, and those picked for a side-by-side comparison."""
-    sort = request.GET.get("sort") if request.GET.get("sort") in PROPOSAL_SORTS else "newest"
-    show = request.GET.get("show") if request.GET.get("show") in PROPOSAL_SHOWS else ""
-    proposals = selectors.proposals_visible_to(request.user).filter(project=project).exclude(
+    sort = request.GET.get("sort") or ""
+    sort = sort if sort in PROPOSAL_SORTS else "newest"
+    show = request.GET.get("show") or ""
+    show = show if show in PROPOSAL_SHOWS else ""
+    visible = selectors.proposals_visible_to(signed_in_user(request)).filter(project=project).exclude(
         status=ProposalStatus.WITHDRAWN)
-    total = proposals.count()
+    total = visible.count()
     if show:
-        proposals = proposals.filter(status=show)
-    proposals = list(proposals.order_by(*PROPOSAL_SORTS[sort][1]))
+        visible = visible.filter(status=show)
+    proposals = list(visible.order_by(*PROPOSAL_SORTS[sort][1]))
     picked = {int(value) for value in request.GET.getlist("compare") if value.isdigit()}
     compared = [proposal for proposal in proposals if proposal.pk in picked][:MAX_COMPARED]
     return {
@@ -262,10 +269,11 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             action = request.POST.get("action")
             if project.status == ProjectStatus.DRAFT and action == "post":
                 data["status"] = ProjectStatus.OPEN
+            user = signed_in_user(request)
             try:
                 with transaction.atomic():
-                    project = services.project_update(project=project, by=request.user, data=data)
-                    _attach(request.user, form.cleaned_data["files"], project=project)
+                    project = services.project_update(project=project, by=user, data=data)
+                    _attach(user, form.cleaned_data["files"], project=project)
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
@@ -283,7 +291,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     project = _own_project_or_404(request, pk)
     try:
-        deleted = services.project_delete(project=project, by=request.user)
+        deleted = services.project_delete(project=project, by=signed_in_user(request))
     except ApplicationError as exc:
         return project_page(request, project_or_404(request, pk), error=str(exc.detail), status=_error_status(exc))
     if deleted:
@@ -295,12 +303,12 @@ def project_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A project's or proposal's file, for the people who may see its project or proposal."""
     from .api.views import attachment_response, attachment_visible
 
     attachment = Attachment.objects.filter(pk=pk).first()
-    if attachment is None or not attachment_visible(attachment, request.user):
+    if attachment is None or not attachment_visible(attachment, signed_in_user(request)):
         raise Http404
     return attachment_response(attachment)
 
@@ -312,7 +320,8 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_or_404(request, pk)
-    if not request.user.is_freelancer:
+    user = signed_in_user(request)
+    if not user.is_freelancer:
         return _forbidden(request, "Only freelancers send proposals",
                           "Your account is a client account: you receive proposals on the projects you post.",
                           (reverse("project_detail", args=[pk]), "Back to the project"))
@@ -321,9 +330,8 @@ def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             with transaction.atomic():
-                proposal = services.proposal_submit(freelancer=request.user, project=project,
-                                                    data=form.service_data())
-                _attach(request.user, form.cleaned_data["files"], proposal=proposal)
+                proposal = services.proposal_submit(freelancer=user, project=project, data=form.service_data())
+                _attach(user, form.cleaned_data["files"], proposal=proposal)
         except ApplicationError as exc:
             form_add_service_error(form, exc)
             status = _error_status(exc)
@@ -334,7 +342,7 @@ def project_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _proposal_or_404(request: HttpRequest, pk: int) -> Proposal:
-    proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+    proposal = selectors.proposals_visible_to(signed_in_user(request)).filter(pk=pk).first()
     if proposal is None:
         raise Http404
     return proposal
@@ -342,10 +350,11 @@ def _proposal_or_404(request: HttpRequest, pk: int) -> Proposal:
 
 def _owner_decides(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
     proposal = _proposal_or_404(request, pk)
-    if proposal.project.client_id != request.user.pk:
+    user = signed_in_user(request)
+    if proposal.project.client_id != user.pk:
         raise Http404
     try:
-        service(proposal=proposal, by=request.user)
+        service(proposal=proposal, by=user)
     except ApplicationError as exc:
         project = project_or_404(request, proposal.project_id)
         return project_page(request, project, error=str(exc.detail), status=_error_status(exc))
@@ -368,7 +377,8 @@ def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def _my_proposals_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     status_filter = request.GET.get("status") or ""
     params = {"status": status_filter} if status_filter in ProposalStatus.values else {}
-    proposals = selectors.proposal_list(user=request.user, params=params).filter(freelancer=request.user)
+    user = signed_in_user(request)
+    proposals = selectors.proposal_list(user=user, params=params).filter(freelancer=user)
     page = _page(request, proposals)
     context = {"page": page, "proposals": page.object_list, "error": error, "undecided": UNDECIDED,
                "status_filter": status_filter, "statuses": ProposalStatus.choices}
@@ -378,7 +388,7 @@ def _my_proposals_page(request: HttpRequest, *, error: str = "", status: int = 2
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_freelancer:
+    if not signed_in_user(request).is_freelancer:
         return _forbidden(request, "Proposals are sent by freelancers",
                           "The proposals on your projects are on each project's page.",
                           (f"{reverse('project_list')}?mine=1", "Go to my projects"))
@@ -388,7 +398,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk, freelancer=request.user)
+    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk, freelancer=signed_in_user(request))
     project = proposal.project
     editable = proposal.status == ProposalStatus.SUBMITTED and project.status == ProjectStatus.OPEN
     if not editable and request.method != "POST":
@@ -405,7 +415,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.proposal_update(proposal=proposal, by=request.user, data=form.service_data())
+                services.proposal_update(proposal=proposal, by=signed_in_user(request), data=form.service_data())
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
                 status = _error_status(exc)
@@ -419,9 +429,10 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, pk=pk, freelancer=request.user)
+    user = signed_in_user(request)
+    proposal = get_object_or_404(Proposal, pk=pk, freelancer=user)
     try:
-        services.proposal_withdraw(proposal=proposal, by=request.user)
+        services.proposal_withdraw(proposal=proposal, by=user)
     except ApplicationError as exc:
         return _my_proposals_page(request, error=str(exc.detail), status=_error_status(exc))
     messages.success(request, _("Your proposal is withdrawn."))
@@ -439,7 +450,7 @@ def freelancer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/freelancer_list.html", context, status=400 if form.errors else 200)
 
 
-def _open_projects_of(user: User) -> list[Project]:
+def _open_projects_of(user: User | AnonymousUser) -> list[Project]:
     if not (user.is_authenticated and user.is_client):
         return []
     return list(Project.objects.filter(client=user, status=ProjectStatus.OPEN).order_by("-published_at", "-id"))
@@ -474,17 +485,18 @@ def freelancer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def freelancer_invite(request: HttpRequest, pk: int) -> HttpResponse:
     freelancer = _freelancer_or_404(pk)
-    if not request.user.is_client:
+    user = signed_in_user(request)
+    if not user.is_client:
         return _forbidden(request, "Only clients invite freelancers",
                           "Invites are how clients ask a freelancer to propose on their project.",
                           (reverse("freelancer_detail", args=[pk]), "Back to the profile"))
-    projects = _open_projects_of(request.user)
+    projects = _open_projects_of(user)
     form = InviteForm(request.POST, projects=projects)
     status = 400
     if form.is_valid():
         project = next(project for project in projects if project.pk == form.cleaned_data["project"])
         try:
-            services.invite_create(client=request.user, project=project, freelancer=freelancer,
+            services.invite_create(client=user, project=project, freelancer=freelancer,
                                    message=form.cleaned_data["message"])
         except ApplicationError as exc:
             form_add_service_error(form, exc, INVITE_FIELDS)
@@ -500,8 +512,8 @@ def freelancer_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _invites_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    invites = Invite.objects.filter(freelancer=request.user).select_related("project", "project__client").order_by(
-        "-created_at", "-id")
+    invites = Invite.objects.filter(freelancer=signed_in_user(request)).select_related(
+        "project", "project__client").order_by("-created_at", "-id")
     page = _page(request, invites)
     context = {"page": page, "invites": page.object_list, "error": error, "pending": InviteStatus.PENDING}
     return render(request, "marketplace/invite_list.html", context, status=status)
@@ -510,7 +522,7 @@ def _invites_page(request: HttpRequest, *, error: str = "", status: int = 200) -
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def invite_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_freelancer:
+    if not signed_in_user(request).is_freelancer:
         return _forbidden(request, "Invites are for freelancers",
                           "Clients invite freelancers from their profiles in the directory.",
                           (reverse("freelancer_list"), "Find freelancers"))
@@ -520,9 +532,10 @@ def invite_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def invite_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    invite = get_object_or_404(Invite.objects.select_related("project"), pk=pk, freelancer=request.user)
+    user = signed_in_user(request)
+    invite = get_object_or_404(Invite.objects.select_related("project"), pk=pk, freelancer=user)
     try:
-        services.invite_decline(invite=invite, by=request.user)
+        services.invite_decline(invite=invite, by=user)
     except ApplicationError as exc:
         return _invites_page(request, error=str(exc.detail), status=_error_status(exc))
     messages.success(request, _("You declined the invite to “{title}”.").format(title=invite.project.title))
@@ -535,7 +548,7 @@ def invite_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def portfolio(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_freelancer:
+    if not signed_in_user(request).is_freelancer:
         return _forbidden(request, "Portfolios are for freelancers",
                           "Freelancers show their past work here; clients find it on their profiles.",
                           (reverse("freelancer_list"), "Find freelancers"))
@@ -545,7 +558,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.portfolio_item_create(freelancer=request.user, data=form.service_data(),
+                services.portfolio_item_create(freelancer=signed_in_user(request), data=form.service_data(),
                                                images=form.cleaned_data["images"])
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
@@ -554,14 +567,15 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 messages.success(request,
                                  _("“{title}” is added to your portfolio.").format(title=form.cleaned_data["title"]))
                 return redirect("portfolio")
-    items = PortfolioItem.objects.filter(freelancer=request.user).prefetch_related("images")
+    items = PortfolioItem.objects.filter(freelancer=signed_in_user(request)).prefetch_related("images")
     return render(request, "marketplace/portfolio.html", {"form": form, "items": items}, status=status)
 
 
 @login_required
 @require_POST
 def portfolio_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(PortfolioItem, pk=pk, freelancer=request.user)
-    services.portfolio_item_delete(item=item, by=request.user)
+    user = signed_in_user(request)
+    item = get_object_or_404(PortfolioItem, pk=pk, freelancer=user)
+    services.portfolio_item_delete(item=item, by=user)
     messages.success(request, _("“{title}” is removed from your portfolio.").format(title=item.title))
     return redirect("portfolio")

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.requests import signed_in_user
 from core.exceptions import Conflict
 
 from .. import order_selectors as selectors
@@ -38,14 +39,14 @@ def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
 
 
 def _order(request: Request, pk: int) -> Order:
-    order = selectors.orders_visible_to(request.user).filter(pk=pk).first()
+    order = selectors.orders_visible_to(signed_in_user(request)).filter(pk=pk).first()
     if order is None:
         raise NotFound()
     return order
 
 
 def _answer(request: Request, pk: int, status: int = 200, **extra: Any) -> Response:
-    order = selectors.order_detail(request.user, pk)
+    order = selectors.order_detail(signed_in_user(request), pk)
     return Response({**s.OrderDetailSerializer(order).data, **extra}, status=status)
 
 
@@ -60,12 +61,13 @@ class OrderListView(generics.ListAPIView):
     serializer_class = s.OrderSerializer
 
     def get_queryset(self):
-        orders_ = selectors.orders_for(self.request.user)
+        user = signed_in_user(self.request)
+        orders_ = selectors.orders_for(user)
         role = self.request.query_params.get("role")
         if role == "buyer":
-            orders_ = orders_.filter(buyer=self.request.user)
+            orders_ = orders_.filter(buyer=user)
         elif role == "seller":
-            orders_ = orders_.filter(seller=self.request.user)
+            orders_ = orders_.filter(seller=user)
         if status := self.request.query_params.get("status"):
             orders_ = orders_.filter(status=status)
         return orders_
@@ -77,7 +79,7 @@ class OrderListView(generics.ListAPIView):
         service = Service.objects.filter(pk=data["service_id"]).first()
         if service is None:
             raise NotFound()
-        result = orders.order_place(buyer=request.user, service=service, tier=data["tier"],
+        result = orders.order_place(buyer=signed_in_user(request), service=service, tier=data["tier"],
                                     extra_ids=data["extras"], requirements=data["requirements"],
                                     payment_method=data["payment_method"] or None)
         return _answer(request, result.order.pk, status=201, **_payment(result))
@@ -95,7 +97,7 @@ class OrderDetailView(APIView):
 class OrderPayView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(s.OrderPayInput, request)
-        result = orders.order_pay(order=_order(request, pk), by=request.user,
+        result = orders.order_pay(order=_order(request, pk), by=signed_in_user(request),
                                   payment_method=data["payment_method"] or None)
         return _answer(request, pk, **_payment(result))
 
@@ -109,7 +111,7 @@ class OrderDeliverView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         note = _valid(s.OrderDeliverInput, request)["note"]
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
-        orders.order_deliver(order=_order(request, pk), by=request.user, note=note, files=files)
+        orders.order_deliver(order=_order(request, pk), by=signed_in_user(request), note=note, files=files)
         return _answer(request, pk)
 
 
@@ -117,7 +119,7 @@ class OrderDeliverView(APIView):
 class OrderRequestRevisionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         reason = _valid(s.OrderReasonInput, request)["reason"]
-        orders.order_request_revision(order=_order(request, pk), by=request.user, reason=reason)
+        orders.order_request_revision(order=_order(request, pk), by=signed_in_user(request), reason=reason)
         return _answer(request, pk)
 
 
@@ -125,7 +127,7 @@ class OrderRequestRevisionView(APIView):
                description="The buyer accepts the delivery: escrow is released to the seller less the fee.")
 class OrderAcceptView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        orders.order_accept(order=_order(request, pk), by=request.user)
+        orders.order_accept(order=_order(request, pk), by=signed_in_user(request))
         return _answer(request, pk)
 
 
@@ -135,7 +137,7 @@ class OrderAcceptView(APIView):
 class OrderCancelView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         reason = _valid(s.OrderReasonInput, request)["reason"]
-        orders.order_cancel(order=_order(request, pk), by=request.user, reason=reason)
+        orders.order_cancel(order=_order(request, pk), by=signed_in_user(request), reason=reason)
         return _answer(request, pk)
 
 
@@ -143,7 +145,7 @@ class OrderCancelView(APIView):
 class OrderDisputeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         reason = _valid(s.OrderReasonInput, request)["reason"]
-        orders.order_dispute_open(order=_order(request, pk), by=request.user, reason=reason)
+        orders.order_dispute_open(order=_order(request, pk), by=signed_in_user(request), reason=reason)
         return _answer(request, pk, status=201)
 
 
@@ -159,10 +161,10 @@ def _open_dispute(request: Request, pk: int) -> OrderDispute:
                description="Staff resolve the order's open dispute: release, refund or split.")
 class OrderResolveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        if not request.user.is_staff:
+        if not signed_in_user(request).is_staff:
             raise NotFound()
         data = _valid(s.OrderResolveInput, request)
-        orders.order_dispute_resolve(dispute=_open_dispute(request, pk), by=request.user,
+        orders.order_dispute_resolve(dispute=_open_dispute(request, pk), by=signed_in_user(request),
                                      resolution=data["resolution"], freelancer_amount=data["freelancer_amount"],
                                      note=data["note"])
         return _answer(request, pk)
@@ -172,9 +174,9 @@ class OrderResolveView(APIView):
                description="The party who opened the dispute takes it back.")
 class OrderWithdrawDisputeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        if not _order(request, pk).is_party(request.user):
+        if not _order(request, pk).is_party(signed_in_user(request)):
             raise NotFound()
-        orders.order_dispute_withdraw(dispute=_open_dispute(request, pk), by=request.user)
+        orders.order_dispute_withdraw(dispute=_open_dispute(request, pk), by=signed_in_user(request))
         return _answer(request, pk)
 
 
@@ -183,7 +185,7 @@ class OrderMessageView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         text = _valid(s.OrderMessageInput, request)["text"]
         order = _order(request, pk)
-        orders.order_message_add(order=order, by=request.user, text=text)
+        orders.order_message_add(order=order, by=signed_in_user(request), text=text)
         return _answer(request, pk, status=201)
 
 
@@ -199,7 +201,7 @@ class OrderDisputeListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return OrderDispute.objects.none()
         disputes = OrderDispute.objects.select_related("order")
-        user = self.request.user
+        user = signed_in_user(self.request)
         if not getattr(user, "is_staff", False):
             disputes = disputes.filter(Q(order__buyer=user) | Q(order__seller=user))
         if self.request.query_params.get("status") in OrderDispute.Status.values:
@@ -219,6 +221,6 @@ class OrderDisputeMessagesView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         dispute = _open_dispute(request, pk)
         data = _valid(s.OrderDisputeMessageInput, request)
-        message = order_dispute_message_add(dispute=dispute, by=request.user, body=data["body"],
+        message = order_dispute_message_add(dispute=dispute, by=signed_in_user(request), body=data["body"],
                                             evidence=data.get("evidence"))
         return Response(s.OrderDisputeMessageSerializer(message).data, status=201)

@@ -10,6 +10,7 @@ from accounts.api.serializers import SkillNamesField
 from core.fields import MoneyField
 from core.rows import datetime_text, decimal_text
 from marketplace.api.serializers import PersonSerializer, _avatar_url
+from marketplace.models import Category
 
 from .. import selectors
 from ..models import CURRENCIES, PackageTier, Service, ServiceExtra, ServiceImage, ServicePackage, ServiceStatus
@@ -42,8 +43,9 @@ class ServiceInput(serializers.Serializer):
     skills = serializers.ListField(child=serializers.CharField(max_length=50), max_length=15, required=False)
     requirements = serializers.ListField(child=serializers.CharField(max_length=300), max_length=10, required=False,
                                          help_text="Questions the buyer answers when ordering")
-    packages = PackageInput(many=True, required=False, max_length=3)
-    extras = ExtraInput(many=True, required=False, max_length=10)
+    # With many=True the ListSerializer takes max_length; the stubs type the call as the child's.
+    packages = PackageInput(many=True, required=False, max_length=3)  # type: ignore[call-arg]
+    extras = ExtraInput(many=True, required=False, max_length=10)  # type: ignore[call-arg]
     status = serializers.ChoiceField(choices=ServiceStatus.choices, required=False)
 
 
@@ -81,7 +83,8 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     seller = PersonSerializer(read_only=True)
     seller_level = serializers.SerializerMethodField(help_text="new, level_1, level_2 or top_rated")
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category: "serializers.SlugRelatedField[Category]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     skills = SkillNamesField(read_only=True)
     price_from = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True, allow_null=True,
@@ -108,7 +111,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 def service_rows(rows: list[dict[str, Any]], request: Request | None) -> list[dict[str, Any]]:
     """`ServiceSerializer`'s output, written from `selectors.with_list_rows` rows with their `skills` (a test
     compares the two on the same services)."""
-    image_storage = ServiceImage._meta.get_field("image").storage  # type: ignore[attr-defined]
+    image_storage = ServiceImage._meta.get_field("image").storage
     return [{
         "id": row["id"], "title": row["title"], "category": row["category__slug"],
         "category_name": row["category__name"], "skills": row["skills"], "status": row["status"],

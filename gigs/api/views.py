@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
+from accounts.requests import signed_in_user
 from core.pagination import PageNumberPagination
 
 from .. import selectors, services
@@ -93,7 +94,7 @@ class ServiceListView(generics.ListCreateAPIView):
 
     @extend_schema(tags=["services"], request=s.ServiceInput, responses={201: s.ServiceDetailSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        service = services.service_create(seller=request.user, data=_valid(s.ServiceInput, request))
+        service = services.service_create(seller=signed_in_user(request), data=_valid(s.ServiceInput, request))
         return Response(s.ServiceDetailSerializer(selectors.service_get(user=request.user, pk=service.pk)).data,
                         status=201)
 
@@ -119,18 +120,18 @@ class ServiceDetailView(APIView):
         data = _valid(s.ServiceInput, request)
         data.setdefault("packages", [])
         data.setdefault("extras", [])
-        services.service_update(service=self._get(request, pk), by=request.user, data=data)
+        services.service_update(service=self._get(request, pk), by=signed_in_user(request), data=data)
         return self._answer(request, pk)
 
     @extend_schema(tags=["services"], request=s.ServiceInput, responses={200: s.ServiceDetailSerializer, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(s.ServiceInput, request, partial=True)
-        services.service_update(service=self._get(request, pk), by=request.user, data=data)
+        services.service_update(service=self._get(request, pk), by=signed_in_user(request), data=data)
         return self._answer(request, pk)
 
     @extend_schema(tags=["services"], responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        services.service_delete(service=self._get(request, pk), by=request.user)
+        services.service_delete(service=self._get(request, pk), by=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

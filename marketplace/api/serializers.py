@@ -71,8 +71,9 @@ class ProjectInput(serializers.Serializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     client = PersonSerializer(read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
-                                            help_text="The category's slug; null for a project without one")
+    category: "serializers.SlugRelatedField[Category]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True,
+        help_text="The category's slug; null for a project without one")
     category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     skills = SkillNamesField(read_only=True)
     proposal_count = serializers.IntegerField(read_only=True)
@@ -92,7 +93,7 @@ def _avatar_url(name: str, request: Request | None) -> str | None:
     """As DRF's `ImageField` writes a user's avatar: an absolute URL when there is a request, else None."""
     if not name:
         return None
-    url = User._meta.get_field("avatar").storage.url(name)  # type: ignore[attr-defined]
+    url = User._meta.get_field("avatar").storage.url(name)
     return request.build_absolute_uri(url) if request is not None else url
 
 

@@ -1,7 +1,11 @@
 """The marketplace API: thin views over marketplace.services and marketplace.selectors."""
 
+from typing import Protocol
+
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponseRedirect
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -14,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.models import User, UserType
+from accounts.requests import signed_in_user
 
 from .. import search as project_search
 from .. import selectors, services
@@ -76,8 +81,9 @@ class ProjectListView(generics.ListCreateAPIView):
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         # The page's ids first (an index scan of narrow rows), then those rows as dictionaries, written without
         # a serializer per row (`s.project_rows`).
-        params = request.query_params
-        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))
+        params: QueryDict = request.query_params
+        # The paginator needs only count() and slices, which MergedIds has; the stubs ask for a Sequence.
+        ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))  # type: ignore[arg-type]
         did_you_mean = None
         if not ids and (search := (params.get("search") or "").strip()) and (
                 did_you_mean := project_search.did_you_mean(search[:200])):
@@ -85,7 +91,7 @@ class ProjectListView(generics.ListCreateAPIView):
             params = params.copy()
             params["search"] = did_you_mean
             self.search_params = params
-            ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))
+            ids = self.paginate_queryset(selectors.project_ids(user=request.user, params=params))  # type: ignore[arg-type]
         rows = selectors.project_rows_by_ids(list(ids or []))
         response = self.get_paginated_response(s.project_rows(rows, request))
         if did_you_mean:
@@ -94,8 +100,8 @@ class ProjectListView(generics.ListCreateAPIView):
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={201: s.ProjectDetailSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        project = services.project_create(client=request.user, data=_valid(s.ProjectInput, request))
-        project = selectors.project_get(user=request.user, pk=project.pk)
+        created = services.project_create(client=signed_in_user(request), data=_valid(s.ProjectInput, request))
+        project = selectors.project_get(user=signed_in_user(request), pk=created.pk)
         return Response(s.ProjectDetailSerializer(project, context={"request": request}).data, status=201)
 
 
@@ -117,18 +123,19 @@ class ProjectDetailView(APIView):
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={200: s.ProjectDetailSerializer, **ERRORS})
     def put(self, request: Request, pk: int) -> Response:
-        services.project_update(project=self._get(request, pk), by=request.user, data=_valid(s.ProjectInput, request))
+        services.project_update(project=self._get(request, pk), by=signed_in_user(request),
+                                data=_valid(s.ProjectInput, request))
         return self._answer(request, pk)
 
     @extend_schema(tags=["projects"], request=s.ProjectInput, responses={200: s.ProjectDetailSerializer, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(s.ProjectInput, request, partial=True)
-        services.project_update(project=self._get(request, pk), by=request.user, data=data)
+        services.project_update(project=self._get(request, pk), by=signed_in_user(request), data=data)
         return self._answer(request, pk)
 
     @extend_schema(tags=["projects"], responses={204: None, 200: s.ProjectDetailSerializer, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        deleted = services.project_delete(project=self._get(request, pk), by=request.user)
+        deleted = services.project_delete(project=self._get(request, pk), by=signed_in_user(request))
         if deleted:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self._answer(request, pk)  # an open project is cancelled, not deleted
@@ -141,10 +148,11 @@ class ProjectAttachmentsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def post(self, request: Request, pk: int) -> Response:
-        project = selectors.project_get(user=request.user, pk=pk)
-        if project is None or project.client_id != request.user.pk:
+        user = signed_in_user(request)
+        project = selectors.project_get(user=user, pk=pk)
+        if project is None or project.client_id != user.pk:
             raise NotFound()
-        created = services.attachments_add(uploaded_by=request.user, uploads=_files(request, "files", "file"),
+        created = services.attachments_add(uploaded_by=user, uploads=_files(request, "files", "file"),
                                            project=project)
         return Response(s.AttachmentSerializer(created, many=True).data, status=201)
 
@@ -156,10 +164,11 @@ class ProposalAttachmentsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def post(self, request: Request, pk: int) -> Response:
-        proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
-        if proposal is None or proposal.freelancer_id != request.user.pk:
+        user = signed_in_user(request)
+        proposal = selectors.proposals_visible_to(user).filter(pk=pk).first()
+        if proposal is None or proposal.freelancer_id != user.pk:
             raise NotFound()
-        created = services.attachments_add(uploaded_by=request.user, uploads=_files(request, "files", "file"),
+        created = services.attachments_add(uploaded_by=user, uploads=_files(request, "files", "file"),
                                            proposal=proposal)
         return Response(s.AttachmentSerializer(created, many=True).data, status=201)
 
@@ -167,7 +176,8 @@ class ProposalAttachmentsView(APIView):
 def attachment_visible(attachment: Attachment, user: User) -> bool:
     if attachment.project_id:
         return selectors.projects_visible_to(user).filter(pk=attachment.project_id).exists()
-    return selectors.proposals_visible_to(user).filter(pk=attachment.proposal_id).exists()
+    return (attachment.proposal_id is not None
+            and selectors.proposals_visible_to(user).filter(pk=attachment.proposal_id).exists())
 
 
 class AttachmentView(APIView):
@@ -175,25 +185,39 @@ class AttachmentView(APIView):
 
     @extend_schema(tags=["files"], responses={(200, "application/octet-stream"): OpenApiResponse(
         description="The file, or a redirect to a short-lived signed link"), 404: ErrorSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         attachment = Attachment.objects.filter(pk=pk).first()
-        if attachment is None or not attachment_visible(attachment, request.user):
+        if attachment is None or not attachment_visible(attachment, signed_in_user(request)):
             raise NotFound()
         return attachment_response(attachment)
 
     @extend_schema(tags=["files"], responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        attachment = Attachment.objects.filter(pk=pk, uploaded_by=request.user).first()
+        attachment = Attachment.objects.filter(pk=pk, uploaded_by=signed_in_user(request)).first()
         if attachment is None:
             raise NotFound()
-        services.attachment_delete(attachment=attachment, by=request.user)
+        services.attachment_delete(attachment=attachment, by=signed_in_user(request))
         return Response(status=204)
 
 
-def attachment_response(attachment: Attachment):
+class StoredFile(Protocol):
+    """What a download needs of a stored file: a project's attachment, a delivered file, dispute evidence."""
+
+    @property
+    def file(self) -> FieldFile: ...
+
+    @property
+    def original_name(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+
+def attachment_response(attachment: StoredFile) -> HttpResponseBase:
     storage = attachment.file.storage
     if hasattr(storage, "bucket_name"):  # S3: hand out a signed link that expires in minutes
-        url = storage.url(attachment.file.name, parameters={
+        # S3's storage takes the response headers and the link's lifetime; the stubs know only `url(name)`.
+        url = storage.url(attachment.file.name, parameters={  # type: ignore[call-arg]
             "ResponseContentDisposition": f'attachment; filename="{attachment.original_name}"'}, expire=300)
         return HttpResponseRedirect(url)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
@@ -211,7 +235,7 @@ class ProposalListView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Proposal.objects.none()
-        return selectors.proposal_list(user=self.request.user, params=self.request.query_params)
+        return selectors.proposal_list(user=signed_in_user(self.request), params=self.request.query_params)
 
     @extend_schema(tags=["proposals"], parameters=[
         OpenApiParameter("project", int), OpenApiParameter("status", str),
@@ -222,17 +246,17 @@ class ProposalListView(generics.ListCreateAPIView):
     @extend_schema(tags=["proposals"], request=s.ProposalInput, responses={201: s.ProposalSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(s.ProposalInput, request)
-        project = selectors.projects_visible_to(request.user).filter(pk=data.pop("project_id")).first()
+        project = selectors.projects_visible_to(signed_in_user(request)).filter(pk=data.pop("project_id")).first()
         if project is None:
             return Response({"detail": "Invalid input: there is no such project.", "error_type": "validation_error",
                              "errors": {"project_id": ["There is no such project."]}}, status=400)
-        proposal = services.proposal_submit(freelancer=request.user, project=project, data=data)
+        proposal = services.proposal_submit(freelancer=signed_in_user(request), project=project, data=data)
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data, status=201)
 
 
 class ProposalDetailView(APIView):
     def _get(self, request: Request, pk: int) -> Proposal:
-        proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+        proposal = selectors.proposals_visible_to(signed_in_user(request)).filter(pk=pk).first()
         if proposal is None:
             raise NotFound()
         return proposal
@@ -246,19 +270,19 @@ class ProposalDetailView(APIView):
 
     @extend_schema(tags=["proposals"], request=s.ProposalInput, responses={200: s.ProposalSerializer, **ERRORS})
     def put(self, request: Request, pk: int) -> Response:
-        services.proposal_update(proposal=self._get(request, pk), by=request.user,
+        services.proposal_update(proposal=self._get(request, pk), by=signed_in_user(request),
                                  data=_valid(s.ProposalInput, request))
         return self._answer(request, pk)
 
     @extend_schema(tags=["proposals"], request=s.ProposalInput, responses={200: s.ProposalSerializer, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(s.ProposalInput, request, partial=True)
-        services.proposal_update(proposal=self._get(request, pk), by=request.user, data=data)
+        services.proposal_update(proposal=self._get(request, pk), by=signed_in_user(request), data=data)
         return self._answer(request, pk)
 
     @extend_schema(tags=["proposals"], responses={200: s.ProposalSerializer, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        services.proposal_delete(proposal=self._get(request, pk), by=request.user)
+        services.proposal_delete(proposal=self._get(request, pk), by=signed_in_user(request))
         return self._answer(request, pk)
 
 
@@ -267,11 +291,12 @@ def _proposal_action(action_name: str, service: object, doc: str) -> type[APIVie
                    description=doc)
     class ActionView(APIView):
         def post(self, request: Request, pk: int) -> Response:
-            proposal = selectors.proposals_visible_to(request.user).filter(pk=pk).first()
+            user = signed_in_user(request)
+            proposal = selectors.proposals_visible_to(user).filter(pk=pk).first()
             if proposal is None:
                 raise NotFound()
-            service(proposal=proposal, by=request.user)  # type: ignore[operator]
-            return Response(s.ProposalSerializer(selectors.proposals_visible_to(request.user).get(pk=pk)).data)
+            service(proposal=proposal, by=user)  # type: ignore[operator]
+            return Response(s.ProposalSerializer(selectors.proposals_visible_to(user).get(pk=pk)).data)
 
     ActionView.__name__ = f"Proposal{action_name.capitalize()}View"
     return ActionView
@@ -293,7 +318,7 @@ class InviteListView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Invite.objects.none()
-        user = self.request.user
+        user = signed_in_user(self.request)
         invites = Invite.objects.select_related("project", "project__client", "freelancer")
         mine = invites.filter(freelancer=user) if user.user_type == UserType.FREELANCER else invites.filter(
             project__client=user)
@@ -308,7 +333,7 @@ class InviteListView(generics.ListCreateAPIView):
     @extend_schema(tags=["invites"], request=s.InviteInput, responses={201: s.InviteSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(s.InviteInput, request)
-        project = Project.objects.filter(pk=data["project_id"], client=request.user).first()
+        project = Project.objects.filter(pk=data["project_id"], client=signed_in_user(request)).first()
         freelancer = User.objects.filter(pk=data["freelancer_id"]).first()
         if project is None:
             return Response({"detail": "Invalid input: there is no such project.", "error_type": "validation_error",
@@ -317,7 +342,7 @@ class InviteListView(generics.ListCreateAPIView):
             return Response({"detail": "Invalid input: there is no such freelancer.",
                              "error_type": "validation_error",
                              "errors": {"freelancer_id": ["There is no such freelancer."]}}, status=400)
-        invite = services.invite_create(client=request.user, project=project, freelancer=freelancer,
+        invite = services.invite_create(client=signed_in_user(request), project=project, freelancer=freelancer,
                                         message=data["message"])
         return Response(self.get_serializer(invite).data, status=201)
 
@@ -326,8 +351,8 @@ class InviteListView(generics.ListCreateAPIView):
 class InviteDeclineView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         invite = get_object_or_404(Invite.objects.select_related("project", "project__client", "freelancer"),
-                                   pk=pk, freelancer=request.user)
-        return Response(s.InviteSerializer(services.invite_decline(invite=invite, by=request.user)).data)
+                                   pk=pk, freelancer=signed_in_user(request))
+        return Response(s.InviteSerializer(services.invite_decline(invite=invite, by=signed_in_user(request))).data)
 
 
 # --- portfolio ----------------------------------------------------------------------------------
@@ -344,7 +369,7 @@ class PortfolioListView(generics.ListCreateAPIView):
         items = PortfolioItem.objects.prefetch_related("images").filter(freelancer__is_active=True)
         freelancer = self.request.query_params.get("freelancer")
         if freelancer:
-            return items.filter(freelancer_id=freelancer) if freelancer.isdigit() else items.none()
+            return items.filter(freelancer_id=int(freelancer)) if freelancer.isdigit() else items.none()
         if not self.request.user.is_authenticated:
             return items.none()
         return items.filter(freelancer=self.request.user)
@@ -359,7 +384,8 @@ class PortfolioListView(generics.ListCreateAPIView):
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = _valid(s.PortfolioInput, request)
         data.pop("images", None)
-        item = services.portfolio_item_create(freelancer=request.user, data=data, images=_files(request, "images"))
+        item = services.portfolio_item_create(freelancer=signed_in_user(request), data=data,
+                                              images=_files(request, "images"))
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data, status=201)
 
 
@@ -371,7 +397,7 @@ class PortfolioDetailView(APIView):
         return get_object_or_404(PortfolioItem.objects.prefetch_related("images"), pk=pk, freelancer__is_active=True)
 
     def _mine(self, request: Request, pk: int) -> PortfolioItem:
-        return get_object_or_404(PortfolioItem, pk=pk, freelancer=request.user)
+        return get_object_or_404(PortfolioItem, pk=pk, freelancer=signed_in_user(request))
 
     @extend_schema(tags=["portfolio"], responses={200: s.PortfolioItemSerializer, 404: ErrorSerializer}, auth=[])
     def get(self, request: Request, pk: int) -> Response:
@@ -383,7 +409,7 @@ class PortfolioDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(s.PortfolioInput, request, partial=True)
         data.pop("images", None)
-        services.portfolio_item_update(item=self._mine(request, pk), by=request.user, data=data,
+        services.portfolio_item_update(item=self._mine(request, pk), by=signed_in_user(request), data=data,
                                        images=_files(request, "images"))
         return self.get(request, pk)
 
@@ -393,13 +419,13 @@ class PortfolioDetailView(APIView):
     def put(self, request: Request, pk: int) -> Response:
         data = _valid(s.PortfolioInput, request)
         data.pop("images", None)
-        services.portfolio_item_update(item=self._mine(request, pk), by=request.user, data=data,
+        services.portfolio_item_update(item=self._mine(request, pk), by=signed_in_user(request), data=data,
                                        images=_files(request, "images"))
         return self.get(request, pk)
 
     @extend_schema(tags=["portfolio"], responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        services.portfolio_item_delete(item=self._mine(request, pk), by=request.user)
+        services.portfolio_item_delete(item=self._mine(request, pk), by=signed_in_user(request))
         return Response(status=204)
 
 
