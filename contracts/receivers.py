@@ -64,7 +64,7 @@ def hired_summary(project: Any, viewer: Any) -> marketplace_hooks.HiredSummary |
     else:
         text = ""
         active = contract.status == ContractStatus.ACTIVE
-        step = "Add a milestone so the work can start." if is_client and active else ""
+        step = str(_("Add a milestone so the work can start.")) if is_client and active else ""
     return marketplace_hooks.HiredSummary(
         contract_url=f"/contracts/{contract.pk}/", contract_title=contract.title,
         status=contract.get_status_display(), freelancer=contract.freelancer, next_milestone=text, next_step=step)
