@@ -1,7 +1,7 @@
 """`make bench-sockets`: live chat at marketplace scale, across two uvicorn processes on channels-redis.
 
     make services-up
-    make bench-sockets                                   # 1,000 sockets, 500 chats, 200 messages/s for 30 s
+    make bench-sockets                                   # 1,000 sockets, 500 chats, 200 messages/s for 60 s
     make bench-sockets ARGS="--sockets 200 --rate 40"    # a smaller run
 
 It loads `sockets / 2` clients and as many freelancers, one chat between each pair, into a database of its own
@@ -333,7 +333,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sockets", type=int, default=1000, help="an even number: two per chat")
     parser.add_argument("--rate", type=int, default=200, help="messages per second")
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--uvicorn", action="append", default=[], help="another uvicorn flag, e.g. "
                                                                         "--uvicorn=--ws-per-message-deflate=false")
     parser.add_argument("--clients", type=int, default=2, help="processes of websockets clients")
