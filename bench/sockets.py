@@ -165,6 +165,15 @@ class Servers:
             total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
         return total
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the processes have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / ticks
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
@@ -255,6 +264,14 @@ def _client(pairs: list[Pair], ports: list[int], rate: float, seconds: int, open
                  **timings})
 
 
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat: every process, PostgreSQL and Redis
+    included."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -304,11 +321,14 @@ def report(result: dict[str, Any], *, when: str, machine_line: str, label: str) 
              "websockets clients (each holding both sockets of its chats).",
              "",
              "| messages sent | delivered within 15 s | not delivered within 15 s | delivery p50 / p95 / p99 ms "
-             "| slowest ms | `error` frames | memory per socket | sending took |",
-             "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+             "| slowest ms | `error` frames | memory per socket | sending took | servers' CPU per message | machine busy |",
+             "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
              f"| {r['sent']:,} | {r['delivered']:,} | {r['undelivered']:,} | {r['p50']:.0f} / {r['p95']:.0f} / "
              f"{r['p99']:.0f} | {r['max']:.0f} | {sum(r['errors'].values())} | {r['kib_per_socket']:.0f} KiB | "
-             f"{r['send_seconds']:.1f} s |", ""]
+             f"{r['send_seconds']:.1f} s | {r['server_cpu_ms_per_message']:.2f} ms | {r['machine_busy']:.0%} |", "",
+             "Servers' CPU per message: the user and system CPU time of both server processes from the first message "
+             "sent to the last one received, divided by the messages sent. Machine busy: the share of both cores in "
+             "use over the same time, PostgreSQL, Redis and the clients included.", ""]
     if r["errors"]:
         lines += ["`error` frames: " + "; ".join(f"{n} times {detail!r}" for detail, n in r["errors"].items()), ""]
     if r.get("profile"):
@@ -349,6 +369,7 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="bench-sockets-"))
     servers = Servers(env, logs, extra=args.uvicorn)
     memory: dict[str, int] = {}
+    cpu: dict[str, float] = {}
     spy: list[subprocess.Popen] = []
     profile_dir = Path(args.profile) if args.profile else None
     context = multiprocessing.get_context("spawn")
@@ -380,8 +401,12 @@ def main() -> None:
                  str(servers.processes[0].pid), "--duration", str(args.seconds), "--rate", "100", "--format", "raw",
                  "--output", str(profile_dir / "sockets.txt"), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        cpu_before, busy_before = servers.cpu_seconds(), machine_busy()
         go.set()
         outcomes = [results.get(timeout=args.seconds + DELIVERY_LIMIT + 120) for _ in clients]
+        cpu["servers"] = servers.cpu_seconds() - cpu_before
+        busy_after = machine_busy()
+        cpu["machine"] = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
     finally:
         for process in clients:
             process.join(30)
@@ -400,7 +425,9 @@ def main() -> None:
         "delivered": len(latencies), "undelivered": sent - len(latencies),
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
         "max": max(latencies, default=float("nan")), "errors": dict(tally.errors),
-        "kib_per_socket": (memory["open"] - memory["idle"]) / (len(pairs) * 2), "load": (load_before,
+        "kib_per_socket": (memory["open"] - memory["idle"]) / (len(pairs) * 2),
+        "server_cpu_ms_per_message": cpu.get("servers", float("nan")) * 1000 / max(1, sent),
+        "machine_busy": cpu.get("machine", float("nan")), "load": (load_before,
                                                                                            os.getloadavg()[0]),
         **timings,
     }

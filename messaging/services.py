@@ -4,6 +4,7 @@ A message is stored before it is broadcast, and the broadcast happens only after
 """
 
 import logging
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -189,7 +191,8 @@ def chat_set_archived(*, user: User, chat: Chat, archived: bool) -> None:
 
 PAIR_STATE_SECONDS = 24 * 3600
 # A socket's state is loaded again after this long even if no change was announced (one missed while the cache
-# was unreachable).
+# was unreachable): each state after between one and two times this, drawn when it is loaded, so sockets that
+# connected together (a crowd arriving, every client reconnecting after a deploy) do not all reload at once.
 SOCKET_STATE_SECONDS = 60.0
 
 
@@ -236,25 +239,41 @@ class ChatSocketState:
     archived: bool
     last_delivered: int
     token: str | None
-    loaded_at: float = field(default_factory=time.monotonic)
+    stale_at: float = field(default_factory=lambda: time.monotonic() + SOCKET_STATE_SECONDS * random.uniform(1, 2))
+
+    def is_stale(self) -> bool:
+        """Past the time by which it is loaded again whatever the token says."""
+        return time.monotonic() >= self.stale_at
 
     def is_current(self) -> bool:
-        if time.monotonic() - self.loaded_at > SOCKET_STATE_SECONDS:
+        if self.is_stale():
             return False
         token = _pair_token(self.user_id, self.other_id)
         return token != "" and token == self.token
 
 
-def chat_socket_state(*, user: User, chat_id: int) -> ChatSocketState | None:
-    """The state of `user`'s socket on chat `chat_id`; None if they are not one of its two people."""
+def chat_socket_state(*, user: User, chat_id: int, other_id: int | None = None) -> ChatSocketState | None:
+    """The state of `user`'s socket on chat `chat_id`; None if they are not one of its two people.
+
+    `other_id`: the other person of the chat when it is known (a socket loading its state again; a chat's two
+    people never change). The pair's token is read first, so a change committed after the rows is seen next
+    time; then the membership, the chat and the block are one query, and the contract is asked of the apps
+    that hold contracts."""
+    if other_id is None:
+        pair = Chat.objects.filter(pk=chat_id).values_list("client_id", "freelancer_id").first()
+        if pair is None or user.pk not in pair:
+            return None
+        other_id = pair[1] if pair[0] == user.pk else pair[0]
+    token = _pair_token(user.pk, other_id)
     member = (ChatMember.objects.select_related("chat").filter(chat_id=chat_id, user_id=user.pk)
-              .only("archived_at", "last_delivered_message_id", "chat").first())
-    if member is None or not member.chat.has_participant(user):
+              .only("archived_at", "last_delivered_message_id", "chat")
+              .annotate(blocked=Exists(Block.objects.filter(
+                  Q(blocker_id=user.pk, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user.pk))))
+              .first())
+    if member is None or not member.chat.has_participant(user) or member.chat.other_id(user.pk) != other_id:
         return None
     chat = member.chat
-    other_id = chat.other_id(user.pk)
-    token = _pair_token(user.pk, other_id)  # read before the rows, so a change after them is seen next time
-    return ChatSocketState(chat=chat, user_id=user.pk, other_id=other_id, blocked=is_blocked(user.pk, other_id),
+    return ChatSocketState(chat=chat, user_id=user.pk, other_id=other_id, blocked=member.blocked,
                            has_contract=subjects.pair_has_contract(chat.client_id, chat.freelancer_id),
                            archived=member.archived_at is not None, last_delivered=member.last_delivered_message_id,
                            token=token)
@@ -264,7 +283,7 @@ def chat_socket_state_current(state: ChatSocketState, user: User) -> ChatSocketS
     """`state` if nothing it holds has changed since it was loaded, else a new one (None: no longer a party)."""
     if state.is_current():
         return state
-    return chat_socket_state(user=user, chat_id=state.chat.pk)
+    return chat_socket_state(user=user, chat_id=state.chat.pk, other_id=state.other_id)
 
 
 def chat_socket_state_for_send(state: ChatSocketState, user: User) -> tuple[ChatSocketState | None, bool | None]:
@@ -272,12 +291,13 @@ def chat_socket_state_for_send(state: ChatSocketState, user: User) -> tuple[Chat
     `chat_socket_state_current`) and whether the other party is online now (as `presence.is_online`).
 
     The pair's state token and the other party's presence are read in one Redis round trip."""
-    if time.monotonic() - state.loaded_at > SOCKET_STATE_SECONDS:
-        return chat_socket_state(user=user, chat_id=state.chat.pk), presence.is_online(state.other_id)
+    if state.is_stale():
+        return (chat_socket_state(user=user, chat_id=state.chat.pk, other_id=state.other_id),
+                presence.is_online(state.other_id))
     token, online = _pair_token_and_online(state.user_id, state.other_id)
     if token != "" and token == state.token:
         return state, online
-    return chat_socket_state(user=user, chat_id=state.chat.pk), online
+    return chat_socket_state(user=user, chat_id=state.chat.pk, other_id=state.other_id), online
 
 
 def _pair_token_and_online(user_id: int, other_id: int) -> tuple[str | None, bool | None]:

@@ -82,13 +82,37 @@ def test_the_state_is_loaded_again_after_an_archive_a_block_or_a_while(chat, cli
     state = services.chat_socket_state_current(state, client_user)
     assert state.blocked and state.is_current()
 
+    # After a while it is loaded again even with no change announced: between one and two times
+    # SOCKET_STATE_SECONDS after it was loaded, drawn per state, so sockets that connected together reload apart.
+    loaded = time.monotonic()
+    states = [services.chat_socket_state(user=client_user, chat_id=chat.pk) for _ in range(20)]
+    seconds = services.SOCKET_STATE_SECONDS
+    assert all(loaded + seconds <= s.stale_at <= time.monotonic() + 2 * seconds for s in states)
+    assert len({round(s.stale_at, 3) for s in states}) > 10
     monkeypatch.setattr(services, "SOCKET_STATE_SECONDS", 0.0)
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
     time.sleep(0.01)
     assert not state.is_current()
+    assert services.chat_socket_state_current(state, client_user) is not state
 
 
-def test_strangers_have_no_socket_state(chat, make_user):
-    assert services.chat_socket_state(user=make_user(user_type="freelancer"), chat_id=chat.pk) is None
+def test_strangers_have_no_socket_state(chat, make_user, client_user):
+    stranger = make_user(user_type="freelancer")
+    assert services.chat_socket_state(user=stranger, chat_id=chat.pk) is None
+    # Nor when the other person is named, as a socket loading its state again does.
+    assert services.chat_socket_state(user=stranger, chat_id=chat.pk, other_id=client_user.pk) is None
+    assert services.chat_socket_state(user=client_user, chat_id=chat.pk, other_id=stranger.pk) is None
+
+
+def test_loading_the_state_again_is_one_query_and_the_contract_lookups(chat, client_user, freelancer_user):
+    state = services.chat_socket_state(user=client_user, chat_id=chat.pk)
+    with CaptureQueriesContext(connection) as queries:
+        again = services.chat_socket_state(user=client_user, chat_id=chat.pk, other_id=state.other_id)
+    assert again == state.__class__(**{**state.__dict__, "token": again.token, "stale_at": again.stale_at})
+    own = [q["sql"] for q in queries.captured_queries if "messaging_" in q["sql"]]
+    assert len(own) == 1 and "messaging_block" in own[0]
+    services.block_set(user=freelancer_user, other=client_user, blocked=True)
+    assert services.chat_socket_state(user=client_user, chat_id=chat.pk, other_id=state.other_id).blocked
 
 
 def test_a_message_sent_with_its_socket_state_asks_nothing_about_blocks_or_contracts(chat, client_user,
