@@ -321,7 +321,8 @@ def report(result: dict[str, Any], *, when: str, machine_line: str, label: str) 
              "websockets clients (each holding both sockets of its chats).",
              "",
              "| messages sent | delivered within 15 s | not delivered within 15 s | delivery p50 / p95 / p99 ms "
-             "| slowest ms | `error` frames | memory per socket | sending took | servers' CPU per message | machine busy |",
+             "| slowest ms | `error` frames | memory per socket | sending took | servers' CPU per message "
+             "| machine busy |",
              "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
              f"| {r['sent']:,} | {r['delivered']:,} | {r['undelivered']:,} | {r['p50']:.0f} / {r['p95']:.0f} / "
              f"{r['p99']:.0f} | {r['max']:.0f} | {sum(r['errors'].values())} | {r['kib_per_socket']:.0f} KiB | "
