@@ -209,7 +209,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             # redis-py 8's 5 s socket timeout kills the layer's blocking reads, and its default
             # pool overflows with many sockets: both are lifted here. After Redis restarts, the pool still
             # holds connections to the old server: a command that meets one reconnects and tries again

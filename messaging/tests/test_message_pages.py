@@ -94,6 +94,27 @@ class TestMessagePages:
         plan = query.order_by("-id")[:21].explain()
         assert "message_chat_idx" in plan and "Backward" in plan, plan
 
+    def test_whether_newer_messages_exist_walks_the_chat_index_from_the_page(self, client_user, freelancer_user):
+        chats = Chat.objects.bulk_create([Chat(client=client_user, freelancer=freelancer_user, subject_type="bench",
+                                               subject_id=n) for n in range(50)])
+        # Chats' messages interleaved, as they arrive in a marketplace; an unordered EXISTS scanned the table up
+        # to the first match, an order by id alone walked every chat's newer messages.
+        Message.objects.bulk_create([Message(chat=chats[n % 50], sender=client_user, content=f"m{n}")
+                                     for n in range(20000)])
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE messaging_message")
+        chat = chats[7]
+        ids = list(Message.objects.filter(chat=chat).order_by("id").values_list("id", flat=True))
+        with CaptureQueriesContext(connection) as queries:
+            assert selectors.messages_newer_exist(chat=chat, than=ids[200])
+            assert not selectors.messages_newer_exist(chat=chat, than=ids[-1])
+        sql = queries.captured_queries[0]["sql"]  # as run, its values written in
+        assert str(ids[200]) in sql
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            ours = "\n".join(row[0] for row in cursor.fetchall())
+        assert "message_chat_idx" in ours and "Seq Scan" not in ours, ours
+
 
 class TestNotificationList:
     def test_count_is_exact_as_notifications_arrive_and_rows_are_narrow(self, client_for, client_user):
