@@ -55,7 +55,8 @@ def recommended_for_freelancer(user: User) -> QuerySet[Match]:
     `Match` table, which holds open public projects only (a project that closes loses its rows after commit;
     the page's rows are checked again when read)."""
     proposed = Exists(Proposal.objects.filter(project_id=OuterRef("project_id"), freelancer=user))
-    return Match.objects.filter(freelancer=user).exclude(proposed).order_by("-score", "-project_id")
+    return (Match.objects.filter(freelancer=user).exclude(proposed).order_by("-score", "-project_id")
+            .only("id", "freelancer_id", "project_id", "score", "facts"))
 
 
 def recommended_for_project(project: Project) -> QuerySet[Match]:
@@ -72,6 +73,15 @@ def projects_for_matches(matches: list[Match]) -> "list[MatchedProject]":
     for project in projects:
         project.match = by_id[project.pk]
     return projects
+
+
+def project_rows_for_matches(matches: list[Match]) -> list[tuple[dict[str, Any], Match]]:
+    """The matches' open public projects as the project list's rows (`values()` dictionaries, as
+    `marketplace.selectors.project_rows_by_ids` reads them), each with its match, in the matches' order."""
+    by_id = {match.project_id: match for match in matches}
+    return [(row, by_id[row["id"]])
+            for row in marketplace_selectors.project_rows_by_ids([match.project_id for match in matches])
+            if row["status"] == ProjectStatus.OPEN and row["visibility"] == Visibility.PUBLIC]
 
 
 def freelancers_for_matches(matches: list[Match]) -> "list[MatchedFreelancer]":

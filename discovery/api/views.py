@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ErrorSerializer
 from accounts.authentication import JWTAuthentication
 from accounts.requests import signed_in_user
+from marketplace.api.serializers import project_rows
 
 from .. import reasons, selectors, services
 from ..models import SavedSearch
@@ -43,11 +44,14 @@ class RecommendedProjectsView(generics.ListAPIView):
         return selectors.recommended_for_freelancer(user)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        """The page written from `values()` rows as the project list writes them (`project_rows`), with no
+        model instance or serializer field per row; `RecommendedProjectSerializer` stays as the schema."""
         matches = self.paginate_queryset(self.get_queryset())
-        projects = selectors.projects_for_matches(list(matches or []))
-        for project in projects:
-            project.match_reasons = reasons.for_freelancer(project.match.facts)
-        return self.get_paginated_response(self.get_serializer(projects, many=True).data)
+        rows = selectors.project_rows_for_matches(list(matches or []))
+        shown = project_rows([row for row, _ in rows], request)
+        return self.get_paginated_response([
+            {**project, "match_score": match.score, "match_reasons": reasons.for_freelancer(match.facts)}
+            for project, (_, match) in zip(shown, rows, strict=True)])
 
 
 @extend_schema(tags=["discovery"], responses={200: s.RecommendedFreelancerSerializer(many=True), **ERRORS},

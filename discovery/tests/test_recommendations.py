@@ -69,6 +69,25 @@ def test_the_freelancer_sees_the_project_that_fits_first_with_its_reasons(market
     assert body["count"] == 13  # the best one and the twelve sharing a skill; never the logo
 
 
+def test_recommended_rows_are_what_the_serializer_writes_of_the_same_matches(market, client_for, rf):
+    """The list is written from `values()` rows; `RecommendedProjectSerializer` over the same matches' projects
+    is what it must equal, field for field and in order."""
+    from discovery import reasons, selectors
+    from discovery.api.serializers import RecommendedProjectSerializer
+
+    make_proposal(make_freelancer(skills=["Django"]), market["partial"][0])  # a proposal count of 1 on one row
+    body = client_for(market["fatima"]).get("/api/projects/recommended", {"page_size": 20}).json()
+    matches = list(selectors.recommended_for_freelancer(market["fatima"])[:20])
+    projects = selectors.projects_for_matches(matches)
+    for project in projects:
+        project.match_reasons = reasons.for_freelancer(project.match.facts)
+    request = rf.get("/api/projects/recommended")
+    expected = RecommendedProjectSerializer(projects, many=True, context={"request": request}).data
+    assert len(body["results"]) == len(expected) >= 13
+    assert [list(row) for row in body["results"]] == [list(row) for row in expected]
+    assert body["results"] == [dict(row) for row in expected]
+
+
 def test_the_client_sees_the_freelancer_who_fits_first(market, client_for):
     response = client_for(market["hirer"]).get(f"/api/projects/{market['best'].pk}/recommended-freelancers")
     assert response.status_code == 200
