@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.prepared import prepared_rows
 from marketplace.models import Category
 from marketplace.selectors import _decimal, _names
 
@@ -218,10 +219,29 @@ def with_skill_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The page's rows, each with `skills`: its skills' names in the skills' own order (by name), in one query."""
     skills: dict[int, list[str]] = {row["id"]: [] for row in rows}
     if skills:
-        for service_id, name in (Service.skills.through.objects.filter(service_id__in=list(skills))
-                                 .order_by("skill__name", "skill_id").values_list("service_id", "skill__name")):
+        for service_id, name in prepared_rows("gigs:service-skills", _service_skills_query, ids=list(skills)):
             skills[service_id].append(name)
     return [{**row, "skills": skills[row["id"]]} for row in rows]
+
+
+def _service_skills_query(ids: list[int]) -> QuerySet:
+    return (Service.skills.through.objects.filter(service_id__in=ids).order_by("skill__name", "skill_id")
+            .values_list("service_id", "skill__name"))
+
+
+def service_rows_by_ids(ids: list[int]) -> list[dict[str, Any]]:
+    """A page's rows (`with_list_rows`, with their skills) in the order of `ids`, the SQL compiled once per
+    process (`core.prepared`): building the row query with its joins and subqueries costs more than running
+    it, so a page is its ids (the filters and order, built per request) and then these two fixed queries."""
+    if not ids:
+        return []
+    rows = prepared_rows("gigs:service-rows", _service_rows_query, ids=ids)
+    by_id = {row["id"]: row for row in rows}
+    return with_skill_names([by_id[pk] for pk in ids if pk in by_id])
+
+
+def _service_rows_query(ids: list[int]) -> QuerySet:
+    return with_list_rows(Service.objects.filter(pk__in=ids)).order_by()
 
 
 def service_count(*, user: User | AnonymousUser, params: dict[str, Any], services: QuerySet[Service]) -> int:

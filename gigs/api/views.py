@@ -84,10 +84,10 @@ class ServiceListView(generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        # The page as `values()` dictionaries with their skills, written without a serializer per row
-        # (`s.service_rows`, exactly what `ServiceSerializer` writes).
-        page = self.paginate_queryset(selectors.with_list_rows(self.get_queryset()))
-        rows = selectors.with_skill_names(list(page or []))
+        # The page's ids, then its rows as `values()` dictionaries with their skills (compiled once), written
+        # without a serializer per row (`s.service_rows`, exactly what `ServiceSerializer` writes).
+        page = self.paginate_queryset(self.get_queryset().values_list("id", flat=True))
+        rows = selectors.service_rows_by_ids(list(page or []))
         response = self.get_paginated_response(s.service_rows(rows, request))
         response.data["facets"] = selectors.service_facets(user=request.user, params=request.query_params)
         return response

@@ -91,10 +91,10 @@ def test_a_service_page_costs_the_same_queries_whatever_its_size(api_client, fre
     for n in range(12):
         add_image(make_service(freelancer_user, title=f"Logo design number {n}", skills=["Logo design", f"S{n}"]))
     api_client.get("/api/services?page_size=2")  # the unfiltered count and facets are kept from here on
-    # The page's rows (with seller, category, cover and the seller's orders) and their skills.
-    with django_assert_num_queries(2):
+    # The page's ids, its rows (with seller, category, cover and the seller's orders) and their skills.
+    with django_assert_num_queries(3):
         small = api_client.get("/api/services?page_size=2").json()["results"]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         large = api_client.get("/api/services?page_size=12").json()["results"]
     assert len(small) == 2 and len(large) == 12
     assert all(row["cover"] and row["skills"][0] == "Logo design" for row in large)
