@@ -56,6 +56,8 @@ class Endpoint:
 def endpoints(ids: dict[str, int]) -> list[Endpoint]:
     chat = ids["chat"]
     return [
+        Endpoint("live", "`GET /api/health/live` (no database on either side: what answering a request at all costs)",
+                 "/api/health/live"),
         Endpoint("projects", "`GET /api/projects` page 1", "/api/projects"),
         Endpoint("projects-signed-in", "`GET /api/projects` page 1, signed in as a client", "/api/projects",
                  user="client"),

@@ -1,4 +1,5 @@
-"""The Redis cache keeps one client per connection pool and behaves as Django's."""
+"""The Redis cache shares one connection pool and client per server across the process, and behaves as
+Django's."""
 
 import threading
 
@@ -20,12 +21,15 @@ def test_the_cache_is_djangos_redis_cache_with_one_client_per_pool():
     assert cache.get("core-test:key") is None
 
 
-def test_threads_share_nothing_they_should_not():
-    """Each thread has its own cache object (Django's); commands from many threads at once all land."""
+def test_threads_share_the_pool_and_their_commands_all_land():
+    """Each thread (and under ASGI each task) has its own cache object, Django's way; they share one pool and
+    one client instead of opening their own connections."""
     errors: list[BaseException] = []
+    clients: list[object] = []
 
     def work(n: int) -> None:
         try:
+            clients.append(caches["default"]._cache.get_client())
             for i in range(50):
                 cache.set(f"core-test:t{n}:{i}", i, 30)
                 assert cache.get(f"core-test:t{n}:{i}") == i
@@ -38,4 +42,5 @@ def test_threads_share_nothing_they_should_not():
     for thread in threads:
         thread.join()
     assert errors == []
+    assert len(clients) == 8 and all(client is caches["default"]._cache.get_client() for client in clients)
     assert cache.get_many([f"core-test:t3:{i}" for i in range(50)]) == {f"core-test:t3:{i}": i for i in range(50)}
