@@ -1,5 +1,6 @@
 """CPU time per request of the list endpoints, in process, through the whole WSGI stack (Django's test client)
-with production settings on the `make bench` database, which it only reads.
+with production settings on the `make bench` database, which it only reads (but for a sign-in session for the
+chat's client and freelancer, as `make bench` opens).
 
     source .var/services/env && .venv/bin/python bench/cpu_per_request.py [--rounds 3] [--save F | --compare F]
 
@@ -34,6 +35,15 @@ PATHS = (
     "/api/services?search=payments",
     "/api/services?category=design-creative&ordering=-price",
 )
+# Signed in (`{chat}` and `{before}`: the benchmark's long chat and a message in its middle): as its client,
+# or as its freelancer for the recommendations.
+SIGNED_IN = (
+    ("client", "/api/projects"),
+    ("client", "/api/chats/{chat}/messages"),
+    ("client", "/api/chats/{chat}/messages?before={before}"),
+    ("client", "/api/notifications"),
+    ("freelancer", "/api/projects/recommended"),
+)
 
 
 def main() -> None:
@@ -64,14 +74,29 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
 
+    from accounts.models import User
+    from accounts.tokens import login_issue
+    from messaging.models import Chat, Message
+
     client = Client(HTTP_HOST="localhost")
+    chat: dict[str, int] = dict(Chat.objects.annotate(n=Count("messages")).order_by("-n")
+                                .values("id", "client_id", "freelancer_id")[0])
+    ids = list(Message.objects.filter(chat_id=chat["id"]).order_by("id").values_list("id", flat=True))
+    headers = {role: {"HTTP_AUTHORIZATION": "Bearer " + login_issue(
+        user=User.objects.get(pk=chat[f"{role}_id"]), user_agent="cpu_per_request")["access_token"]}
+        for role in ("client", "freelancer")}
+    requests: list[tuple[str, dict[str, str]]] = [(path, {}) for path in PATHS] + [
+        (path.format(chat=chat["id"], before=ids[len(ids) // 2] if ids else 1), headers[role])
+        for role, path in SIGNED_IN]
+    requests = [(path, extra) for path, extra in requests if not args.only or args.only in path]
+    paths = [path for path, _ in requests]
     bodies: dict[str, str] = {}
-    paths = [path for path in PATHS if not args.only or args.only in path]
-    for path in paths:  # warm: compiled queries, kept counts and facets
+    for path, extra in requests:  # warm: compiled queries, kept counts and facets
         for _ in range(3):
-            response = client.get(path)
+            response = client.get(path, **extra)
         assert response.status_code == 200, (path, response.status_code)
         bodies[path] = response.content.decode()
     if args.save:
@@ -84,22 +109,23 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}")
     print("| request | ms CPU (queries) |")
     print("| --- | ---: |")
-    for path in paths:
-        queries = []  # an execute wrapper: the request's start resets Django's own query log
+    for path, extra in requests:
+        queries: list[str] = []  # an execute wrapper: the request's start resets Django's own query log
 
         def count(execute, sql, params, many, context, queries=queries):
             queries.append(sql)
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
-            client.get(path)
+            client.get(path, **extra)
         rounds = []
         for _ in range(args.rounds):
             started = time.process_time()
             for _ in range(args.requests):
-                client.get(path)
+                client.get(path, **extra)
             rounds.append((time.process_time() - started) * 1000 / args.requests)
-        print(f"| `GET {path}` | {statistics.median(rounds):.2f} ({len(queries)}) |")
+        signed_in = " (signed in)" if extra else ""
+        print(f"| `GET {path}`{signed_in} | {statistics.median(rounds):.2f} ({len(queries)}) |")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 
