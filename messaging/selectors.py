@@ -65,16 +65,19 @@ def _before_query(limit: int) -> Callable[..., QuerySet]:
 
 
 def messages_newer_exist(*, chat: Chat, than: int) -> bool:
-    """Whether the chat has messages after `than`. Ordered as `message_chat_idx` is, so the plan walks that
-    index from `than` and stops at the first: an unordered `EXISTS` let the planner scan the table for the
-    first match (6 ms in the middle of a 100,000-message chat), and an order by id alone can walk every
-    other chat's newer messages by primary key."""
-    return bool(prepared_rows("messaging:newer-exist", _newer_query, chat_id=chat.pk, than=than))
+    """Whether the chat has messages after `than`: the first entry of `message_chat_idx` after `(chat, than)`
+    belongs to the chat. Asked as a row comparison, only that index can answer it, from exactly that point.
+    An unordered `EXISTS` (chat and `id >`) let the planner scan the table up to the first match (6 ms in the
+    middle of a 100,000-message chat), and with `chat_id =` and an order by id it may walk the primary key
+    through every chat's newer messages, all of them when this chat has none."""
+    found = prepared_rows("messaging:newer-exist", _newer_query, chat_id=chat.pk, than=than)
+    return bool(found) and found[0] == chat.pk
 
 
 def _newer_query(chat_id: int, than: int) -> QuerySet:
-    return (Message.objects.filter(chat_id=chat_id, id__gt=than).order_by("chat_id", "id")
-            .values_list("id", flat=True)[:1])
+    after = '("messaging_message"."chat_id", "messaging_message"."id") > (%s, %s)'
+    return (Message.objects.extra(where=[after], params=[chat_id, than])  # noqa: S610 - values are parameters
+            .order_by("chat_id", "id").values_list("chat_id", flat=True)[:1])
 
 
 def _counted(key: str, name: str, build: Callable[..., QuerySet], owner_id: int) -> int:

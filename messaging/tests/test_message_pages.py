@@ -98,7 +98,7 @@ class TestMessagePages:
         chats = Chat.objects.bulk_create([Chat(client=client_user, freelancer=freelancer_user, subject_type="bench",
                                                subject_id=n) for n in range(50)])
         # Chats' messages interleaved, as they arrive in a marketplace; an unordered EXISTS scanned the table up
-        # to the first match, an order by id alone walked every chat's newer messages.
+        # to the first match, and an order by id can walk the primary key through every chat's newer messages.
         Message.objects.bulk_create([Message(chat=chats[n % 50], sender=client_user, content=f"m{n}")
                                      for n in range(20000)])
         with connection.cursor() as cursor:
@@ -113,7 +113,11 @@ class TestMessagePages:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + sql)
             ours = "\n".join(row[0] for row in cursor.fetchall())
-        assert "message_chat_idx" in ours and "Seq Scan" not in ours, ours
+        assert "message_chat_idx" in ours and "ROW(" in ours and "Sort" not in ours, ours
+        assert "Seq Scan" not in ours and "pkey" not in ours, ours
+        # The chat's last message: the next entry of the index is another chat's.
+        assert not selectors.messages_newer_exist(chat=chats[-1], than=ids[-1] * 10)
+        assert selectors.messages_newer_exist(chat=chats[0], than=0)
 
 
 class TestNotificationList:
