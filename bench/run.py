@@ -185,6 +185,24 @@ class Server:
         self.log.close()
 
 
+def database_settled(url: str, limit: float = 60.0) -> float:
+    """Waits until no query but this one runs on the benchmark's database (at most `limit` seconds); returns the
+    seconds waited. wrk stops after its time, but queries already sent keep running: the `ILIKE` scan's sixteen
+    take about two seconds each, and they slowed the first seconds of the next figure."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as connection:
+        while time.monotonic() - started < limit:
+            running = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+                "AND pid <> pg_backend_pid()").fetchone()
+            if not running or not running[0]:
+                break
+            time.sleep(0.1)
+    return time.monotonic() - started
+
+
 def wrk(binary: str, script: Path, url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> dict:
     args = [binary, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
             "-s", str(script)]
@@ -306,14 +324,17 @@ def main() -> None:
             headers = {"X-Forwarded-Proto": "https"}
             if e.user != "anonymous":
                 headers["Authorization"] = f"Bearer {access[e.user]}"
+            database_settled(env["DATABASE_URL"])  # each figure starts once the one before has finished there
             if e.path:
                 with urllib.request.urlopen(urllib.request.Request(product.url(e.path), headers=headers)) as answer:  # noqa: S310
                     assert answer.status == 200, (e.path, answer.status)
                 e.results["product"] = wrk(binary, script, product.url(e.path), connections=16, seconds=seconds,
                                            headers=headers)
                 if not args.quick:
+                    database_settled(env["DATABASE_URL"])
                     e.results["alone"] = wrk(binary, script, product.url(e.path), connections=1, seconds=seconds,
                                              headers=headers)
+            database_settled(env["DATABASE_URL"])
             e.results["floor"] = wrk(binary, script, floor.url(e.floor_path or e.path), connections=16,
                                      seconds=seconds, headers=headers)
             p, f = e.results.get("product"), e.results["floor"]
